@@ -1,0 +1,59 @@
+/* scl: entry point and subcommand dispatch. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+    "usage: scl <command> [options] [files...]\n"
+    "\n"
+    "commands:\n"
+    "  eval, run FILE...   evaluate and print YAML (or JSON with --format json)\n"
+    "  parse FILE...       parse only; --ast prints the syntax tree as JSON\n"
+    "\n"
+    "options:\n"
+    "  -h, --help          this text\n"
+    "  -v, --version       print the version\n";
+
+int cli_write_file(void *ud, const char *buf, size_t len)
+{
+    return fwrite(buf, 1, len, (FILE *)ud) != len;
+}
+
+void cli_print_diags(const scl_run *run)
+{
+    size_t n = scl_run_ndiags(run);
+    for (size_t i = 0; i < n; i++)
+        scl_diag_render(run, scl_run_diag(run, i), 0, cli_write_file, stderr);
+}
+
+int main(int argc, char **argv)
+{
+    if (scl_version() != SCL_VERSION_NUMBER) {
+        fprintf(stderr, "scl: library version %s does not match the header\n",
+                scl_version_string());
+        return CLI_FAIL;
+    }
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(cmd, "-v") || !strcmp(cmd, "-V") || !strcmp(cmd, "--version") ||
+        !strcmp(cmd, "version")) {
+        printf("scl %s\n", scl_version_string());
+        return CLI_OK;
+    }
+    if (!strcmp(cmd, "parse"))
+        return cmd_parse(argc - 1, argv + 1);
+    if (!strcmp(cmd, "eval") || !strcmp(cmd, "run"))
+        return cmd_eval(argc - 1, argv + 1);
+    fprintf(stderr, "scl: unknown command '%s'\n%s", cmd, usage);
+    return CLI_USAGE;
+}

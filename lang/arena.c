@@ -1,0 +1,166 @@
+/* Region allocator: chunks grow geometrically, nothing is freed one by one. */
+#include "config.h"
+
+#include "lang/arena.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#define ALIGN     _Alignof(max_align_t)
+#define MIN_CHUNK (16u * 1024u)
+
+struct arena_chunk {
+    struct arena_chunk *prev;
+    size_t size; /* bytes of the whole chunk, header included */
+    _Alignas(max_align_t) char data[];
+};
+
+void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
+{
+    (void)ud;
+    (void)old_size;
+    if (new_size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, new_size);
+}
+
+void arena_init(struct arena *a, arena_alloc_fn alloc, void *ud)
+{
+    memset(a, 0, sizeof *a);
+    a->alloc = alloc ? alloc : arena_default_alloc;
+    a->ud = ud;
+}
+
+void arena_free(struct arena *a)
+{
+    struct arena_chunk *c = a->head;
+    while (c) {
+        struct arena_chunk *prev = c->prev;
+        UNPOISON(c, c->size);
+        a->alloc(a->ud, c, c->size, 0);
+        c = prev;
+    }
+    a->head = NULL;
+    a->cur = a->end = NULL;
+    a->total = 0;
+}
+
+static int arena_grow(struct arena *a, size_t n)
+{
+    size_t want = sizeof(struct arena_chunk) + n;
+    size_t size = a->head ? a->head->size * 2 : MIN_CHUNK;
+    if (size > (size_t)64 << 20)
+        size = (size_t)64 << 20;
+    if (size < want)
+        size = want;
+    if (a->limit && a->total + size > a->limit)
+        return 0;
+    struct arena_chunk *c = a->alloc(a->ud, NULL, 0, size);
+    if (!c)
+        return 0;
+    c->prev = a->head;
+    c->size = size;
+    a->head = c;
+    a->total += size;
+    a->cur = c->data;
+    a->end = (char *)c + size;
+    POISON(a->cur, (size_t)(a->end - a->cur));
+    return 1;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (n == 0)
+        n = ALIGN;
+    if ((size_t)(a->end - a->cur) < n && !arena_grow(a, n))
+        return NULL;
+    void *p = a->cur;
+    a->cur += n;
+    UNPOISON(p, n);
+    return p;
+}
+
+void *arena_zalloc(struct arena *a, size_t n)
+{
+    void *p = arena_alloc(a, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+void *arena_realloc(struct arena *a, void *p, size_t old_n, size_t new_n)
+{
+    if (!p)
+        return arena_alloc(a, new_n);
+    size_t old_r = (old_n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    size_t new_r = (new_n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if ((char *)p + old_r == a->cur) {
+        if (new_r <= old_r) {
+            a->cur = (char *)p + new_r;
+            return p;
+        }
+        if ((size_t)(a->end - (char *)p) >= new_r) {
+            UNPOISON(a->cur, new_r - old_r);
+            a->cur = (char *)p + new_r;
+            return p;
+        }
+    }
+    if (new_n <= old_n)
+        return p;
+    void *q = arena_alloc(a, new_n);
+    if (q)
+        memcpy(q, p, old_n);
+    return q;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    if (p) {
+        if (n)
+            memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+struct arena_mark arena_mark(const struct arena *a)
+{
+    struct arena_mark m = {a->head, a->cur, a->end};
+    return m;
+}
+
+void arena_release(struct arena *a, struct arena_mark m)
+{
+    while (a->head != m.head) {
+        struct arena_chunk *c = a->head;
+        a->head = c->prev;
+        a->total -= c->size;
+        UNPOISON(c, c->size);
+        a->alloc(a->ud, c, c->size, 0);
+    }
+    a->cur = m.cur;
+    a->end = m.end;
+    if (a->cur)
+        POISON(a->cur, (size_t)(a->end - a->cur));
+}

@@ -1,0 +1,45 @@
+/* Region allocator: many small allocations, one release. */
+#ifndef SCL_LANG_ARENA_H
+#define SCL_LANG_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation hook with the old size, so an arena needs no block headers
+ * (same contract as scl_alloc_fn: new_size 0 frees, ptr NULL allocates). */
+typedef void *(*arena_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_size);
+
+struct arena_chunk;
+
+struct arena {
+    struct arena_chunk *head; /* newest chunk; allocations come from its tail */
+    char *cur, *end;          /* free space in 'head' */
+    size_t total;             /* bytes obtained from 'alloc' so far */
+    size_t limit;             /* 0: unlimited; else arena_alloc fails past it */
+    arena_alloc_fn alloc;
+    void *ud;
+};
+
+/* A position to roll back to (scratch space for emitters and formatters). */
+struct arena_mark {
+    struct arena_chunk *head;
+    char *cur, *end;
+};
+
+void arena_init(struct arena *a, arena_alloc_fn alloc, void *ud);
+void arena_free(struct arena *a); /* releases every chunk; 'a' may be re-used after init */
+
+/* Aligned to _Alignof(max_align_t). NULL only when memory (or the limit) is exhausted. */
+void *arena_alloc(struct arena *a, size_t n);
+void *arena_zalloc(struct arena *a, size_t n);
+/* Grows the most recent allocation in place when possible; otherwise copies. */
+void *arena_realloc(struct arena *a, void *p, size_t old_n, size_t new_n);
+char *arena_strndup(struct arena *a, const char *s, size_t n); /* NUL-terminated copy */
+
+struct arena_mark arena_mark(const struct arena *a);
+void arena_release(struct arena *a, struct arena_mark m); /* frees chunks made after 'm' */
+
+/* libc-backed default hook. */
+void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size);
+
+#endif

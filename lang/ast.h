@@ -1,0 +1,323 @@
+/* Abstract syntax tree. Every node lives in its module's arena and carries its span.
+ * Node constructors (ast.c) are what parser actions call; they do no lookups and no
+ * evaluation. */
+#ifndef SCL_LANG_AST_H
+#define SCL_LANG_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lang/arena.h"
+#include "lang/source.h"
+#include "lang/token.h"
+
+struct ast;
+
+/* A growable array of nodes (left-recursive grammar rules append to it). */
+struct ast_list {
+    struct ast **v;
+    uint32_t n, cap;
+};
+
+enum ast_kind {
+    /* ---- expressions ---- */
+    AST_NAME,      /* name */
+    AST_INT,       /* ival, suffix (UNIT_NONE for plain ints) */
+    AST_FLOAT,     /* fval */
+    AST_STR,       /* str: decoded literal; parts[] holds sub-expressions for ${} */
+    AST_TRUE, AST_FALSE, AST_NONE, AST_UNDEFINED,
+    AST_PAREN,     /* unary.operand: ( expr ) */
+    AST_UNARY,     /* unary.op (OP_NEG OP_POS OP_INVERT OP_NOT), unary.operand */
+    AST_BINARY,    /* binary.op, left, right: arithmetic, bitwise, and/or (short-circuit) */
+    AST_COMPARE,   /* compare: operand0 op0 operand1 op1 operand2 ... (chains) */
+    AST_AS,        /* as_expr: value as type */
+    AST_IFEXPR,    /* ifexpr: body if cond else orelse */
+    AST_SELECT,    /* select: value.attr / value?.attr */
+    AST_INDEX,     /* index: value[index] / value?[index] */
+    AST_SLICE,     /* slice: value[lo:hi:step] / value?[...]; any part may be NULL */
+    AST_CALL,      /* call: func(args) ; args are exprs or AST_KWARG */
+    AST_KWARG,     /* kwarg: name = value (only inside call args) */
+    AST_LIST,      /* list.items: exprs, AST_STARRED, AST_LIST_IF */
+    AST_STARRED,   /* unary.operand: *expr in a list */
+    AST_LIST_IF,   /* cond_items: if cond: items (elif ...)* (else: items) */
+    AST_LIST_COMP, /* comp: elt + clauses (AST_COMP_FOR) */
+    AST_CONFIG,    /* config.entries: AST_ENTRY, AST_CONFIG_IF */
+    AST_ENTRY,     /* entry: key op value; key NULL with op ENTRY_UNPACK for **value */
+    AST_CONFIG_IF, /* cond_items: if cond: entries (elif ...)* (else: entries) */
+    AST_DICT_COMP, /* comp: key + value (entry node in comp.elt) + clauses */
+    AST_COMP_FOR,  /* comp_for: for k[, v] in iter (if cond)* */
+    AST_SCHEMA_EXPR, /* schema_expr: name(args) {config}; name is a dotted AST_NAME/AST_SELECT */
+    AST_LAMBDA,    /* lambda: params, return type, body statements */
+    AST_QUANT,     /* quant: all/any/map/filter k[, v] in target { test [if cond] } */
+
+    /* ---- statements ---- */
+    AST_MODULE,      /* module: doc, body */
+    AST_EXPR_STMT,   /* expr_stmt.value */
+    AST_ASSIGN,      /* assign: targets[] = value, optional type annotation */
+    AST_AUG_ASSIGN,  /* aug: target op= value */
+    AST_UNIFY,       /* unify: target : schema_expr */
+    AST_IMPORT,      /* import: path (dots + segments), alias */
+    AST_TYPE_ALIAS,  /* type_alias: name = type */
+    AST_ASSERT,      /* check_expr: test [if cond] [, msg] */
+    AST_IF,          /* if_stmt: cond, body, orelse (orelse holds one AST_IF for elif) */
+    AST_SCHEMA,      /* schema: schema/mixin/protocol declaration */
+    AST_RULE,        /* schema with is_rule: rule declaration; checks only */
+    AST_SCHEMA_ATTR, /* attr: decorators name[?]: type [op value] */
+    AST_INDEX_SIG,   /* index_sig: [key_name: [...] key_type]: value_type [= value] */
+    AST_CHECK_EXPR,  /* check_expr: test [if cond] [, msg] inside check: blocks and rules */
+    AST_DECORATOR,   /* decorator: @name(args) */
+
+    /* ---- types (annotations) ---- */
+    AST_TYPE_ANY,     /* any */
+    AST_TYPE_NAMED,   /* type_named: bool/int/float/str or a dotted schema name */
+    AST_TYPE_LIST,    /* type_list.elem (NULL for []) */
+    AST_TYPE_DICT,    /* type_dict.key, value (either NULL) */
+    AST_TYPE_UNION,   /* type_union.types */
+    AST_TYPE_LITERAL, /* type_lit.value: AST_INT/AST_FLOAT/AST_STR/AST_TRUE/AST_FALSE/AST_NONE */
+    AST_TYPE_FUNC,    /* type_func: (params) -> ret */
+
+    /* ---- parts ---- */
+    AST_PARAM,        /* param: name [: type] [= default] */
+    AST_KIND_COUNT
+};
+
+enum ast_op {
+    OP_NONE,
+    /* unary */
+    OP_NEG, OP_POS, OP_INVERT, OP_NOT,
+    /* binary arithmetic / bitwise */
+    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_FLOORDIV, OP_MOD, OP_POW,
+    OP_LSHIFT, OP_RSHIFT, OP_BITAND, OP_BITOR, OP_BITXOR,
+    /* logic (short-circuit) */
+    OP_AND, OP_OR,
+    /* comparisons */
+    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN, OP_NOT_IN, OP_IS, OP_IS_NOT,
+    OP_COUNT
+};
+
+/* Config entry / attribute operators (spec §3.5). */
+enum entry_op { ENTRY_UNION, ENTRY_OVERRIDE, ENTRY_INSERT, ENTRY_UNPACK };
+
+enum quant_kind { QUANT_ALL, QUANT_ANY, QUANT_MAP, QUANT_FILTER };
+enum schema_kind { SCHEMA_PLAIN, SCHEMA_MIXIN, SCHEMA_PROTOCOL };
+
+struct ast {
+    uint16_t kind; /* enum ast_kind */
+    struct span span;
+    union {
+        const char *name; /* AST_NAME (NUL-terminated, '$' removed) */
+        struct {
+            int64_t ival;
+            uint8_t suffix; /* enum unit_suffix */
+        } num;
+        double fval;
+        struct {
+            const struct strlit *lit;
+            struct ast **exprs; /* exprs[i] is the parsed expression of lit->parts[i] when
+                                   that part is STRPART_EXPR, else NULL */
+        } str;
+        struct {
+            uint8_t op;
+            struct ast *operand;
+        } unary;
+        struct {
+            uint8_t op;
+            struct ast *left, *right;
+        } binary;
+        struct {
+            struct ast_list operands; /* n >= 2 */
+            uint8_t *ops;             /* operands.n - 1 of enum ast_op */
+        } compare;
+        struct {
+            struct ast *value, *type;
+        } as_expr;
+        struct {
+            struct ast *body, *cond, *orelse;
+        } ifexpr;
+        struct {
+            struct ast *value;
+            const char *attr;
+            bool optional; /* ?. */
+        } select;
+        struct {
+            struct ast *value, *index;
+            bool optional; /* ?[ */
+        } index;
+        struct {
+            struct ast *value, *lo, *hi, *step;
+            bool optional;
+        } slice;
+        struct {
+            struct ast *func;
+            struct ast_list args; /* positional exprs, then AST_KWARG */
+        } call;
+        struct {
+            const char *name;
+            struct ast *value;
+        } kwarg;
+        struct {
+            struct ast_list items;
+        } list;
+        struct {
+            struct ast_list entries;
+        } config;
+        struct {
+            struct ast *key; /* NULL for **value; AST_NAME, AST_SELECT chain (a.b.c), AST_STR,
+                                AST_INDEX (k[i]) or any expression */
+            struct ast *value;
+            uint8_t op;      /* enum entry_op */
+        } entry;
+        struct {
+            struct ast *cond;       /* NULL for the else branch */
+            struct ast_list items;  /* list items or config entries */
+            struct ast *orelse;     /* next AST_LIST_IF / AST_CONFIG_IF (elif/else) or NULL */
+        } cond_items;
+        struct {
+            struct ast *elt;           /* list comp: element; dict comp: an AST_ENTRY */
+            struct ast_list clauses;   /* AST_COMP_FOR */
+        } comp;
+        struct {
+            const char *key, *value;   /* loop variables; value NULL for one variable */
+            struct span key_span, value_span;
+            struct ast *iter;
+            struct ast_list ifs;
+        } comp_for;
+        struct {
+            struct ast *name;      /* AST_NAME or AST_SELECT chain */
+            struct ast_list args;  /* as in calls */
+            bool has_args;
+            struct ast *config;    /* AST_CONFIG (may be empty) */
+        } schema_expr;
+        struct {
+            struct ast_list params; /* AST_PARAM */
+            struct ast *ret;        /* return type or NULL */
+            struct ast_list body;   /* statements */
+        } lambda;
+        struct {
+            uint8_t kind; /* enum quant_kind */
+            const char *key, *value;
+            struct span key_span, value_span;
+            struct ast *target;
+            struct ast *test;
+            struct ast *cond; /* NULL without 'if' */
+        } quant;
+
+        /* statements */
+        struct {
+            const struct strlit *doc; /* module docstring or NULL */
+            struct ast_list body;
+            const char *filename;
+        } module;
+        struct {
+            struct ast *value;
+        } expr_stmt;
+        struct {
+            struct ast_list targets; /* AST_NAME / AST_SELECT / AST_INDEX chains */
+            struct ast *type;        /* annotation or NULL */
+            struct ast *value;
+        } assign;
+        struct {
+            struct ast *target;
+            uint8_t op; /* enum ast_op: OP_ADD for +=, ... */
+            struct ast *value;
+        } aug;
+        struct {
+            struct ast *target; /* AST_NAME */
+            struct ast *value;  /* AST_SCHEMA_EXPR */
+        } unify;
+        struct {
+            const char *path;  /* dotted path as written, without leading dots: "a.b.c" */
+            uint32_t level;    /* number of leading dots (relative import) */
+            const char *alias; /* NULL: last segment */
+            const char *asname; /* the bound name: alias or last segment */
+        } import;
+        struct {
+            const char *name;
+            struct ast *type;
+        } type_alias;
+        struct {
+            struct ast *test, *cond, *msg; /* cond and msg may be NULL */
+        } check_expr; /* AST_ASSERT, AST_CHECK_EXPR */
+        struct {
+            struct ast *cond;
+            struct ast_list body;
+            struct ast_list orelse; /* else body; an elif is one AST_IF in it */
+        } if_stmt;
+        struct {
+            const char *name;
+            uint8_t kind;            /* enum schema_kind */
+            bool is_rule;
+            const struct strlit *doc;
+            struct ast_list decorators;
+            struct ast_list params;  /* AST_PARAM */
+            struct ast_list parents; /* schema: at most one dotted name; rule: several */
+            struct ast *for_host;    /* 'for Protocol' dotted name, or NULL */
+            struct ast_list mixins;  /* dotted names */
+            struct ast_list body;    /* AST_SCHEMA_ATTR, AST_INDEX_SIG, statements */
+            struct ast_list checks;  /* AST_CHECK_EXPR */
+        } schema;
+        struct {
+            const char *name;  /* identifier or string key */
+            bool is_str_key;   /* written as a string literal */
+            bool optional;     /* name?: T */
+            struct ast_list decorators;
+            struct ast *type;
+            uint8_t op;        /* enum entry_op: '=' override, '+=' insert, ... */
+            uint8_t aug_op;    /* enum ast_op for other augmented assignments, else OP_NONE */
+            struct ast *value; /* default or NULL */
+        } attr;
+        struct {
+            const char *key_name; /* [k: str]: ... ; NULL when unnamed */
+            bool any_other;       /* [...str] */
+            struct ast *key_type, *value_type;
+            struct ast *value;    /* default or NULL */
+        } index_sig;
+        struct {
+            struct ast *name; /* dotted name */
+            struct ast_list args;
+            bool has_args;
+        } decorator;
+
+        /* types */
+        struct {
+            const char *name; /* "bool" "int" "float" "str" or dotted "pkg.Schema" */
+        } type_named;
+        struct {
+            struct ast *elem;
+        } type_list;
+        struct {
+            struct ast *key, *value;
+        } type_dict;
+        struct {
+            struct ast_list types;
+        } type_union;
+        struct {
+            struct ast *value;
+        } type_lit;
+        struct {
+            struct ast_list params; /* types */
+            struct ast *ret;
+        } type_func;
+
+        /* parts */
+        struct {
+            const char *name;
+            struct ast *type;    /* or NULL */
+            struct ast *value;   /* default or NULL */
+        } param;
+    } u;
+};
+
+/* ---- construction helpers (ast.c) ---- */
+struct ast *ast_new(struct arena *a, enum ast_kind kind, struct span span);
+/* Appends; returns false on memory exhaustion. */
+bool ast_list_push(struct arena *a, struct ast_list *l, struct ast *n);
+
+const char *ast_kind_name(enum ast_kind kind);
+const char *ast_op_name(enum ast_op op);     /* "+", "not in", ... */
+
+/* Writes the tree as JSON (kind, span as [lo, hi] bytes plus fields) for tools and tests. */
+typedef int (*ast_write_fn)(void *ud, const char *buf, size_t len);
+int ast_dump_json(const struct ast *n, const struct source *src, ast_write_fn w, void *ud);
+
+#endif

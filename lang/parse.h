@@ -1,0 +1,50 @@
+/* Front-end entry points: source text -> tokens -> AST, with diagnostics. Lemon emits no
+ * prototypes, so the generated parser's entry points are declared here too. */
+#ifndef SCL_LANG_PARSE_H
+#define SCL_LANG_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/arena.h"
+#include "lang/ast.h"
+#include "lang/diag.h"
+#include "lang/source.h"
+#include "lang/token.h"
+
+/* Extra context of the Lemon parser (%extra_context): no hidden state. */
+struct parser {
+    struct arena *arena;        /* borrowed: the module's AST arena */
+    const struct source *src;   /* borrowed */
+    struct diags *diags;        /* borrowed */
+    struct ast *result;         /* the module (or expression, in expression mode) */
+    unsigned depth;             /* nesting of interpolation sub-parses */
+    bool failed;                /* a syntax error was reported */
+    uint32_t last_error_lo;     /* suppresses repeated errors at one offset */
+    const struct token *toks;   /* the whole token stream (for error recovery) */
+    uint32_t ntoks, pos;        /* pos: index of the token being fed */
+};
+
+/* Tokenizes src->text[lo, hi). In expression mode (interpolation) newlines are ignored and no
+ * INDENT/DEDENT/NEWLINE tokens are produced; otherwise the stream follows spec §1.1 and ends
+ * with NEWLINE and DEDENTs. Errors go to 'd'; the stream is still usable (error tokens are
+ * skipped). The array lives in 'a' and ends with a token of kind 0. */
+bool lex_tokens(struct arena *a, const struct source *src, uint32_t lo, uint32_t hi,
+                bool expr_mode, struct diags *d, struct token **out, uint32_t *nout);
+
+/* Parses a whole file. Returns the AST_MODULE (possibly partial when there were syntax
+ * errors: check d->nerrors). NULL only on memory exhaustion. */
+struct ast *parse_module(struct arena *a, const struct source *src, struct diags *d);
+
+/* Parses src->text[lo, hi) as a single expression (used for `${...}` and for -O/-D values). */
+struct ast *parse_expr_range(struct arena *a, const struct source *src, uint32_t lo, uint32_t hi,
+                             struct diags *d, unsigned depth);
+
+/* Lemon's generated entry points (parser.c). */
+void sclParseInit(void *parser, struct parser *p);
+void sclParseFinalize(void *parser);
+void sclParse(void *parser, int kind, struct token tok);
+size_t sclParseSizeof(void);
+
+#endif

@@ -1,0 +1,83 @@
+/* Source files and their line tables. */
+#include "config.h"
+
+#include "lang/source.h"
+
+#include <string.h>
+
+void source_map_init(struct source_map *sm, struct arena *arena)
+{
+    memset(sm, 0, sizeof *sm);
+    sm->arena = arena;
+}
+
+struct source *source_map_add(struct source_map *sm, const char *path, const char *text, size_t len)
+{
+    if (len >= UINT32_MAX)
+        return NULL;
+    if (sm->n == sm->cap) {
+        uint32_t cap = sm->cap ? sm->cap * 2 : 8;
+        struct source **v = arena_realloc(sm->arena, sm->v, sm->cap * sizeof *v, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        sm->v = v;
+        sm->cap = cap;
+    }
+    struct source *s = arena_zalloc(sm->arena, sizeof *s);
+    if (!s)
+        return NULL;
+    s->path = arena_strndup(sm->arena, path, strlen(path));
+    s->text = arena_strndup(sm->arena, text, len);
+    s->len = (uint32_t)len;
+    uint32_t n = 1;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')))
+            n++;
+    s->line_start = arena_alloc(sm->arena, n * sizeof *s->line_start);
+    if (!s->path || !s->text || !s->line_start)
+        return NULL;
+    s->line_start[0] = 0;
+    n = 1;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')))
+            s->line_start[n++] = (uint32_t)(i + 1);
+    s->nlines = n;
+    sm->v[sm->n++] = s;
+    s->id = sm->n;
+    return s;
+}
+
+const struct source *source_map_get(const struct source_map *sm, uint32_t file)
+{
+    if (file == 0 || file > sm->n)
+        return NULL;
+    return sm->v[file - 1];
+}
+
+void source_line_col(const struct source *s, uint32_t off, uint32_t *line, uint32_t *col)
+{
+    uint32_t lo = 0, hi = s->nlines; /* find the last line_start <= off */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->line_start[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *line = lo + 1;
+    *col = off - s->line_start[lo] + 1;
+}
+
+const char *source_line_text(const struct source *s, uint32_t line, uint32_t *len)
+{
+    if (line == 0 || line > s->nlines) {
+        *len = 0;
+        return "";
+    }
+    uint32_t b = s->line_start[line - 1];
+    uint32_t e = line < s->nlines ? s->line_start[line] : s->len;
+    while (e > b && (s->text[e - 1] == '\n' || s->text[e - 1] == '\r'))
+        e--;
+    *len = e - b;
+    return s->text + b;
+}

@@ -1,0 +1,47 @@
+/* Source files: text, display path and the line table used to turn byte offsets into
+ * line:col when (and only when) a diagnostic is rendered. */
+#ifndef SCL_LANG_SOURCE_H
+#define SCL_LANG_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/arena.h"
+
+/* A byte range [lo, hi) of one source file. file 0 means "no location". */
+struct span {
+    uint32_t file, lo, hi;
+};
+
+struct source {
+    uint32_t id;      /* index + 1 in its source_map */
+    const char *path; /* as displayed in diagnostics (absolute when known) */
+    const char *text; /* NUL-terminated; owned by the map's arena */
+    uint32_t len;
+    uint32_t *line_start; /* offsets of each line's first byte */
+    uint32_t nlines;
+};
+
+struct source_map {
+    struct arena *arena; /* borrowed: holds every source and table */
+    struct source **v;
+    uint32_t n, cap;
+};
+
+void source_map_init(struct source_map *sm, struct arena *arena);
+/* Copies path and text. NULL on memory exhaustion or text over 4 GiB. */
+struct source *source_map_add(struct source_map *sm, const char *path, const char *text, size_t len);
+const struct source *source_map_get(const struct source_map *sm, uint32_t file);
+
+/* 1-based line and column (column counts bytes) of byte offset 'off'. */
+void source_line_col(const struct source *s, uint32_t off, uint32_t *line, uint32_t *col);
+/* Text of 1-based line 'line' without its terminator. */
+const char *source_line_text(const struct source *s, uint32_t line, uint32_t *len);
+
+static inline struct span span_join(struct span a, struct span b)
+{
+    struct span s = {a.file, a.lo < b.lo ? a.lo : b.lo, a.hi > b.hi ? a.hi : b.hi};
+    return s;
+}
+
+#endif

@@ -1,0 +1,171 @@
+/* scl: a configuration language compatible with KCL, as an embeddable C library.
+ *
+ * Ownership: returned pointers are owned by the object their comment names (a context, a
+ * run) and stay valid until that object is freed; every input (source text, strings, keys)
+ * is copied. No function keeps a pointer to caller memory after it returns.
+ *
+ * Threads: a context and its runs are used by one thread at a time. Contexts share nothing
+ * mutable, so two threads may each evaluate with their own context at the same time.
+ *
+ * Errors: functions return an scl_status; details are diagnostics recorded on the run
+ * (scl_run_ndiags / scl_run_diag), never printed by the library. */
+#ifndef SCL_H
+#define SCL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SCL_API __attribute__((visibility("default")))
+#else
+#define SCL_API
+#endif
+
+#define SCL_VERSION_MAJOR  0
+#define SCL_VERSION_MINOR  1
+#define SCL_VERSION_PATCH  0
+#define SCL_VERSION_NUMBER (SCL_VERSION_MAJOR * 10000 + SCL_VERSION_MINOR * 100 + SCL_VERSION_PATCH)
+
+/* != SCL_VERSION_NUMBER: the header and the library differ. */
+SCL_API unsigned scl_version(void);
+SCL_API const char *scl_version_string(void); /* "0.1.0"; static */
+
+typedef struct scl_ctx scl_ctx;   /* interned names, module cache, loader */
+typedef struct scl_run scl_run;   /* one evaluation: options, values, diagnostics, one arena */
+typedef struct scl_val scl_val;   /* lives in a run's arena, valid until scl_run_free */
+typedef struct scl_diag scl_diag; /* owned by its run */
+
+typedef struct scl_span {
+    const char *file; /* owned by the run; NULL when the diagnostic has no location */
+    uint32_t line, col, end_line, end_col; /* 1-based; col 0: no column (run-time errors) */
+} scl_span;
+
+typedef enum scl_status {
+    SCL_OK,
+    SCL_ESYNTAX, /* lexer/parser errors */
+    SCL_ETYPE,   /* compile-time (resolver/type) errors */
+    SCL_EEVAL,   /* run-time errors: assert, check, conflict, ... */
+    SCL_EIMPORT, /* a module could not be found or read */
+    SCL_ELIMIT,  /* memory or recursion limit */
+    SCL_ENOMEM,
+    SCL_EIO,     /* reading a file or writing output failed */
+    SCL_EINVAL   /* a bad argument to the API */
+} scl_status;
+
+typedef enum scl_kind {
+    SCL_UNDEFINED,
+    SCL_NONE,
+    SCL_BOOL,
+    SCL_INT,
+    SCL_FLOAT,
+    SCL_STR,
+    SCL_LIST,
+    SCL_DICT,
+    SCL_SCHEMA, /* a schema instance: walk it like a dict */
+    SCL_FUNC,
+    SCL_OTHER /* types, modules */
+} scl_kind;
+
+/* Output flags (scl_emit_*, scl_run_set_flags). */
+enum {
+    SCL_EMIT_SORT_KEYS = 1,   /* --sort_keys */
+    SCL_EMIT_SHOW_HIDDEN = 2, /* --show_hidden */
+    SCL_EMIT_DROP_NONE = 4    /* --disable_none */
+};
+/* Evaluation flags (scl_run_set_flags). */
+enum {
+    SCL_RUN_STRICT_RANGE = 0x100, /* --strict_range_check */
+    SCL_RUN_DEBUG = 0x200         /* --debug */
+};
+
+typedef void *(*scl_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_size);
+typedef int (*scl_write_fn)(void *ud, const char *buf, size_t len); /* non-zero: stop */
+
+/* {===== contexts and runs */
+
+/* alloc NULL: libc. NULL on memory exhaustion. */
+SCL_API scl_ctx *scl_ctx_new(scl_alloc_fn alloc, void *ud);
+SCL_API void scl_ctx_free(scl_ctx *ctx); /* NULL ok; free its runs first */
+
+SCL_API scl_run *scl_run_new(scl_ctx *ctx); /* NULL on memory exhaustion */
+SCL_API void scl_run_free(scl_run *run);    /* NULL ok; releases every value at once */
+
+/* Where print() writes (default: stdout). */
+SCL_API void scl_run_set_stdout(scl_run *run, scl_write_fn w, void *ud);
+/* Flags: SCL_EMIT_* and SCL_RUN_* or-ed together. */
+SCL_API void scl_run_set_flags(scl_run *run, unsigned flags);
+/* The value of option("key"); 'v' must belong to this run. Copies the key. */
+SCL_API scl_status scl_run_option(scl_run *run, const char *key, scl_val *v);
+/* Parses 'text' as a -D value: JSON, else a KCL literal, else a string. */
+SCL_API scl_status scl_run_option_text(scl_run *run, const char *key, const char *text);
+/* Output only the value at a dotted path (-S); may be called several times. */
+SCL_API scl_status scl_run_select(scl_run *run, const char *path);
+
+/* Adds a source to the main package. src NULL: read 'file' from disk. Copies both. */
+SCL_API scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, size_t len);
+/* Parses every added file; stops after parsing (nothing is evaluated). */
+SCL_API scl_status scl_run_parse(scl_run *run);
+/* Parses, checks and evaluates the main package. */
+SCL_API scl_status scl_run_eval(scl_run *run);
+/* Convenience: add one file (or source string) and evaluate. */
+SCL_API scl_status scl_run_eval_file(scl_run *run, const char *file, const char *src, size_t len);
+
+/* The planned result (what the CLI prints); NULL unless evaluation succeeded. */
+SCL_API const scl_val *scl_run_result(const scl_run *run);
+
+/* Writes the syntax tree of added file 'i' (after scl_run_parse) as JSON. */
+SCL_API scl_status scl_run_write_ast(const scl_run *run, size_t i, scl_write_fn w, void *ud);
+
+/* {===== diagnostics */
+
+SCL_API size_t scl_run_ndiags(const scl_run *run);
+SCL_API size_t scl_run_nerrors(const scl_run *run);
+SCL_API const scl_diag *scl_run_diag(const scl_run *run, size_t i); /* owned by the run */
+SCL_API int scl_diag_is_error(const scl_diag *d);
+SCL_API const char *scl_diag_code(const scl_diag *d);    /* "E1001" */
+SCL_API const char *scl_diag_kind(const scl_diag *d);    /* "InvalidSyntax" */
+SCL_API const char *scl_diag_message(const scl_diag *d); /* primary message */
+SCL_API scl_span scl_diag_span(const scl_run *run, const scl_diag *d);
+/* KCL's text layout (json 0) or one JSON object per line (json 1). */
+SCL_API scl_status scl_diag_render(const scl_run *run, const scl_diag *d, int json,
+                                   scl_write_fn w, void *ud);
+
+/* {===== values (all owned by the run that made them) */
+
+SCL_API scl_val *scl_new_undefined(scl_run *run);
+SCL_API scl_val *scl_new_none(scl_run *run);
+SCL_API scl_val *scl_new_bool(scl_run *run, int b);
+SCL_API scl_val *scl_new_int(scl_run *run, int64_t i);
+SCL_API scl_val *scl_new_float(scl_run *run, double f);
+SCL_API scl_val *scl_new_str(scl_run *run, const char *s, size_t len); /* copies */
+SCL_API scl_val *scl_new_list(scl_run *run);
+SCL_API scl_val *scl_new_dict(scl_run *run);
+SCL_API scl_status scl_list_push(scl_run *run, scl_val *list, const scl_val *v);
+SCL_API scl_status scl_dict_set(scl_run *run, scl_val *dict, const char *key, size_t len,
+                                const scl_val *v);
+
+SCL_API scl_kind scl_val_kind(const scl_val *v);
+SCL_API size_t scl_val_len(const scl_val *v); /* str: bytes; list/dict/schema: entries */
+/* List element or dict entry i (insertion order); *key gets the dict key (or NULL). */
+SCL_API const scl_val *scl_val_at(const scl_val *v, size_t i, const char **key);
+SCL_API const scl_val *scl_val_get(const scl_val *v, const char *key); /* dict/schema: NULL if absent */
+SCL_API const char *scl_val_str(const scl_val *v, size_t *len); /* NUL-terminated; NULL if not str */
+SCL_API int scl_val_int(const scl_val *v, int64_t *out);   /* 1 if an int */
+SCL_API int scl_val_float(const scl_val *v, double *out);  /* 1 if a float or int */
+SCL_API int scl_val_bool(const scl_val *v, int *out);      /* 1 if a bool */
+SCL_API const char *scl_val_type_name(const scl_val *v);   /* schema name for instances */
+
+/* YAML as KCL prints it (several documents for a list of mappings); flags SCL_EMIT_*. */
+SCL_API scl_status scl_emit_yaml(const scl_val *v, unsigned flags, scl_write_fn w, void *ud);
+/* JSON: indent 0 gives one line. */
+SCL_API scl_status scl_emit_json(const scl_val *v, unsigned flags, int indent, scl_write_fn w,
+                                 void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,3 @@
+#include "config.h"
+/* placeholder: written next */
+typedef int placeholder_value;

@@ -1,0 +1,218 @@
+/* Values: a 16-byte tagged union passed by value; heap parts live in the run's arena.
+ *
+ * Immediate: undefined, none, bool, int, float, unit (raw int + suffix in 'aux').
+ * Pointers: str, list, dict (also schema instances), func, type (schema/rule types), module.
+ *
+ * Mutability: a list or dict is mutated only by the code that is building it (config
+ * literals, comprehensions, schema bodies) or after an explicit copy (assignment to a
+ * member such as `_a.b = 1` copies the containers on the path first). Published values are
+ * never changed in place, so sharing them is the same as copying them. */
+#ifndef SCL_RUNTIME_VALUE_H
+#define SCL_RUNTIME_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/source.h"
+
+struct vm;
+struct schema_type;
+struct func;
+struct module;
+
+enum vtag {
+    V_UNDEF, /* Undefined */
+    V_NONE,
+    V_BOOL,  /* as.i 0/1 */
+    V_INT,   /* as.i */
+    V_FLOAT, /* as.f */
+    V_UNIT,  /* as.i raw integer, aux enum unit_suffix: 1Ki, 500m */
+    V_STR,   /* as.s */
+    V_LIST,  /* as.l */
+    V_DICT,  /* as.d, a plain dict */
+    V_SCHEMA,/* as.d, a schema instance (as.d->schema is its type) */
+    V_FUNC,  /* as.fn */
+    V_TYPE,  /* as.st: a schema or rule type */
+    V_MODULE,/* as.m */
+};
+
+struct str {
+    uint64_t hash;  /* valid when flags & STR_HASHED */
+    uint32_t len;   /* bytes, without the terminating NUL */
+    uint32_t flags;
+    char b[];       /* NUL-terminated */
+};
+enum { STR_HASHED = 1, STR_INTERNED = 2 };
+
+struct value {
+    uint8_t tag;   /* enum vtag */
+    uint8_t flags;
+    uint32_t aux;
+    union {
+        int64_t i;
+        double f;
+        struct str *s;
+        struct list *l;
+        struct dict *d;
+        struct func *fn;
+        struct schema_type *st;
+        struct module *m;
+    } as;
+};
+_Static_assert(sizeof(struct value) == 16, "a value is 16 bytes");
+
+struct list {
+    uint32_t n, cap;
+    struct value *v;
+};
+
+/* Config operator remembered per dict entry (spec §3.5); same numbering as enum entry_op. */
+enum { OPK_UNION = 0, OPK_OVERRIDE = 1, OPK_INSERT = 2 };
+
+struct dict_entry {
+    struct str *key; /* interned; NULL for a deleted entry (tombstone) */
+    struct value val;
+    uint8_t op;      /* OPK_* */
+    int32_t ins;     /* k[i] += : insert index, -1 none */
+};
+
+/* Compact insertion-ordered dict (see dict.c for the layout). */
+struct dict {
+    struct dict_entry *e; /* entries in insertion order, tombstones included */
+    uint32_t used;        /* entries in 'e' (live + tombstones) */
+    uint32_t n;           /* live entries */
+    uint32_t cap;         /* capacity of 'e' */
+    uint32_t mask;        /* index size - 1, 0 when there is no index (small dicts) */
+    int32_t *index;       /* entry numbers, -1 empty, -2 deleted; NULL when small */
+    struct schema_type *schema; /* the instance's type for V_SCHEMA, else NULL */
+};
+
+/* {===== constructors */
+static inline struct value v_undef(void)
+{
+    struct value v = {V_UNDEF, 0, 0, {0}};
+    return v;
+}
+static inline struct value v_none(void)
+{
+    struct value v = {V_NONE, 0, 0, {0}};
+    return v;
+}
+static inline struct value v_bool(bool b)
+{
+    struct value v = {V_BOOL, 0, 0, {.i = b ? 1 : 0}};
+    return v;
+}
+static inline struct value v_int(int64_t i)
+{
+    struct value v = {V_INT, 0, 0, {.i = i}};
+    return v;
+}
+static inline struct value v_float(double f)
+{
+    struct value v = {V_FLOAT, 0, 0, {.f = f}};
+    return v;
+}
+static inline struct value v_unit(int64_t raw, unsigned suffix)
+{
+    struct value v = {V_UNIT, 0, suffix, {.i = raw}};
+    return v;
+}
+static inline struct value v_str(struct str *s)
+{
+    struct value v = {V_STR, 0, 0, {.s = s}};
+    return v;
+}
+static inline struct value v_list(struct list *l)
+{
+    struct value v = {V_LIST, 0, 0, {.l = l}};
+    return v;
+}
+static inline struct value v_dict(struct dict *d)
+{
+    struct value v = {V_DICT, 0, 0, {.d = d}};
+    return v;
+}
+static inline struct value v_schema(struct dict *d)
+{
+    struct value v = {V_SCHEMA, 0, 0, {.d = d}};
+    return v;
+}
+static inline struct value v_func(struct func *fn)
+{
+    struct value v = {V_FUNC, 0, 0, {.fn = fn}};
+    return v;
+}
+
+static inline bool v_is_null(struct value v) /* None or Undefined */
+{
+    return v.tag == V_UNDEF || v.tag == V_NONE;
+}
+static inline bool v_is_dictlike(struct value v)
+{
+    return v.tag == V_DICT || v.tag == V_SCHEMA;
+}
+static inline bool v_is_number(struct value v)
+{
+    return v.tag == V_INT || v.tag == V_FLOAT;
+}
+
+/* {===== strings (str.c) */
+/* Open-addressed set of interned strings (one per vm). */
+struct str_table {
+    struct str **slots; /* NULL: empty */
+    uint32_t mask;      /* size - 1 (size is a power of two), 0 before first use */
+    uint32_t n;
+};
+struct str *str_new(struct vm *vm, const char *s, size_t len);     /* copies */
+struct str *str_cstr(struct vm *vm, const char *s);                /* copies */
+struct str *str_intern(struct vm *vm, const char *s, size_t len);  /* one object per text */
+struct str *str_intern_str(struct vm *vm, struct str *s);          /* 's' or its twin */
+struct str *str_fmt(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint64_t str_hash(struct str *s);
+bool str_eq(const struct str *a, const struct str *b);
+int str_cmp(const struct str *a, const struct str *b); /* byte-wise */
+
+/* Growing byte buffer in the run's arena. */
+struct sbuf {
+    struct vm *vm;
+    char *p;
+    size_t n, cap;
+};
+void sbuf_init(struct sbuf *b, struct vm *vm);
+void sbuf_put(struct sbuf *b, const char *s, size_t n);
+void sbuf_puts(struct sbuf *b, const char *s);
+void sbuf_putc(struct sbuf *b, char c);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct str *sbuf_str(struct sbuf *b); /* copies the contents into a new str */
+
+/* {===== lists (list.c) */
+struct list *list_new(struct vm *vm, uint32_t cap);
+void list_push(struct vm *vm, struct list *l, struct value v);
+struct list *list_copy(struct vm *vm, const struct list *l); /* shallow */
+
+/* {===== dicts (dict.c) */
+struct dict *dict_new(struct vm *vm, uint32_t cap);
+/* Borrowed pointer to the live entry for 'key' (interned or not), or NULL. */
+struct dict_entry *dict_find(const struct dict *d, struct str *key);
+struct value dict_get(const struct dict *d, struct str *key); /* Undefined when absent */
+/* Sets key (interned by the call when needed) to v; a new key goes to the end. */
+struct dict_entry *dict_set(struct vm *vm, struct dict *d, struct str *key, struct value v);
+struct dict_entry *dict_set_op(struct vm *vm, struct dict *d, struct str *key, struct value v,
+                               unsigned op, int32_t ins);
+bool dict_del(struct dict *d, struct str *key);
+struct dict *dict_copy(struct vm *vm, const struct dict *d); /* shallow, keeps schema + ops */
+/* Iteration in insertion order: for (uint32_t i = 0; dict_next(d, &i, &e);) */
+bool dict_next(const struct dict *d, uint32_t *i, struct dict_entry **e);
+
+/* {===== deep operations (value.c) */
+bool v_truthy(struct value v);
+bool v_equal(struct value a, struct value b);  /* == semantics (§3.3) */
+const char *v_type_name(struct value v);        /* typeof(): "int", "str", schema name ... */
+struct value v_deep_copy(struct vm *vm, struct value v);
+double v_unit_multiplier(unsigned suffix);
+double v_unit_float(struct value v); /* numeric value of a unit literal */
+const char *v_unit_suffix_name(unsigned suffix);
+
+#endif

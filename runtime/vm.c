@@ -1,0 +1,200 @@
+/* The vm: allocation, raising errors, protected calls, argument helpers. */
+#include "config.h"
+
+#include "runtime/vm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/vm_impl.h"
+
+void vm_init(struct vm *vm, struct arena *arena, struct diags *diags)
+{
+    memset(vm, 0, sizeof *vm);
+    vm->arena = arena;
+    vm->diags = diags;
+    vm->max_depth = 2000;
+}
+
+bool vm_protect(struct vm *vm, void (*fn)(struct vm *vm, void *ud), void *ud)
+{
+    struct vm_jmp j;
+    j.prev = vm->jmp;
+    vm->jmp = &j;
+    volatile unsigned depth = vm->depth;
+    if (setjmp(j.buf) == 0) {
+        fn(vm, ud);
+        vm->jmp = j.prev;
+        return true;
+    }
+    vm->jmp = j.prev;
+    vm->depth = depth;
+    return false;
+}
+
+static _Noreturn void vm_throw(struct vm *vm)
+{
+    if (!vm->jmp) {
+        /* an error outside any protected call is a bug in the runtime */
+        fputs("scl: internal error: error raised outside a protected call\n", stderr);
+        abort();
+    }
+    longjmp(vm->jmp->buf, 1);
+}
+
+static _Noreturn void oom(struct vm *vm)
+{
+    vm_raise_at(vm, vm->span, "E3M38", "EvaluationError", "out of memory");
+}
+
+void *vm_alloc(struct vm *vm, size_t n)
+{
+    void *p = arena_alloc(vm->arena, n);
+    if (!p)
+        oom(vm);
+    return p;
+}
+
+void *vm_zalloc(struct vm *vm, size_t n)
+{
+    void *p = arena_zalloc(vm->arena, n);
+    if (!p)
+        oom(vm);
+    return p;
+}
+
+void *vm_realloc(struct vm *vm, void *p, size_t old_n, size_t new_n)
+{
+    void *q = arena_realloc(vm->arena, p, old_n, new_n);
+    if (!q)
+        oom(vm);
+    return q;
+}
+
+void vm_vraise_at(struct vm *vm, struct span span, const char *code, const char *kind,
+                  const char *fmt, va_list ap)
+{
+    vm->last_error = diags_vadd(vm->diags, DIAG_ERROR, code, kind, span, false, fmt, ap);
+    vm_throw(vm);
+}
+
+void vm_raise_at(struct vm *vm, struct span span, const char *code, const char *kind,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vm_vraise_at(vm, span, code, kind, fmt, ap);
+}
+
+void vm_raise(struct vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vm_vraise_at(vm, vm->span, "E3M38", "EvaluationError", fmt, ap);
+}
+
+void vm_type_error(struct vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vm_vraise_at(vm, vm->span, "E2G22", "TypeError", fmt, ap);
+}
+
+struct span vm_current_span(const struct vm *vm)
+{
+    return vm->span;
+}
+
+void vm_write_stdout(struct vm *vm, const char *s, size_t n)
+{
+    if (vm->out_w)
+        vm->out_w(vm->out_ud, s, n);
+    else
+        fwrite(s, 1, n, stdout);
+}
+
+unsigned vm_flags(const struct vm *vm)
+{
+    return vm->flags;
+}
+
+struct func *vm_native(struct vm *vm, const char *name, native_fn fn)
+{
+    struct func *f = vm_zalloc(vm, sizeof *f);
+    f->kind = FN_NATIVE;
+    f->name = name;
+    f->native = fn;
+    return f;
+}
+
+struct value vm_bound(struct vm *vm, const char *name, native_fn fn, struct value self)
+{
+    struct func *f = vm_zalloc(vm, sizeof *f);
+    f->kind = FN_BOUND;
+    f->name = name;
+    f->native = fn;
+    f->self = self;
+    return v_func(f);
+}
+
+bool arg_get(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
+             struct value *out)
+{
+    (void)vm;
+    if (i < a->npos) {
+        *out = a->pos[i];
+        return true;
+    }
+    if (name) {
+        size_t len = strlen(name);
+        for (uint32_t k = 0; k < a->nkw; k++) {
+            if (a->kwnames[k]->len == len && !memcmp(a->kwnames[k]->b, name, len)) {
+                *out = a->kw[k];
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+void arg_count(struct vm *vm, const struct callargs *a, const char *fname, uint32_t min,
+               uint32_t max)
+{
+    uint32_t n = a->npos + a->nkw;
+    if (n < min) {
+        if (min == max)
+            vm_raise(vm, "%s() takes %u positional argument%s but %u were given", fname, min,
+                     min == 1 ? "" : "s", n);
+        vm_raise(vm, "%s() missing %u required positional argument%s", fname, min - n,
+                 min - n == 1 ? "" : "s");
+    }
+    if (n > max)
+        vm_raise(vm, "%s() takes %u positional argument%s but %u were given", fname, max,
+                 max == 1 ? "" : "s", n);
+}
+
+int64_t arg_int(struct vm *vm, struct value v, const char *what)
+{
+    if (v.tag == V_INT || v.tag == V_BOOL)
+        return v.as.i;
+    vm_type_error(vm, "%s must be int, got %s", what, v_type_name(v));
+}
+
+double arg_num(struct vm *vm, struct value v, const char *what)
+{
+    if (v.tag == V_INT || v.tag == V_BOOL)
+        return (double)v.as.i;
+    if (v.tag == V_FLOAT)
+        return v.as.f;
+    if (v.tag == V_UNIT)
+        return v_unit_float(v);
+    vm_type_error(vm, "%s must be a number, got %s", what, v_type_name(v));
+}
+
+struct str *arg_str(struct vm *vm, struct value v, const char *what)
+{
+    if (v.tag == V_STR)
+        return v.as.s;
+    vm_type_error(vm, "%s must be str, got %s", what, v_type_name(v));
+}
