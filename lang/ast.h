@@ -115,6 +115,7 @@ struct ast {
             const struct strlit *lit;
             struct ast **exprs; /* exprs[i] is the parsed expression of lit->parts[i] when
                                    that part is STRPART_EXPR, else NULL */
+            void *cache; /* the evaluator's interned value of a constant string */
         } str;
         struct {
             uint8_t op;
@@ -319,5 +320,136 @@ const char *ast_op_name(enum ast_op op);     /* "+", "not in", ... */
 /* Writes the tree as JSON (kind, span as [lo, hi] bytes plus fields) for tools and tests. */
 typedef int (*ast_write_fn)(void *ud, const char *buf, size_t len);
 int ast_dump_json(const struct ast *n, const struct source *src, ast_write_fn w, void *ud);
+
+/* {=====================================================================
+ * Node constructors called by the grammar actions (parser.y), one per action. They take
+ * the parser (struct parser, parse.h) for its arena, source and diagnostics, check what the
+ * grammar cannot (assignment targets, argument order, loop variables, duplicate index
+ * signatures) and report it; they never look anything up. A NULL result means memory ran
+ * out (p->oom is then set); a NULL statement is skipped by ast_list_add.
+ * Tokens are passed by value; their spans become node spans.
+ * ====================================================================} */
+struct parser;
+
+/* Lists, by value (left-recursive rules append to them). */
+struct ast_list ast_list_none(void);
+struct ast_list ast_list_one(struct parser *p, struct ast *n);
+struct ast_list ast_list_add(struct parser *p, struct ast_list l, struct ast *n);
+
+/* Expressions. */
+struct ast *ast_name(struct parser *p, struct token name);
+struct ast *ast_int(struct parser *p, struct token t);
+struct ast *ast_float(struct parser *p, struct token t);
+struct ast *ast_const(struct parser *p, enum ast_kind kind, struct token t);
+struct ast *ast_paren(struct parser *p, struct token lp, struct ast *e, struct token rp);
+struct ast *ast_unary(struct parser *p, enum ast_op op, struct token t, struct ast *operand);
+struct ast *ast_binary(struct parser *p, enum ast_op op, struct ast *l, struct ast *r);
+/* Appends to 'l' when it is itself a comparison (a < b < c is one AST_COMPARE). */
+struct ast *ast_compare(struct parser *p, enum ast_op op, struct ast *l, struct ast *r);
+struct ast *ast_as(struct parser *p, struct ast *value, struct ast *dotted);
+struct ast *ast_ifexpr(struct parser *p, struct ast *body, struct ast *cond, struct ast *orelse);
+struct ast *ast_select(struct parser *p, struct ast *value, struct token name, bool optional);
+/* A slice without its value (lo:hi:step); ast_subscript completes it. */
+struct ast *ast_slice_spec(struct parser *p, struct token colon, struct ast *lo, struct ast *hi,
+                           struct ast *step);
+/* value[sub] (AST_INDEX) or value[lo:hi:step] when 'sub' came from ast_slice_spec. */
+struct ast *ast_subscript(struct parser *p, struct ast *value, struct ast *sub, bool optional,
+                          struct token rb);
+struct ast *ast_call(struct parser *p, struct ast *func, struct ast_list args, struct token rp);
+struct ast *ast_kwarg(struct parser *p, struct token name, struct ast *value);
+/* Appends a call argument; reports a positional argument after a keyword one. */
+struct ast_list ast_args_add(struct parser *p, struct ast_list l, struct ast *arg);
+struct ast *ast_list_expr(struct parser *p, struct token lb, const struct ast_list *items,
+                          struct token rb);
+struct ast *ast_starred(struct parser *p, struct token star, struct ast *e);
+struct ast *ast_list_comp(struct parser *p, struct token lb, struct ast *elt,
+                          struct ast_list clauses, struct token rb);
+struct ast *ast_config(struct parser *p, struct token lb, const struct ast_list *entries,
+                       struct token rb);
+struct ast *ast_entry(struct parser *p, struct ast *key, enum entry_op op, struct ast *value);
+struct ast *ast_entry_unpack(struct parser *p, struct token pow, struct ast *value);
+struct ast *ast_dict_comp(struct parser *p, struct token lb, struct ast *entry,
+                          struct ast_list clauses, struct token rb);
+/* Conditional list items / config entries: kind AST_LIST_IF or AST_CONFIG_IF; ast_cond_elif
+ * appends an elif (cond) or else (cond NULL) branch at the end of the chain. */
+struct ast *ast_cond_if(struct parser *p, enum ast_kind kind, struct token t, struct ast *cond,
+                        struct ast_list items, struct token end);
+struct ast *ast_cond_elif(struct parser *p, struct ast *head, struct token t, struct ast *cond,
+                          struct ast_list items, struct token end);
+/* for v1[, v2] in iter: loop variables are dotted names, checked here (E2L23). */
+struct ast *ast_comp_for(struct parser *p, struct token t, struct ast_list vars, struct ast *iter);
+struct ast *ast_comp_if(struct parser *p, struct ast *comp_for, struct ast *cond);
+/* 'name' is an AST_NAME/AST_SELECT chain, or an AST_CALL of one (S(args) {…}). */
+struct ast *ast_schema_expr(struct parser *p, struct ast *name, struct ast *config);
+/* Lambda and quantifier heads set p->brace_hint for the feeder (parse.c). */
+struct ast *ast_lambda_head(struct parser *p, struct token t, const struct ast_list *params,
+                            struct ast *ret);
+struct ast *ast_lambda(struct parser *p, struct ast *head, struct ast_list body, struct token rb);
+struct ast *ast_quant_head(struct parser *p, enum quant_kind kind, struct token t,
+                           struct ast_list vars, struct ast *target);
+struct ast *ast_quant(struct parser *p, struct ast *head, struct ast *test, struct ast *cond,
+                      struct token rb);
+
+/* Types. */
+struct ast *ast_type_any(struct parser *p, struct token t);
+struct ast *ast_type_named(struct parser *p, struct ast *dotted);
+struct ast *ast_type_list(struct parser *p, struct token lb, struct ast *elem, struct token rb);
+struct ast *ast_type_dict(struct parser *p, struct token lb, struct ast *key, struct ast *value,
+                          struct token rb);
+struct ast *ast_type_union(struct parser *p, struct ast *l, struct ast *r);
+struct ast *ast_type_literal(struct parser *p, struct ast *value);
+struct ast *ast_type_func(struct parser *p, struct token lp, const struct ast_list *params,
+                          struct token rp, struct ast *ret);
+/* "a.b.c" of an AST_NAME/AST_SELECT chain (arena copy); NULL if it is not one. */
+const char *ast_dotted_string(struct parser *p, const struct ast *dotted);
+
+/* Statements. */
+struct ast *ast_module(struct parser *p, struct ast_list body);
+struct ast *ast_expr_stmt(struct parser *p, struct ast *e);
+struct ast *ast_assign(struct parser *p, struct ast_list targets, struct ast *type,
+                       struct ast *value);
+struct ast *ast_ann_assign(struct parser *p, struct token name, struct ast *type,
+                           struct ast *value);
+struct ast *ast_aug_assign(struct parser *p, struct ast *target, int op, struct ast *value);
+struct ast *ast_unify(struct parser *p, struct token name, struct ast *dotted,
+                      const struct ast_list *args, struct ast *config);
+struct ast *ast_import(struct parser *p, struct token t, uint32_t level, struct ast *dotted,
+                       const struct token *alias);
+struct ast *ast_type_alias(struct parser *p, struct token t, struct token name,
+                           struct ast *type);
+struct ast *ast_check_expr(struct parser *p, struct ast *test, struct ast *cond,
+                           struct ast *msg);
+struct ast *ast_assert(struct parser *p, struct token t, struct ast *check);
+struct ast *ast_if(struct parser *p, struct token t, struct ast *cond, struct ast_list body);
+struct ast *ast_if_elif(struct parser *p, struct ast *head, struct token t, struct ast *cond,
+                        struct ast_list body);
+struct ast *ast_if_else(struct parser *p, struct ast *head, struct ast_list body);
+/* name: NAME or STRING token; op: OP_NONE for '=' (or no value when 'value' is NULL), else
+ * the operator of an augmented assignment (OP_ADD for '+='). */
+struct ast *ast_attr(struct parser *p, struct token name, bool optional, struct ast *type,
+                     int op, struct ast *value);
+/* [name: ...type] as a partial AST_INDEX_SIG; ast_index_sig completes it. */
+struct ast *ast_index_key(struct parser *p, const struct token *name, bool any_other,
+                          struct ast *type);
+struct ast *ast_index_sig(struct parser *p, struct token lb, struct ast *key,
+                          struct ast *value_type, struct ast *value);
+struct ast *ast_param(struct parser *p, struct token name, struct ast *type, struct ast *value);
+struct ast *ast_decorator(struct parser *p, struct token at, struct ast *name,
+                          const struct ast_list *args, const struct token *rp);
+/* Attaches decorators to a schema attribute (an annotated assignment becomes one). */
+struct ast *ast_decorate(struct parser *p, struct ast_list decorators, struct ast *n);
+/* Schemas and rules are built incrementally: the header makes the node, then body items,
+ * mixin lines and checks are added; ast_schema_end finishes it. */
+struct ast *ast_schema(struct parser *p, const struct ast_list *decorators, struct token kw,
+                       struct token name, struct ast_list params, struct ast *parent,
+                       struct ast *for_host);
+struct ast *ast_rule(struct parser *p, const struct ast_list *decorators, struct token kw,
+                     struct token name, struct ast_list params, struct ast_list parents,
+                     struct ast *for_host);
+struct ast *ast_schema_add(struct parser *p, struct ast *schema, struct ast *stmt);
+struct ast *ast_schema_mixins(struct parser *p, struct ast *schema, struct token t,
+                              struct ast_list names);
+struct ast *ast_schema_check(struct parser *p, struct ast *schema, struct ast *check);
+struct ast *ast_schema_end(struct parser *p, struct ast *schema);
 
 #endif

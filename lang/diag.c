@@ -181,10 +181,10 @@ static void render_label(struct out *o, const struct diag_label *l, const struct
     source_line_col(s, l->span.lo, &line, &col);
     unsigned w = digits(line);
     pad(o, w);
-    if (l->caret)
-        putf(o, "--> %s:%u:%u\n", s->path, line, col);
-    else
-        putf(o, "--> %s:%u\n", s->path, line);
+    puts_(o, "--> ");
+    puts_(o, s->path);
+    /* KCL prints column 1 for run-time errors, which point at a line only */
+    putf(o, ":%u:%u\n", line, l->caret ? col : 1);
     pad(o, w + 1);
     puts_(o, "|\n");
     const char *text = source_line_text(s, line, &len);

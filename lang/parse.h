@@ -24,7 +24,15 @@ struct parser {
     uint32_t last_error_lo;     /* suppresses repeated errors at one offset */
     const struct token *toks;   /* the whole token stream (for error recovery) */
     uint32_t ntoks, pos;        /* pos: index of the token being fed */
+    uint8_t brace_hint;         /* enum brace_hint: set by ast_lambda_head/ast_quant_head,
+                                   read by the feeder when it has fed the next '{' */
+    bool recover;               /* a syntax error was just reported: the feeder resyncs */
+    bool stop;                  /* stack overflow: stop feeding */
+    bool oom;                   /* memory ran out while building nodes */
 };
+
+/* What the '{' the parser is about to shift opens (see parse.c). */
+enum brace_hint { BRACE_CONFIG, BRACE_STMTS, BRACE_FLAT };
 
 /* Tokenizes src->text[lo, hi). In expression mode (interpolation) newlines are ignored and no
  * INDENT/DEDENT/NEWLINE tokens are produced; otherwise the stream follows spec §1.1 and ends
@@ -40,6 +48,15 @@ struct ast *parse_module(struct arena *a, const struct source *src, struct diags
 /* Parses src->text[lo, hi) as a single expression (used for `${...}` and for -O/-D values). */
 struct ast *parse_expr_range(struct arena *a, const struct source *src, uint32_t lo, uint32_t hi,
                              struct diags *d, unsigned depth);
+
+/* Helpers the grammar actions call (parse.c). */
+/* A STRING token as an AST_STR node; each ${...} part is parsed with parse_expr_range. */
+struct ast *parse_string(struct parser *p, struct token t);
+/* %syntax_error: 'got' names the offending token, 'expected' the tokens the parser could take
+ * (is_expr: it could start an expression). Reports E1001 and asks the feeder to resync. */
+void parse_syntax_error(struct parser *p, int major, struct token tok, const char *got,
+                        bool is_expr, const char **expected, unsigned nexpected);
+void parse_stack_overflow(struct parser *p);
 
 /* Lemon's generated entry points (parser.c). */
 void sclParseInit(void *parser, struct parser *p);

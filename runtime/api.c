@@ -4,6 +4,8 @@
 #include "scl.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,16 @@
 #include "lang/diag.h"
 #include "lang/parse.h"
 #include "lang/source.h"
+#include "runtime/emit.h"
+#include "runtime/eval.h"
+#include "runtime/loader.h"
+#include "runtime/vm_impl.h"
+#include "stdlib/stdlib.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
 
 struct scl_ctx {
     scl_alloc_fn alloc;
@@ -24,8 +36,18 @@ struct run_file {
     struct ast *module;
 };
 
+struct scl_val {
+    struct value v;
+    struct vm *vm;
+};
+
 struct scl_run {
     scl_ctx *ctx;
+    struct vm vm;
+    struct eval ev;
+    struct dict *options;   /* option() values */
+    struct list *selectors; /* -S paths (str) */
+    scl_val *result;
     struct arena arena; /* sources, syntax trees, values, diagnostics */
     struct source_map sm;
     struct diags diags;
@@ -95,6 +117,13 @@ scl_run *scl_run_new(scl_ctx *ctx)
     source_map_init(&run->sm, &run->arena);
     diags_init(&run->diags, &run->arena);
     run->out_w = stdout_write;
+    vm_init(&run->vm, &run->arena, &run->diags);
+    run->options = arena_zalloc(&run->arena, sizeof *run->options);
+    run->selectors = arena_zalloc(&run->arena, sizeof *run->selectors);
+    if (!run->options || !run->selectors) {
+        scl_run_free(run);
+        return NULL;
+    }
     return run;
 }
 
@@ -115,6 +144,7 @@ void scl_run_set_stdout(scl_run *run, scl_write_fn w, void *ud)
 void scl_run_set_flags(scl_run *run, unsigned flags)
 {
     run->flags = flags;
+    run->vm.flags = flags;
 }
 
 static char *read_file(scl_run *run, const char *path, size_t *len)
@@ -265,4 +295,701 @@ scl_status scl_diag_render(const scl_run *run, const scl_diag *d, int json, scl_
                            void *ud)
 {
     return diag_render((const struct diag *)d, &run->sm, json, w, ud) ? SCL_EIO : SCL_OK;
+}
+
+/* {===== values */
+
+static scl_val *wrap(scl_run *run, struct value v)
+{
+    scl_val *w = arena_alloc(&run->arena, sizeof *w);
+    if (w) {
+        w->v = v;
+        w->vm = &run->vm;
+    }
+    return w;
+}
+
+scl_val *scl_new_undefined(scl_run *run)
+{
+    return run ? wrap(run, v_undef()) : NULL;
+}
+
+scl_val *scl_new_none(scl_run *run)
+{
+    return run ? wrap(run, v_none()) : NULL;
+}
+
+scl_val *scl_new_bool(scl_run *run, int b)
+{
+    return run ? wrap(run, v_bool(b != 0)) : NULL;
+}
+
+scl_val *scl_new_int(scl_run *run, int64_t i)
+{
+    return run ? wrap(run, v_int(i)) : NULL;
+}
+
+scl_val *scl_new_float(scl_run *run, double f)
+{
+    return run ? wrap(run, v_float(f)) : NULL;
+}
+
+struct mk {
+    const char *s;
+    size_t len;
+    int kind; /* 0 str, 1 list, 2 dict */
+    struct value out;
+};
+
+static void mk_fn(struct vm *vm, void *ud)
+{
+    struct mk *m = ud;
+    if (m->kind == 0)
+        m->out = v_str(str_new(vm, m->s, m->len));
+    else if (m->kind == 1)
+        m->out = v_list(list_new(vm, 0));
+    else
+        m->out = v_dict(dict_new(vm, 0));
+}
+
+static scl_val *make(scl_run *run, const char *s, size_t len, int kind)
+{
+    if (!run)
+        return NULL;
+    struct mk m = {s, len, kind, v_undef()};
+    if (!vm_protect(&run->vm, mk_fn, &m))
+        return NULL;
+    return wrap(run, m.out);
+}
+
+scl_val *scl_new_str(scl_run *run, const char *s, size_t len)
+{
+    return s ? make(run, s, len, 0) : NULL;
+}
+
+scl_val *scl_new_list(scl_run *run)
+{
+    return make(run, NULL, 0, 1);
+}
+
+scl_val *scl_new_dict(scl_run *run)
+{
+    return make(run, NULL, 0, 2);
+}
+
+struct put {
+    struct value target, v;
+    const char *key;
+    size_t len;
+};
+
+static void list_push_fn(struct vm *vm, void *ud)
+{
+    struct put *p = ud;
+    list_push(vm, p->target.as.l, p->v);
+}
+
+static void dict_set_fn(struct vm *vm, void *ud)
+{
+    struct put *p = ud;
+    dict_set(vm, p->target.as.d, str_intern(vm, p->key, p->len), p->v);
+}
+
+scl_status scl_list_push(scl_run *run, scl_val *list, const scl_val *v)
+{
+    if (!run || !list || !v || list->v.tag != V_LIST)
+        return SCL_EINVAL;
+    struct put p = {list->v, v->v, NULL, 0};
+    return vm_protect(&run->vm, list_push_fn, &p) ? SCL_OK : SCL_ENOMEM;
+}
+
+scl_status scl_dict_set(scl_run *run, scl_val *dict, const char *key, size_t len,
+                        const scl_val *v)
+{
+    if (!run || !dict || !key || !v || !v_is_dictlike(dict->v))
+        return SCL_EINVAL;
+    struct put p = {dict->v, v->v, key, len};
+    return vm_protect(&run->vm, dict_set_fn, &p) ? SCL_OK : SCL_ENOMEM;
+}
+
+scl_kind scl_val_kind(const scl_val *v)
+{
+    if (!v)
+        return SCL_UNDEFINED;
+    switch (v->v.tag) {
+    case V_UNDEF:
+        return SCL_UNDEFINED;
+    case V_NONE:
+        return SCL_NONE;
+    case V_BOOL:
+        return SCL_BOOL;
+    case V_INT:
+        return SCL_INT;
+    case V_FLOAT:
+    case V_UNIT:
+        return SCL_FLOAT;
+    case V_STR:
+        return SCL_STR;
+    case V_LIST:
+        return SCL_LIST;
+    case V_DICT:
+        return SCL_DICT;
+    case V_SCHEMA:
+        return SCL_SCHEMA;
+    case V_FUNC:
+        return SCL_FUNC;
+    default:
+        return SCL_OTHER;
+    }
+}
+
+size_t scl_val_len(const scl_val *v)
+{
+    if (!v)
+        return 0;
+    switch (v->v.tag) {
+    case V_STR:
+        return v->v.as.s->len;
+    case V_LIST:
+        return v->v.as.l->n;
+    case V_DICT:
+    case V_SCHEMA:
+        return v->v.as.d->n;
+    default:
+        return 0;
+    }
+}
+
+const scl_val *scl_val_at(const scl_val *v, size_t i, const char **key)
+{
+    if (key)
+        *key = NULL;
+    if (!v)
+        return NULL;
+    struct scl_run *run = (struct scl_run *)((char *)v->vm - offsetof(struct scl_run, vm));
+    if (v->v.tag == V_LIST) {
+        if (i >= v->v.as.l->n)
+            return NULL;
+        return wrap(run, v->v.as.l->v[i]);
+    }
+    if (v_is_dictlike(v->v)) {
+        struct dict *d = v->v.as.d;
+        size_t k = 0;
+        for (uint32_t j = 0; j < d->used; j++) {
+            if (!d->e[j].key)
+                continue;
+            if (k++ == i) {
+                if (key)
+                    *key = d->e[j].key->b;
+                return wrap(run, d->e[j].val);
+            }
+        }
+    }
+    return NULL;
+}
+
+const scl_val *scl_val_get(const scl_val *v, const char *key)
+{
+    if (!v || !key || !v_is_dictlike(v->v))
+        return NULL;
+    struct dict *d = v->v.as.d;
+    size_t len = strlen(key);
+    for (uint32_t j = 0; j < d->used; j++) {
+        struct str *k = d->e[j].key;
+        if (k && k->len == len && !memcmp(k->b, key, len)) {
+            struct scl_run *run = (struct scl_run *)((char *)v->vm - offsetof(struct scl_run, vm));
+            return wrap(run, d->e[j].val);
+        }
+    }
+    return NULL;
+}
+
+const char *scl_val_str(const scl_val *v, size_t *len)
+{
+    if (!v || v->v.tag != V_STR)
+        return NULL;
+    if (len)
+        *len = v->v.as.s->len;
+    return v->v.as.s->b;
+}
+
+int scl_val_int(const scl_val *v, int64_t *out)
+{
+    if (!v || v->v.tag != V_INT)
+        return 0;
+    *out = v->v.as.i;
+    return 1;
+}
+
+int scl_val_float(const scl_val *v, double *out)
+{
+    if (!v)
+        return 0;
+    if (v->v.tag == V_FLOAT)
+        *out = v->v.as.f;
+    else if (v->v.tag == V_INT)
+        *out = (double)v->v.as.i;
+    else if (v->v.tag == V_UNIT)
+        *out = v_unit_float(v->v);
+    else
+        return 0;
+    return 1;
+}
+
+int scl_val_bool(const scl_val *v, int *out)
+{
+    if (!v || v->v.tag != V_BOOL)
+        return 0;
+    *out = (int)v->v.as.i;
+    return 1;
+}
+
+const char *scl_val_type_name(const scl_val *v)
+{
+    return v ? v_type_name(v->v) : "UndefinedType";
+}
+
+struct emit_call {
+    struct value v;
+    unsigned flags;
+    int json, indent;
+    scl_write_fn w;
+    void *ud;
+    int rc;
+};
+
+static void emit_fn(struct vm *vm, void *ud)
+{
+    struct emit_call *c = ud;
+    if (c->json == 0) {
+        c->rc = emit_yaml(vm, c->v, c->flags, c->w, c->ud);
+    } else if (c->json == 1) {
+        c->rc = emit_json_doc(vm, c->v, c->flags, c->w, c->ud);
+    } else {
+        struct sbuf b;
+        sbuf_init(&b, vm);
+        emit_json_text(&b, c->v, c->indent, c->flags);
+        sbuf_putc(&b, '\n');
+        c->rc = c->w(c->ud, b.p, b.n) ? EMIT_EWRITE : EMIT_OK;
+    }
+}
+
+static scl_status emit_any(const scl_val *v, unsigned flags, int json, int indent, scl_write_fn w,
+                           void *ud)
+{
+    if (!v || !w)
+        return SCL_EINVAL;
+    struct emit_call c = {v->v, flags, json, indent, w, ud, 0};
+    struct vm *vm = v->vm;
+    unsigned n = vm->diags->n, ne = vm->diags->nerrors;
+    if (!vm_protect(vm, emit_fn, &c)) {
+        vm->diags->n = n;
+        vm->diags->nerrors = ne;
+        return SCL_EEVAL;
+    }
+    return c.rc ? SCL_EIO : SCL_OK;
+}
+
+scl_status scl_emit_yaml(const scl_val *v, unsigned flags, scl_write_fn w, void *ud)
+{
+    return emit_any(v, flags, 0, 0, w, ud);
+}
+
+scl_status scl_emit_json(const scl_val *v, unsigned flags, int indent, scl_write_fn w, void *ud)
+{
+    return emit_any(v, flags, indent < 0 ? 1 : 2, indent, w, ud);
+}
+
+/* {===== options and selectors */
+
+static struct value json_to_value(struct vm *vm, const cJSON *j)
+{
+    if (cJSON_IsNull(j))
+        return v_none();
+    if (cJSON_IsBool(j))
+        return v_bool(cJSON_IsTrue(j));
+    if (cJSON_IsNumber(j)) {
+        double d = j->valuedouble;
+        if (d == (double)(int64_t)d && fabs(d) < 9.2e18)
+            return v_int((int64_t)d);
+        return v_float(d);
+    }
+    if (cJSON_IsString(j))
+        return v_str(str_cstr(vm, j->valuestring));
+    if (cJSON_IsArray(j)) {
+        struct list *l = list_new(vm, 0);
+        for (const cJSON *c = j->child; c; c = c->next)
+            list_push(vm, l, json_to_value(vm, c));
+        return v_list(l);
+    }
+    struct dict *d = dict_new(vm, 0);
+    for (const cJSON *c = j->child; c; c = c->next)
+        dict_set(vm, d, str_cstr(vm, c->string ? c->string : ""), json_to_value(vm, c));
+    return v_dict(d);
+}
+
+static bool all_digits(const char *s)
+{
+    if (*s == '-' || *s == '+')
+        s++;
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+struct opt_call {
+    struct dict *options;
+    const char *key, *text;
+    struct value v;
+    bool use_v;
+};
+
+static void opt_fn(struct vm *vm, void *ud)
+{
+    struct opt_call *o = ud;
+    struct value v = o->v;
+    if (!o->use_v) {
+        const char *t = o->text;
+        if (!strcmp(t, "True") || !strcmp(t, "true"))
+            v = v_bool(true);
+        else if (!strcmp(t, "False") || !strcmp(t, "false"))
+            v = v_bool(false);
+        else if (!strcmp(t, "None") || !strcmp(t, "null"))
+            v = v_none();
+        else if (all_digits(t) && strlen(t) < 19 && !(t[0] == '0' && t[1]))
+            v = v_int(strtoll(t, NULL, 10));
+        else if (*t == '{' || *t == '[' || *t == '"') {
+            cJSON *j = cJSON_Parse(t);
+            v = j ? json_to_value(vm, j) : v_str(str_cstr(vm, t));
+            cJSON_Delete(j);
+        } else {
+            char *end;
+            double d = strtod(t, &end);
+            if (*t && !*end && strchr(t, '.') && !strpbrk(t, "eEnN"))
+                v = v_float(d);
+            else
+                v = v_str(str_cstr(vm, t));
+        }
+    }
+    dict_set(vm, o->options, str_cstr(vm, o->key), v);
+}
+
+scl_status scl_run_option(scl_run *run, const char *key, scl_val *v)
+{
+    if (!run || !key || !v)
+        return SCL_EINVAL;
+    struct opt_call o = {run->options, key, NULL, v->v, true};
+    return vm_protect(&run->vm, opt_fn, &o) ? SCL_OK : SCL_ENOMEM;
+}
+
+scl_status scl_run_option_text(scl_run *run, const char *key, const char *text)
+{
+    if (!run || !key || !text)
+        return SCL_EINVAL;
+    struct opt_call o = {run->options, key, text, v_undef(), false};
+    return vm_protect(&run->vm, opt_fn, &o) ? SCL_OK : SCL_ENOMEM;
+}
+
+struct sel_call {
+    struct list *l;
+    const char *path;
+};
+
+static void sel_fn(struct vm *vm, void *ud)
+{
+    struct sel_call *c = ud;
+    list_push(vm, c->l, v_str(str_cstr(vm, c->path)));
+}
+
+scl_status scl_run_select(scl_run *run, const char *path)
+{
+    if (!run || !path)
+        return SCL_EINVAL;
+    struct sel_call c = {run->selectors, path};
+    return vm_protect(&run->vm, sel_fn, &c) ? SCL_OK : SCL_ENOMEM;
+}
+
+/* {===== evaluation */
+
+static struct value select_path(struct vm *vm, struct value v, const char *path)
+{
+    const char *p = path;
+    while (*p) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        struct str *k = str_new(vm, p, len);
+        if (!v_is_dictlike(v) || !dict_find(v.as.d, k)) {
+            struct span none = {0, 0, 0};
+            vm_raise_at(vm, none, "E3M38", "EvaluationError",
+                        "invalid path select operand %s, value not found", path);
+        }
+        v = dict_get(v.as.d, k);
+        p = dot ? dot + 1 : p + len;
+    }
+    return v;
+}
+
+static void eval_fn(struct vm *vm, void *ud)
+{
+    scl_run *run = ud;
+    struct eval *ev = &run->ev;
+    eval_init(ev, vm, &run->sm);
+    ev->options = run->options;
+    ev->root = run->nfiles ? loader_find_root(vm, run->files[0].src->path) : ".";
+    const char *dir = ev->root;
+    struct pkg *p = pkg_new(ev, "__main__", dir);
+    p->is_main = true;
+    ev->main = p;
+    for (size_t i = 0; i < run->nfiles; i++)
+        pkg_add_file(ev, p, run->files[i].module, run->files[i].src);
+    ev->cur_pkg = p;
+    eval_pkg(ev, p);
+    struct value r = ev->has_yaml_stream ? ev->yaml_stream : eval_module_output(ev, p);
+    if (run->selectors->n) {
+        if (run->selectors->n == 1) {
+            r = select_path(vm, r, run->selectors->v[0].as.s->b);
+        } else {
+            struct list *l = list_new(vm, run->selectors->n);
+            for (uint32_t i = 0; i < run->selectors->n; i++)
+                list_push(vm, l, select_path(vm, r, run->selectors->v[i].as.s->b));
+            r = v_list(l);
+        }
+    }
+    run->result = wrap(run, r);
+}
+
+scl_status scl_run_eval(scl_run *run)
+{
+    if (!run)
+        return SCL_EINVAL;
+    scl_status st = scl_run_parse(run);
+    if (st != SCL_OK)
+        return st;
+    run->vm.out_w = run->out_w;
+    run->vm.out_ud = run->out_ud;
+    run->vm.flags = run->flags;
+    if (!vm_protect(&run->vm, eval_fn, run)) {
+        run->result = NULL;
+        const struct diag *g = run->vm.last_error;
+        if (g && !strcmp(g->code, "E2F04"))
+            return SCL_EIMPORT;
+        if (g && !strcmp(g->code, "E1001"))
+            return SCL_ESYNTAX;
+        if (g && !strcmp(g->code, "E2G22"))
+            return SCL_ETYPE;
+        return SCL_EEVAL;
+    }
+    return SCL_OK;
+}
+
+scl_status scl_run_eval_file(scl_run *run, const char *file, const char *src, size_t len)
+{
+    scl_status st = scl_run_add_file(run, file, src, len);
+    return st == SCL_OK ? scl_run_eval(run) : st;
+}
+
+const scl_val *scl_run_result(const scl_run *run)
+{
+    return run ? run->result : NULL;
+}
+
+size_t scl_run_nfiles(const scl_run *run)
+{
+    return run ? run->nfiles : 0;
+}
+
+unsigned scl_run_flags(const scl_run *run)
+{
+    return run ? run->flags : 0;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool file_added(const scl_run *run, const char *path)
+{
+    char *abs = realpath(path, NULL);
+    bool found = false;
+    for (size_t i = 0; abs && i < run->nfiles && !found; i++)
+        found = !strcmp(run->files[i].src->path, abs);
+    free(abs);
+    return found;
+}
+
+scl_status scl_run_add_path(scl_run *run, const char *path)
+{
+    if (!run || !path)
+        return SCL_EINVAL;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d)
+            return SCL_EIO;
+        char *names[1024];
+        size_t n = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) && n < 1024) {
+            size_t len = strlen(e->d_name);
+            bool k = len > 2 && !strcmp(e->d_name + len - 2, ".k");
+            bool s = len > 4 && !strcmp(e->d_name + len - 4, ".scl");
+            if ((k || s) && e->d_name[0] != '_' && !strstr(e->d_name, "_test."))
+                names[n++] = arena_printf(&run->arena, "%s/%s", path, e->d_name);
+        }
+        closedir(d);
+        qsort(names, n, sizeof *names, cmp_cstr);
+        for (size_t i = 0; i < n; i++) {
+            if (!names[i] || file_added(run, names[i]))
+                continue;
+            scl_status r = scl_run_add_file(run, names[i], NULL, 0);
+            if (r != SCL_OK)
+                return r;
+        }
+        return SCL_OK;
+    }
+    if (file_added(run, path))
+        return SCL_OK;
+    return scl_run_add_file(run, path, NULL, 0);
+}
+
+struct settings_call {
+    scl_run *run;
+    const char *path;
+    struct value doc;
+};
+
+static void settings_fn(struct vm *vm, void *ud)
+{
+    struct settings_call *c = ud;
+    size_t len;
+    char *text = loader_read(vm, c->path, &len);
+    if (!text) {
+        struct span none = {0, 0, 0};
+        vm_raise_at(vm, none, "E2F04", "CannotFindModule", "cannot read settings file %s: %s",
+                    c->path, strerror(errno));
+    }
+    const struct stdlib_module *y = stdlib_module("yaml");
+    native_fn decode = NULL;
+    for (size_t i = 0; y && i < y->nfns; i++)
+        if (!strcmp(y->fns[i].name, "decode"))
+            decode = y->fns[i].fn;
+    if (!decode)
+        vm_raise(vm, "yaml support is missing");
+    struct value arg = v_str(str_new(vm, text, len));
+    struct callargs a;
+    memset(&a, 0, sizeof a);
+    a.pos = &arg;
+    a.npos = 1;
+    c->doc = decode(vm, &a);
+}
+
+static bool truthy_key(struct value cfg, const char *k)
+{
+    if (!v_is_dictlike(cfg))
+        return false;
+    for (uint32_t i = 0; i < cfg.as.d->used; i++)
+        if (cfg.as.d->e[i].key && !strcmp(cfg.as.d->e[i].key->b, k))
+            return v_truthy(cfg.as.d->e[i].val);
+    return false;
+}
+
+static struct value get_key(struct value cfg, const char *k)
+{
+    if (!v_is_dictlike(cfg))
+        return v_undef();
+    for (uint32_t i = 0; i < cfg.as.d->used; i++)
+        if (cfg.as.d->e[i].key && !strcmp(cfg.as.d->e[i].key->b, k))
+            return cfg.as.d->e[i].val;
+    return v_undef();
+}
+
+scl_status scl_run_settings_file(scl_run *run, const char *path)
+{
+    if (!run || !path)
+        return SCL_EINVAL;
+    struct settings_call c = {run, path, v_undef()};
+    if (!vm_protect(&run->vm, settings_fn, &c))
+        return SCL_EIO;
+    struct value cli = get_key(c.doc, "kcl_cli_configs");
+    const char *files_keys[] = {"files", "file"};
+    for (int k = 0; k < 2; k++) {
+        struct value fl = get_key(cli, files_keys[k]);
+        if (fl.tag != V_LIST)
+            continue;
+        for (uint32_t i = 0; i < fl.as.l->n; i++) {
+            if (fl.as.l->v[i].tag != V_STR)
+                continue;
+            scl_status r = scl_run_add_path(run, fl.as.l->v[i].as.s->b);
+            if (r != SCL_OK)
+                return r;
+        }
+    }
+    struct value sel = get_key(cli, "path_selector");
+    if (sel.tag == V_LIST)
+        for (uint32_t i = 0; i < sel.as.l->n; i++)
+            if (sel.as.l->v[i].tag == V_STR)
+                scl_run_select(run, sel.as.l->v[i].as.s->b);
+    unsigned f = run->flags;
+    if (truthy_key(cli, "strict_range_check"))
+        f |= SCL_RUN_STRICT_RANGE;
+    if (truthy_key(cli, "disable_none"))
+        f |= SCL_EMIT_DROP_NONE;
+    if (truthy_key(cli, "sort_keys"))
+        f |= SCL_EMIT_SORT_KEYS;
+    if (truthy_key(cli, "show_hidden"))
+        f |= SCL_EMIT_SHOW_HIDDEN;
+    if (truthy_key(cli, "debug"))
+        f |= SCL_RUN_DEBUG;
+    scl_run_set_flags(run, f);
+    struct value opts = get_key(c.doc, "kcl_options");
+    if (opts.tag == V_LIST) {
+        for (uint32_t i = 0; i < opts.as.l->n; i++) {
+            struct value kv = opts.as.l->v[i];
+            struct value key = get_key(kv, "key");
+            if (key.tag != V_STR)
+                continue;
+            scl_val *v = wrap(run, get_key(kv, "value"));
+            if (!v || scl_run_option(run, key.as.s->b, v) != SCL_OK)
+                return SCL_ENOMEM;
+        }
+    }
+    return SCL_OK;
+}
+
+struct write_call {
+    scl_run *run;
+    int json;
+    scl_write_fn w;
+    void *ud;
+    int rc;
+};
+
+static void write_fn(struct vm *vm, void *ud)
+{
+    struct write_call *c = ud;
+    struct eval *ev = &c->run->ev;
+    unsigned flags = c->run->flags & (SCL_EMIT_SORT_KEYS | SCL_EMIT_SHOW_HIDDEN | SCL_EMIT_DROP_NONE);
+    if (ev->has_yaml_stream && !c->json) {
+        const char *sep = ev->stream_sep ? ev->stream_sep : "---";
+        c->rc = emit_yaml_stream(vm, ev->yaml_stream.as.l, ev->stream_flags | (flags & SCL_EMIT_SORT_KEYS),
+                                 sep, strlen(sep), c->w, c->ud);
+    } else if (c->json) {
+        c->rc = emit_json_doc(vm, c->run->result->v, flags, c->w, c->ud);
+    } else {
+        c->rc = emit_yaml(vm, c->run->result->v, flags, c->w, c->ud);
+    }
+}
+
+scl_status scl_run_write(scl_run *run, int json, scl_write_fn w, void *ud)
+{
+    if (!run || !run->result || !w)
+        return SCL_EINVAL;
+    struct write_call c = {run, json, w, ud, 0};
+    if (!vm_protect(&run->vm, write_fn, &c))
+        return SCL_EEVAL;
+    return c.rc ? SCL_EIO : SCL_OK;
 }

@@ -1,3 +1,335 @@
+/* Dicts: compact insertion-ordered hash maps with interned string keys. */
 #include "config.h"
-/* placeholder: written next */
-typedef int placeholder_dict;
+
+#include "runtime/value.h"
+
+#include <string.h>
+
+#include "runtime/vm.h"
+
+/* {===== layout
+ *
+ * A dict is two arrays, after CPython's Objects/dictobject.c:
+ *
+ *   e[0 .. used)   the entries, in insertion order: {key, val, op, ins}. 'used' only grows
+ *                  between resizes; deleting an entry leaves a tombstone there (key ==
+ *                  NULL), so the order of the others never changes. 'n' counts the live
+ *                  entries; 'cap' is the allocated length of 'e'.
+ *   index[0 .. mask]  a power-of-two open-addressed table of int32 entry numbers:
+ *                  IX_EMPTY (-1) never used, IX_DUMMY (-2) its entry was deleted, or
+ *                  i >= 0, the position in 'e' of a live entry.
+ *
+ * Iteration walks 'e' and skips tombstones, so the order is insertion order and never
+ * depends on hash values (KCL prints keys in first-definition order). Replacing the
+ * value of an existing key writes the entry in place: it keeps its position. Deleting
+ * and re-adding a key appends a new entry: it moves to the end.
+ *
+ * Keys. dict_set interns every key (str_intern_str), and every interned str carries its
+ * xxh3 hash, so an entry needs no hash field. In one vm there is exactly one interned str
+ * per text, so for an interned probe key "same text" is "same pointer"; a probe key that
+ * is not interned is compared by hash, length and bytes. Mixing strs interned by
+ * different vms in one dict is not allowed (it would break that rule).
+ *
+ * Small dicts. Most configs have a handful of keys. While 'used' <= DICT_SMALL there is
+ * no index at all (index == NULL, mask == 0): a lookup scans 'e' comparing pointers, which
+ * touches one or two cache lines, needs no hash for an interned key and beats hashing.
+ * Only a non-interned probe key makes a second scan comparing hashes and bytes.
+ *
+ * Probing. The first slot is hash & mask. On a collision the next slot is
+ *     perturb >>= 5;  j = (5*j + 1 + perturb) & mask
+ * with perturb starting at the full 64-bit hash. While perturb is non-zero it feeds the
+ * high hash bits into the sequence, so keys that share their low bits part quickly; once
+ * it is zero, j = 5*j + 1 (mod 2^k) is a full-period generator and visits every slot, so
+ * a probe always reaches an empty slot when one exists. A lookup stops at the first
+ * IX_EMPTY and skips IX_DUMMY (a deleted slot must not end the chain of keys inserted
+ * after it); a new key is placed in that first IX_EMPTY slot, dummies are reclaimed only
+ * by a resize.
+ *
+ * Load and resizing. Every entry ever appended since the last resize holds one index
+ * slot (live or dummy), so the invariant is used * 3 <= size * 2: the index is at most
+ * 2/3 full and always has an empty slot. An insert that would break it, or that finds
+ * 'e' full, resizes: tombstones are squeezed out of 'e' in place (order kept), 'e' grows
+ * geometrically if needed (vm_realloc, in place when it is the arena's last block), and
+ * the index is rebuilt at the smallest power of two >= 3 * (live + 1), i.e. at most 1/3
+ * full, so at least as many inserts as there are live keys happen before the next
+ * rebuild: amortised O(1). A dict that falls back to DICT_SMALL entries drops its index.
+ */
+
+#define DICT_SMALL    8u  /* most entries (live + tombstones) held without an index */
+#define INDEX_MIN     16u /* smallest index */
+#define PERTURB_SHIFT 5
+#define IX_EMPTY      (-1)
+#define IX_DUMMY      (-2)
+
+static bool index_fits(uint32_t used, uint32_t size)
+{
+    return (uint64_t)used * 3 <= (uint64_t)size * 2;
+}
+
+/* Smallest power of two >= max(INDEX_MIN, want). */
+static uint32_t pow2_at_least(struct vm *vm, uint64_t want)
+{
+    uint64_t size = INDEX_MIN;
+    while (size < want)
+        size <<= 1;
+    if (size > ((uint64_t)1 << 31))
+        vm_raise(vm, "dict too large");
+    return (uint32_t)size;
+}
+
+/* An index of 'size' slots over e[0 .. used), which must hold no tombstones. */
+static void index_build(struct vm *vm, struct dict *d, uint32_t size)
+{
+    if (!d->index || d->mask + 1 != size)
+        d->index = vm_alloc(vm, (size_t)size * sizeof *d->index);
+    memset(d->index, 0xff, (size_t)size * sizeof *d->index); /* all IX_EMPTY */
+    d->mask = size - 1;
+    for (uint32_t i = 0; i < d->used; i++) {
+        uint64_t h = d->e[i].key->hash;
+        uint64_t perturb = h;
+        size_t j = (size_t)(h & d->mask);
+        while (d->index[j] != IX_EMPTY) {
+            perturb >>= PERTURB_SHIFT;
+            j = (size_t)((j * 5 + perturb + 1) & d->mask);
+        }
+        d->index[j] = (int32_t)i;
+    }
+}
+
+/* Position in 'e' of the live entry for 'key' (hash 'h' when there is an index), or -1.
+ * With an index, '*slot' receives the index slot of the entry, or of the empty slot where
+ * the key would go. */
+static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot)
+{
+    const bool interned = (key->flags & STR_INTERNED) != 0;
+    if (!d->index) {
+        for (uint32_t i = 0; i < d->used; i++)
+            if (d->e[i].key == key)
+                return (int32_t)i;
+        if (interned)
+            return -1;
+        uint64_t h = str_hash(key);
+        for (uint32_t i = 0; i < d->used; i++) {
+            const struct str *k = d->e[i].key;
+            if (k && k->hash == h && k->len == key->len && memcmp(k->b, key->b, key->len) == 0)
+                return (int32_t)i;
+        }
+        return -1;
+    }
+    uint64_t h = str_hash(key);
+    uint64_t perturb = h;
+    size_t j = (size_t)(h & d->mask);
+    for (;;) {
+        int32_t ix = d->index[j];
+        if (ix == IX_EMPTY) {
+            *slot = (uint32_t)j;
+            return -1;
+        }
+        if (ix >= 0) {
+            const struct str *k = d->e[ix].key;
+            if (k == key || (!interned && k->hash == h && k->len == key->len &&
+                             memcmp(k->b, key->b, key->len) == 0)) {
+                *slot = (uint32_t)j;
+                return ix;
+            }
+        }
+        perturb >>= PERTURB_SHIFT;
+        j = (size_t)((j * 5 + perturb + 1) & d->mask);
+    }
+}
+
+/* Squeezes tombstones out of 'e', keeping order. The index is stale afterwards. */
+static void dict_compact(struct dict *d)
+{
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < d->used; i++) {
+        if (d->e[i].key) {
+            if (i != j)
+                d->e[j] = d->e[i];
+            j++;
+        }
+    }
+    d->used = j;
+}
+
+/* Makes room to append one entry (see "Load and resizing"). */
+static void dict_make_room(struct vm *vm, struct dict *d)
+{
+    bool moved = false;
+    if (d->n < d->used) {
+        dict_compact(d);
+        moved = true;
+    }
+    if (d->used >= (uint32_t)INT32_MAX)
+        vm_raise(vm, "dict too large");
+    uint32_t need = d->used + 1;
+    /* after squeezing, keep slack for need/2 more appends so churn stays amortised O(1) */
+    uint64_t want = moved ? (uint64_t)need + need / 2 : need;
+    if (want > d->cap) {
+        uint64_t cap = d->cap < 4 ? 4 : (uint64_t)d->cap * 2;
+        if (cap < want)
+            cap = want;
+        if (cap > (uint64_t)INT32_MAX)
+            cap = (uint64_t)INT32_MAX;
+        d->e = vm_realloc(vm, d->e, (size_t)d->cap * sizeof *d->e, (size_t)cap * sizeof *d->e);
+        d->cap = (uint32_t)cap;
+    }
+    if (need <= DICT_SMALL) {
+        d->index = NULL;
+        d->mask = 0;
+        return;
+    }
+    if (d->index && !moved && index_fits(need, d->mask + 1))
+        return;
+    index_build(vm, d, pow2_at_least(vm, (uint64_t)need * 3));
+}
+
+/* Whether appending one entry needs dict_make_room first. */
+static bool dict_full(const struct dict *d)
+{
+    if (d->used == d->cap)
+        return true;
+    return d->index ? !index_fits(d->used + 1, d->mask + 1) : d->used >= DICT_SMALL;
+}
+
+/* Appends a new entry for the interned 'key' (absent from 'd'); 'slot' is the empty
+ * index slot dict_lookup found for it (recomputed after a resize). */
+static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str *key,
+                                      uint32_t slot, struct value v, unsigned op, int32_t ins)
+{
+    if (dict_full(d)) {
+        dict_make_room(vm, d);
+        if (d->index) {
+            int32_t ix = dict_lookup(d, key, &slot);
+            (void)ix; /* absent: 'slot' is the empty slot for 'key' */
+        }
+    }
+    uint32_t i = d->used++;
+    struct dict_entry *e = &d->e[i];
+    e->key = key;
+    e->val = v;
+    e->op = (uint8_t)op;
+    e->ins = ins;
+    d->n++;
+    if (d->index)
+        d->index[slot] = (int32_t)i;
+    return e;
+}
+
+/* {===== public */
+
+struct dict *dict_new(struct vm *vm, uint32_t cap)
+{
+    struct dict *d = vm_zalloc(vm, sizeof *d);
+    if (cap) {
+        if (cap > (uint32_t)INT32_MAX)
+            vm_raise(vm, "dict too large");
+        d->e = vm_alloc(vm, (size_t)cap * sizeof *d->e);
+        d->cap = cap;
+    }
+    if (cap > DICT_SMALL)
+        index_build(vm, d, pow2_at_least(vm, ((uint64_t)cap * 3 + 1) / 2));
+    return d;
+}
+
+struct dict_entry *dict_find(const struct dict *d, struct str *key)
+{
+    uint32_t slot;
+    int32_t i = dict_lookup(d, key, &slot);
+    return i < 0 ? NULL : &d->e[i];
+}
+
+struct value dict_get(const struct dict *d, struct str *key)
+{
+    uint32_t slot;
+    int32_t i = dict_lookup(d, key, &slot);
+    return i < 0 ? v_undef() : d->e[i].val;
+}
+
+struct dict_entry *dict_set(struct vm *vm, struct dict *d, struct str *key, struct value v)
+{
+    uint32_t slot = 0;
+    int32_t i = dict_lookup(d, key, &slot);
+    if (i >= 0) {
+        d->e[i].val = v;
+        return &d->e[i];
+    }
+    return dict_append(vm, d, str_intern_str(vm, key), slot, v, OPK_UNION, -1);
+}
+
+struct dict_entry *dict_set_op(struct vm *vm, struct dict *d, struct str *key, struct value v,
+                               unsigned op, int32_t ins)
+{
+    uint32_t slot = 0;
+    int32_t i = dict_lookup(d, key, &slot);
+    if (i >= 0) {
+        struct dict_entry *e = &d->e[i];
+        e->val = v;
+        e->op = (uint8_t)op;
+        e->ins = ins;
+        return e;
+    }
+    return dict_append(vm, d, str_intern_str(vm, key), slot, v, op, ins);
+}
+
+bool dict_del(struct dict *d, struct str *key)
+{
+    uint32_t slot = 0;
+    int32_t i = dict_lookup(d, key, &slot);
+    if (i < 0)
+        return false;
+    d->e[i].key = NULL;
+    d->e[i].val = v_undef();
+    d->n--;
+    if (d->index) {
+        d->index[slot] = IX_DUMMY;
+    } else {
+        /* without an index, trailing tombstones can simply be dropped */
+        while (d->used && !d->e[d->used - 1].key)
+            d->used--;
+    }
+    return true;
+}
+
+struct dict *dict_copy(struct vm *vm, const struct dict *d)
+{
+    struct dict *r = vm_zalloc(vm, sizeof *r);
+    r->schema = d->schema;
+    r->span = d->span;
+    if (!d->n)
+        return r;
+    r->e = vm_alloc(vm, (size_t)d->n * sizeof *r->e);
+    r->cap = d->n;
+    if (d->n == d->used) {
+        /* no tombstones: both arrays copy as they are */
+        memcpy(r->e, d->e, (size_t)d->used * sizeof *r->e);
+        r->used = r->n = d->used;
+        if (d->index) {
+            size_t size = (size_t)d->mask + 1;
+            r->index = vm_alloc(vm, size * sizeof *r->index);
+            memcpy(r->index, d->index, size * sizeof *r->index);
+            r->mask = d->mask;
+        }
+        return r;
+    }
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < d->used; i++)
+        if (d->e[i].key)
+            r->e[j++] = d->e[i];
+    r->used = r->n = j;
+    if (j > DICT_SMALL)
+        index_build(vm, r, pow2_at_least(vm, ((uint64_t)j * 3 + 1) / 2));
+    return r;
+}
+
+bool dict_next(const struct dict *d, uint32_t *i, struct dict_entry **e)
+{
+    while (*i < d->used) {
+        struct dict_entry *x = &d->e[(*i)++];
+        if (x->key) {
+            *e = x;
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,3 +1,1807 @@
+/* The evaluator: walks the syntax tree of a package and produces values.
+ *
+ * Package-level names are lazy (spec §3.6): each name keeps the list of top-level
+ * statements that set it; reading a name first runs those of its setters that have not run
+ * yet (in textual order), so a variable can be read before the line that sets it. While a
+ * setter of 'x' is running, reading 'x' sees the value of the earlier setters only.
+ * Every top-level statement runs at most once; the normal pass skips those already forced. */
 #include "config.h"
-/* placeholder: written next */
-typedef int placeholder_eval;
+
+#include "runtime/eval.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/schema.h"
+#include "scl.h"
+#include "stdlib/stdlib.h"
+
+#define SPAN(n) ((n)->span)
+
+static struct value exec_block(struct eval *ev, struct ast_list *body);
+static void exec_stmt(struct eval *ev, struct ast *n);
+
+/* {===== scopes */
+
+struct scope *scope_push(struct eval *ev, enum scope_kind kind)
+{
+    struct scope *s = vm_zalloc(ev->vm, sizeof *s);
+    s->parent = ev->scope;
+    s->kind = (uint8_t)kind;
+    ev->scope = s;
+    return s;
+}
+
+void scope_pop(struct eval *ev, struct scope *s)
+{
+    ev->scope = s->parent;
+}
+
+static struct value *scope_slot(struct scope *s, struct str *name)
+{
+    for (uint32_t i = s->n; i-- > 0;)
+        if (s->names[i] == name)
+            return &s->vals[i];
+    return NULL;
+}
+
+void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value v)
+{
+    struct value *slot = scope_slot(s, name);
+    if (slot) {
+        *slot = v;
+        return;
+    }
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 4;
+        s->names = vm_realloc(ev->vm, s->names, s->cap * sizeof *s->names, cap * sizeof *s->names);
+        s->vals = vm_realloc(ev->vm, s->vals, s->cap * sizeof *s->vals, cap * sizeof *s->vals);
+        s->cap = cap;
+    }
+    s->names[s->n] = name;
+    s->vals[s->n] = v;
+    s->n++;
+}
+
+struct str *ev_name(struct eval *ev, const char *s)
+{
+    return str_intern(ev->vm, s, strlen(s));
+}
+
+/* {===== package globals */
+
+static struct gvar *pkg_var(struct pkg *p, struct str *name)
+{
+    struct dict_entry *e = dict_find(p->index, name);
+    return e ? p->vars[e->val.as.i] : NULL;
+}
+
+static struct gvar *pkg_var_add(struct eval *ev, struct pkg *p, struct str *name)
+{
+    struct gvar *g = pkg_var(p, name);
+    if (g)
+        return g;
+    g = vm_zalloc(ev->vm, sizeof *g);
+    g->name = name;
+    g->val = v_undef();
+    g->order = p->nvars;
+    if (p->nvars == p->capvars) {
+        uint32_t cap = p->capvars ? p->capvars * 2 : 16;
+        p->vars = vm_realloc(ev->vm, p->vars, p->capvars * sizeof *p->vars, cap * sizeof *p->vars);
+        p->capvars = cap;
+    }
+    p->vars[p->nvars] = g;
+    dict_set(ev->vm, p->index, name, v_int(p->nvars));
+    p->nvars++;
+    return g;
+}
+
+static void gvar_add_setter(struct eval *ev, struct gvar *g, uint32_t stmt)
+{
+    if (g->nsetters && g->setters[g->nsetters - 1] == stmt)
+        return;
+    if (g->nsetters == g->cap) {
+        uint32_t cap = g->cap ? g->cap * 2 : 2;
+        g->setters = vm_realloc(ev->vm, g->setters, g->cap * sizeof *g->setters,
+                                cap * sizeof *g->setters);
+        g->cap = cap;
+    }
+    g->setters[g->nsetters++] = stmt;
+}
+
+/* The root name an assignment target sets: a in `a`, `a.b.c`, `a[0].b`. */
+static struct ast *target_root(struct ast *t)
+{
+    for (;;) {
+        if (t->kind == AST_SELECT)
+            t = t->u.select.value;
+        else if (t->kind == AST_INDEX)
+            t = t->u.index.value;
+        else if (t->kind == AST_PAREN)
+            t = t->u.unary.operand;
+        else
+            return t;
+    }
+}
+
+static void collect_setters(struct eval *ev, struct pkg *p, struct ast *n, uint32_t stmt)
+{
+    switch (n->kind) {
+    case AST_ASSIGN:
+        for (uint32_t i = 0; i < n->u.assign.targets.n; i++) {
+            struct ast *r = target_root(n->u.assign.targets.v[i]);
+            if (r->kind == AST_NAME) {
+                struct gvar *g = pkg_var_add(ev, p, ev_name(ev, r->u.name));
+                g->is_output = true;
+                gvar_add_setter(ev, g, stmt);
+            }
+        }
+        break;
+    case AST_AUG_ASSIGN: {
+        struct ast *r = target_root(n->u.aug.target);
+        if (r->kind == AST_NAME) {
+            struct gvar *g = pkg_var_add(ev, p, ev_name(ev, r->u.name));
+            g->is_output = true;
+            gvar_add_setter(ev, g, stmt);
+        }
+        break;
+    }
+    case AST_UNIFY: {
+        struct gvar *g = pkg_var_add(ev, p, ev_name(ev, n->u.unify.target->u.name));
+        g->is_output = true;
+        gvar_add_setter(ev, g, stmt);
+        break;
+    }
+    case AST_IF:
+        for (uint32_t i = 0; i < n->u.if_stmt.body.n; i++)
+            collect_setters(ev, p, n->u.if_stmt.body.v[i], stmt);
+        for (uint32_t i = 0; i < n->u.if_stmt.orelse.n; i++)
+            collect_setters(ev, p, n->u.if_stmt.orelse.v[i], stmt);
+        break;
+    case AST_SCHEMA:
+    case AST_RULE:
+        gvar_add_setter(ev, pkg_var_add(ev, p, ev_name(ev, n->u.schema.name)), stmt);
+        break;
+    case AST_TYPE_ALIAS:
+        gvar_add_setter(ev, pkg_var_add(ev, p, ev_name(ev, n->u.type_alias.name)), stmt);
+        break;
+    default:
+        break;
+    }
+}
+
+static void run_gstmt(struct eval *ev, struct pkg *p, uint32_t i)
+{
+    struct gstmt *st = &p->stmts[i];
+    if (st->state != STMT_NEW)
+        return;
+    st->state = STMT_RUNNING;
+    struct pkg *saved_pkg = ev->cur_pkg;
+    uint32_t saved_file = ev->cur_file;
+    struct scope *saved_scope = ev->scope;
+    struct span saved_span = ev->vm->span;
+    ev->cur_pkg = p;
+    ev->cur_file = st->file;
+    ev->scope = NULL;
+    exec_stmt(ev, st->node);
+    ev->cur_pkg = saved_pkg;
+    ev->cur_file = saved_file;
+    ev->scope = saved_scope;
+    ev->vm->span = saved_span;
+    st->state = STMT_DONE;
+}
+
+/* Runs the setters of 'g' that may run now and returns its value. */
+static struct value gvar_force(struct eval *ev, struct pkg *p, struct gvar *g)
+{
+    uint32_t limit = g->nsetters;
+    for (uint32_t k = 0; k < g->nsetters; k++) {
+        if (p->stmts[g->setters[k]].state == STMT_RUNNING) {
+            limit = k;
+            break;
+        }
+    }
+    for (uint32_t k = 0; k < limit; k++)
+        run_gstmt(ev, p, g->setters[k]);
+    return g->val;
+}
+
+/* {===== modules and imports */
+
+static struct value module_value(struct eval *ev, struct pkg *p, const char *name,
+                                 const struct stdlib_module *sys)
+{
+    struct module *m = vm_zalloc(ev->vm, sizeof *m);
+    m->pkg = p;
+    m->name = name;
+    if (sys) {
+        m->members = dict_new(ev->vm, (uint32_t)sys->nfns);
+        for (size_t i = 0; i < sys->nfns; i++) {
+            const char *full = str_fmt(ev->vm, "%s.%s", name, sys->fns[i].name)->b;
+            dict_set(ev->vm, m->members, ev_name(ev, sys->fns[i].name),
+                     v_func(vm_native(ev->vm, full, sys->fns[i].fn)));
+        }
+        if (sys->consts)
+            sys->consts(ev->vm, m->members);
+    }
+    struct value v = {V_MODULE, 0, 0, {.m = m}};
+    return v;
+}
+
+/* {===== the evaluator's own system modules: manifests, runtime */
+
+static struct value opt_get(struct value opts, const char *k)
+{
+    if (!v_is_dictlike(opts))
+        return v_undef();
+    for (uint32_t i = 0; i < opts.as.d->used; i++)
+        if (opts.as.d->e[i].key && !strcmp(opts.as.d->e[i].key->b, k))
+            return opts.as.d->e[i].val;
+    return v_undef();
+}
+
+static struct value yaml_stream_fn(struct vm *vm, const struct callargs *a)
+{
+    struct eval *ev = vm->ev;
+    struct value values, opts = v_undef();
+    if (!arg_get(vm, a, 0, "values", &values))
+        vm_raise(vm, "yaml_stream() missing 1 required positional argument: 'values'");
+    bool has_opts = arg_get(vm, a, 1, "opts", &opts);
+    if (values.tag != V_LIST)
+        vm_raise(vm, "yaml_stream() values must be a list, got %s", v_type_name(values));
+    unsigned flags = SCL_EMIT_SHOW_HIDDEN;
+    const char *sep = "---";
+    if (has_opts && v_is_dictlike(opts)) {
+        struct value ip = opt_get(opts, "ignore_private");
+        if (ip.tag == V_UNDEF || v_truthy(ip))
+            flags &= ~(unsigned)SCL_EMIT_SHOW_HIDDEN;
+        if (v_truthy(opt_get(opts, "sort_keys")))
+            flags |= SCL_EMIT_SORT_KEYS;
+        if (v_truthy(opt_get(opts, "ignore_none")))
+            flags |= SCL_EMIT_DROP_NONE;
+        struct value sp = opt_get(opts, "sep");
+        if (sp.tag == V_STR)
+            sep = sp.as.s->b;
+    }
+    ev->yaml_stream = values;
+    ev->has_yaml_stream = true;
+    ev->stream_flags = flags;
+    ev->stream_sep = sep;
+    return v_none();
+}
+
+struct catch_call {
+    struct value fn;
+};
+
+static void catch_run(struct vm *vm, void *ud)
+{
+    struct catch_call *c = ud;
+    vm_call(vm, c->fn, NULL, 0);
+}
+
+static struct value catch_fn(struct vm *vm, const struct callargs *a)
+{
+    struct catch_call c;
+    if (!arg_get(vm, a, 0, "func", &c.fn))
+        vm_raise(vm, "catch() missing 1 required positional argument: 'func'");
+    unsigned n = vm->diags->n, ne = vm->diags->nerrors;
+    struct eval *ev = vm->ev;
+    struct scope *scope = ev->scope;
+    struct pkg *pkg = ev->cur_pkg;
+    uint32_t file = ev->cur_file;
+    unsigned depth = ev->schema_depth;
+    if (vm_protect(vm, catch_run, &c))
+        return v_undef();
+    ev->scope = scope;
+    ev->cur_pkg = pkg;
+    ev->cur_file = file;
+    ev->schema_depth = depth;
+    const char *msg = vm->last_error ? vm->last_error->message : "";
+    vm->diags->n = n;
+    vm->diags->nerrors = ne;
+    return v_str(str_cstr(vm, msg));
+}
+
+static const struct native_def manifests_fns[] = {{"yaml_stream", yaml_stream_fn}};
+static const struct native_def runtime_fns[] = {{"catch", catch_fn}};
+static const struct stdlib_module eval_modules[] = {
+    {"manifests", manifests_fns, 1, NULL},
+    {"runtime", runtime_fns, 1, NULL},
+};
+
+static const struct stdlib_module *system_module(const char *name)
+{
+    for (size_t i = 0; i < sizeof eval_modules / sizeof eval_modules[0]; i++)
+        if (!strcmp(eval_modules[i].name, name))
+            return &eval_modules[i];
+    return stdlib_module(name);
+}
+
+static struct value import_resolve(struct eval *ev, struct file_import *imp)
+{
+    if (imp->module.tag == V_MODULE)
+        return imp->module;
+    struct ast *n = imp->node;
+    struct span saved = ev->vm->span;
+    ev->vm->span = n->span;
+    const char *path = n->u.import.path;
+    if (n->u.import.level == 0) {
+        const struct stdlib_module *sys = system_module(path);
+        if (sys) {
+            imp->module = module_value(ev, NULL, path, sys);
+            ev->vm->span = saved;
+            return imp->module;
+        }
+        if (!strncmp(path, "kcl_plugin.", 11) || !strcmp(path, "kcl_plugin"))
+            vm_raise_at(ev->vm, n->span, "E2F04", "CannotFindModule",
+                        "the plugin package `%s` is not found, please confirm if plugin mode is "
+                        "enabled",
+                        path);
+    }
+    struct pkg *p = loader_import(ev, ev->cur_pkg, ev->cur_file, n);
+    eval_pkg(ev, p);
+    imp->module = module_value(ev, p, p->path, NULL);
+    ev->vm->span = saved;
+    return imp->module;
+}
+
+static struct value module_member(struct eval *ev, struct module *m, struct str *name,
+                                  struct span span)
+{
+    if (m->members) {
+        struct dict_entry *e = dict_find(m->members, name);
+        if (e)
+            return e->val;
+    } else if (m->pkg) {
+        struct gvar *g = pkg_var(m->pkg, name);
+        if (g)
+            return gvar_force(ev, m->pkg, g);
+    }
+    vm_raise_at(ev->vm, span, "E2G22", "TypeError", "attribute '%s' not found in 'module '%s''",
+                name->b, m->name);
+}
+
+/* {===== name lookup */
+
+struct value eval_lookup_name(struct eval *ev, struct str *name, struct span span)
+{
+    for (struct scope *s = ev->scope; s; s = s->parent) {
+        if (s->kind == SCOPE_CONFIG) {
+            struct dict_entry *e = dict_find(s->config, name);
+            if (e)
+                return e->val;
+            continue;
+        }
+        struct value *slot = scope_slot(s, name);
+        if (slot)
+            return *slot;
+        if (s->kind == SCOPE_SCHEMA) {
+            struct value v;
+            if (schema_frame_lookup(ev, s->frame, name, &v))
+                return v;
+        }
+    }
+    struct pkg *p = ev->cur_pkg;
+    struct gvar *g = pkg_var(p, name);
+    if (g && g->nsetters) {
+        struct value v = gvar_force(ev, p, g);
+        if (g->defined)
+            return v;
+    }
+    struct pkg_file *f = &p->files[ev->cur_file];
+    for (uint32_t i = 0; i < f->nimports; i++)
+        if (f->imports[i].name == name)
+            return import_resolve(ev, &f->imports[i]);
+    struct dict_entry *e = dict_find(ev->builtins, name);
+    if (e)
+        return e->val;
+    if (g)
+        return v_undef();
+    vm_raise_at(ev->vm, span, "E2L23", "CompileError", "name '%s' is not defined", name->b);
+}
+
+/* {===== calls */
+
+static struct value call_lambda(struct eval *ev, struct func *fn, const struct callargs *a)
+{
+    struct ast *lam = (struct ast *)fn->lambda;
+    struct vm *vm = ev->vm;
+    if (++vm->depth > vm->max_depth)
+        vm_raise(vm, "maximum recursion depth exceeded");
+    struct scope *saved_scope = ev->scope;
+    struct pkg *saved_pkg = ev->cur_pkg;
+    uint32_t saved_file = ev->cur_file;
+    struct span saved_span = vm->span;
+    ev->scope = fn->closure;
+    if (fn->pkg) {
+        ev->cur_pkg = fn->pkg;
+        ev->cur_file = fn->pkg_file;
+    }
+    struct scope *s = scope_push(ev, SCOPE_LOCAL);
+    struct ast_list *params = &lam->u.lambda.params;
+    if (a->npos > params->n)
+        vm_raise_at(vm, a->span, "E2L23", "CompileError",
+                    "%s() takes %u positional argument%s but %u were given", "lambda", params->n,
+                    params->n == 1 ? "" : "s", a->npos);
+    for (uint32_t i = 0; i < params->n; i++) {
+        struct ast *pr = params->v[i];
+        struct str *pname = ev_name(ev, pr->u.param.name);
+        struct value v;
+        bool have = false;
+        if (i < a->npos) {
+            v = a->pos[i];
+            have = true;
+        } else {
+            for (uint32_t k = 0; k < a->nkw; k++)
+                if (a->kwnames[k] == pname) {
+                    v = a->kw[k];
+                    have = true;
+                }
+        }
+        if (!have) {
+            if (pr->u.param.value) {
+                v = eval_expr(ev, pr->u.param.value);
+            } else {
+                vm_raise_at(vm, a->span, "E2L23", "CompileError",
+                            "%s() missing 1 required positional argument: '%s'", "lambda",
+                            pname->b);
+            }
+        }
+        if (pr->u.param.type)
+            v = type_convert(ev, pr->u.param.type, v, pr->span);
+        scope_set(ev, s, pname, v);
+    }
+    for (uint32_t k = 0; k < a->nkw; k++) {
+        bool known = false;
+        for (uint32_t i = 0; i < params->n; i++)
+            if (ev_name(ev, params->v[i]->u.param.name) == a->kwnames[k])
+                known = true;
+        if (!known)
+            vm_raise_at(vm, a->span, "E2L23", "CompileError",
+                        "lambda() got an unexpected keyword argument '%s'", a->kwnames[k]->b);
+    }
+    struct value r = exec_block(ev, &lam->u.lambda.body);
+    if (lam->u.lambda.ret)
+        r = type_convert(ev, lam->u.lambda.ret, r, lam->span);
+    ev->scope = saved_scope;
+    ev->cur_pkg = saved_pkg;
+    ev->cur_file = saved_file;
+    vm->span = saved_span;
+    vm->depth--;
+    return r;
+}
+
+struct value eval_call(struct eval *ev, struct value fnv, const struct callargs *a)
+{
+    if (fnv.tag == V_TYPE)
+        return schema_call(ev, fnv.as.st, a);
+    if (fnv.tag != V_FUNC)
+        vm_raise(ev->vm, "'%s' object is not callable", v_type_name(fnv));
+    struct func *fn = fnv.as.fn;
+    if (fn->kind == FN_LAMBDA)
+        return call_lambda(ev, fn, a);
+    struct callargs b = *a;
+    b.self = fn->kind == FN_BOUND ? fn->self : v_undef();
+    return fn->native(ev->vm, &b);
+}
+
+struct value vm_call(struct vm *vm, struct value fn, const struct value *args, uint32_t nargs)
+{
+    struct callargs a;
+    memset(&a, 0, sizeof a);
+    a.pos = args;
+    a.npos = nargs;
+    a.span = vm->span;
+    return eval_call(vm->ev, fn, &a);
+}
+
+static void eval_args(struct eval *ev, struct ast_list *args, struct callargs *a)
+{
+    uint32_t n = args->n, np = 0, nk = 0;
+    struct value *pos = vm_alloc(ev->vm, (n ? n : 1) * sizeof *pos);
+    struct value *kw = vm_alloc(ev->vm, (n ? n : 1) * sizeof *kw);
+    struct str **names = vm_alloc(ev->vm, (n ? n : 1) * sizeof *names);
+    for (uint32_t i = 0; i < n; i++) {
+        struct ast *x = args->v[i];
+        if (x->kind == AST_KWARG) {
+            names[nk] = ev_name(ev, x->u.kwarg.name);
+            kw[nk++] = eval_expr(ev, x->u.kwarg.value);
+        } else {
+            pos[np++] = eval_expr(ev, x);
+        }
+    }
+    a->pos = pos;
+    a->npos = np;
+    a->kw = kw;
+    a->kwnames = names;
+    a->nkw = nk;
+}
+
+static struct value option_fn(struct vm *vm, const struct callargs *a)
+{
+    struct eval *ev = vm->ev;
+    struct value key, type = v_undef(), required = v_bool(false), def = v_none();
+    if (!arg_get(vm, a, 0, "key", &key) || key.tag != V_STR)
+        vm_raise(vm, "option() requires a string key");
+    arg_get(vm, a, 1, "type", &type);
+    arg_get(vm, a, 2, "required", &required);
+    bool has_def = arg_get(vm, a, 3, "default", &def);
+    struct dict_entry *e = ev->options ? dict_find(ev->options, key.as.s) : NULL;
+    struct value v;
+    if (!e || v_is_null(e->val)) {
+        if (v_truthy(required) && !has_def)
+            vm_raise(vm, "option('%s') must be initialized, try '-D %s=?' argument", key.as.s->b,
+                     key.as.s->b);
+        v = def;
+    } else {
+        v = e->val;
+    }
+    if (type.tag == V_STR && type.as.s->len && !v_is_null(v)) {
+        const char *t = type.as.s->b;
+        if (!strcmp(t, "str") && v.tag != V_STR) {
+            v = v_str(v_to_str(vm, v));
+        } else if (!strcmp(t, "int") && v.tag != V_INT) {
+            if (v.tag == V_STR) {
+                char *end;
+                long long x = strtoll(v.as.s->b, &end, 10);
+                if (*end || !v.as.s->len)
+                    vm_raise(vm, "cannot use '%s' as type 'int'", v.as.s->b);
+                v = v_int(x);
+            } else if (v.tag == V_FLOAT) {
+                v = v_int((int64_t)v.as.f);
+            } else if (v.tag == V_BOOL) {
+                v = v_int(v.as.i);
+            } else {
+                vm_raise(vm, "cannot use '%s' as type 'int'", v_to_str(vm, v)->b);
+            }
+        } else if (!strcmp(t, "float") && v.tag != V_FLOAT) {
+            if (v.tag == V_STR) {
+                char *end;
+                double x = strtod(v.as.s->b, &end);
+                if (*end || !v.as.s->len)
+                    vm_raise(vm, "cannot use '%s' as type 'float'", v.as.s->b);
+                v = v_float(x);
+            } else if (v.tag == V_INT || v.tag == V_BOOL) {
+                v = v_float((double)v.as.i);
+            } else {
+                vm_raise(vm, "cannot use '%s' as type 'float'", v_to_str(vm, v)->b);
+            }
+        } else if (!strcmp(t, "bool") && v.tag != V_BOOL) {
+            if (v.tag == V_STR && (!strcmp(v.as.s->b, "True") || !strcmp(v.as.s->b, "true")))
+                v = v_bool(true);
+            else if (v.tag == V_STR && (!strcmp(v.as.s->b, "False") || !strcmp(v.as.s->b, "false")))
+                v = v_bool(false);
+            else
+                v = v_bool(v_truthy(v));
+        } else if (!strcmp(t, "list") && v.tag != V_LIST) {
+            vm_raise(vm, "cannot use '%s' as type 'list'", v_to_str(vm, v)->b);
+        } else if (!strcmp(t, "dict") && !v_is_dictlike(v)) {
+            vm_raise(vm, "cannot use '%s' as type 'dict'", v_to_str(vm, v)->b);
+        }
+    }
+    return v;
+}
+
+/* {===== strings */
+
+static struct value eval_str(struct eval *ev, struct ast *n)
+{
+    const struct strlit *lit = n->u.str.lit;
+    if (!lit->has_expr) {
+        if (!n->u.str.cache)
+            n->u.str.cache = str_intern(ev->vm, lit->nparts ? lit->parts[0].text : "",
+                                         lit->nparts ? lit->parts[0].len : 0);
+        return v_str(n->u.str.cache);
+    }
+    struct sbuf b;
+    sbuf_init(&b, ev->vm);
+    for (uint32_t i = 0; i < lit->nparts; i++) {
+        const struct strpart *pt = &lit->parts[i];
+        if (pt->kind == STRPART_TEXT) {
+            sbuf_put(&b, pt->text, pt->len);
+            continue;
+        }
+        struct value v = eval_expr(ev, n->u.str.exprs[i]);
+        struct str *s;
+        if (pt->spec == STRSPEC_JSON)
+            s = v_to_json(ev->vm, v, 0, false, false, false);
+        else if (pt->spec == STRSPEC_YAML)
+            s = v_to_yaml(ev->vm, v, false, false, false);
+        else
+            s = v_to_str(ev->vm, v);
+        sbuf_put(&b, s->b, s->len);
+    }
+    return v_str(sbuf_str(&b));
+}
+
+/* {===== config literals */
+
+static struct str *key_str(struct eval *ev, struct value k, struct span span)
+{
+    if (k.tag == V_STR)
+        return k.as.s;
+    if (v_is_null(k) || k.tag == V_LIST || v_is_dictlike(k) || k.tag == V_FUNC)
+        vm_raise_at(ev->vm, span, "E2A31", "IllegalAttributeError",
+                    "invalid key type '%s' of the config", v_type_name(k));
+    return v_to_str(ev->vm, k);
+}
+
+/* Whether a bare name key means its loop variable (comprehension/quantifier) value. */
+static bool is_loop_var(struct eval *ev, struct str *name)
+{
+    for (struct scope *s = ev->scope; s; s = s->parent) {
+        if (s->kind == SCOPE_LOCAL && s->frame == NULL && s->cap && scope_slot(s, name) &&
+            s->config == (struct dict *)1)
+            return true;
+    }
+    return false;
+}
+
+/* Splits an entry key into a path of names: a.b.c -> [a, b, c]; returns the count. */
+static uint32_t key_path(struct eval *ev, struct ast *key, struct str **out, uint32_t max,
+                         bool *dynamic)
+{
+    *dynamic = false;
+    if (key->kind == AST_NAME) {
+        struct str *nm = ev_name(ev, key->u.name);
+        if (is_loop_var(ev, nm)) {
+            *dynamic = true;
+            return 0;
+        }
+        out[0] = nm;
+        return 1;
+    }
+    if (key->kind == AST_SELECT && !key->u.select.optional) {
+        uint32_t k = key_path(ev, key->u.select.value, out, max, dynamic);
+        if (*dynamic || k == 0 || k >= max) {
+            *dynamic = true;
+            return 0;
+        }
+        out[k] = ev_name(ev, key->u.select.attr);
+        return k + 1;
+    }
+    if (key->kind == AST_STR && !key->u.str.lit->has_expr) {
+        out[0] = eval_str(ev, key).as.s;
+        return 1;
+    }
+    *dynamic = true;
+    return 0;
+}
+
+void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool strict)
+{
+    struct vm *vm = ev->vm;
+    if (en->kind == AST_CONFIG_IF) {
+        for (struct ast *br = en; br; br = br->u.cond_items.orelse) {
+            if (!br->u.cond_items.cond || v_truthy(eval_expr(ev, br->u.cond_items.cond))) {
+                for (uint32_t i = 0; i < br->u.cond_items.items.n; i++)
+                    eval_entry_into(ev, d, br->u.cond_items.items.v[i], strict);
+                break;
+            }
+        }
+        return;
+    }
+    vm->span = en->span;
+    uint8_t op = en->u.entry.op;
+    if (op == ENTRY_UNPACK) {
+        struct value v = eval_expr(ev, en->u.entry.value);
+        if (v_is_null(v))
+            return;
+        if (!v_is_dictlike(v))
+            vm_raise(vm, "only dict and schema can be used ** unpack, got '%s'", v_type_name(v));
+        for (uint32_t i = 0; i < v.as.d->used; i++) {
+            struct dict_entry *e = &v.as.d->e[i];
+            if (e->key)
+                op_merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict);
+        }
+        return;
+    }
+    struct ast *key = en->u.entry.key;
+    int32_t ins = -1;
+    struct ast *idx = NULL;
+    if (key->kind == AST_INDEX && !key->u.index.optional &&
+        key->u.index.value->kind == AST_NAME) {
+        idx = key->u.index.index;
+        key = key->u.index.value;
+    }
+    struct str *path[64];
+    bool dynamic;
+    uint32_t np = key_path(ev, key, path, 64, &dynamic);
+    if (dynamic) {
+        path[0] = key_str(ev, eval_expr(ev, key), key->span);
+        np = 1;
+    }
+    struct value v = eval_expr(ev, en->u.entry.value);
+    vm->span = en->span;
+    if (idx) {
+        /* k[i] op v: operate on one element of the existing list */
+        struct value iv = eval_expr(ev, idx);
+        int64_t i = arg_int(vm, iv, "list index");
+        struct dict_entry *e = dict_find(d, path[0]);
+        if (op == ENTRY_INSERT) {
+            ins = (int32_t)i;
+            op_merge_entry(vm, d, path[0], v, OPK_INSERT, ins, strict);
+            return;
+        }
+        if (!e || e->val.tag != V_LIST)
+            vm_raise(vm, "only list attribute can be indexed, got '%s'",
+                     e ? v_type_name(e->val) : "UndefinedType");
+        struct list *l = list_copy(vm, e->val.as.l);
+        if (i < 0)
+            i += l->n;
+        if (i < 0 || i >= (int64_t)l->n)
+            vm_raise(vm, "list index out of range: %lld", (long long)i);
+        if (op == ENTRY_OVERRIDE) {
+            if (v.tag == V_UNDEF) {
+                memmove(&l->v[i], &l->v[i + 1], (l->n - (uint32_t)i - 1) * sizeof *l->v);
+                l->n--;
+            } else {
+                l->v[i] = v;
+            }
+        } else {
+            l->v[i] = op_unify(vm, l->v[i], v, strict);
+        }
+        e->val = v_list(l);
+        return;
+    }
+    /* a.b.c op v  ==  a: {b: {c op v}} */
+    for (uint32_t k = np - 1; k > 0; k--) {
+        struct dict *inner = dict_new(vm, 1);
+        dict_set_op(vm, inner, path[k], v, op, ins);
+        v = v_dict(inner);
+        op = ENTRY_UNION;
+    }
+    op_merge_entry(vm, d, path[0], v, op, ins, strict);
+}
+
+struct value eval_config(struct eval *ev, struct ast *n)
+{
+    struct dict *d = dict_new(ev->vm, n->u.config.entries.n);
+    struct scope *s = scope_push(ev, SCOPE_CONFIG);
+    s->config = d;
+    for (uint32_t i = 0; i < n->u.config.entries.n; i++)
+        eval_entry_into(ev, d, n->u.config.entries.v[i], true);
+    scope_pop(ev, s);
+    return v_dict(d);
+}
+
+/* {===== lists and comprehensions */
+
+static void list_items_into(struct eval *ev, struct list *l, struct ast_list *items)
+{
+    for (uint32_t i = 0; i < items->n; i++) {
+        struct ast *it = items->v[i];
+        if (it->kind == AST_STARRED) {
+            struct value v = eval_expr(ev, it->u.unary.operand);
+            if (v.tag == V_LIST) {
+                for (uint32_t k = 0; k < v.as.l->n; k++)
+                    list_push(ev->vm, l, v.as.l->v[k]);
+            } else if (v_is_dictlike(v)) {
+                for (uint32_t k = 0; k < v.as.d->used; k++)
+                    if (v.as.d->e[k].key)
+                        list_push(ev->vm, l, v_str(v.as.d->e[k].key));
+            } else if (!v_is_null(v)) {
+                ev->vm->span = it->span;
+                vm_raise(ev->vm, "only list, dict and schema can be used * unpack, got '%s'",
+                         v_type_name(v));
+            }
+        } else if (it->kind == AST_LIST_IF) {
+            for (struct ast *br = it; br; br = br->u.cond_items.orelse) {
+                if (!br->u.cond_items.cond || v_truthy(eval_expr(ev, br->u.cond_items.cond))) {
+                    list_items_into(ev, l, &br->u.cond_items.items);
+                    break;
+                }
+            }
+        } else {
+            list_push(ev->vm, l, eval_expr(ev, it));
+        }
+    }
+}
+
+/* Iterates 'coll' calling fn(ev, ud, key, value) with (index, item) for lists, (key, value)
+ * for dicts, (index, char) for strings. */
+typedef bool (*iter_fn)(struct eval *ev, void *ud, struct value k, struct value v);
+
+static bool iterate(struct eval *ev, struct value coll, iter_fn fn, void *ud, struct span span)
+{
+    struct vm *vm = ev->vm;
+    switch (coll.tag) {
+    case V_LIST: {
+        struct list *l = coll.as.l;
+        for (uint32_t i = 0; i < l->n; i++)
+            if (!fn(ev, ud, v_int(i), l->v[i]))
+                return false;
+        return true;
+    }
+    case V_DICT:
+    case V_SCHEMA: {
+        struct dict *d = coll.as.d;
+        for (uint32_t i = 0; i < d->used; i++)
+            if (d->e[i].key && !fn(ev, ud, v_str(d->e[i].key), d->e[i].val))
+                return false;
+        return true;
+    }
+    case V_STR: {
+        const unsigned char *s = (const unsigned char *)coll.as.s->b;
+        uint32_t n = coll.as.s->len, i = 0;
+        int64_t idx = 0;
+        while (i < n) {
+            uint32_t k = 1;
+            if (s[i] >= 0xf0)
+                k = 4;
+            else if (s[i] >= 0xe0)
+                k = 3;
+            else if (s[i] >= 0xc0)
+                k = 2;
+            if (i + k > n)
+                k = n - i;
+            if (!fn(ev, ud, v_int(idx++), v_str(str_new(vm, (const char *)s + i, k))))
+                return false;
+            i += k;
+        }
+        return true;
+    }
+    case V_NONE:
+    case V_UNDEF:
+        return true;
+    default:
+        vm->span = span;
+        vm_raise(vm, "'%s' object is not iterable", v_type_name(coll));
+    }
+}
+
+struct comp_state {
+    struct ast *comp;
+    uint32_t clause;
+    struct scope *scope;
+    struct list *out_list;
+    struct dict *out_dict;
+};
+
+static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause);
+
+struct comp_iter {
+    struct comp_state *cs;
+    struct ast *cf;
+    uint32_t clause;
+    bool two;
+    bool is_list_or_str;
+};
+
+static bool comp_step(struct eval *ev, void *ud, struct value k, struct value v)
+{
+    struct comp_iter *it = ud;
+    struct ast *cf = it->cf;
+    if (it->two) {
+        scope_set(ev, it->cs->scope, ev_name(ev, cf->u.comp_for.key), k);
+        scope_set(ev, it->cs->scope, ev_name(ev, cf->u.comp_for.value), v);
+    } else {
+        scope_set(ev, it->cs->scope, ev_name(ev, cf->u.comp_for.key),
+                  it->is_list_or_str ? v : k);
+    }
+    for (uint32_t i = 0; i < cf->u.comp_for.ifs.n; i++)
+        if (!v_truthy(eval_expr(ev, cf->u.comp_for.ifs.v[i])))
+            return true;
+    comp_run(ev, it->cs, it->clause + 1);
+    return true;
+}
+
+static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
+{
+    struct ast *comp = cs->comp;
+    if (clause == comp->u.comp.clauses.n) {
+        if (cs->out_list) {
+            list_push(ev->vm, cs->out_list, eval_expr(ev, comp->u.comp.elt));
+        } else {
+            eval_entry_into(ev, cs->out_dict, comp->u.comp.elt, true);
+        }
+        return;
+    }
+    struct ast *cf = comp->u.comp.clauses.v[clause];
+    struct value coll = eval_expr(ev, cf->u.comp_for.iter);
+    struct comp_iter it = {cs, cf, clause, cf->u.comp_for.value != NULL,
+                           coll.tag == V_LIST || coll.tag == V_STR};
+    iterate(ev, coll, comp_step, &it, cf->span);
+}
+
+static struct value eval_comp(struct eval *ev, struct ast *n)
+{
+    struct comp_state cs = {n, 0, NULL, NULL, NULL};
+    cs.scope = scope_push(ev, SCOPE_LOCAL);
+    cs.scope->config = (struct dict *)1; /* marks a loop-variable scope */
+    if (n->kind == AST_LIST_COMP)
+        cs.out_list = list_new(ev->vm, 0);
+    else
+        cs.out_dict = dict_new(ev->vm, 0);
+    /* loop variables must exist before the first iteration, for is_loop_var */
+    for (uint32_t i = 0; i < n->u.comp.clauses.n; i++) {
+        struct ast *cf = n->u.comp.clauses.v[i];
+        scope_set(ev, cs.scope, ev_name(ev, cf->u.comp_for.key), v_undef());
+        if (cf->u.comp_for.value)
+            scope_set(ev, cs.scope, ev_name(ev, cf->u.comp_for.value), v_undef());
+    }
+    comp_run(ev, &cs, 0);
+    scope_pop(ev, cs.scope);
+    return cs.out_list ? v_list(cs.out_list) : v_dict(cs.out_dict);
+}
+
+struct quant_state {
+    struct ast *q;
+    struct scope *scope;
+    bool is_list_or_str;
+    bool result;
+    struct list *out_list;
+    struct dict *out_dict;
+};
+
+static bool quant_step(struct eval *ev, void *ud, struct value k, struct value v)
+{
+    struct quant_state *qs = ud;
+    struct ast *q = qs->q;
+    if (q->u.quant.value) {
+        scope_set(ev, qs->scope, ev_name(ev, q->u.quant.key), k);
+        scope_set(ev, qs->scope, ev_name(ev, q->u.quant.value), v);
+    } else {
+        scope_set(ev, qs->scope, ev_name(ev, q->u.quant.key), qs->is_list_or_str ? v : k);
+    }
+    if (q->u.quant.cond && !v_truthy(eval_expr(ev, q->u.quant.cond)))
+        return true;
+    switch (q->u.quant.kind) {
+    case QUANT_ALL:
+        if (!v_truthy(eval_expr(ev, q->u.quant.test))) {
+            qs->result = false;
+            return false;
+        }
+        return true;
+    case QUANT_ANY:
+        if (v_truthy(eval_expr(ev, q->u.quant.test))) {
+            qs->result = true;
+            return false;
+        }
+        return true;
+    case QUANT_MAP: {
+        struct value r = eval_expr(ev, q->u.quant.test);
+        list_push(ev->vm, qs->out_list, r);
+        return true;
+    }
+    default:
+        if (v_truthy(eval_expr(ev, q->u.quant.test))) {
+            if (qs->out_list)
+                list_push(ev->vm, qs->out_list, v);
+            else
+                dict_set(ev->vm, qs->out_dict, k.as.s, v);
+        }
+        return true;
+    }
+}
+
+static struct value eval_quant(struct eval *ev, struct ast *n)
+{
+    struct value coll = eval_expr(ev, n->u.quant.target);
+    struct quant_state qs = {n, NULL, coll.tag == V_LIST || coll.tag == V_STR, false, NULL, NULL};
+    qs.scope = scope_push(ev, SCOPE_LOCAL);
+    qs.scope->config = (struct dict *)1;
+    scope_set(ev, qs.scope, ev_name(ev, n->u.quant.key), v_undef());
+    if (n->u.quant.value)
+        scope_set(ev, qs.scope, ev_name(ev, n->u.quant.value), v_undef());
+    switch (n->u.quant.kind) {
+    case QUANT_ALL:
+        qs.result = true;
+        break;
+    case QUANT_MAP:
+        qs.out_list = list_new(ev->vm, 0);
+        break;
+    case QUANT_FILTER:
+        if (v_is_dictlike(coll))
+            qs.out_dict = dict_new(ev->vm, 0);
+        else
+            qs.out_list = list_new(ev->vm, 0);
+        break;
+    default:
+        break;
+    }
+    iterate(ev, coll, quant_step, &qs, n->span);
+    scope_pop(ev, qs.scope);
+    switch (n->u.quant.kind) {
+    case QUANT_ALL:
+    case QUANT_ANY:
+        return v_bool(qs.result);
+    case QUANT_MAP:
+        return v_list(qs.out_list);
+    default:
+        if (qs.out_dict) {
+            struct value r = coll;
+            r.as.d = qs.out_dict;
+            qs.out_dict->schema = coll.as.d->schema;
+            return r;
+        }
+        return v_list(qs.out_list);
+    }
+}
+
+/* {===== member access */
+
+static struct value select_attr(struct eval *ev, struct value v, struct str *attr, struct span span)
+{
+    struct vm *vm = ev->vm;
+    switch (v.tag) {
+    case V_DICT:
+        return dict_get(v.as.d, attr);
+    case V_SCHEMA: {
+        struct dict_entry *e = dict_find(v.as.d, attr);
+        if (e)
+            return e->val;
+        if (schema_has_attr(v.as.d->schema, attr))
+            return v_undef();
+        vm->span = span;
+        vm_raise(vm, "attribute '%s' not found in '%s'", attr->b, v_type_name(v));
+    }
+    case V_MODULE:
+        return module_member(ev, v.as.m, attr, span);
+    case V_STR: {
+        native_fn m = stdlib_str_method(attr->b, attr->len);
+        if (m)
+            return vm_bound(vm, attr->b, m, v);
+        break;
+    }
+    case V_TYPE:
+        return schema_type_member(ev, v.as.st, attr, span);
+    case V_NONE:
+    case V_UNDEF:
+        return v_none();
+    default:
+        break;
+    }
+    vm->span = span;
+    vm_raise(vm, "'%s' object has no attribute '%s'", v_type_name(v), attr->b);
+}
+
+static int64_t norm_index(int64_t i, int64_t n)
+{
+    return i < 0 ? i + n : i;
+}
+
+static uint32_t utf8_count(const char *s, uint32_t n)
+{
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            c++;
+    return c;
+}
+
+/* Byte offset of character index ci in s. */
+static uint32_t utf8_offset(const char *s, uint32_t n, int64_t ci)
+{
+    uint32_t i = 0;
+    int64_t c = 0;
+    while (i < n) {
+        if (((unsigned char)s[i] & 0xc0) != 0x80) {
+            if (c == ci)
+                return i;
+            c++;
+        }
+        i++;
+    }
+    return n;
+}
+
+static struct value index_value(struct eval *ev, struct value v, struct value idx, struct span span)
+{
+    struct vm *vm = ev->vm;
+    vm->span = span;
+    switch (v.tag) {
+    case V_LIST: {
+        if (idx.tag != V_INT && idx.tag != V_BOOL)
+            vm_raise(vm, "list indices must be integers, not %s", v_type_name(idx));
+        int64_t i = norm_index(idx.as.i, v.as.l->n);
+        if (i < 0 || i >= (int64_t)v.as.l->n)
+            vm_raise(vm, "list index out of range: %lld", (long long)idx.as.i);
+        return v.as.l->v[i];
+    }
+    case V_DICT:
+    case V_SCHEMA:
+        if (idx.tag != V_STR)
+            return v_undef();
+        return dict_get(v.as.d, idx.as.s);
+    case V_STR: {
+        if (idx.tag != V_INT)
+            vm_raise(vm, "string indices must be integers");
+        uint32_t nc = utf8_count(v.as.s->b, v.as.s->len);
+        int64_t i = norm_index(idx.as.i, nc);
+        if (i < 0 || i >= (int64_t)nc)
+            vm_raise(vm, "string index out of range: %lld", (long long)idx.as.i);
+        uint32_t b0 = utf8_offset(v.as.s->b, v.as.s->len, i);
+        uint32_t b1 = utf8_offset(v.as.s->b, v.as.s->len, i + 1);
+        return v_str(str_new(vm, v.as.s->b + b0, b1 - b0));
+    }
+    case V_NONE:
+    case V_UNDEF:
+        return v_none();
+    default:
+        vm_raise(vm, "'%s' object is not subscriptable", v_type_name(v));
+    }
+}
+
+static void slice_bounds(struct vm *vm, int64_t n, struct value lo, struct value hi,
+                         struct value st, int64_t *start, int64_t *stop, int64_t *step)
+{
+    *step = st.tag == V_INT ? st.as.i : 1;
+    if (*step == 0)
+        vm_raise(vm, "slice step cannot be zero");
+    if (*step > 0) {
+        *start = lo.tag == V_INT ? lo.as.i : 0;
+        *stop = hi.tag == V_INT ? hi.as.i : n;
+        if (*start < 0)
+            *start = *start + n < 0 ? 0 : *start + n;
+        if (*stop < 0)
+            *stop = *stop + n < 0 ? 0 : *stop + n;
+        if (*start > n)
+            *start = n;
+        if (*stop > n)
+            *stop = n;
+    } else {
+        *start = lo.tag == V_INT ? lo.as.i : n - 1;
+        *stop = hi.tag == V_INT ? hi.as.i : -n - 1;
+        if (*start < 0)
+            *start = *start + n < 0 ? -1 : *start + n;
+        if (*stop < 0)
+            *stop = *stop + n < 0 ? -1 : *stop + n;
+        if (*start >= n)
+            *start = n - 1;
+        if (*stop >= n)
+            *stop = n - 1;
+    }
+}
+
+static struct value slice_value(struct eval *ev, struct ast *n)
+{
+    struct vm *vm = ev->vm;
+    struct value v = eval_expr(ev, n->u.slice.value);
+    if (n->u.slice.optional && !v_truthy(v))
+        return v_none();
+    struct value lo = n->u.slice.lo ? eval_expr(ev, n->u.slice.lo) : v_undef();
+    struct value hi = n->u.slice.hi ? eval_expr(ev, n->u.slice.hi) : v_undef();
+    struct value st = n->u.slice.step ? eval_expr(ev, n->u.slice.step) : v_undef();
+    vm->span = n->span;
+    int64_t start, stop, step;
+    if (v.tag == V_LIST) {
+        slice_bounds(vm, v.as.l->n, lo, hi, st, &start, &stop, &step);
+        struct list *l = list_new(vm, 0);
+        for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
+            list_push(vm, l, v.as.l->v[i]);
+        return v_list(l);
+    }
+    if (v.tag == V_STR) {
+        uint32_t nc = utf8_count(v.as.s->b, v.as.s->len);
+        slice_bounds(vm, nc, lo, hi, st, &start, &stop, &step);
+        struct sbuf b;
+        sbuf_init(&b, vm);
+        for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+            uint32_t b0 = utf8_offset(v.as.s->b, v.as.s->len, i);
+            uint32_t b1 = utf8_offset(v.as.s->b, v.as.s->len, i + 1);
+            sbuf_put(&b, v.as.s->b + b0, b1 - b0);
+        }
+        return v_str(sbuf_str(&b));
+    }
+    if (v_is_null(v))
+        return v_none();
+    vm_raise(vm, "'%s' object is not subscriptable", v_type_name(v));
+}
+
+/* {===== expressions */
+
+static struct value eval_compare(struct eval *ev, struct ast *n)
+{
+    struct value left = eval_expr(ev, n->u.compare.operands.v[0]);
+    for (uint32_t i = 1; i < n->u.compare.operands.n; i++) {
+        struct value right = eval_expr(ev, n->u.compare.operands.v[i]);
+        ev->vm->span = n->span;
+        if (!op_compare(ev->vm, n->u.compare.ops[i - 1], left, right))
+            return v_bool(false);
+        left = right;
+    }
+    return v_bool(true);
+}
+
+struct value eval_expr(struct eval *ev, struct ast *n)
+{
+    struct vm *vm = ev->vm;
+    switch ((enum ast_kind)n->kind) {
+    case AST_NAME:
+        return eval_lookup_name(ev, ev_name(ev, n->u.name), n->span);
+    case AST_INT:
+        if (n->u.num.suffix != UNIT_NONE)
+            return v_unit(n->u.num.ival, n->u.num.suffix);
+        return v_int(n->u.num.ival);
+    case AST_FLOAT:
+        return v_float(n->u.fval);
+    case AST_STR:
+        return eval_str(ev, n);
+    case AST_TRUE:
+        return v_bool(true);
+    case AST_FALSE:
+        return v_bool(false);
+    case AST_NONE:
+        return v_none();
+    case AST_UNDEFINED:
+        return v_undef();
+    case AST_PAREN:
+        return eval_expr(ev, n->u.unary.operand);
+    case AST_UNARY: {
+        struct value a = eval_expr(ev, n->u.unary.operand);
+        vm->span = n->span;
+        return op_unary(vm, n->u.unary.op, a);
+    }
+    case AST_BINARY: {
+        unsigned op = n->u.binary.op;
+        struct value a = eval_expr(ev, n->u.binary.left);
+        if (op == OP_AND)
+            return v_truthy(a) ? eval_expr(ev, n->u.binary.right) : a;
+        if (op == OP_OR)
+            return v_truthy(a) ? a : eval_expr(ev, n->u.binary.right);
+        struct value b = eval_expr(ev, n->u.binary.right);
+        vm->span = n->span;
+        if (op == OP_BITOR && !(a.tag == V_INT && b.tag == V_INT))
+            return schema_union(ev, a, b);
+        return op_binary(vm, op, a, b);
+    }
+    case AST_COMPARE:
+        return eval_compare(ev, n);
+    case AST_AS: {
+        struct value v = eval_expr(ev, n->u.as_expr.value);
+        vm->span = n->span;
+        return type_convert(ev, n->u.as_expr.type, v, n->span);
+    }
+    case AST_IFEXPR:
+        if (v_truthy(eval_expr(ev, n->u.ifexpr.cond)))
+            return eval_expr(ev, n->u.ifexpr.body);
+        return eval_expr(ev, n->u.ifexpr.orelse);
+    case AST_SELECT: {
+        struct value v = eval_expr(ev, n->u.select.value);
+        if (n->u.select.optional && !v_truthy(v))
+            return v_none();
+        return select_attr(ev, v, ev_name(ev, n->u.select.attr), n->span);
+    }
+    case AST_INDEX: {
+        struct value v = eval_expr(ev, n->u.index.value);
+        if (n->u.index.optional && !v_truthy(v))
+            return v_none();
+        struct value i = eval_expr(ev, n->u.index.index);
+        return index_value(ev, v, i, n->span);
+    }
+    case AST_SLICE:
+        return slice_value(ev, n);
+    case AST_CALL: {
+        struct value fn = eval_expr(ev, n->u.call.func);
+        struct callargs a;
+        memset(&a, 0, sizeof a);
+        eval_args(ev, &n->u.call.args, &a);
+        a.span = n->span;
+        vm->span = n->span;
+        return eval_call(ev, fn, &a);
+    }
+    case AST_LIST: {
+        struct list *l = list_new(vm, n->u.list.items.n);
+        list_items_into(ev, l, &n->u.list.items);
+        return v_list(l);
+    }
+    case AST_LIST_COMP:
+    case AST_DICT_COMP:
+        return eval_comp(ev, n);
+    case AST_CONFIG:
+        return eval_config(ev, n);
+    case AST_SCHEMA_EXPR:
+        return schema_expr(ev, n);
+    case AST_LAMBDA: {
+        struct func *f = vm_zalloc(vm, sizeof *f);
+        f->kind = FN_LAMBDA;
+        f->name = "lambda";
+        f->lambda = n;
+        f->closure = ev->scope;
+        f->pkg = ev->cur_pkg;
+        f->pkg_file = ev->cur_file;
+        return v_func(f);
+    }
+    case AST_QUANT:
+        return eval_quant(ev, n);
+    default:
+        vm->span = n->span;
+        vm_raise(vm, "cannot evaluate %s here", ast_kind_name((enum ast_kind)n->kind));
+    }
+}
+
+/* {===== assignment */
+
+/* Copies the container so that a member assignment never changes a shared value. */
+static struct value copy_container(struct eval *ev, struct value v)
+{
+    if (v.tag == V_LIST)
+        return v_list(list_copy(ev->vm, v.as.l));
+    if (v_is_dictlike(v)) {
+        struct value r = v;
+        r.as.d = dict_copy(ev->vm, v.as.d);
+        return r;
+    }
+    return v;
+}
+
+struct value assign_path_get(struct eval *ev, struct value base, struct ast *t);
+
+/* Returns 'base' with the member path of target 't' (below its root) set to v. */
+static struct value assign_path(struct eval *ev, struct value base, struct ast *t, struct value v,
+                                int aug_op)
+{
+    struct vm *vm = ev->vm;
+    if (t->kind == AST_NAME) {
+        if (aug_op != OP_NONE) {
+            vm->span = t->span;
+            return aug_op == OP_BITOR ? schema_union(ev, base, v) : op_binary(vm, (unsigned)aug_op, base, v);
+        }
+        return v;
+    }
+    if (t->kind == AST_SELECT) {
+        struct value outer = assign_path_get(ev, base, t->u.select.value);
+        struct str *attr = ev_name(ev, t->u.select.attr);
+        if (v_is_null(outer))
+            outer = v_dict(dict_new(vm, 1));
+        if (!v_is_dictlike(outer)) {
+            vm->span = t->span;
+            vm_raise(vm, "'%s' object has no attribute '%s'", v_type_name(outer), attr->b);
+        }
+        outer = copy_container(ev, outer);
+        struct value nv = v;
+        if (aug_op != OP_NONE) {
+            vm->span = t->span;
+            struct value old = dict_get(outer.as.d, attr);
+            nv = aug_op == OP_BITOR ? schema_union(ev, old, v) : op_binary(vm, (unsigned)aug_op, old, v);
+        }
+        if (outer.tag == V_SCHEMA)
+            nv = schema_attr_convert(ev, outer.as.d->schema, attr, nv, t->span);
+        dict_set(vm, outer.as.d, attr, nv);
+        if (outer.tag == V_SCHEMA)
+            schema_recheck(ev, outer, t->span);
+        return assign_path(ev, base, t->u.select.value, outer, OP_NONE);
+    }
+    if (t->kind == AST_INDEX) {
+        struct value outer = assign_path_get(ev, base, t->u.index.value);
+        struct value idx = eval_expr(ev, t->u.index.index);
+        vm->span = t->span;
+        if (outer.tag == V_LIST) {
+            outer = copy_container(ev, outer);
+            int64_t i = norm_index(arg_int(vm, idx, "list index"), outer.as.l->n);
+            if (i < 0 || i >= (int64_t)outer.as.l->n)
+                vm_raise(vm, "list assignment index out of range");
+            struct value nv = v;
+            if (aug_op != OP_NONE)
+                nv = op_binary(vm, (unsigned)aug_op, outer.as.l->v[i], v);
+            outer.as.l->v[i] = nv;
+        } else if (v_is_dictlike(outer) || v_is_null(outer)) {
+            if (v_is_null(outer))
+                outer = v_dict(dict_new(vm, 1));
+            outer = copy_container(ev, outer);
+            struct str *k = key_str(ev, idx, t->span);
+            struct value nv = v;
+            if (aug_op != OP_NONE)
+                nv = op_binary(vm, (unsigned)aug_op, dict_get(outer.as.d, k), v);
+            dict_set(vm, outer.as.d, k, nv);
+        } else {
+            vm_raise(vm, "'%s' object does not support item assignment", v_type_name(outer));
+        }
+        return assign_path(ev, base, t->u.index.value, outer, OP_NONE);
+    }
+    if (t->kind == AST_PAREN)
+        return assign_path(ev, base, t->u.unary.operand, v, aug_op);
+    vm->span = t->span;
+    vm_raise(vm, "invalid assignment target");
+}
+
+/* Value at target path 't' (below its root) inside 'base'. */
+struct value assign_path_get(struct eval *ev, struct value base, struct ast *t)
+{
+    if (t->kind == AST_NAME)
+        return base;
+    if (t->kind == AST_PAREN)
+        return assign_path_get(ev, base, t->u.unary.operand);
+    if (t->kind == AST_SELECT) {
+        struct value o = assign_path_get(ev, base, t->u.select.value);
+        if (v_is_dictlike(o))
+            return dict_get(o.as.d, ev_name(ev, t->u.select.attr));
+        return v_undef();
+    }
+    if (t->kind == AST_INDEX) {
+        struct value o = assign_path_get(ev, base, t->u.index.value);
+        struct value idx = eval_expr(ev, t->u.index.index);
+        if (o.tag == V_LIST || v_is_dictlike(o))
+            return index_value(ev, o, idx, t->span);
+        return v_undef();
+    }
+    return v_undef();
+}
+
+/* Reads the current value of a root name for a member assignment. */
+static struct value read_root(struct eval *ev, struct str *name, struct span span, bool *found)
+{
+    *found = true;
+    for (struct scope *s = ev->scope; s; s = s->parent) {
+        if (s->kind == SCOPE_CONFIG)
+            continue;
+        struct value *slot = scope_slot(s, name);
+        if (slot)
+            return *slot;
+        if (s->kind == SCOPE_SCHEMA) {
+            struct value v;
+            if (schema_frame_lookup(ev, s->frame, name, &v))
+                return v;
+        }
+    }
+    if (!ev->scope || ev->scope->kind == SCOPE_SCHEMA) {
+        struct gvar *g = pkg_var(ev->cur_pkg, name);
+        if (g && g->defined)
+            return g->val;
+    }
+    (void)span;
+    *found = false;
+    return v_undef();
+}
+
+static void store_name(struct eval *ev, struct str *name, struct value v, struct ast *type,
+                       struct span span, bool is_aug)
+{
+    struct vm *vm = ev->vm;
+    if (type)
+        v = type_convert(ev, type, v, span);
+    if (ev->scope) {
+        /* innermost schema frame or local scope */
+        struct scope *s = ev->scope;
+        if (s->kind == SCOPE_SCHEMA) {
+            schema_frame_assign(ev, s->frame, name, v, type, span, is_aug);
+            return;
+        }
+        scope_set(ev, s, name, v);
+        return;
+    }
+    struct pkg *p = ev->cur_pkg;
+    struct gvar *g = pkg_var(p, name);
+    if (!g) {
+        vm->span = span;
+        vm_raise(vm, "internal: unknown global '%s'", name->b);
+    }
+    g->val = v;
+    g->defined = true;
+}
+
+static void exec_assign(struct eval *ev, struct ast *n)
+{
+    struct value v = eval_expr(ev, n->u.assign.value);
+    ev->last = v;
+    for (uint32_t i = 0; i < n->u.assign.targets.n; i++) {
+        struct ast *t = n->u.assign.targets.v[i];
+        struct ast *r = target_root(t);
+        struct str *name = ev_name(ev, r->u.name);
+        if (t == r) {
+            store_name(ev, name, v, n->u.assign.type, t->span, false);
+            continue;
+        }
+        bool found;
+        struct value base = read_root(ev, name, r->span, &found);
+        base = assign_path(ev, base, t, v, OP_NONE);
+        store_name(ev, name, base, NULL, t->span, false);
+    }
+}
+
+static void exec_aug(struct eval *ev, struct ast *n)
+{
+    struct ast *t = n->u.aug.target;
+    struct ast *r = target_root(t);
+    struct str *name = ev_name(ev, r->u.name);
+    struct value v = eval_expr(ev, n->u.aug.value);
+    bool found;
+    struct value base = read_root(ev, name, r->span, &found);
+    if (!found)
+        base = eval_lookup_name(ev, name, r->span);
+    base = assign_path(ev, base, t, v, n->u.aug.op);
+    store_name(ev, name, base, NULL, t->span, true);
+}
+
+/* {===== statements */
+
+static void exec_if(struct eval *ev, struct ast *n)
+{
+    if (v_truthy(eval_expr(ev, n->u.if_stmt.cond)))
+        exec_block(ev, &n->u.if_stmt.body);
+    else
+        exec_block(ev, &n->u.if_stmt.orelse);
+}
+
+static void exec_assert(struct eval *ev, struct ast *n)
+{
+    if (n->u.check_expr.cond && !v_truthy(eval_expr(ev, n->u.check_expr.cond)))
+        return;
+    if (v_truthy(eval_expr(ev, n->u.check_expr.test)))
+        return;
+    const char *msg = "";
+    if (n->u.check_expr.msg) {
+        struct value m = eval_expr(ev, n->u.check_expr.msg);
+        msg = v_to_str(ev->vm, m)->b;
+    }
+    vm_raise_at(ev->vm, n->span, "E3M38", "EvaluationError", "%s", msg);
+}
+
+static void exec_stmt(struct eval *ev, struct ast *n)
+{
+    struct vm *vm = ev->vm;
+    vm->span = n->span;
+    switch ((enum ast_kind)n->kind) {
+    case AST_EXPR_STMT: {
+        struct value v = eval_expr(ev, n->u.expr_stmt.value);
+        ev->last = v;
+        if (!ev->scope && ev->cur_pkg->is_main) {
+            struct ast *x = n->u.expr_stmt.value;
+            if (x->kind == AST_CALL)
+                break;
+            if (x->kind == AST_SCHEMA_EXPR) {
+                ev->cur_pkg->last_schema_scalar = v;
+                ev->cur_pkg->has_schema_scalar = true;
+                ev->cur_pkg->schema_scalar_pos = ev->cur_pkg->scalars->n;
+            } else if (x->kind != AST_STR || !x->u.str.lit->triple) {
+                list_push(vm, ev->cur_pkg->scalars, v);
+            }
+        }
+        break;
+    }
+    case AST_ASSIGN:
+        exec_assign(ev, n);
+        break;
+    case AST_AUG_ASSIGN:
+        exec_aug(ev, n);
+        ev->last = v_undef();
+        break;
+    case AST_UNIFY: {
+        struct str *name = ev_name(ev, n->u.unify.target->u.name);
+        struct value v = eval_expr(ev, n->u.unify.value);
+        bool found;
+        struct value old = read_root(ev, name, n->span, &found);
+        if (found && !v_is_null(old)) {
+            vm->span = n->span;
+            v = schema_union(ev, old, v);
+        }
+        store_name(ev, name, v, NULL, n->span, false);
+        ev->last = v;
+        break;
+    }
+    case AST_IF:
+        exec_if(ev, n);
+        ev->last = v_undef();
+        break;
+    case AST_ASSERT:
+        exec_assert(ev, n);
+        ev->last = v_undef();
+        break;
+    case AST_IMPORT:
+    case AST_INDEX_SIG:
+        break;
+    case AST_SCHEMA_ATTR: {
+        struct scope *sc = ev->scope;
+        if (!n->u.attr.value || !sc || sc->kind != SCOPE_SCHEMA)
+            break;
+        struct str *name = ev_name(ev, n->u.attr.name);
+        struct value v = eval_expr(ev, n->u.attr.value);
+        if (n->u.attr.op == ENTRY_INSERT || n->u.attr.aug_op != OP_NONE) {
+            struct value old;
+            if (!schema_frame_lookup(ev, sc->frame, name, &old))
+                old = v_undef();
+            vm->span = n->span;
+            unsigned op = n->u.attr.aug_op != OP_NONE ? n->u.attr.aug_op : OP_ADD;
+            v = op_binary(vm, op, v_is_null(old) && op == OP_ADD ? v_list(list_new(vm, 0)) : old, v);
+        }
+        schema_frame_assign(ev, sc->frame, name, v, NULL, n->span, false);
+        ev->last = v;
+        break;
+    }
+    case AST_SCHEMA:
+    case AST_RULE: {
+        struct value t = schema_define(ev, n);
+        struct gvar *g = pkg_var(ev->cur_pkg, ev_name(ev, n->u.schema.name));
+        if (g && !ev->scope) {
+            g->val = t;
+            g->defined = true;
+        }
+        break;
+    }
+    case AST_TYPE_ALIAS: {
+        struct gvar *g = pkg_var(ev->cur_pkg, ev_name(ev, n->u.type_alias.name));
+        if (g && !ev->scope) {
+            g->val = type_alias_value(ev, n);
+            g->defined = true;
+        }
+        break;
+    }
+    default:
+        vm_raise(vm, "cannot execute %s here", ast_kind_name((enum ast_kind)n->kind));
+    }
+}
+
+static struct value exec_block(struct eval *ev, struct ast_list *body)
+{
+    ev->last = v_undef();
+    for (uint32_t i = 0; i < body->n; i++)
+        exec_stmt(ev, body->v[i]);
+    return ev->last;
+}
+
+struct value eval_block(struct eval *ev, struct ast_list *body)
+{
+    return exec_block(ev, body);
+}
+
+void eval_stmt(struct eval *ev, struct ast *n)
+{
+    exec_stmt(ev, n);
+}
+
+/* {===== packages */
+
+struct pkg *pkg_new(struct eval *ev, const char *path, const char *dir)
+{
+    struct pkg *p = vm_zalloc(ev->vm, sizeof *p);
+    p->path = path;
+    p->dir = dir;
+    p->index = dict_new(ev->vm, 16);
+    p->scalars = list_new(ev->vm, 0);
+    p->last_schema_scalar = v_undef();
+    if (ev->npkgs == ev->cappkgs) {
+        uint32_t cap = ev->cappkgs ? ev->cappkgs * 2 : 8;
+        ev->pkgs = vm_realloc(ev->vm, ev->pkgs, ev->cappkgs * sizeof *ev->pkgs, cap * sizeof *ev->pkgs);
+        ev->cappkgs = cap;
+    }
+    ev->pkgs[ev->npkgs++] = p;
+    return p;
+}
+
+void pkg_add_file(struct eval *ev, struct pkg *p, struct ast *module, const struct source *src)
+{
+    struct vm *vm = ev->vm;
+    p->files = vm_realloc(vm, p->files, p->nfiles * sizeof *p->files,
+                          (p->nfiles + 1) * sizeof *p->files);
+    struct pkg_file *f = &p->files[p->nfiles];
+    memset(f, 0, sizeof *f);
+    f->module = module;
+    f->src = src;
+    struct ast_list *body = &module->u.module.body;
+    uint32_t nimp = 0;
+    for (uint32_t i = 0; i < body->n; i++)
+        if (body->v[i]->kind == AST_IMPORT)
+            nimp++;
+    f->imports = vm_zalloc(vm, (nimp ? nimp : 1) * sizeof *f->imports);
+    p->stmts = vm_realloc(vm, p->stmts, p->nstmts * sizeof *p->stmts,
+                          (p->nstmts + body->n) * sizeof *p->stmts);
+    for (uint32_t i = 0; i < body->n; i++) {
+        struct ast *n = body->v[i];
+        if (n->kind == AST_IMPORT) {
+            struct file_import *imp = &f->imports[f->nimports++];
+            imp->name = ev_name(ev, n->u.import.asname);
+            imp->module = v_undef();
+            imp->node = n;
+        }
+        uint32_t k = p->nstmts++;
+        p->stmts[k].node = n;
+        p->stmts[k].file = p->nfiles;
+        p->stmts[k].state = STMT_NEW;
+        collect_setters(ev, p, n, k);
+    }
+    p->nfiles++;
+}
+
+void eval_pkg(struct eval *ev, struct pkg *p)
+{
+    if (p->state == STMT_DONE)
+        return;
+    if (p->state == STMT_RUNNING)
+        vm_raise(ev->vm, "There is a circular reference between modules");
+    p->state = STMT_RUNNING;
+    for (uint32_t i = 0; i < p->nstmts; i++)
+        run_gstmt(ev, p, i);
+    p->state = STMT_DONE;
+}
+
+/* The result document of the main package (spec §3.9 steps 1-3). */
+struct value eval_module_output(struct eval *ev, struct pkg *p)
+{
+    struct vm *vm = ev->vm;
+    struct list *scalars = list_copy(vm, p->scalars);
+    if (p->has_schema_scalar) {
+        /* only the last schema-instantiation expression statement counts */
+        struct list *l = list_new(vm, scalars->n + 1);
+        for (uint32_t i = 0; i < scalars->n; i++) {
+            if (i == p->schema_scalar_pos)
+                list_push(vm, l, p->last_schema_scalar);
+            list_push(vm, l, scalars->v[i]);
+        }
+        if (p->schema_scalar_pos >= scalars->n)
+            list_push(vm, l, p->last_schema_scalar);
+        scalars = l;
+    }
+    struct dict *vars = dict_new(vm, p->nvars);
+    bool show_hidden = (vm->flags & SCL_EMIT_SHOW_HIDDEN) != 0;
+    for (uint32_t i = 0; i < p->nvars; i++) {
+        struct gvar *g = p->vars[i];
+        if (!g->is_output || !g->defined)
+            continue;
+        if (g->name->b[0] == '_' && !show_hidden)
+            continue;
+        if (g->val.tag == V_UNDEF || g->val.tag == V_FUNC || g->val.tag == V_TYPE ||
+            g->val.tag == V_MODULE)
+            continue;
+        dict_set(vm, vars, g->name, g->val);
+    }
+    struct value result = v_undef();
+    for (uint32_t i = 0; i < scalars->n; i++) {
+        struct value s = scalars->v[i];
+        if (s.tag == V_UNDEF)
+            continue;
+        if (result.tag == V_UNDEF) {
+            result = s;
+            continue;
+        }
+        if (v_is_dictlike(result) && v_is_dictlike(s))
+            result = op_unify(vm, result, s, true);
+        else if (!v_equal(result, s))
+            vm_raise(vm, "conflicting values between %s and %s",
+                     v_to_json(vm, s, 0, false, false, false)->b,
+                     v_to_json(vm, result, 0, false, false, false)->b);
+    }
+    if (vars->n) {
+        if (result.tag == V_UNDEF)
+            result = v_dict(vars);
+        else if (v_is_dictlike(result))
+            result = op_unify(vm, result, v_dict(vars), true);
+        else
+            vm_raise(vm, "conflicting values between %s and %s", "{...}",
+                     v_to_json(vm, result, 0, false, false, false)->b);
+    }
+    if (result.tag == V_UNDEF)
+        result = v_dict(dict_new(vm, 0));
+    return result;
+}
+
+void eval_init(struct eval *ev, struct vm *vm, struct source_map *sm)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->vm = vm;
+    ev->sm = sm;
+    ev->arena = vm->arena;
+    vm->ev = ev;
+    ev->yaml_stream = v_undef();
+    ev->options = dict_new(vm, 0);
+    size_t nb;
+    const struct native_def *b = stdlib_builtins(&nb);
+    ev->builtins = dict_new(vm, (uint32_t)nb + 1);
+    for (size_t i = 0; i < nb; i++)
+        dict_set(vm, ev->builtins, ev_name(ev, b[i].name), v_func(vm_native(vm, b[i].name, b[i].fn)));
+    dict_set(vm, ev->builtins, ev_name(ev, "option"), v_func(vm_native(vm, "option", option_fn)));
+    ev->schema_types = list_new(vm, 0);
+}
+
+/* {===== services the standard library asks of the evaluator (vm.h) */
+
+struct value v_union(struct vm *vm, struct value a, struct value b)
+{
+    return schema_union(vm->ev, a, b);
+}
+
+const char *vm_module_root(struct vm *vm)
+{
+    return vm->ev && vm->ev->root ? vm->ev->root : "";
+}
+
+const char *vm_current_file(struct vm *vm)
+{
+    struct eval *ev = vm->ev;
+    if (!ev || !ev->cur_pkg || ev->cur_file >= ev->cur_pkg->nfiles)
+        return "";
+    return ev->cur_pkg->files[ev->cur_file].src->path;
+}

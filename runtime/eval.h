@@ -1,1 +1,151 @@
-/* placeholder */
+/* The evaluator: packages, lazy global scopes, local scopes, schemas, and the value
+ * operations the language defines (arithmetic, comparison, union). Internal. */
+#ifndef SCL_RUNTIME_EVAL_H
+#define SCL_RUNTIME_EVAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lang/ast.h"
+#include "lang/diag.h"
+#include "lang/source.h"
+#include "runtime/value.h"
+#include "runtime/vm.h"
+#include "runtime/vm_impl.h"
+
+struct pkg;
+
+/* A package-level name. Its setters are the top-level statements that assign it, in
+ * textual order; reading the name runs the setters not run yet (spec §3.6). */
+struct gvar {
+    struct str *name;
+    struct value val;
+    uint32_t *setters;
+    uint32_t nsetters, cap;
+    uint32_t order; /* textual order of first definition (output order) */
+    bool defined;   /* some setter ran */
+    bool is_output; /* assigned by an assignment (not an import, schema or type alias) */
+};
+
+/* One top-level statement of a package, with its run state. */
+enum { STMT_NEW, STMT_RUNNING, STMT_DONE };
+struct gstmt {
+    struct ast *node;
+    uint32_t file; /* index into pkg->files */
+    uint8_t state;
+};
+
+/* The names an import binds are file-scoped. */
+struct file_import {
+    struct str *name;
+    struct value module; /* V_MODULE, or Undefined while unresolved */
+    struct ast *node;
+};
+
+struct pkg_file {
+    struct ast *module;
+    const struct source *src;
+    struct file_import *imports;
+    uint32_t nimports;
+};
+
+struct pkg {
+    const char *path;       /* "__main__" or dotted package path */
+    const char *key;        /* resolved directory or file (import cache key) */
+    const char *dir;        /* directory of the package's files */
+    struct pkg_file *files;
+    uint32_t nfiles;
+    struct gstmt *stmts;
+    uint32_t nstmts;
+    struct gvar **vars;     /* in textual order of first definition */
+    uint32_t nvars, capvars;
+    struct dict *index;     /* name -> V_INT index into vars (fast lookup) */
+    uint8_t state;          /* STMT_NEW / RUNNING / DONE */
+    struct list *scalars;   /* values of top-level expression statements (main package) */
+    struct value last_schema_scalar;
+    bool has_schema_scalar;
+    uint32_t schema_scalar_pos; /* index in 'scalars' where the last schema scalar goes */
+    bool is_main;
+};
+
+struct module {
+    struct pkg *pkg;          /* NULL for system modules */
+    const char *name;         /* "math", "a.b" */
+    struct dict *members;     /* system modules: functions and constants */
+};
+
+/* A local scope: a short list of (interned name, value). Lookups compare pointers. */
+enum scope_kind { SCOPE_LOCAL, SCOPE_CONFIG, SCOPE_SCHEMA };
+struct schema_frame;
+struct scope {
+    struct scope *parent;
+    uint8_t kind;
+    uint32_t n, cap;
+    struct str **names;
+    struct value *vals;
+    struct dict *config;          /* SCOPE_CONFIG: the dict being built */
+    struct schema_frame *frame;   /* SCOPE_SCHEMA */
+};
+
+struct schema_type;
+
+struct eval {
+    struct vm *vm;
+    struct source_map *sm;
+    struct arena *arena;
+    struct pkg *main;
+    struct pkg **pkgs;      /* loaded packages (for import caching) */
+    uint32_t npkgs, cappkgs;
+    const char *root;       /* package root directory */
+    struct pkg *cur_pkg;    /* package whose code runs */
+    uint32_t cur_file;      /* file index within cur_pkg */
+    struct scope *scope;    /* innermost local scope (NULL at top level) */
+    struct dict *options;   /* option() values: name -> value */
+    struct dict *builtins;  /* name -> function */
+    struct list *schema_types; /* every schema type (for instances()) */
+    struct value yaml_stream; /* manifests.yaml_stream() values, Undefined if not called */
+    bool has_yaml_stream;
+    unsigned stream_flags;    /* SCL_EMIT_* of the yaml_stream() call */
+    const char *stream_sep;
+    struct value last;      /* value of the last statement run (lambda results) */
+    unsigned schema_depth;  /* nesting of schema instantiations */
+};
+
+/* {===== eval.c */
+struct scope *scope_push(struct eval *ev, enum scope_kind kind);
+void scope_pop(struct eval *ev, struct scope *s);
+void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value v);
+struct str *ev_name(struct eval *ev, const char *s);
+struct value eval_config(struct eval *ev, struct ast *n);
+void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool strict);
+struct value eval_block(struct eval *ev, struct ast_list *body);
+void eval_stmt(struct eval *ev, struct ast *n);
+struct value eval_module_output(struct eval *ev, struct pkg *p);
+void eval_init(struct eval *ev, struct vm *vm, struct source_map *sm);
+struct value assign_path_get(struct eval *ev, struct value base, struct ast *t);
+
+/* {===== loader.c: finding and parsing imported packages */
+struct pkg *loader_import(struct eval *ev, struct pkg *from, uint32_t file, struct ast *import);
+struct pkg *pkg_new(struct eval *ev, const char *path, const char *dir);
+void pkg_add_file(struct eval *ev, struct pkg *p, struct ast *module, const struct source *src);
+
+struct value eval_expr(struct eval *ev, struct ast *n);
+void eval_pkg(struct eval *ev, struct pkg *p);
+struct value eval_lookup_name(struct eval *ev, struct str *name, struct span span);
+struct value eval_call(struct eval *ev, struct value fn, const struct callargs *a);
+
+/* {===== ops.c: operators of §3.2–§3.5 */
+struct value op_binary(struct vm *vm, unsigned op, struct value a, struct value b);
+struct value op_unary(struct vm *vm, unsigned op, struct value a);
+bool op_compare(struct vm *vm, unsigned op, struct value a, struct value b);
+/* a | b (union): dicts merge recursively, lists element-wise, ints bit-or. */
+struct value op_union(struct vm *vm, struct value a, struct value b);
+/* Unifies value 'v' into dict 'd' under 'key' with config operator 'op' (spec §3.5);
+ * 'conflict' checks `:` conflicts (false inside schema default merging). */
+void op_merge_entry(struct vm *vm, struct dict *d, struct str *key, struct value v, unsigned op,
+                    int32_t ins, bool conflict);
+/* Unifies 'b' into 'a' with `:` semantics (conflict errors); returns the result. */
+struct value op_unify(struct vm *vm, struct value a, struct value b, bool conflict);
+int op_order(struct vm *vm, struct value a, struct value b); /* <0, 0, >0 or raises */
+
+#endif

@@ -107,6 +107,14 @@ SCL_API scl_status scl_run_select(scl_run *run, const char *path);
 
 /* Adds a source to the main package. src NULL: read 'file' from disk. Copies both. */
 SCL_API scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, size_t len);
+/* Adds a file, or every .k/.scl file of a directory (sorted by name); a file already
+ * added is skipped. */
+SCL_API scl_status scl_run_add_path(scl_run *run, const char *path);
+SCL_API size_t scl_run_nfiles(const scl_run *run);
+SCL_API unsigned scl_run_flags(const scl_run *run);
+/* Reads a settings file (-Y): kcl_cli_configs (files, path_selector, flags) and
+ * kcl_options (option values). */
+SCL_API scl_status scl_run_settings_file(scl_run *run, const char *path);
 /* Parses every added file; stops after parsing (nothing is evaluated). */
 SCL_API scl_status scl_run_parse(scl_run *run);
 /* Parses, checks and evaluates the main package. */
@@ -116,6 +124,10 @@ SCL_API scl_status scl_run_eval_file(scl_run *run, const char *file, const char 
 
 /* The planned result (what the CLI prints); NULL unless evaluation succeeded. */
 SCL_API const scl_val *scl_run_result(const scl_run *run);
+
+/* Writes the run's result as the command prints it: YAML (json 0) or `--format json`
+ * (json 1), honouring manifests.yaml_stream() and the run's output flags. */
+SCL_API scl_status scl_run_write(scl_run *run, int json, scl_write_fn w, void *ud);
 
 /* Writes the syntax tree of added file 'i' (after scl_run_parse) as JSON. */
 SCL_API scl_status scl_run_write_ast(const scl_run *run, size_t i, scl_write_fn w, void *ud);

@@ -86,6 +86,7 @@ struct dict {
     uint32_t mask;        /* index size - 1, 0 when there is no index (small dicts) */
     int32_t *index;       /* entry numbers, -1 empty, -2 deleted; NULL when small */
     struct schema_type *schema; /* the instance's type for V_SCHEMA, else NULL */
+    struct span span;           /* V_SCHEMA: where the instance was made */
 };
 
 /* {===== constructors */
@@ -194,7 +195,8 @@ struct list *list_copy(struct vm *vm, const struct list *l); /* shallow */
 
 /* {===== dicts (dict.c) */
 struct dict *dict_new(struct vm *vm, uint32_t cap);
-/* Borrowed pointer to the live entry for 'key' (interned or not), or NULL. */
+/* Borrowed pointer (until the next insertion into 'd') to the live entry for 'key'
+ * (interned or not), or NULL. Keys interned by another vm must not be mixed in. */
 struct dict_entry *dict_find(const struct dict *d, struct str *key);
 struct value dict_get(const struct dict *d, struct str *key); /* Undefined when absent */
 /* Sets key (interned by the call when needed) to v; a new key goes to the end. */
@@ -210,6 +212,8 @@ bool dict_next(const struct dict *d, uint32_t *i, struct dict_entry **e);
 bool v_truthy(struct value v);
 bool v_equal(struct value a, struct value b);  /* == semantics (§3.3) */
 const char *v_type_name(struct value v);        /* typeof(): "int", "str", schema name ... */
+/* Name of a schema type, for v_type_name of a V_SCHEMA value; provided by eval.c. */
+const char *schema_type_name(const struct schema_type *st);
 struct value v_deep_copy(struct vm *vm, struct value v);
 double v_unit_multiplier(unsigned suffix);
 double v_unit_float(struct value v); /* numeric value of a unit literal */

@@ -43,6 +43,12 @@ static _Noreturn void vm_throw(struct vm *vm)
     longjmp(vm->jmp->buf, 1);
 }
 
+void vm_throw_diag(struct vm *vm, struct diag *g)
+{
+    vm->last_error = g;
+    vm_throw(vm);
+}
+
 static _Noreturn void oom(struct vm *vm)
 {
     vm_raise_at(vm, vm->span, "E3M38", "EvaluationError", "out of memory");

@@ -36,6 +36,7 @@ struct func {
     const void *lambda; /* FN_LAMBDA: struct ast * of the lambda */
     void *closure;      /* FN_LAMBDA: captured scope (eval.c) */
     void *pkg;          /* FN_LAMBDA: defining package (eval.c) */
+    uint32_t pkg_file;  /* FN_LAMBDA: index of the defining file in 'pkg' */
 };
 
 /* {===== memory: every allocation lives until the run is freed; never returns NULL
@@ -53,6 +54,9 @@ _Noreturn void vm_vraise_at(struct vm *vm, struct span span, const char *code, c
 /* "expect T, got U" style type errors at the current span (E2G22 TypeError). */
 _Noreturn void vm_type_error(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct span vm_current_span(const struct vm *vm);
+/* Raises a diagnostic already recorded in the run's list (several labels, notes). */
+struct diag;
+_Noreturn void vm_throw_diag(struct vm *vm, struct diag *g);
 
 /* {===== calling */
 struct value vm_call(struct vm *vm, struct value fn, const struct value *args, uint32_t nargs);
@@ -85,5 +89,15 @@ struct str *v_to_json(struct vm *vm, struct value v, int indent, bool sort_keys,
 /* YAML text of one value (§6.1), with its trailing newline. */
 struct str *v_to_yaml(struct vm *vm, struct value v, bool sort_keys, bool ignore_private,
                       bool ignore_none);
+
+/* {===== provided by the evaluator (eval.c) for the system modules; each must also work
+ * when vm->ev is NULL (unit tests) */
+/* Directory of the module root (where kcl.mod is, else the main package's directory), for
+ * file.modpath(); NULL when unknown. Borrowed until the run is freed. */
+const char *vm_module_root(struct vm *vm);
+/* Path of the file whose code is running, for file.current(); NULL when unknown. */
+const char *vm_current_file(struct vm *vm);
+/* a | b with the language's union semantics, schemas included (collection.union_all). */
+struct value v_union(struct vm *vm, struct value a, struct value b);
 
 #endif

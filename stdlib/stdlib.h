@@ -4,6 +4,7 @@
 #define SCL_STDLIB_STDLIB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "runtime/value.h"
 #include "runtime/vm.h"
@@ -15,6 +16,13 @@ struct native_def {
 
 /* Builtin functions always in scope (option() is the evaluator's own). Sorted by name. */
 const struct native_def *stdlib_builtins(size_t *n);
+
+/* Binds a call's arguments to the 'n' (<= 32) parameters 'names': positional ones first,
+ * then keywords by name. out[i] is Undefined for an absent parameter. Returns the mask of
+ * the parameters given (bit i: names[i]). Raises on too many positional arguments, an unknown
+ * or repeated keyword, or when one of the first 'nreq' parameters is missing. */
+uint32_t stdlib_bind(struct vm *vm, const struct callargs *a, const char *fname,
+                     const char *const *names, uint32_t n, uint32_t nreq, struct value *out);
 /* The str method 'name' (receiver in callargs via FN_BOUND self), or NULL. */
 native_fn stdlib_str_method(const char *name, size_t len);
 
@@ -28,6 +36,12 @@ struct stdlib_module {
 
 /* The system module 'name' or NULL. */
 const struct stdlib_module *stdlib_module(const char *name);
+
+/* The modules' tables, one per file (stdlib/<name>.c), gathered by modules.c. */
+extern const struct stdlib_module stdlib_mod_math, stdlib_mod_json, stdlib_mod_yaml,
+    stdlib_mod_base64, stdlib_mod_base32, stdlib_mod_regex, stdlib_mod_crypto, stdlib_mod_units,
+    stdlib_mod_datetime, stdlib_mod_net, stdlib_mod_file, stdlib_mod_template,
+    stdlib_mod_collection;
 
 
 #endif

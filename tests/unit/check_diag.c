@@ -88,7 +88,7 @@ START_TEST(test_gutter_and_runtime_label)
                                    "12 | count = Count {}\n"
                                    "   |         ^ Instance check failed\n"
                                    "   |\n"
-                                   " --> /x/main.k:1\n"
+                                   " --> /x/main.k:1:1\n"
                                    "  |\n"
                                    "1 | a = 1\n"
                                    "  |  Check failed on the condition\n"

@@ -1,0 +1,16 @@
+/* Finding, reading and parsing the files of packages (spec §4). Internal. */
+#ifndef SCL_RUNTIME_LOADER_H
+#define SCL_RUNTIME_LOADER_H
+
+#include "runtime/eval.h"
+
+/* Whole file into the run's arena; NULL when it can't be read. */
+char *loader_read(struct vm *vm, const char *path, size_t *len);
+/* Parses a source and adds it to package 'p'; raises on syntax errors (already recorded). */
+void loader_add_source(struct eval *ev, struct pkg *p, const char *path, const char *text,
+                       size_t len);
+/* The package root of a program: the nearest ancestor directory of 'first_file' holding
+ * kcl.mod, else the file's directory. */
+const char *loader_find_root(struct vm *vm, const char *first_file);
+
+#endif

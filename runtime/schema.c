@@ -1,0 +1,965 @@
+/* Schemas: definition, instantiation with lazy attribute evaluation, checks; and the
+ * checking/conversion of values against type annotations. */
+#include "config.h"
+
+#include "runtime/schema.h"
+
+#include <string.h>
+
+#include "scl.h"
+
+static struct value lookup_dotted(struct eval *ev, struct ast *name)
+{
+    return eval_expr(ev, name);
+}
+
+const char *schema_type_name(const struct schema_type *st)
+{
+    return st ? st->name->b : "schema";
+}
+
+bool schema_is_sub(const struct schema_type *st, const struct schema_type *base)
+{
+    for (; st; st = st->parent)
+        if (st == base)
+            return true;
+    return false;
+}
+
+bool schema_has_attr(const struct schema_type *st, struct str *name)
+{
+    return st && st->attr_index && dict_find(st->attr_index, name) != NULL;
+}
+
+static struct schema_attr *find_attr(const struct schema_type *st, struct str *name)
+{
+    if (!st->attr_index)
+        return NULL;
+    struct dict_entry *e = dict_find(st->attr_index, name);
+    return e ? &st->attrs[e->val.as.i] : NULL;
+}
+
+static void add_attr(struct eval *ev, struct schema_type *st, struct str *name, struct ast *type,
+                     bool optional, struct schema_type *owner, struct ast_list *decorators)
+{
+    struct schema_attr *a = find_attr(st, name);
+    if (a) {
+        /* redeclared (child or mixin): keep position, take the new type when given */
+        if (type)
+            a->type = type, a->owner = owner;
+        a->optional = optional;
+        if (decorators && decorators->n)
+            a->decorators = decorators;
+        return;
+    }
+    st->attrs = vm_realloc(ev->vm, st->attrs, st->nattrs * sizeof *st->attrs,
+                           (st->nattrs + 1) * sizeof *st->attrs);
+    a = &st->attrs[st->nattrs];
+    a->name = name;
+    a->type = type;
+    a->owner = owner;
+    a->optional = optional;
+    a->decorators = decorators;
+    dict_set(ev->vm, st->attr_index, name, v_int(st->nattrs));
+    st->nattrs++;
+}
+
+static void collect_attrs(struct eval *ev, struct schema_type *st, struct ast_list *body,
+                          struct schema_type *owner)
+{
+    for (uint32_t i = 0; i < body->n; i++) {
+        struct ast *s = body->v[i];
+        if (s->kind == AST_SCHEMA_ATTR) {
+            add_attr(ev, st, ev_name(ev, s->u.attr.name), s->u.attr.type, s->u.attr.optional,
+                     owner, &s->u.attr.decorators);
+        } else if (s->kind == AST_ASSIGN) {
+            for (uint32_t k = 0; k < s->u.assign.targets.n; k++) {
+                struct ast *t = s->u.assign.targets.v[k];
+                if (t->kind == AST_NAME) {
+                    struct str *nm = ev_name(ev, t->u.name);
+                    if (!find_attr(st, nm))
+                        add_attr(ev, st, nm, s->u.assign.type, true, owner, NULL);
+                }
+            }
+        } else if (s->kind == AST_IF) {
+            collect_attrs(ev, st, &s->u.if_stmt.body, owner);
+            collect_attrs(ev, st, &s->u.if_stmt.orelse, owner);
+        } else if (s->kind == AST_INDEX_SIG) {
+            st->index_sig = s;
+            st->index_sig_owner = owner;
+        }
+    }
+}
+
+static struct schema_type *as_type(struct eval *ev, struct value v, struct ast *at, const char *what)
+{
+    if (v.tag != V_TYPE || v.as.st->alias) {
+        vm_raise_at(ev->vm, at->span, "E2D34", "IllegalInheritError",
+                    "invalid %s object type, expect schema, got '%s'", what, v_type_name(v));
+    }
+    return v.as.st;
+}
+
+struct value schema_define(struct eval *ev, struct ast *n)
+{
+    struct vm *vm = ev->vm;
+    struct schema_type *st = vm_zalloc(vm, sizeof *st);
+    st->name = ev_name(ev, n->u.schema.name);
+    st->node = n;
+    st->pkg = ev->cur_pkg;
+    st->pkgpath = ev->cur_pkg->path;
+    st->file = ev->cur_file;
+    st->closure = ev->scope;
+    st->is_rule = n->kind == AST_RULE || n->u.schema.is_rule;
+    st->is_mixin = n->u.schema.kind == SCHEMA_MIXIN;
+    st->is_protocol = n->u.schema.kind == SCHEMA_PROTOCOL;
+    st->attr_index = dict_new(vm, 8);
+    st->instances = list_new(vm, 0);
+    if (!st->is_rule && n->u.schema.parents.n) {
+        struct ast *pn = n->u.schema.parents.v[0];
+        struct schema_type *parent = as_type(ev, lookup_dotted(ev, pn), pn, "schema inherit");
+        if (parent->is_mixin && !st->is_mixin)
+            vm_raise_at(vm, pn->span, "E2D34", "IllegalInheritError",
+                        "invalid schema inherit object type, expect schema, got '%s'",
+                        parent->name->b);
+        for (struct schema_type *p = parent; p; p = p->parent)
+            if (p == st)
+                vm_raise_at(vm, pn->span, "E2D34", "IllegalInheritError",
+                            "There is a circular reference between schemas");
+        st->parent = parent;
+        for (uint32_t i = 0; i < parent->nattrs; i++) {
+            struct schema_attr *a = &parent->attrs[i];
+            add_attr(ev, st, a->name, a->type, a->optional, a->owner, a->decorators);
+        }
+        st->index_sig = parent->index_sig;
+        st->index_sig_owner = parent->index_sig_owner;
+    }
+    if (n->u.schema.for_host)
+        st->host = as_type(ev, lookup_dotted(ev, n->u.schema.for_host), n->u.schema.for_host,
+                           "protocol");
+    collect_attrs(ev, st, &n->u.schema.body, st);
+    if (n->u.schema.mixins.n) {
+        st->mixins = vm_alloc(vm, n->u.schema.mixins.n * sizeof *st->mixins);
+        for (uint32_t i = 0; i < n->u.schema.mixins.n; i++) {
+            struct ast *mn = n->u.schema.mixins.v[i];
+            struct value mv = lookup_dotted(ev, mn);
+            struct schema_type *m = as_type(ev, mv, mn, "mixin");
+            if (!m->is_mixin)
+                vm_raise_at(vm, mn->span, "E1001", "IllegalParameterError",
+                            "a valid mixin name should end with 'Mixin', got '%s'", m->name->b);
+            st->mixins[st->nmixins++] = m;
+            for (uint32_t k = 0; k < m->nattrs; k++) {
+                struct schema_attr *a = &m->attrs[k];
+                if (!find_attr(st, a->name))
+                    add_attr(ev, st, a->name, a->type, a->optional, a->owner, a->decorators);
+            }
+        }
+    }
+    list_push(vm, ev->schema_types, (struct value){V_TYPE, 0, 0, {.st = st}});
+    return (struct value){V_TYPE, 0, 0, {.st = st}};
+}
+
+struct value type_alias_value(struct eval *ev, struct ast *n)
+{
+    struct schema_type *st = vm_zalloc(ev->vm, sizeof *st);
+    st->name = ev_name(ev, n->u.type_alias.name);
+    st->alias = n->u.type_alias.type;
+    st->pkg = ev->cur_pkg;
+    st->file = ev->cur_file;
+    st->pkgpath = ev->cur_pkg->path;
+    return (struct value){V_TYPE, 0, 0, {.st = st}};
+}
+
+/* {===== layout: the flattened body */
+
+static void layout_collect_setters(struct eval *ev, struct schema_layout *L, struct ast *s,
+                                   uint32_t idx);
+
+static void layout_add_setter(struct eval *ev, struct schema_layout *L, struct str *name,
+                              uint32_t idx)
+{
+    struct dict_entry *e = dict_find(L->setters, name);
+    uint32_t k;
+    if (!e) {
+        L->sets = vm_realloc(ev->vm, L->sets, L->nsets * sizeof *L->sets,
+                             (L->nsets + 1) * sizeof *L->sets);
+        memset(&L->sets[L->nsets], 0, sizeof *L->sets);
+        k = L->nsets++;
+        dict_set(ev->vm, L->setters, name, v_int(k));
+    } else {
+        k = (uint32_t)e->val.as.i;
+    }
+    if (L->sets[k].n && L->sets[k].v[L->sets[k].n - 1] == idx)
+        return;
+    if (L->sets[k].n == L->sets[k].cap) {
+        uint32_t cap = L->sets[k].cap ? L->sets[k].cap * 2 : 2;
+        L->sets[k].v = vm_realloc(ev->vm, L->sets[k].v, L->sets[k].cap * sizeof(uint32_t),
+                                  cap * sizeof(uint32_t));
+        L->sets[k].cap = cap;
+    }
+    L->sets[k].v[L->sets[k].n++] = idx;
+}
+
+static struct ast *root_of(struct ast *t)
+{
+    while (t->kind == AST_SELECT || t->kind == AST_INDEX || t->kind == AST_PAREN)
+        t = t->kind == AST_SELECT  ? t->u.select.value
+            : t->kind == AST_INDEX ? t->u.index.value
+                                   : t->u.unary.operand;
+    return t;
+}
+
+static void layout_collect_setters(struct eval *ev, struct schema_layout *L, struct ast *s,
+                                   uint32_t idx)
+{
+    switch (s->kind) {
+    case AST_SCHEMA_ATTR:
+        if (s->u.attr.value)
+            layout_add_setter(ev, L, ev_name(ev, s->u.attr.name), idx);
+        break;
+    case AST_ASSIGN:
+        for (uint32_t k = 0; k < s->u.assign.targets.n; k++) {
+            struct ast *r = root_of(s->u.assign.targets.v[k]);
+            if (r->kind == AST_NAME)
+                layout_add_setter(ev, L, ev_name(ev, r->u.name), idx);
+        }
+        break;
+    case AST_AUG_ASSIGN: {
+        struct ast *r = root_of(s->u.aug.target);
+        if (r->kind == AST_NAME)
+            layout_add_setter(ev, L, ev_name(ev, r->u.name), idx);
+        break;
+    }
+    case AST_UNIFY:
+        layout_add_setter(ev, L, ev_name(ev, s->u.unify.target->u.name), idx);
+        break;
+    case AST_IF:
+        for (uint32_t k = 0; k < s->u.if_stmt.body.n; k++)
+            layout_collect_setters(ev, L, s->u.if_stmt.body.v[k], idx);
+        for (uint32_t k = 0; k < s->u.if_stmt.orelse.n; k++)
+            layout_collect_setters(ev, L, s->u.if_stmt.orelse.v[k], idx);
+        break;
+    default:
+        break;
+    }
+}
+
+static void layout_append(struct eval *ev, struct schema_layout *L, struct schema_type *st)
+{
+    if (st->parent)
+        layout_append(ev, L, st->parent);
+    struct ast *n = st->node;
+    struct ast_list *body = &n->u.schema.body;
+    for (uint32_t i = 0; i < body->n; i++) {
+        struct ast *s = body->v[i];
+        if (s->kind == AST_INDEX_SIG)
+            continue;
+        L->stmts = vm_realloc(ev->vm, L->stmts, L->nstmts * sizeof *L->stmts,
+                              (L->nstmts + 1) * sizeof *L->stmts);
+        L->owner = vm_realloc(ev->vm, L->owner, L->nstmts * sizeof *L->owner,
+                              (L->nstmts + 1) * sizeof *L->owner);
+        L->stmts[L->nstmts] = s;
+        L->owner[L->nstmts] = st;
+        layout_collect_setters(ev, L, s, L->nstmts);
+        L->nstmts++;
+    }
+    struct ast_list *checks = &n->u.schema.checks;
+    for (uint32_t i = 0; i < checks->n; i++) {
+        L->checks = vm_realloc(ev->vm, L->checks, L->nchecks * sizeof *L->checks,
+                               (L->nchecks + 1) * sizeof *L->checks);
+        L->check_owner = vm_realloc(ev->vm, L->check_owner, L->nchecks * sizeof *L->check_owner,
+                                    (L->nchecks + 1) * sizeof *L->check_owner);
+        L->checks[L->nchecks] = checks->v[i];
+        L->check_owner[L->nchecks] = st;
+        L->nchecks++;
+    }
+    for (uint32_t i = 0; i < st->nmixins; i++)
+        layout_append(ev, L, st->mixins[i]);
+}
+
+static struct schema_layout *layout_get(struct eval *ev, struct schema_type *st)
+{
+    if (!st->layout) {
+        struct schema_layout *L = vm_zalloc(ev->vm, sizeof *L);
+        L->setters = dict_new(ev->vm, 8);
+        layout_append(ev, L, st);
+        st->layout = L;
+    }
+    return st->layout;
+}
+
+/* {===== frames */
+
+static void run_frame_stmt(struct eval *ev, struct schema_frame *f, uint32_t i)
+{
+    if (f->state[i] != STMT_NEW)
+        return;
+    struct schema_layout *L = f->type->layout;
+    f->state[i] = STMT_RUNNING;
+    struct scope *saved_scope = ev->scope;
+    struct pkg *saved_pkg = ev->cur_pkg;
+    uint32_t saved_file = ev->cur_file;
+    struct span saved_span = ev->vm->span;
+    ev->scope = f->scope;
+    ev->cur_pkg = L->owner[i]->pkg;
+    ev->cur_file = L->owner[i]->file;
+    eval_stmt(ev, L->stmts[i]);
+    ev->scope = saved_scope;
+    ev->cur_pkg = saved_pkg;
+    ev->cur_file = saved_file;
+    ev->vm->span = saved_span;
+    f->state[i] = STMT_DONE;
+}
+
+bool schema_frame_lookup(struct eval *ev, struct schema_frame *f, struct str *name,
+                         struct value *out)
+{
+    struct schema_layout *L = f->type->layout;
+    struct dict_entry *se = L ? dict_find(L->setters, name) : NULL;
+    if (se) {
+        uint32_t k = (uint32_t)se->val.as.i;
+        uint32_t limit = L->sets[k].n;
+        for (uint32_t j = 0; j < L->sets[k].n; j++)
+            if (f->state[L->sets[k].v[j]] == STMT_RUNNING) {
+                limit = j;
+                break;
+            }
+        for (uint32_t j = 0; j < limit; j++)
+            run_frame_stmt(ev, f, L->sets[k].v[j]);
+    }
+    struct dict_entry *e = dict_find(f->inst, name);
+    if (e) {
+        *out = e->val;
+        return true;
+    }
+    if (se || schema_has_attr(f->type, name)) {
+        *out = v_undef();
+        return true;
+    }
+    return false;
+}
+
+static struct value apply_config(struct eval *ev, struct schema_frame *f, struct str *name,
+                                 struct value v)
+{
+    struct dict_entry *c = f->config ? dict_find(f->config, name) : NULL;
+    if (!c)
+        return v;
+    switch (c->op) {
+    case OPK_OVERRIDE:
+        return c->val;
+    case OPK_INSERT: {
+        struct dict *tmp = dict_new(ev->vm, 1);
+        dict_set(ev->vm, tmp, name, v);
+        op_merge_entry(ev->vm, tmp, name, c->val, OPK_INSERT, c->ins, false);
+        return dict_get(tmp, name);
+    }
+    default:
+        return op_unify(ev->vm, v, c->val, false);
+    }
+}
+
+void schema_frame_assign(struct eval *ev, struct schema_frame *f, struct str *name, struct value v,
+                         struct ast *type, struct span span, bool is_aug)
+{
+    (void)is_aug;
+    struct schema_attr *a = find_attr(f->type, name);
+    v = apply_config(ev, f, name, v);
+    if (a && a->type && !type) {
+        struct pkg *sp = ev->cur_pkg;
+        uint32_t sf = ev->cur_file;
+        ev->cur_pkg = a->owner->pkg;
+        ev->cur_file = a->owner->file;
+        v = type_convert(ev, a->type, v, span);
+        ev->cur_pkg = sp;
+        ev->cur_file = sf;
+    } else if (type) {
+        v = type_convert(ev, type, v, span);
+    }
+    dict_set(ev->vm, f->inst, name, v);
+}
+
+struct value schema_attr_convert(struct eval *ev, struct schema_type *st, struct str *name,
+                                 struct value v, struct span span)
+{
+    struct schema_attr *a = find_attr(st, name);
+    if (a && a->type) {
+        struct pkg *sp = ev->cur_pkg;
+        uint32_t sf = ev->cur_file;
+        ev->cur_pkg = a->owner->pkg;
+        ev->cur_file = a->owner->file;
+        v = type_convert(ev, a->type, v, span);
+        ev->cur_pkg = sp;
+        ev->cur_file = sf;
+    } else if (!a && st->index_sig) {
+        v = type_convert(ev, st->index_sig->u.index_sig.value_type, v, span);
+    }
+    return v;
+}
+
+static _Noreturn void check_failed(struct eval *ev, struct span inst_span, struct ast *chk,
+                                   const char *msg)
+{
+    struct vm *vm = ev->vm;
+    struct diag *g = diags_add(vm->diags, DIAG_ERROR, "E3M38", "EvaluationError", inst_span,
+                               true, "Instance check failed");
+    if (msg && *msg)
+        diag_add_label(vm->diags, g, chk->span, false, "Check failed on the condition: %s", msg);
+    else
+        diag_add_label(vm->diags, g, chk->span, false, "Check failed on the condition");
+    vm_throw_diag(vm, g);
+}
+
+static void run_checks(struct eval *ev, struct schema_frame *f, struct span span)
+{
+    struct schema_layout *L = f->type->layout;
+    struct scope *saved_scope = ev->scope;
+    struct pkg *saved_pkg = ev->cur_pkg;
+    uint32_t saved_file = ev->cur_file;
+    ev->scope = f->scope;
+    for (uint32_t i = 0; i < L->nchecks; i++) {
+        struct ast *c = L->checks[i];
+        ev->cur_pkg = L->check_owner[i]->pkg;
+        ev->cur_file = L->check_owner[i]->file;
+        ev->vm->span = c->span;
+        if (c->u.check_expr.cond && !v_truthy(eval_expr(ev, c->u.check_expr.cond)))
+            continue;
+        if (v_truthy(eval_expr(ev, c->u.check_expr.test)))
+            continue;
+        const char *msg = NULL;
+        if (c->u.check_expr.msg)
+            msg = v_to_str(ev->vm, eval_expr(ev, c->u.check_expr.msg))->b;
+        check_failed(ev, span, c, msg);
+    }
+    ev->scope = saved_scope;
+    ev->cur_pkg = saved_pkg;
+    ev->cur_file = saved_file;
+}
+
+static void check_required(struct eval *ev, struct value v, unsigned depth)
+{
+    if (depth > 64)
+        return;
+    if (v.tag == V_LIST) {
+        for (uint32_t i = 0; i < v.as.l->n; i++)
+            check_required(ev, v.as.l->v[i], depth + 1);
+        return;
+    }
+    if (!v_is_dictlike(v))
+        return;
+    struct dict *d = v.as.d;
+    if (v.tag == V_SCHEMA && d->schema && !d->schema->is_rule) {
+        struct schema_type *st = d->schema;
+        for (uint32_t i = 0; i < st->nattrs; i++) {
+            struct schema_attr *a = &st->attrs[i];
+            if (a->optional)
+                continue;
+            struct value x = dict_get(d, a->name);
+            if (v_is_null(x))
+                vm_raise_at(ev->vm, d->span, "E3M38", "EvaluationError",
+                            "attribute '%s' of %s is required and can't be None or Undefined",
+                            a->name->b, st->name->b);
+        }
+    }
+    for (uint32_t i = 0; i < d->used; i++)
+        if (d->e[i].key)
+            check_required(ev, d->e[i].val, depth + 1);
+}
+
+static void bind_params(struct eval *ev, struct schema_type *st, struct scope *s,
+                        const struct callargs *a, struct span span)
+{
+    struct ast_list *params = &st->node->u.schema.params;
+    uint32_t npos = a ? a->npos : 0;
+    if (npos > params->n)
+        vm_raise_at(ev->vm, span, "E2L23", "CompileError",
+                    "\"%s\" takes %u positional argument%s but %u were given", st->name->b,
+                    params->n, params->n == 1 ? "" : "s", npos);
+    for (uint32_t i = 0; i < params->n; i++) {
+        struct ast *pr = params->v[i];
+        struct str *pname = ev_name(ev, pr->u.param.name);
+        struct value v = v_undef();
+        bool have = false;
+        if (i < npos) {
+            v = a->pos[i];
+            have = true;
+        } else if (a) {
+            for (uint32_t k = 0; k < a->nkw; k++)
+                if (a->kwnames[k] == pname)
+                    v = a->kw[k], have = true;
+        }
+        if (!have && pr->u.param.value)
+            v = eval_expr(ev, pr->u.param.value);
+        else if (!have)
+            vm_raise_at(ev->vm, span, "E2L23", "CompileError",
+                        "missing 1 required positional argument: '%s'", pname->b);
+        if (pr->u.param.type)
+            v = type_convert(ev, pr->u.param.type, v, span);
+        scope_set(ev, s, pname, v);
+    }
+    if (st->parent && st->parent->node->u.schema.params.n && !params->n)
+        bind_params(ev, st->parent, s, a, span);
+}
+
+struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct value config,
+                                const struct callargs *args, struct span span)
+{
+    struct vm *vm = ev->vm;
+    if (++vm->depth > vm->max_depth)
+        vm_raise_at(vm, span, "E3M38", "EvaluationError", "maximum recursion depth exceeded");
+    struct schema_layout *L = layout_get(ev, st);
+    struct schema_frame f;
+    memset(&f, 0, sizeof f);
+    f.type = st;
+    f.config = v_is_dictlike(config) ? config.as.d : NULL;
+    f.inst = dict_new(vm, st->nattrs + (f.config ? f.config->n : 0));
+    f.inst->schema = st;
+    f.inst->span = span;
+    f.state = vm_zalloc(vm, L->nstmts + 1);
+    struct scope *saved_scope = ev->scope;
+    ev->scope = st->closure;
+    f.scope = scope_push(ev, SCOPE_SCHEMA);
+    f.scope->frame = &f;
+    ev->scope = saved_scope;
+    ev->schema_depth++;
+
+    if (st->is_rule) {
+        if (f.config)
+            for (uint32_t i = 0; i < f.config->used; i++)
+                if (f.config->e[i].key)
+                    dict_set(vm, f.inst, f.config->e[i].key, f.config->e[i].val);
+    } else {
+        for (uint32_t i = 0; i < st->nattrs; i++)
+            dict_set(vm, f.inst, st->attrs[i].name, v_undef());
+        if (f.config) {
+            for (uint32_t i = 0; i < f.config->used; i++) {
+                struct dict_entry *c = &f.config->e[i];
+                if (!c->key)
+                    continue;
+                struct schema_attr *a = find_attr(st, c->key);
+                if (!a) {
+                    if (!st->index_sig) {
+                        vm_raise_at(vm, span, "E2L23", "CompileError",
+                                    "Cannot add member '%s' to schema '%s'", c->key->b,
+                                    st->name->b);
+                    }
+                    continue;
+                }
+                struct value v = c->val;
+                if (c->op == OPK_INSERT && v.tag == V_LIST)
+                    v = apply_config(ev, &f, c->key, v_undef());
+                dict_set(vm, f.inst, c->key, schema_attr_convert(ev, st, c->key, v, span));
+            }
+        }
+    }
+    if (st->node)
+        bind_params(ev, st, f.scope, args, span);
+    for (uint32_t i = 0; i < L->nstmts; i++)
+        run_frame_stmt(ev, &f, i);
+    /* index signature: undeclared config keys, in config order */
+    if (st->index_sig && f.config) {
+        struct ast *sig = st->index_sig;
+        for (uint32_t i = 0; i < f.config->used; i++) {
+            struct dict_entry *c = &f.config->e[i];
+            if (!c->key || find_attr(st, c->key))
+                continue;
+            struct value v = c->val;
+            if (sig->u.index_sig.value) {
+                struct scope *sv = ev->scope;
+                ev->scope = f.scope;
+                if (sig->u.index_sig.key_name)
+                    scope_set(ev, f.scope, ev_name(ev, sig->u.index_sig.key_name), v_str(c->key));
+                struct value def = eval_expr(ev, sig->u.index_sig.value);
+                ev->scope = sv;
+                v = op_unify(vm, def, v, false);
+            }
+            v = type_convert(ev, sig->u.index_sig.value_type, v, span);
+            dict_set(vm, f.inst, c->key, v);
+        }
+    }
+    if (L->nchecks) {
+        if (st->index_sig && st->index_sig->u.index_sig.key_name && f.config) {
+            struct str *kn = ev_name(ev, st->index_sig->u.index_sig.key_name);
+            bool any = false;
+            for (uint32_t i = 0; i < f.inst->used; i++) {
+                struct dict_entry *e = &f.inst->e[i];
+                if (!e->key || find_attr(st, e->key))
+                    continue;
+                any = true;
+                scope_set(ev, f.scope, kn, v_str(e->key));
+                run_checks(ev, &f, span);
+            }
+            if (!any)
+                run_checks(ev, &f, span);
+        } else {
+            run_checks(ev, &f, span);
+        }
+    }
+    ev->schema_depth--;
+    struct value r = v_schema(f.inst);
+    if (ev->schema_depth == 0)
+        check_required(ev, r, 0);
+    list_push(vm, st->instances, r);
+    vm->depth--;
+    return r;
+}
+
+struct value schema_call(struct eval *ev, struct schema_type *st, const struct callargs *a)
+{
+    if (st->alias)
+        vm_raise(ev->vm, "'%s' is a type alias and cannot be called", st->name->b);
+    return schema_instantiate(ev, st, v_undef(), a, a->span);
+}
+
+struct value schema_expr(struct eval *ev, struct ast *n)
+{
+    struct vm *vm = ev->vm;
+    struct value t = eval_expr(ev, n->u.schema_expr.name);
+    if (t.tag == V_TYPE && !t.as.st->alias) {
+        struct callargs a;
+        memset(&a, 0, sizeof a);
+        if (n->u.schema_expr.has_args) {
+            uint32_t na = n->u.schema_expr.args.n, np = 0, nk = 0;
+            struct value *pos = vm_alloc(vm, (na + 1) * sizeof *pos);
+            struct value *kw = vm_alloc(vm, (na + 1) * sizeof *kw);
+            struct str **names = vm_alloc(vm, (na + 1) * sizeof *names);
+            for (uint32_t i = 0; i < na; i++) {
+                struct ast *x = n->u.schema_expr.args.v[i];
+                if (x->kind == AST_KWARG) {
+                    names[nk] = ev_name(ev, x->u.kwarg.name);
+                    kw[nk++] = eval_expr(ev, x->u.kwarg.value);
+                } else {
+                    pos[np++] = eval_expr(ev, x);
+                }
+            }
+            a.pos = pos, a.npos = np, a.kw = kw, a.kwnames = names, a.nkw = nk;
+        }
+        a.span = n->span;
+        struct value cfg = eval_config(ev, n->u.schema_expr.config);
+        vm->span = n->span;
+        return schema_instantiate(ev, t.as.st, cfg, &a, n->span);
+    }
+    if (v_is_dictlike(t)) {
+        struct value cfg = eval_config(ev, n->u.schema_expr.config);
+        vm->span = n->span;
+        return schema_union(ev, t, cfg);
+    }
+    vm->span = n->span;
+    vm_raise(vm, "'%s' object is not callable", v_type_name(t));
+}
+
+static struct value instances_fn(struct vm *vm, const struct callargs *a)
+{
+    struct schema_type *st = a->self.as.st;
+    struct value full = v_bool(false);
+    arg_get(vm, a, 0, "full_pkg", &full);
+    struct list *out = list_new(vm, st->instances->n);
+    for (uint32_t i = 0; i < st->instances->n; i++)
+        list_push(vm, out, st->instances->v[i]);
+    (void)full;
+    return v_list(out);
+}
+
+struct value schema_type_member(struct eval *ev, struct schema_type *st, struct str *name,
+                                struct span span)
+{
+    if (!strcmp(name->b, "instances"))
+        return vm_bound(ev->vm, "instances", instances_fn, (struct value){V_TYPE, 0, 0, {.st = st}});
+    vm_raise_at(ev->vm, span, "E3M38", "EvaluationError", "schema '%s' attribute '%s' not found",
+                st->name->b, name->b);
+}
+
+struct value schema_union(struct eval *ev, struct value a, struct value b)
+{
+    struct vm *vm = ev->vm;
+    if (a.tag == V_SCHEMA && v_is_dictlike(b)) {
+        struct value r = op_union(vm, a, b);
+        struct dict *d = r.as.d;
+        struct schema_type *st = a.as.d->schema;
+        for (uint32_t i = 0; i < b.as.d->used; i++) {
+            struct dict_entry *e = &b.as.d->e[i];
+            if (!e->key)
+                continue;
+            if (!schema_has_attr(st, e->key) && !st->index_sig && !st->is_rule)
+                vm_raise(vm, "Cannot add member '%s' to schema '%s'", e->key->b, st->name->b);
+            struct dict_entry *de = dict_find(d, e->key);
+            if (de)
+                de->val = schema_attr_convert(ev, st, e->key, de->val, vm->span);
+        }
+        return r;
+    }
+    return op_union(vm, a, b);
+}
+
+void schema_recheck(struct eval *ev, struct value inst, struct span span)
+{
+    (void)ev;
+    (void)inst;
+    (void)span;
+}
+
+/* {===== types */
+
+const char *type_str(struct eval *ev, struct ast *t)
+{
+    struct vm *vm = ev->vm;
+    if (!t)
+        return "any";
+    switch (t->kind) {
+    case AST_TYPE_ANY:
+        return "any";
+    case AST_TYPE_NAMED:
+        return t->u.type_named.name;
+    case AST_TYPE_LIST:
+        return str_fmt(vm, "[%s]", t->u.type_list.elem ? type_str(ev, t->u.type_list.elem) : "")->b;
+    case AST_TYPE_DICT:
+        return str_fmt(vm, "{%s:%s}", t->u.type_dict.key ? type_str(ev, t->u.type_dict.key) : "",
+                       t->u.type_dict.value ? type_str(ev, t->u.type_dict.value) : "")
+            ->b;
+    case AST_TYPE_UNION: {
+        struct sbuf b;
+        sbuf_init(&b, vm);
+        for (uint32_t i = 0; i < t->u.type_union.types.n; i++) {
+            if (i)
+                sbuf_puts(&b, " | ");
+            sbuf_puts(&b, type_str(ev, t->u.type_union.types.v[i]));
+        }
+        return sbuf_str(&b)->b;
+    }
+    case AST_TYPE_LITERAL: {
+        struct ast *v = t->u.type_lit.value;
+        if (v->kind == AST_STR)
+            return str_fmt(vm, "\"%s\"", v->u.str.lit->nparts ? v->u.str.lit->parts[0].text : "")->b;
+        if (v->kind == AST_INT)
+            return str_fmt(vm, "%lld%s", (long long)v->u.num.ival,
+                           v->u.num.suffix ? v_unit_suffix_name(v->u.num.suffix) : "")
+                ->b;
+        if (v->kind == AST_FLOAT) {
+            char buf[64];
+            fmt_float(v->u.fval, false, buf, sizeof buf);
+            return str_fmt(vm, "%s", buf)->b;
+        }
+        if (v->kind == AST_TRUE)
+            return "True";
+        if (v->kind == AST_FALSE)
+            return "False";
+        return "None";
+    }
+    case AST_TYPE_FUNC:
+        return "function";
+    default:
+        return "any";
+    }
+}
+
+static struct value literal_value(struct eval *ev, struct ast *v)
+{
+    return eval_expr(ev, v);
+}
+
+static struct value resolve_named(struct eval *ev, struct ast *t)
+{
+    const char *name = t->u.type_named.name;
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return eval_lookup_name(ev, ev_name(ev, name), t->span);
+    /* pkg.Schema: look the first segment up, then members */
+    char buf[256];
+    const char *p = name;
+    struct value cur = v_undef();
+    bool first = true;
+    while (p) {
+        const char *e = strchr(p, '.');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len >= sizeof buf)
+            len = sizeof buf - 1;
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        struct str *seg = str_intern(ev->vm, buf, len);
+        if (first) {
+            cur = eval_lookup_name(ev, seg, t->span);
+            first = false;
+        } else if (cur.tag == V_MODULE) {
+            struct ast tmp;
+            memset(&tmp, 0, sizeof tmp);
+            (void)tmp;
+            if (cur.as.m->members) {
+                cur = dict_get(cur.as.m->members, seg);
+            } else {
+                struct value r;
+                struct pkg *saved = ev->cur_pkg;
+                uint32_t sf = ev->cur_file;
+                ev->cur_pkg = cur.as.m->pkg;
+                ev->cur_file = 0;
+                struct scope *ss = ev->scope;
+                ev->scope = NULL;
+                r = eval_lookup_name(ev, seg, t->span);
+                ev->scope = ss;
+                ev->cur_pkg = saved;
+                ev->cur_file = sf;
+                cur = r;
+            }
+        } else {
+            return v_undef();
+        }
+        p = e ? e + 1 : NULL;
+    }
+    return cur;
+}
+
+static bool is_basic(const char *n, const char *b)
+{
+    return !strcmp(n, b);
+}
+
+/* Whether v already has type t (no conversion). */
+static bool type_match(struct eval *ev, struct ast *t, struct value v)
+{
+    if (!t || v_is_null(v))
+        return true;
+    switch (t->kind) {
+    case AST_TYPE_ANY:
+        return true;
+    case AST_TYPE_NAMED: {
+        const char *n = t->u.type_named.name;
+        if (is_basic(n, "int"))
+            return v.tag == V_INT;
+        if (is_basic(n, "float"))
+            return v.tag == V_FLOAT || v.tag == V_INT;
+        if (is_basic(n, "str"))
+            return v.tag == V_STR;
+        if (is_basic(n, "bool"))
+            return v.tag == V_BOOL;
+        if (is_basic(n, "number_multiplier") || is_basic(n, "units.NumberMultiplier"))
+            return v.tag == V_UNIT;
+        struct value tv = resolve_named(ev, t);
+        if (tv.tag != V_TYPE)
+            return false;
+        if (tv.as.st->alias)
+            return type_match(ev, tv.as.st->alias, v);
+        return v.tag == V_SCHEMA && schema_is_sub(v.as.d->schema, tv.as.st);
+    }
+    case AST_TYPE_LIST:
+        if (v.tag != V_LIST)
+            return false;
+        for (uint32_t i = 0; i < v.as.l->n; i++)
+            if (!type_match(ev, t->u.type_list.elem, v.as.l->v[i]))
+                return false;
+        return true;
+    case AST_TYPE_DICT:
+        if (!v_is_dictlike(v))
+            return false;
+        for (uint32_t i = 0; i < v.as.d->used; i++)
+            if (v.as.d->e[i].key && !type_match(ev, t->u.type_dict.value, v.as.d->e[i].val))
+                return false;
+        return true;
+    case AST_TYPE_UNION:
+        for (uint32_t i = 0; i < t->u.type_union.types.n; i++)
+            if (type_match(ev, t->u.type_union.types.v[i], v))
+                return true;
+        return false;
+    case AST_TYPE_LITERAL:
+        return v_equal(literal_value(ev, t->u.type_lit.value), v) &&
+               (v.tag == V_BOOL) == (t->u.type_lit.value->kind == AST_TRUE ||
+                                     t->u.type_lit.value->kind == AST_FALSE);
+    case AST_TYPE_FUNC:
+        return v.tag == V_FUNC;
+    default:
+        return true;
+    }
+}
+
+static _Noreturn void type_mismatch(struct eval *ev, struct ast *t, struct value v,
+                                    struct span span)
+{
+    vm_raise_at(ev->vm, span, "E2G22", "TypeError", "expect %s, got %s", type_str(ev, t),
+                v_type_name(v));
+}
+
+struct try_conv {
+    struct ast *t;
+    struct value v, out;
+    struct span span;
+};
+
+static void try_conv_fn(struct vm *vm, void *ud)
+{
+    struct try_conv *tc = ud;
+    tc->out = type_convert(vm->ev, tc->t, tc->v, tc->span);
+}
+
+struct value type_convert(struct eval *ev, struct ast *t, struct value v, struct span span)
+{
+    if (!t || v_is_null(v))
+        return v;
+    switch (t->kind) {
+    case AST_TYPE_ANY:
+        return v;
+    case AST_TYPE_NAMED: {
+        const char *n = t->u.type_named.name;
+        if (is_basic(n, "int") || is_basic(n, "float") || is_basic(n, "str") ||
+            is_basic(n, "bool")) {
+            if (!type_match(ev, t, v))
+                type_mismatch(ev, t, v, span);
+            return v;
+        }
+        if (type_match(ev, t, v))
+            return v;
+        struct value tv = resolve_named(ev, t);
+        if (tv.tag == V_TYPE && tv.as.st->alias) {
+            struct pkg *sp = ev->cur_pkg;
+            uint32_t sf = ev->cur_file;
+            ev->cur_pkg = tv.as.st->pkg;
+            ev->cur_file = tv.as.st->file;
+            struct value r = type_convert(ev, tv.as.st->alias, v, span);
+            ev->cur_pkg = sp;
+            ev->cur_file = sf;
+            return r;
+        }
+        if (tv.tag == V_TYPE && v.tag == V_DICT)
+            return schema_instantiate(ev, tv.as.st, v, NULL, span);
+        if (tv.tag == V_TYPE && v.tag == V_SCHEMA && tv.as.st->is_protocol)
+            return v;
+        type_mismatch(ev, t, v, span);
+    }
+    case AST_TYPE_LIST: {
+        if (v.tag != V_LIST)
+            type_mismatch(ev, t, v, span);
+        if (!t->u.type_list.elem || type_match(ev, t, v))
+            return v;
+        struct list *l = list_new(ev->vm, v.as.l->n);
+        for (uint32_t i = 0; i < v.as.l->n; i++)
+            list_push(ev->vm, l, type_convert(ev, t->u.type_list.elem, v.as.l->v[i], span));
+        return v_list(l);
+    }
+    case AST_TYPE_DICT: {
+        if (!v_is_dictlike(v))
+            type_mismatch(ev, t, v, span);
+        if (!t->u.type_dict.value || type_match(ev, t, v))
+            return v;
+        struct value r = v;
+        r.as.d = dict_copy(ev->vm, v.as.d);
+        for (uint32_t i = 0; i < r.as.d->used; i++)
+            if (r.as.d->e[i].key)
+                r.as.d->e[i].val = type_convert(ev, t->u.type_dict.value, r.as.d->e[i].val, span);
+        return r;
+    }
+    case AST_TYPE_UNION: {
+        if (type_match(ev, t, v))
+            return v;
+        for (uint32_t i = 0; i < t->u.type_union.types.n; i++) {
+            struct try_conv tc = {t->u.type_union.types.v[i], v, v_undef(), span};
+            unsigned n = ev->vm->diags->n, ne = ev->vm->diags->nerrors;
+            if (vm_protect(ev->vm, try_conv_fn, &tc))
+                return tc.out;
+            ev->vm->diags->n = n;
+            ev->vm->diags->nerrors = ne;
+        }
+        type_mismatch(ev, t, v, span);
+    }
+    default:
+        if (!type_match(ev, t, v))
+            type_mismatch(ev, t, v, span);
+        return v;
+    }
+}
