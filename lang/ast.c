@@ -701,8 +701,7 @@ struct ast *ast_expr_stmt(struct parser *p, struct ast *e)
     return n;
 }
 
-/* name, a.b, a[i] and chains of those: the expressions that can be assigned to. */
-static bool is_target(const struct ast *n)
+bool ast_is_target(const struct ast *n)
 {
     for (;;) {
         if (!n)
@@ -726,12 +725,12 @@ static bool is_target(const struct ast *n)
     }
 }
 
-/* KCL's names for expression kinds, as its "illegal expression for assignment" says them. */
-static const char *kcl_expr_name(const struct ast *n)
+const char *ast_kcl_expr_name(const struct ast *n)
 {
     switch ((enum ast_kind)n->kind) {
+    case AST_NAME: return "Identifier";
     case AST_UNARY: return "UnaryExpression";
-    case AST_BINARY: return "BinaryExpression";
+    case AST_BINARY: case AST_AS: return "BinaryExpression";
     case AST_IFEXPR: return "IfExpression";
     case AST_SELECT: return "SelectorExpression";
     case AST_CALL: return "CallExpression";
@@ -747,27 +746,11 @@ static const char *kcl_expr_name(const struct ast *n)
     case AST_INDEX: case AST_SLICE: return "SubscriptExpression";
     case AST_COMPARE: return "CompareExpression";
     case AST_INT: case AST_FLOAT: return "NumberLiteral";
-    case AST_STR: return "StringLiteral";
+    case AST_STR: return n->u.str.lit && n->u.str.lit->has_expr ? "JoinedString" : "StringLiteral";
     case AST_TRUE: case AST_FALSE: case AST_NONE: case AST_UNDEFINED:
         return "NameConstantLiteral";
-    case AST_AS: return "BinaryExpression";
     default: return "Expression";
     }
-}
-
-/* Not a syntax error in KCL but a compile error, with this wording. */
-static void check_target(struct parser *p, const struct ast *t)
-{
-    if (!t || is_target(t))
-        return;
-    const struct ast *bad = t;
-    while ((bad->kind == AST_SELECT && !bad->u.select.optional) ||
-           (bad->kind == AST_INDEX && !bad->u.index.optional))
-        bad = bad->kind == AST_SELECT ? bad->u.select.value : bad->u.index.value;
-    if (bad->kind == AST_NAME)
-        bad = t; /* an optional ?. or ?[ */
-    diags_add(p->diags, DIAG_ERROR, "E2L23", "CompileError", t->span, true,
-              "'%s' is an illegal expression for assignment", kcl_expr_name(bad));
 }
 
 struct ast *ast_assign(struct parser *p, struct ast_list targets, struct ast *type,
@@ -776,8 +759,6 @@ struct ast *ast_assign(struct parser *p, struct ast_list targets, struct ast *ty
     struct ast *n = node(p, AST_ASSIGN, list_span(&targets, join(value, NULL)));
     if (!n)
         return NULL;
-    for (uint32_t i = 0; i < targets.n; i++)
-        check_target(p, targets.v[i]);
     n->u.assign.targets = targets;
     n->u.assign.type = type;
     n->u.assign.value = value;
@@ -795,7 +776,6 @@ struct ast *ast_aug_assign(struct parser *p, struct ast *target, int op, struct 
     struct ast *n = node(p, AST_AUG_ASSIGN, join(target, value));
     if (!n)
         return NULL;
-    check_target(p, target);
     n->u.aug.target = target;
     n->u.aug.op = (uint8_t)op;
     n->u.aug.value = value;

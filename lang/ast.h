@@ -400,6 +400,12 @@ struct ast *ast_type_union(struct parser *p, struct ast *l, struct ast *r);
 struct ast *ast_type_literal(struct parser *p, struct ast *value);
 struct ast *ast_type_func(struct parser *p, struct token lp, const struct ast_list *params,
                           struct token rp, struct ast *ret);
+/* Assignment targets are parsed as expressions and not checked while parsing (KCL reports
+ * a bad one at compile time: "'CallExpression' is an illegal expression for assignment").
+ * ast_is_target: name, a.b, a[i] and chains of those. ast_kcl_expr_name: KCL's name of the
+ * expression kind for that message. */
+bool ast_is_target(const struct ast *n);
+const char *ast_kcl_expr_name(const struct ast *n);
 /* "a.b.c" of an AST_NAME/AST_SELECT chain (arena copy); NULL if it is not one. */
 const char *ast_dotted_string(struct parser *p, const struct ast *dotted);
 

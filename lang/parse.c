@@ -833,7 +833,8 @@ void parse_syntax_error(struct parser *p, int major, struct token tok, const cha
         quote_list(list, sizeof list, (const char **)expr_names, 5);
         diags_add(p->diags, DIAG_ERROR, "E1001", "InvalidSyntax", s, true,
                   "expected one of [%s] got %s", list, what);
-    } else if (nexpected > 0 && nexpected <= 6) {
+    } else if (nexpected > 0 && nexpected <= 6 &&
+               !(nexpected == 1 && !strcmp(expected[0], "newline"))) {
         quote_list(list, sizeof list, expected, nexpected);
         diags_add(p->diags, DIAG_ERROR, "E1001", "InvalidSyntax", s, true,
                   "expected one of [%s] got %s", list, what);

@@ -32,8 +32,8 @@
  *
  * Small dicts. Most configs have a handful of keys. While 'used' <= DICT_SMALL there is
  * no index at all (index == NULL, mask == 0): a lookup scans 'e' comparing pointers, which
- * touches one or two cache lines, needs no hash for an interned key and beats hashing.
- * Only a non-interned probe key makes a second scan comparing hashes and bytes.
+ * reads at most four cache lines and needs no hash for an interned key. A non-interned
+ * probe key can never equal an entry key by pointer; it is compared by hash and bytes.
  *
  * Probing. The first slot is hash & mask. On a collision the next slot is
  *     perturb >>= 5;  j = (5*j + 1 + perturb) & mask
@@ -103,14 +103,17 @@ static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot
 {
     const bool interned = (key->flags & STR_INTERNED) != 0;
     if (!d->index) {
-        for (uint32_t i = 0; i < d->used; i++)
-            if (d->e[i].key == key)
-                return (int32_t)i;
-        if (interned)
+        const struct dict_entry *e = d->e;
+        if (interned) {
+            for (uint32_t i = 0; i < d->used; i++)
+                if (e[i].key == key)
+                    return (int32_t)i;
             return -1;
+        }
+        /* entry keys are all interned, so a non-interned key never matches by pointer */
         uint64_t h = str_hash(key);
         for (uint32_t i = 0; i < d->used; i++) {
-            const struct str *k = d->e[i].key;
+            const struct str *k = e[i].key;
             if (k && k->hash == h && k->len == key->len && memcmp(k->b, key->b, key->len) == 0)
                 return (int32_t)i;
         }
@@ -194,8 +197,8 @@ static bool dict_full(const struct dict *d)
 
 /* Appends a new entry for the interned 'key' (absent from 'd'); 'slot' is the empty
  * index slot dict_lookup found for it (recomputed after a resize). */
-static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str *key,
-                                      uint32_t slot, struct value v, unsigned op, int32_t ins)
+static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str *key, uint32_t slot,
+                                      struct value v, unsigned op, int32_t ins)
 {
     if (dict_full(d)) {
         dict_make_room(vm, d);

@@ -508,32 +508,32 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
     if (++vm->depth > vm->max_depth)
         vm_raise_at(vm, span, "E3M38", "EvaluationError", "maximum recursion depth exceeded");
     struct schema_layout *L = layout_get(ev, st);
-    struct schema_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = st;
-    f.config = v_is_dictlike(config) ? config.as.d : NULL;
-    f.inst = dict_new(vm, st->nattrs + (f.config ? f.config->n : 0));
-    f.inst->schema = st;
-    f.inst->span = span;
-    f.state = vm_zalloc(vm, L->nstmts + 1);
+    /* the frame outlives the call: lambdas made in the body keep its scope */
+    struct schema_frame *fp = vm_zalloc(vm, sizeof *fp);
+    fp->type = st;
+    fp->config = v_is_dictlike(config) ? config.as.d : NULL;
+    fp->inst = dict_new(vm, st->nattrs + (fp->config ? fp->config->n : 0));
+    fp->inst->schema = st;
+    fp->inst->span = span;
+    fp->state = vm_zalloc(vm, L->nstmts + 1);
     struct scope *saved_scope = ev->scope;
     ev->scope = st->closure;
-    f.scope = scope_push(ev, SCOPE_SCHEMA);
-    f.scope->frame = &f;
+    fp->scope = scope_push(ev, SCOPE_SCHEMA);
+    fp->scope->frame = fp;
     ev->scope = saved_scope;
     ev->schema_depth++;
 
     if (st->is_rule) {
-        if (f.config)
-            for (uint32_t i = 0; i < f.config->used; i++)
-                if (f.config->e[i].key)
-                    dict_set(vm, f.inst, f.config->e[i].key, f.config->e[i].val);
+        if (fp->config)
+            for (uint32_t i = 0; i < fp->config->used; i++)
+                if (fp->config->e[i].key)
+                    dict_set(vm, fp->inst, fp->config->e[i].key, fp->config->e[i].val);
     } else {
         for (uint32_t i = 0; i < st->nattrs; i++)
-            dict_set(vm, f.inst, st->attrs[i].name, v_undef());
-        if (f.config) {
-            for (uint32_t i = 0; i < f.config->used; i++) {
-                struct dict_entry *c = &f.config->e[i];
+            dict_set(vm, fp->inst, st->attrs[i].name, v_undef());
+        if (fp->config) {
+            for (uint32_t i = 0; i < fp->config->used; i++) {
+                struct dict_entry *c = &fp->config->e[i];
                 if (!c->key)
                     continue;
                 struct schema_attr *a = find_attr(st, c->key);
@@ -547,56 +547,56 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
                 }
                 struct value v = c->val;
                 if (c->op == OPK_INSERT && v.tag == V_LIST)
-                    v = apply_config(ev, &f, c->key, v_undef());
-                dict_set(vm, f.inst, c->key, schema_attr_convert(ev, st, c->key, v, span));
+                    v = apply_config(ev, fp, c->key, v_undef());
+                dict_set(vm, fp->inst, c->key, schema_attr_convert(ev, st, c->key, v, span));
             }
         }
     }
     if (st->node)
-        bind_params(ev, st, f.scope, args, span);
+        bind_params(ev, st, fp->scope, args, span);
     for (uint32_t i = 0; i < L->nstmts; i++)
-        run_frame_stmt(ev, &f, i);
+        run_frame_stmt(ev, fp, i);
     /* index signature: undeclared config keys, in config order */
-    if (st->index_sig && f.config) {
+    if (st->index_sig && fp->config) {
         struct ast *sig = st->index_sig;
-        for (uint32_t i = 0; i < f.config->used; i++) {
-            struct dict_entry *c = &f.config->e[i];
+        for (uint32_t i = 0; i < fp->config->used; i++) {
+            struct dict_entry *c = &fp->config->e[i];
             if (!c->key || find_attr(st, c->key))
                 continue;
             struct value v = c->val;
             if (sig->u.index_sig.value) {
                 struct scope *sv = ev->scope;
-                ev->scope = f.scope;
+                ev->scope = fp->scope;
                 if (sig->u.index_sig.key_name)
-                    scope_set(ev, f.scope, ev_name(ev, sig->u.index_sig.key_name), v_str(c->key));
+                    scope_set(ev, fp->scope, ev_name(ev, sig->u.index_sig.key_name), v_str(c->key));
                 struct value def = eval_expr(ev, sig->u.index_sig.value);
                 ev->scope = sv;
                 v = op_unify(vm, def, v, false);
             }
             v = type_convert(ev, sig->u.index_sig.value_type, v, span);
-            dict_set(vm, f.inst, c->key, v);
+            dict_set(vm, fp->inst, c->key, v);
         }
     }
     if (L->nchecks) {
-        if (st->index_sig && st->index_sig->u.index_sig.key_name && f.config) {
+        if (st->index_sig && st->index_sig->u.index_sig.key_name && fp->config) {
             struct str *kn = ev_name(ev, st->index_sig->u.index_sig.key_name);
             bool any = false;
-            for (uint32_t i = 0; i < f.inst->used; i++) {
-                struct dict_entry *e = &f.inst->e[i];
+            for (uint32_t i = 0; i < fp->inst->used; i++) {
+                struct dict_entry *e = &fp->inst->e[i];
                 if (!e->key || find_attr(st, e->key))
                     continue;
                 any = true;
-                scope_set(ev, f.scope, kn, v_str(e->key));
-                run_checks(ev, &f, span);
+                scope_set(ev, fp->scope, kn, v_str(e->key));
+                run_checks(ev, fp, span);
             }
             if (!any)
-                run_checks(ev, &f, span);
+                run_checks(ev, fp, span);
         } else {
-            run_checks(ev, &f, span);
+            run_checks(ev, fp, span);
         }
     }
     ev->schema_depth--;
-    struct value r = v_schema(f.inst);
+    struct value r = v_schema(fp->inst);
     if (ev->schema_depth == 0)
         check_required(ev, r, 0);
     list_push(vm, st->instances, r);

@@ -212,7 +212,7 @@ bool dict_next(const struct dict *d, uint32_t *i, struct dict_entry **e);
 bool v_truthy(struct value v);
 bool v_equal(struct value a, struct value b);  /* == semantics (§3.3) */
 const char *v_type_name(struct value v);        /* typeof(): "int", "str", schema name ... */
-/* Name of a schema type, for v_type_name of a V_SCHEMA value; provided by eval.c. */
+/* Name of a schema type, for v_type_name of a V_SCHEMA value; provided by schema.c. */
 const char *schema_type_name(const struct schema_type *st);
 struct value v_deep_copy(struct vm *vm, struct value v);
 double v_unit_multiplier(unsigned suffix);

@@ -2,10 +2,11 @@
  * base64 uses libcrypto's EVP block coder; base32 is small enough to write out. */
 #include "config.h"
 
-#include "stdlib/stdlib.h"
-
+#include <limits.h>
 #include <openssl/evp.h>
 #include <string.h>
+
+#include "stdlib/stdlib.h"
 
 static struct str *b64_arg(struct vm *vm, const struct callargs *a, const char *fname)
 {
@@ -57,6 +58,8 @@ static bool b64_utf8(const unsigned char *s, size_t n)
 static struct value b64_encode(struct vm *vm, const struct callargs *a)
 {
     struct str *s = b64_arg(vm, a, "encode");
+    if (s->len > (size_t)INT_MAX / 4 * 3)
+        vm_raise(vm, "string too long to encode");
     size_t outlen = 4 * ((s->len + 2) / 3);
     unsigned char *out = vm_alloc(vm, outlen + 1);
     int n = EVP_EncodeBlock(out, (const unsigned char *)s->b, (int)s->len);
@@ -69,6 +72,8 @@ static struct value b64_decode(struct vm *vm, const struct callargs *a)
 {
     struct str *s = b64_arg(vm, a, "decode");
     size_t len = s->len;
+    if (len > (size_t)INT_MAX)
+        vm_raise(vm, "string too long to decode");
     /* EVP_DecodeBlock wants whole 4-character groups and keeps padding as zero bytes */
     if (len % 4 != 0)
         vm_raise(vm, "Invalid base64 input: length %zu is not a multiple of 4", len);

@@ -2,8 +2,6 @@
  * lacks, written out from its specification), uuid() v4 and file digests. */
 #include "config.h"
 
-#include "stdlib/stdlib.h"
-
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -11,6 +9,7 @@
 #include <string.h>
 
 #include "runtime/vm_impl.h"
+#include "stdlib/stdlib.h"
 
 /* {===== BLAKE3 (unkeyed hash, 32-byte output), one-shot over a buffer */
 
@@ -48,10 +47,22 @@ static void b3_g(uint32_t *s, int a, int b, int c, int d, uint32_t mx, uint32_t 
 static void b3_compress(const uint32_t cv[8], const uint32_t block[16], uint64_t counter,
                         uint32_t len, uint32_t flags, uint32_t out[8])
 {
-    uint32_t s[16] = {cv[0],    cv[1],    cv[2],    cv[3],
-                      cv[4],    cv[5],    cv[6],    cv[7],
-                      b3_iv[0], b3_iv[1], b3_iv[2], b3_iv[3],
-                      (uint32_t)counter, (uint32_t)(counter >> 32), len, flags};
+    uint32_t s[16] = {cv[0],
+                      cv[1],
+                      cv[2],
+                      cv[3],
+                      cv[4],
+                      cv[5],
+                      cv[6],
+                      cv[7],
+                      b3_iv[0],
+                      b3_iv[1],
+                      b3_iv[2],
+                      b3_iv[3],
+                      (uint32_t)counter,
+                      (uint32_t)(counter >> 32),
+                      len,
+                      flags};
     uint32_t m[16], t[16];
     memcpy(m, block, sizeof m);
     for (int r = 0; r < 7; r++) {
@@ -190,8 +201,7 @@ static struct str *crypto_digest(struct vm *vm, int alg, const void *data, size_
 }
 
 /* digest(value: str, encoding: str = "utf-8"); strings are UTF-8 already. */
-static struct value crypto_text(struct vm *vm, const struct callargs *a, const char *fname,
-                                int alg)
+static struct value crypto_text(struct vm *vm, const struct callargs *a, const char *fname, int alg)
 {
     arg_count(vm, a, fname, 1, 2);
     struct value v;
@@ -259,8 +269,7 @@ static struct value crypto_uuid(struct vm *vm, const struct callargs *a)
 }
 
 /* Digest of a file's bytes; the file is read into the arena and closed before raising. */
-static struct value crypto_file(struct vm *vm, const struct callargs *a, const char *fname,
-                                int alg)
+static struct value crypto_file(struct vm *vm, const struct callargs *a, const char *fname, int alg)
 {
     arg_count(vm, a, fname, 1, 1);
     struct value v;
@@ -317,11 +326,16 @@ static struct value crypto_fileblake3(struct vm *vm, const struct callargs *a)
 }
 
 static const struct native_def crypto_fns[] = {
-    {"blake3", crypto_blake3},         {"fileblake3", crypto_fileblake3},
-    {"filesha256", crypto_filesha256}, {"filesha512", crypto_filesha512},
-    {"md5", crypto_md5},               {"sha1", crypto_sha1},
-    {"sha224", crypto_sha224},         {"sha256", crypto_sha256},
-    {"sha384", crypto_sha384},         {"sha512", crypto_sha512},
+    {"blake3", crypto_blake3},
+    {"fileblake3", crypto_fileblake3},
+    {"filesha256", crypto_filesha256},
+    {"filesha512", crypto_filesha512},
+    {"md5", crypto_md5},
+    {"sha1", crypto_sha1},
+    {"sha224", crypto_sha224},
+    {"sha256", crypto_sha256},
+    {"sha384", crypto_sha384},
+    {"sha512", crypto_sha512},
     {"uuid", crypto_uuid},
 };
 

@@ -4,12 +4,12 @@
 
 #define _POSIX_C_SOURCE 200809L
 
-#include "stdlib/stdlib.h"
-
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "stdlib/stdlib.h"
 
 /* {===== the clock */
 
@@ -28,6 +28,12 @@ static struct tm dt_local(time_t *secs, long *nanos)
         *nanos = ts.tv_nsec;
     return tm;
 }
+
+static const char *const dt_day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                           "Thursday", "Friday", "Saturday"};
+static const char *const dt_month_names[] = {"January",   "February", "March",    "April",
+                                             "May",       "June",     "July",     "August",
+                                             "September", "October",  "November", "December"};
 
 /* strftime of one conversion ("%d", "%-d" ...), assembled by dt_format from a flag and a
  * letter: a run-time format by design. */
@@ -84,6 +90,14 @@ static struct str *dt_format(struct vm *vm, const char *fmt, const struct tm *tm
         } else if (*s == '\0') {
             sbuf_putc(&b, '%');
             p = s;
+        } else if (strchr("aAbBhpP", *s)) { /* English names whatever the C locale */
+            const char *name = *s == 'a' || *s == 'A' ? dt_day_names[tm->tm_wday % 7]
+                               : *s == 'p'            ? (tm->tm_hour < 12 ? "AM" : "PM")
+                               : *s == 'P'            ? (tm->tm_hour < 12 ? "am" : "pm")
+                                                      : dt_month_names[tm->tm_mon % 12];
+            size_t len = *s == 'A' || *s == 'B' ? strlen(name) : *s == 'p' || *s == 'P' ? 2 : 3;
+            sbuf_put(&b, name, len);
+            p = s + 1;
         } else {
             size_t k = 0;
             spec[k++] = '%';
@@ -151,9 +165,9 @@ struct dt_fields {
     int64_t minute_v, second_v, weekday_v; /* weekday: 0 = Sunday */
 };
 
-static const char *const dt_months[] = {"january", "february", "march",     "april",
-                                        "may",     "june",     "july",      "august",
-                                        "september", "october", "november", "december"};
+static const char *const dt_months[] = {"january",   "february", "march",    "april",
+                                        "may",       "june",     "july",     "august",
+                                        "september", "october",  "november", "december"};
 static const char *const dt_days[] = {"sunday",   "monday", "tuesday", "wednesday",
                                       "thursday", "friday", "saturday"};
 
@@ -656,8 +670,8 @@ static struct value dt_is_iso8601(struct vm *vm, const struct callargs *a)
 }
 
 static const struct native_def dt_fns[] = {
-    {"date", dt_date},   {"is_iso8601", dt_is_iso8601}, {"is_rfc3339", dt_is_rfc3339},
-    {"now", dt_now},     {"ticks", dt_ticks},           {"today", dt_today},
+    {"date", dt_date},         {"is_iso8601", dt_is_iso8601}, {"is_rfc3339", dt_is_rfc3339},
+    {"now", dt_now},           {"ticks", dt_ticks},           {"today", dt_today},
     {"validate", dt_validate},
 };
 

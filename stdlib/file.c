@@ -9,8 +9,6 @@
 
 #define _POSIX_C_SOURCE 200809L
 
-#include "stdlib/stdlib.h"
-
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
@@ -23,6 +21,7 @@
 #include <unistd.h>
 
 #include "runtime/vm_impl.h"
+#include "stdlib/stdlib.h"
 
 enum { FILE_PATH_MAX = 4096 };
 
@@ -35,8 +34,7 @@ static const char *file_str(struct vm *vm, const struct callargs *a, uint32_t i,
     if (!arg_get(vm, a, i, name, &v))
         vm_raise(vm, "%s() missing required positional argument: '%s'", fname, name);
     if (v.tag != V_STR)
-        vm_type_error(vm, "%s() argument '%s' must be str, not '%s'", fname, name,
-                      v_type_name(v));
+        vm_type_error(vm, "%s() argument '%s' must be str, not '%s'", fname, name, v_type_name(v));
     return v.as.s->b;
 }
 
@@ -269,12 +267,14 @@ static struct value file_write_mode(struct vm *vm, const struct callargs *a, con
     bool opened;
     int err = file_put(path, append ? "ab" : "wb", content, &opened);
     if (err && !opened)
-        vm_raise(vm, append ? "Failed to open or create file '%s': %s (os error %d)"
-                            : "Failed to create file '%s': %s (os error %d)",
+        vm_raise(vm,
+                 append ? "Failed to open or create file '%s': %s (os error %d)"
+                        : "Failed to create file '%s': %s (os error %d)",
                  path, strerror(err), err);
     if (err)
-        vm_raise(vm, append ? "Failed to append to file '%s': %s (os error %d)"
-                            : "Failed to write to '%s': %s (os error %d)",
+        vm_raise(vm,
+                 append ? "Failed to append to file '%s': %s (os error %d)"
+                        : "Failed to write to '%s': %s (os error %d)",
                  path, strerror(err), err);
     return v_none();
 }
@@ -327,8 +327,7 @@ static struct value file_mkdir(struct vm *vm, const struct callargs *a)
         exists_ok = v_truthy(v);
     int err = file_mkdirs(path);
     if (err && !(exists_ok && err == EEXIST))
-        vm_raise(vm, "Failed to create directory '%s': %s (os error %d)", path, strerror(err),
-                 err);
+        vm_raise(vm, "Failed to create directory '%s': %s (os error %d)", path, strerror(err), err);
     return v_none();
 }
 
@@ -427,8 +426,8 @@ static struct value file_cp(struct vm *vm, const struct callargs *a)
     int err = stat(src, &st) == 0 && S_ISDIR(st.st_mode) ? file_copy_dir(src, dst, 0)
                                                          : file_copy_file(src, dst);
     if (err)
-        vm_raise(vm, "Failed to copy from '%s' to '%s': %s (os error %d)", src, dst,
-                 strerror(err), err);
+        vm_raise(vm, "Failed to copy from '%s' to '%s': %s (os error %d)", src, dst, strerror(err),
+                 err);
     return v_none();
 }
 
@@ -445,11 +444,21 @@ static struct value file_mv(struct vm *vm, const struct callargs *a)
 }
 
 static const struct native_def file_fns[] = {
-    {"abs", file_abs},         {"append", file_append},   {"cp", file_cp},
-    {"current", file_current}, {"delete", file_delete},   {"exists", file_exists},
-    {"glob", file_glob},       {"mkdir", file_mkdir},     {"modpath", file_modpath},
-    {"mv", file_mv},           {"read", file_read},       {"read_env", file_read_env},
-    {"readbase64", file_readbase64}, {"size", file_size}, {"workdir", file_workdir},
+    {"abs", file_abs},
+    {"append", file_append},
+    {"cp", file_cp},
+    {"current", file_current},
+    {"delete", file_delete},
+    {"exists", file_exists},
+    {"glob", file_glob},
+    {"mkdir", file_mkdir},
+    {"modpath", file_modpath},
+    {"mv", file_mv},
+    {"read", file_read},
+    {"read_env", file_read_env},
+    {"readbase64", file_readbase64},
+    {"size", file_size},
+    {"workdir", file_workdir},
     {"write", file_write},
 };
 

@@ -7,8 +7,6 @@
  * run's arena with the non-raising arena_alloc, then cJSON_Delete; values are built last. */
 #include "config.h"
 
-#include "stdlib/stdlib.h"
-
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,13 +14,14 @@
 #include <string.h>
 
 #include "runtime/vm_impl.h"
+#include "stdlib/stdlib.h"
 
 enum { JSON_MAX_DEPTH = 127 }; /* serde_json fails at its 128th nested array or object */
 
 /* {===== arguments */
 
-static struct value json_need(struct vm *vm, const struct callargs *a, uint32_t i,
-                              const char *name, const char *fname)
+static struct value json_need(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
+                              const char *fname)
 {
     struct value v;
     if (!arg_get(vm, a, i, name, &v))
@@ -96,9 +95,9 @@ static struct value json_dump_to_file(struct vm *vm, const struct callargs *a)
 struct json_scan {
     const char *s;
     size_t len, pos;
-    const char *err;    /* static reason, NULL when the text passed */
+    const char *err; /* static reason, NULL when the text passed */
     size_t err_pos;
-    uint32_t *nums;     /* start offsets of number tokens, in document order */
+    uint32_t *nums; /* start offsets of number tokens, in document order */
     uint32_t *numlens;
     uint32_t nnums, capnums;
 };
@@ -178,7 +177,8 @@ static bool json_scan_string(struct json_scan *sc)
             return true;
         }
         if (c < 0x20)
-            return json_fail(sc, "control character (\\u0000-\\u001F) found while parsing a string");
+            return json_fail(sc,
+                             "control character (\\u0000-\\u001F) found while parsing a string");
         if (c == '\\') {
             sc->pos++;
             char e = sc->pos < sc->len ? sc->s[sc->pos] : '\0';

@@ -1,10 +1,10 @@
 /* The math system module (spec §5.2): rounding, number tests, exponentials and logarithms. */
 #include "config.h"
 
-#include "stdlib/stdlib.h"
-
 #include <math.h>
 #include <stdint.h>
+
+#include "stdlib/stdlib.h"
 
 /* {===== arguments */
 
@@ -32,8 +32,8 @@ static bool math_num(struct vm *vm, const struct callargs *a, uint32_t idx, cons
     }
 }
 
-static double math_float(struct vm *vm, const struct callargs *a, uint32_t idx,
-                         const char *name, const char *fname)
+static double math_float(struct vm *vm, const struct callargs *a, uint32_t idx, const char *name,
+                         const char *fname)
 {
     int64_t i;
     double f;
@@ -232,12 +232,14 @@ static struct value math_sqrt(struct vm *vm, const struct callargs *a)
 }
 
 static const struct native_def math_fns[] = {
-    {"ceil", math_ceil},     {"exp", math_exp},         {"expm1", math_expm1},
-    {"factorial", math_factorial}, {"floor", math_floor}, {"gcd", math_gcd},
-    {"isfinite", math_isfinite}, {"isinf", math_isinf}, {"isnan", math_isnan},
-    {"log", math_log},       {"log10", math_log10},     {"log1p", math_log1p},
-    {"log2", math_log2},     {"modf", math_modf},       {"pow", math_pow},
-    {"sqrt", math_sqrt},
+    {"ceil", math_ceil},         {"exp", math_exp},
+    {"expm1", math_expm1},       {"factorial", math_factorial},
+    {"floor", math_floor},       {"gcd", math_gcd},
+    {"isfinite", math_isfinite}, {"isinf", math_isinf},
+    {"isnan", math_isnan},       {"log", math_log},
+    {"log10", math_log10},       {"log1p", math_log1p},
+    {"log2", math_log2},         {"modf", math_modf},
+    {"pow", math_pow},           {"sqrt", math_sqrt},
 };
 
 const struct stdlib_module stdlib_mod_math = {"math", math_fns,

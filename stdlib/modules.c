@@ -1,9 +1,9 @@
 /* The system modules of spec §5.2 by name: the one table the evaluator looks imports up in. */
 #include "config.h"
 
-#include "stdlib/stdlib.h"
-
 #include <string.h>
+
+#include "stdlib/stdlib.h"
 
 /* 'runtime' (catch) and 'manifests' (yaml_stream) need the evaluator and live in eval.c. */
 static const struct stdlib_module *const modules[] = {

@@ -4,14 +4,14 @@
 
 #define _POSIX_C_SOURCE 200809L
 
-#include "stdlib/stdlib.h"
-
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "stdlib/stdlib.h"
 
 /* {===== addresses */
 
@@ -94,8 +94,8 @@ static struct value net_ip_str(struct vm *vm, const struct net_ip *ip)
 
 /* {===== arguments */
 
-static struct value net_need(struct vm *vm, const struct callargs *a, uint32_t i,
-                             const char *name, const char *fname)
+static struct value net_need(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
+                             const char *fname)
 {
     struct value v;
     if (!arg_get(vm, a, i, name, &v))
@@ -108,8 +108,7 @@ static const char *net_str(struct vm *vm, const struct callargs *a, uint32_t i, 
 {
     struct value v = net_need(vm, a, i, name, fname);
     if (v.tag != V_STR)
-        vm_type_error(vm, "%s() argument '%s' must be str, not '%s'", fname, name,
-                      v_type_name(v));
+        vm_type_error(vm, "%s() argument '%s' must be str, not '%s'", fname, name, v_type_name(v));
     return v.as.s->b;
 }
 
@@ -118,8 +117,7 @@ static int64_t net_int(struct vm *vm, const struct callargs *a, uint32_t i, cons
 {
     struct value v = net_need(vm, a, i, name, fname);
     if (v.tag != V_INT)
-        vm_type_error(vm, "%s() argument '%s' must be int, not '%s'", fname, name,
-                      v_type_name(v));
+        vm_type_error(vm, "%s() argument '%s' must be int, not '%s'", fname, name, v_type_name(v));
     return v.as.i;
 }
 
@@ -276,8 +274,8 @@ static bool net_v4_global(const unsigned char *b)
     uint32_t x = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
     if (x == 0xc0000009 || x == 0xc000000a)
         return true;
-    bool private_ = b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-                    (b[0] == 192 && b[1] == 168);
+    bool private_ =
+        b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168);
     bool documentation = (b[0] == 192 && b[1] == 0 && b[2] == 2) ||
                          (b[0] == 198 && b[1] == 51 && b[2] == 100) ||
                          (b[0] == 203 && b[1] == 0 && b[2] == 113);
@@ -346,10 +344,10 @@ static struct value net_is(struct vm *vm, const struct callargs *a, const char *
     return v_bool(net_parse_ip(net_str(vm, a, 0, "ip", fname), &ip) && net_classify(&ip, kind));
 }
 
-#define NET_IS(fn, kind)                                                                       \
-    static struct value net_##fn(struct vm *vm, const struct callargs *a)                      \
-    {                                                                                          \
-        return net_is(vm, a, #fn, kind);                                                       \
+#define NET_IS(fn, kind)                                                                           \
+    static struct value net_##fn(struct vm *vm, const struct callargs *a)                          \
+    {                                                                                              \
+        return net_is(vm, a, #fn, kind);                                                           \
     }
 NET_IS(is_IP, IPK_ANY)
 NET_IS(is_IPv4, IPK_V4)

@@ -19,9 +19,9 @@
 /* {===== running a pattern */
 
 struct rx_result {
-    uint32_t ngroups;   /* capture groups, group 0 not included */
+    uint32_t ngroups; /* capture groups, group 0 not included */
     size_t nmatches;
-    PCRE2_SIZE *ov;     /* nmatches * (ngroups + 1) pairs of offsets; PCRE2_UNSET if unset */
+    PCRE2_SIZE *ov;       /* nmatches * (ngroups + 1) pairs of offsets; PCRE2_UNSET if unset */
     const uint8_t *names; /* PCRE2's name table: entries of 'name_size' bytes */
     uint32_t nnames, name_size;
 };
@@ -119,8 +119,8 @@ static int rx_run(struct vm *vm, const struct str *pat, const struct str *subj, 
         last_match = end;
         if (res->nmatches == cap) {
             size_t ncap = cap ? cap * 2 : 8;
-            PCRE2_SIZE *nv = arena_realloc(vm->arena, res->ov, cap * per * sizeof *nv,
-                                           ncap * per * sizeof *nv);
+            PCRE2_SIZE *nv =
+                arena_realloc(vm->arena, res->ov, cap * per * sizeof *nv, ncap * per * sizeof *nv);
             if (!nv) {
                 oom = true;
                 break;
@@ -156,8 +156,7 @@ static struct str *rx_str(struct vm *vm, const struct callargs *a, uint32_t i, c
     if (!arg_get(vm, a, i, name, &v))
         vm_raise(vm, "%s() missing required positional argument: '%s'", fname, name);
     if (v.tag != V_STR)
-        vm_type_error(vm, "%s() argument '%s' must be str, not '%s'", fname, name,
-                      v_type_name(v));
+        vm_type_error(vm, "%s() argument '%s' must be str, not '%s'", fname, name, v_type_name(v));
     return v.as.s;
 }
 
@@ -234,8 +233,8 @@ static struct value rx_findall(struct vm *vm, const struct callargs *a)
         struct list *g = list_new(vm, r.ngroups);
         for (uint32_t k = 1; k <= r.ngroups; k++) {
             PCRE2_SIZE b = m[2 * k], e = m[2 * k + 1];
-            list_push(vm, g, v_str(b == PCRE2_UNSET ? str_new(vm, "", 0)
-                                                    : str_new(vm, s->b + b, e - b)));
+            list_push(vm, g,
+                      v_str(b == PCRE2_UNSET ? str_new(vm, "", 0) : str_new(vm, s->b + b, e - b)));
         }
         list_push(vm, out, v_list(g));
     }
@@ -290,8 +289,7 @@ static void rx_put_group(struct sbuf *b, const struct str *s, const struct rx_re
 
 static bool rx_name_char(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           c == '_';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
 /* Appends 'rep' with Rust's expansion: $$ is '$', $N / ${N} a group by number, $name /

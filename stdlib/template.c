@@ -12,13 +12,13 @@
  * lines are applied to the text tokens, then the tokens are parsed into a tree and rendered. */
 #include "config.h"
 
-#include "stdlib/stdlib.h"
-
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "stdlib/stdlib.h"
 
 /* {===== html_escape */
 
@@ -80,10 +80,10 @@ struct tpl_tok {
     int kind;
     const char *s; /* TK_TEXT: the text; tags: the inside, without braces, sigil and '~' */
     size_t n;
-    bool raw;      /* TK_VAR: not escaped */
-    bool inverse;  /* TK_OPEN with '^' */
+    bool raw;     /* TK_VAR: not escaped */
+    bool inverse; /* TK_OPEN with '^' */
     bool strip_l, strip_r;
-    size_t pos;    /* offset in the template, for messages */
+    size_t pos; /* offset in the template, for messages */
 };
 
 struct tpl {
@@ -319,7 +319,7 @@ struct tpl_expr {
     struct value lit;       /* EX_LIT */
     struct tpl_expr **args; /* EX_CALL */
     uint32_t nargs;
-    bool include_zero;      /* hash option includeZero=true */
+    bool include_zero; /* hash option includeZero=true */
 };
 
 struct tpl_lex {
@@ -336,8 +336,7 @@ static void tpl_skip(struct tpl_lex *lx)
 
 static bool tpl_path_char(char c)
 {
-    return !tpl_space(c) && c != '(' && c != ')' && c != '=' && c != '|' && c != '"' &&
-           c != '\'';
+    return !tpl_space(c) && c != '(' && c != ')' && c != '=' && c != '|' && c != '"' && c != '\'';
 }
 
 static struct tpl_expr *tpl_expr_new(struct tpl *p, int kind)
@@ -435,7 +434,8 @@ static struct tpl_expr *tpl_parse_call(struct tpl_lex *lx, bool sub)
         tpl_skip(lx);
         if (lx->s >= lx->e || *lx->s == ')' || *lx->s == '|')
             break;
-        if (lx->e - lx->s > 3 && !strncmp(lx->s, "as ", 3) && memchr(lx->s, '|', (size_t)(lx->e - lx->s)))
+        if (lx->e - lx->s > 3 && !strncmp(lx->s, "as ", 3) &&
+            memchr(lx->s, '|', (size_t)(lx->e - lx->s)))
             break; /* block params */
         /* hash argument? */
         const char *q = lx->s;
@@ -599,8 +599,8 @@ static struct tpl_node *tpl_parse_list(struct tpl *p, const char *open, size_t o
             tpl_skip(&lx);
             if (lx.s < lx.e)
                 tpl_error(p, t->pos, "unexpected '%c' in expression", *lx.s);
-            nd->raw = t->raw ||
-                      (nd->expr->kind == EX_CALL && tpl_is(nd->expr->s, nd->expr->n, "raw"));
+            nd->raw =
+                t->raw || (nd->expr->kind == EX_CALL && tpl_is(nd->expr->s, nd->expr->n, "raw"));
             break;
         }
         case TK_OPEN:
@@ -760,8 +760,7 @@ static struct value tpl_path(struct tpl_render *r, const struct tpl_frame *f, co
                 if (!g->block)
                     continue;
                 for (uint32_t k = 0; k < g->block->nparams; k++) {
-                    if (g->block->paramn[k] != sn ||
-                        strncmp(g->block->params[k], seg, sn) != 0)
+                    if (g->block->paramn[k] != sn || strncmp(g->block->params[k], seg, sn) != 0)
                         continue;
                     v = g->params[k];
                     found = true;
@@ -878,8 +877,8 @@ static struct value tpl_call(struct tpl_render *r, const struct tpl_frame *f,
             return v_bool(!tpl_truthy(av[0], false));
         if (tpl_is(h, hn, "len")) {
             struct value v = av[0];
-            return v_int(v.tag == V_LIST   ? v.as.l->n
-                         : v.tag == V_STR  ? v.as.s->len
+            return v_int(v.tag == V_LIST    ? v.as.l->n
+                         : v.tag == V_STR   ? v.as.s->len
                          : v_is_dictlike(v) ? v.as.d->n
                                             : 0);
         }

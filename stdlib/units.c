@@ -2,10 +2,10 @@
  * which renders a number in a unit, truncated toward zero as KCL does ("1Ki", "100m"). */
 #include "config.h"
 
-#include "stdlib/stdlib.h"
-
 #include <math.h>
 #include <stdio.h>
+
+#include "stdlib/stdlib.h"
 
 struct units_def {
     const char *name; /* suffix, also the constant's name */
@@ -36,8 +36,7 @@ static void units_consts(struct vm *vm, struct dict *members)
 {
     for (size_t i = 0; i < sizeof units_table / sizeof units_table[0]; i++) {
         const struct units_def *u = &units_table[i];
-        dict_set(vm, members, str_cstr(vm, u->name),
-                 u->ival ? v_int(u->ival) : v_float(u->factor));
+        dict_set(vm, members, str_cstr(vm, u->name), u->ival ? v_int(u->ival) : v_float(u->factor));
     }
 }
 
@@ -66,10 +65,10 @@ static struct value units_to(struct vm *vm, const struct callargs *a, unsigned u
     return v_str(str_fmt(vm, "%lld%s", (long long)units_trunc(num / u->factor), u->name));
 }
 
-#define UNITS_TO(fn, unit)                                                                     \
-    static struct value fn(struct vm *vm, const struct callargs *a)                            \
-    {                                                                                          \
-        return units_to(vm, a, unit);                                                          \
+#define UNITS_TO(fn, unit)                                                                         \
+    static struct value fn(struct vm *vm, const struct callargs *a)                                \
+    {                                                                                              \
+        return units_to(vm, a, unit);                                                              \
     }
 UNITS_TO(units_to_n, U_N)
 UNITS_TO(units_to_u, U_U)
@@ -87,12 +86,11 @@ UNITS_TO(units_to_Pi, U_PI)
 
 /* KCL has no to_k(). */
 static const struct native_def units_fns[] = {
-    {"to_G", units_to_G},   {"to_Gi", units_to_Gi}, {"to_K", units_to_K},   {"to_Ki", units_to_Ki},
-    {"to_M", units_to_M},   {"to_Mi", units_to_Mi}, {"to_P", units_to_P},   {"to_Pi", units_to_Pi},
-    {"to_T", units_to_T},   {"to_Ti", units_to_Ti}, {"to_m", units_to_m},   {"to_n", units_to_n},
+    {"to_G", units_to_G}, {"to_Gi", units_to_Gi}, {"to_K", units_to_K}, {"to_Ki", units_to_Ki},
+    {"to_M", units_to_M}, {"to_Mi", units_to_Mi}, {"to_P", units_to_P}, {"to_Pi", units_to_Pi},
+    {"to_T", units_to_T}, {"to_Ti", units_to_Ti}, {"to_m", units_to_m}, {"to_n", units_to_n},
     {"to_u", units_to_u},
 };
 
-const struct stdlib_module stdlib_mod_units = {"units", units_fns,
-                                               sizeof units_fns / sizeof units_fns[0],
-                                               units_consts};
+const struct stdlib_module stdlib_mod_units = {
+    "units", units_fns, sizeof units_fns / sizeof units_fns[0], units_consts};

@@ -7,8 +7,6 @@
  * error ever unwinds past a live yaml_parser_t. */
 #include "config.h"
 
-#include "stdlib/stdlib.h"
-
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,14 +15,15 @@
 #include <yaml.h>
 
 #include "runtime/vm_impl.h"
+#include "stdlib/stdlib.h"
 
-#define YAML_SEP "\n---\n"
+#define YAML_SEP        "\n---\n"
 #define YAML_TAG_PREFIX "tag:yaml.org,2002:"
 
 /* {===== arguments and encoding */
 
-static struct value yaml_need(struct vm *vm, const struct callargs *a, uint32_t i,
-                              const char *name, const char *fname)
+static struct value yaml_need(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
+                              const char *fname)
 {
     struct value v;
     if (!arg_get(vm, a, i, name, &v))
@@ -207,17 +206,17 @@ static bool yaml_events(struct vm *vm, const struct str *text, struct yaml_event
         switch (e.type) {
         case YAML_SCALAR_EVENT:
             ev->style = e.data.scalar.style;
-            ev->anchor = yaml_copy(ar, e.data.scalar.anchor,
-                                   e.data.scalar.anchor ? strlen((char *)e.data.scalar.anchor) : 0,
-                                   &oom);
+            ev->anchor =
+                yaml_copy(ar, e.data.scalar.anchor,
+                          e.data.scalar.anchor ? strlen((char *)e.data.scalar.anchor) : 0, &oom);
             ev->tag = yaml_copy(ar, e.data.scalar.tag,
                                 e.data.scalar.tag ? strlen((char *)e.data.scalar.tag) : 0, &oom);
             ev->val = yaml_copy(ar, e.data.scalar.value, e.data.scalar.length, &oom);
             ev->len = e.data.scalar.length;
             break;
         case YAML_ALIAS_EVENT:
-            ev->anchor = yaml_copy(ar, e.data.alias.anchor, strlen((char *)e.data.alias.anchor),
-                                   &oom);
+            ev->anchor =
+                yaml_copy(ar, e.data.alias.anchor, strlen((char *)e.data.alias.anchor), &oom);
             break;
         case YAML_SEQUENCE_START_EVENT:
             ev->anchor = yaml_copy(
@@ -419,8 +418,7 @@ struct yaml_build {
 };
 
 /* Raises "<msg> at line L column C", or only records the failure when checking. */
-static void yaml_fail(struct vm *vm, struct yaml_build *b, const struct yaml_ev *e,
-                      const char *msg)
+static void yaml_fail(struct vm *vm, struct yaml_build *b, const struct yaml_ev *e, const char *msg)
 {
     if (b->check) {
         b->failed = true;

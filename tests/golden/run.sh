@@ -5,12 +5,12 @@
 # (${CWD} stands for the case directory). SCL_GOLDEN_UPDATE=1 rewrites the goldens.
 set -u
 bin=${SCL_BIN:-./scl}
-src=${SCL_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+src=$(cd "${SCL_SRCDIR:-$(dirname "$0")/../..}" && pwd -P)
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for main in $(find "$src/tests/golden" -name main.scl | sort); do
-    dir=$(dirname "$main")
+    dir=$(cd "$(dirname "$main")" && pwd -P)
     name=${dir#"$src/tests/golden/"}
     args=
     [ -f "$dir/args" ] && args=$(cat "$dir/args")

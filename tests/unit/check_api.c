@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,8 +94,8 @@ static void *worker(void *arg)
     for (int k = 0; k < 50 && j->ok; k++) {
         scl_run *run = scl_run_new(ctx);
         int n = j->seed * 1000 + k;
-        snprintf(src, sizeof src, "n = %d\nl = [i * n for i in range(3)]\ns = \"v${n}\"\n", n);
-        snprintf(want, sizeof want, "n: %d\nl:\n- 0\n- %d\n- %d\ns: v%d\n", n, n, 2 * n, n);
+        snprintf(src, sizeof src, "num = %d\nl = [i * num for i in range(3)]\ns = \"v${num}\"\n", n);
+        snprintf(want, sizeof want, "num: %d\nl:\n- 0\n- %d\n- %d\ns: v%d\n", n, n, 2 * n, n);
         struct buf b = {"", 0};
         if (scl_run_eval_file(run, "t.k", src, strlen(src)) != SCL_OK ||
             scl_emit_yaml(scl_run_result(run), 0, buf_write, &b) != SCL_OK ||

@@ -16,21 +16,13 @@
 #include "lang/arena.h"
 #include "lang/diag.h"
 #include "lang/token.h"
+#include "runtime/schema.h"
 #include "runtime/value.h"
 #include "runtime/vm.h"
 #include "runtime/vm_impl.h"
 
-/* A schema type as far as these tests need one; eval.c owns the real one. */
-struct schema_type {
-    const char *name;
-};
-
-const char *schema_type_name(const struct schema_type *st)
-{
-    return st->name;
-}
-
-static struct schema_type PERSON = {"Person"};
+/* A schema type with just a name, enough for typeof() and instance metadata. */
+static struct schema_type PERSON;
 
 static struct arena A;
 static struct diags D;
@@ -41,6 +33,8 @@ static void setup(void)
     arena_init(&A, NULL, NULL);
     diags_init(&D, &A);
     vm_init(&VM, &A, &D);
+    memset(&PERSON, 0, sizeof PERSON);
+    PERSON.name = str_cstr(&VM, "Person");
 }
 
 static void teardown(void)
@@ -203,12 +197,11 @@ static const struct {
     const char *v;
     bool want;
 } truthy_cases[] = {
-    {"U", false},     {"N", false},       {"T", true},         {"F", false},
-    {"0", false},     {"1", true},        {"-1", true},        {"0.0", false},
-    {"-0.0", false},  {"0.1", true},      {"''", false},       {"' '", true},
-    {"'0'", true},    {"[]", false},      {"[0]", true},       {"[N]", true},
-    {"{}", false},    {"{a: N}", true},   {"S{}", false},      {"S{a: 1}", true},
-    {"0Ki", false},   {"1Ki", true},      {"0m", false},       {"5n", true},
+    {"U", false},   {"N", false},  {"T", true},      {"F", false},    {"0", false},
+    {"1", true},    {"-1", true},  {"0.0", false},   {"-0.0", false}, {"0.1", true},
+    {"''", false},  {"' '", true}, {"'0'", true},    {"[]", false},   {"[0]", true},
+    {"[N]", true},  {"{}", false}, {"{a: N}", true}, {"S{}", false},  {"S{a: 1}", true},
+    {"0Ki", false}, {"1Ki", true}, {"0m", false},    {"5n", true},
 };
 
 START_TEST(test_truthy)
@@ -386,7 +379,7 @@ START_TEST(test_equal_special)
     ck_assert(!v_equal(f1, val("N")));
     /* types and modules compare by identity */
     ck_assert(v_equal(type_value(), type_value()));
-    struct schema_type other = {"Person"};
+    struct schema_type other = PERSON;
     struct value t2 = {V_TYPE, 0, 0, {.st = &other}};
     ck_assert(!v_equal(type_value(), t2));
     ck_assert(v_equal(module_value(), module_value()));
@@ -399,9 +392,10 @@ END_TEST
 static const struct {
     const char *v, *name;
 } type_cases[] = {
-    {"U", "UndefinedType"}, {"N", "None"},  {"T", "bool"},   {"0", "int"},
-    {"0.5", "float"},       {"1Ki", "number_multiplier"},    {"'s'", "str"},
-    {"[]", "list"},         {"{}", "dict"}, {"S{a: 1}", "Person"},
+    {"U", "UndefinedType"}, {"N", "None"},    {"T", "bool"},
+    {"0", "int"},           {"0.5", "float"}, {"1Ki", "number_multiplier"},
+    {"'s'", "str"},         {"[]", "list"},   {"{}", "dict"},
+    {"S{a: 1}", "Person"},
 };
 
 START_TEST(test_type_names)
@@ -616,14 +610,13 @@ START_TEST(test_str_eq)
 }
 END_TEST
 
+/* bytes compare unsigned: "é" (0xC3 0xA9) sorts after "z" */
 static const struct {
     const char *a, *b;
     int want;
 } cmp_cases[] = {
-    {"", "", 0},          {"a", "a", 0},      {"a", "b", -1},     {"b", "a", 1},
-    {"ab", "a", 1},       {"a", "ab", -1},    {"", "a", -1},      {"abc", "abd", -1},
-    {"\xc3\xa9", "z", 1}, /* bytes compare unsigned: é (0xC3...) sorts after z */
-    {"B", "a", -1},
+    {"", "", 0},     {"a", "a", 0}, {"a", "b", -1},     {"b", "a", 1},        {"ab", "a", 1},
+    {"a", "ab", -1}, {"", "a", -1}, {"abc", "abd", -1}, {"\xc3\xa9", "z", 1}, {"B", "a", -1},
 };
 
 START_TEST(test_str_cmp)
