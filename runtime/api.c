@@ -18,6 +18,7 @@
 #include "runtime/emit.h"
 #include "runtime/eval.h"
 #include "runtime/loader.h"
+#include "runtime/resolve.h"
 #include "runtime/vm_impl.h"
 #include "stdlib/stdlib.h"
 
@@ -746,6 +747,8 @@ static void eval_fn(struct vm *vm, void *ud)
     for (size_t i = 0; i < run->nfiles; i++)
         pkg_add_file(ev, p, run->files[i].module, run->files[i].src);
     ev->cur_pkg = p;
+    if (resolve_pkg(ev, p))
+        vm_throw_diag(vm, vm->diags->v[vm->diags->n - 1]);
     eval_pkg(ev, p);
     struct value r = ev->has_yaml_stream ? ev->yaml_stream : eval_module_output(ev, p);
     if (run->selectors->n) {

@@ -90,12 +90,11 @@ struct str *v_to_json(struct vm *vm, struct value v, int indent, bool sort_keys,
 struct str *v_to_yaml(struct vm *vm, struct value v, bool sort_keys, bool ignore_private,
                       bool ignore_none);
 
-/* {===== provided by the evaluator (eval.c) for the system modules; each must also work
- * when vm->ev is NULL (unit tests) */
+/* {===== provided by the evaluator (eval.c) for the system modules */
 /* Directory of the module root (where kcl.mod is, else the main package's directory), for
- * file.modpath(); NULL when unknown. Borrowed until the run is freed. */
+ * file.modpath(); NULL or "" when unknown. Borrowed until the run is freed. */
 const char *vm_module_root(struct vm *vm);
-/* Path of the file whose code is running, for file.current(); NULL when unknown. */
+/* Path of the file whose code is running, for file.current(); NULL or "" when unknown. */
 const char *vm_current_file(struct vm *vm);
 /* a | b with the language's union semantics, schemas included (collection.union_all). */
 struct value v_union(struct vm *vm, struct value a, struct value b);

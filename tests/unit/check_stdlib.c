@@ -874,6 +874,14 @@ START_TEST(test_datetime_clock)
     ck_assert_str_eq(y.as.s->b + 8, "|%");
     struct value n = call_ok("datetime", "now", "[]"); /* "Sat Jun 06 16:26:11 1998" */
     ck_assert_uint_eq(n.as.s->len, 24);
+    char day[4];
+    memcpy(day, n.as.s->b, 3);
+    day[3] = '\0';
+    ck_assert_ptr_nonnull(strstr("Sun Mon Tue Wed Thu Fri Sat", day));
+    struct value w = call_ok("datetime", "now", "[\"%A %p\"]");
+    ck_assert_msg(strstr(w.as.s->b, "day ") &&
+                      (strstr(w.as.s->b, " AM") || strstr(w.as.s->b, " PM")),
+                  "now('%%A %%p') = %s", w.as.s->b);
 }
 END_TEST
 
