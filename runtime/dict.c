@@ -213,6 +213,7 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
     e->val = v;
     e->op = (uint8_t)op;
     e->ins = ins;
+    e->file = e->lo = 0;
     d->n++;
     if (d->index)
         d->index[slot] = (int32_t)i;

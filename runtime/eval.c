@@ -694,8 +694,11 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
             vm_raise(vm, "only dict and schema can be used ** unpack, got '%s'", v_type_name(v));
         for (uint32_t i = 0; i < v.as.d->used; i++) {
             struct dict_entry *e = &v.as.d->e[i];
-            if (e->key)
-                op_merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict);
+            if (!e->key)
+                continue;
+            struct dict_entry *r = op_merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict);
+            r->file = e->file ? e->file : en->span.file;
+            r->lo = e->file ? e->lo : en->span.lo;
         }
         return;
     }
@@ -750,11 +753,15 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
     /* a.b.c op v  ==  a: {b: {c op v}} */
     for (uint32_t k = np - 1; k > 0; k--) {
         struct dict *inner = dict_new(vm, 1);
-        dict_set_op(vm, inner, path[k], v, op, ins);
+        struct dict_entry *ie = dict_set_op(vm, inner, path[k], v, op, ins);
+        ie->file = en->span.file;
+        ie->lo = en->span.lo;
         v = v_dict(inner);
         op = ENTRY_UNION;
     }
-    op_merge_entry(vm, d, path[0], v, op, ins, strict);
+    struct dict_entry *e = op_merge_entry(vm, d, path[0], v, op, ins, strict);
+    e->file = en->span.file;
+    e->lo = en->span.lo;
 }
 
 struct value eval_config(struct eval *ev, struct ast *n)
@@ -1474,6 +1481,12 @@ static void store_name(struct eval *ev, struct str *name, struct value v, struct
     g->defined = true;
 }
 
+static _Noreturn void illegal_target(struct eval *ev, struct ast *t)
+{
+    vm_raise_at(ev->vm, t->span, "E2L23", "CompileError", "'%s' is an illegal expression for assignment",
+                ast_kind_name((enum ast_kind)target_root(t)->kind));
+}
+
 static void exec_assign(struct eval *ev, struct ast *n)
 {
     struct value v = eval_expr(ev, n->u.assign.value);
@@ -1481,6 +1494,8 @@ static void exec_assign(struct eval *ev, struct ast *n)
     for (uint32_t i = 0; i < n->u.assign.targets.n; i++) {
         struct ast *t = n->u.assign.targets.v[i];
         struct ast *r = target_root(t);
+        if (r->kind != AST_NAME)
+            illegal_target(ev, t);
         struct str *name = ev_name(ev, r->u.name);
         if (t == r) {
             store_name(ev, name, v, n->u.assign.type, t->span, false);
@@ -1497,6 +1512,8 @@ static void exec_aug(struct eval *ev, struct ast *n)
 {
     struct ast *t = n->u.aug.target;
     struct ast *r = target_root(t);
+    if (r->kind != AST_NAME)
+        illegal_target(ev, t);
     struct str *name = ev_name(ev, r->u.name);
     struct value v = eval_expr(ev, n->u.aug.value);
     bool found;

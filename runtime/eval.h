@@ -142,8 +142,16 @@ bool op_compare(struct vm *vm, unsigned op, struct value a, struct value b);
 struct value op_union(struct vm *vm, struct value a, struct value b);
 /* Unifies value 'v' into dict 'd' under 'key' with config operator 'op' (spec §3.5);
  * 'conflict' checks `:` conflicts (false inside schema default merging). */
-void op_merge_entry(struct vm *vm, struct dict *d, struct str *key, struct value v, unsigned op,
-                    int32_t ins, bool conflict);
+struct dict_entry *op_merge_entry(struct vm *vm, struct dict *d, struct str *key, struct value v,
+                                  unsigned op, int32_t ins, bool conflict);
+/* The location an entry was written at, or 'fallback'. */
+static inline struct span entry_span(const struct dict_entry *e, struct span fallback)
+{
+    if (!e || !e->file)
+        return fallback;
+    struct span s = {e->file, e->lo, e->lo + 1};
+    return s;
+}
 /* Unifies 'b' into 'a' with `:` semantics (conflict errors); returns the result. */
 struct value op_unify(struct vm *vm, struct value a, struct value b, bool conflict);
 int op_order(struct vm *vm, struct value a, struct value b); /* <0, 0, >0 or raises */

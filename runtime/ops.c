@@ -432,7 +432,9 @@ static struct value unify_key(struct vm *vm, struct str *key, struct value a, st
             struct dict_entry *e = &b.as.d->e[i];
             if (!e->key)
                 continue;
-            op_merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict);
+            struct dict_entry *r = op_merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict);
+            if (e->file)
+                r->file = e->file, r->lo = e->lo;
         }
         struct value r = a;
         if (a.tag == V_DICT && b.tag == V_SCHEMA)
@@ -482,16 +484,12 @@ struct value op_union(struct vm *vm, struct value a, struct value b)
     vm_raise(vm, "unsupported operand type(s) for |: '%s' and '%s'", err_type(a), err_type(b));
 }
 
-void op_merge_entry(struct vm *vm, struct dict *d, struct str *key, struct value v, unsigned op,
-                    int32_t ins, bool strict)
+struct dict_entry *op_merge_entry(struct vm *vm, struct dict *d, struct str *key, struct value v,
+                                  unsigned op, int32_t ins, bool strict)
 {
     struct dict_entry *e = dict_find(d, key);
-    if (!e) {
-        if (op == OPK_INSERT && v.tag == V_LIST && ins >= 0)
-            op = OPK_INSERT;
-        dict_set_op(vm, d, key, v, op, ins);
-        return;
-    }
+    if (!e)
+        return dict_set_op(vm, d, key, v, op, ins);
     switch (op) {
     case OPK_OVERRIDE:
         e->val = v;
@@ -521,4 +519,5 @@ void op_merge_entry(struct vm *vm, struct dict *d, struct str *key, struct value
         break;
     }
     e->op = (uint8_t)op;
+    return e;
 }

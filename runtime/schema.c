@@ -548,7 +548,7 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
                 struct value v = c->val;
                 if (c->op == OPK_INSERT && v.tag == V_LIST)
                     v = apply_config(ev, fp, c->key, v_undef());
-                dict_set(vm, fp->inst, c->key, schema_attr_convert(ev, st, c->key, v, span));
+                dict_set(vm, fp->inst, c->key, schema_attr_convert(ev, st, c->key, v, entry_span(c, span)));
             }
         }
     }
@@ -573,7 +573,7 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
                 ev->scope = sv;
                 v = op_unify(vm, def, v, false);
             }
-            v = type_convert(ev, sig->u.index_sig.value_type, v, span);
+            v = type_convert(ev, sig->u.index_sig.value_type, v, entry_span(c, span));
             dict_set(vm, fp->inst, c->key, v);
         }
     }
@@ -941,7 +941,8 @@ struct value type_convert(struct eval *ev, struct ast *t, struct value v, struct
         r.as.d = dict_copy(ev->vm, v.as.d);
         for (uint32_t i = 0; i < r.as.d->used; i++)
             if (r.as.d->e[i].key)
-                r.as.d->e[i].val = type_convert(ev, t->u.type_dict.value, r.as.d->e[i].val, span);
+                r.as.d->e[i].val = type_convert(ev, t->u.type_dict.value, r.as.d->e[i].val,
+                                                entry_span(&r.as.d->e[i], span));
         return r;
     }
     case AST_TYPE_UNION: {

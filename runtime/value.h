@@ -75,6 +75,7 @@ struct dict_entry {
     struct value val;
     uint8_t op;      /* OPK_* */
     int32_t ins;     /* k[i] += : insert index, -1 none */
+    uint32_t file, lo; /* where the entry was written (config literals); file 0: unknown */
 };
 
 /* Compact insertion-ordered dict (see dict.c for the layout). */
