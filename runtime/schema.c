@@ -879,16 +879,22 @@ static _Noreturn void type_mismatch(struct eval *ev, struct ast *t, struct value
 struct try_conv {
     struct ast *t;
     struct value v, out;
-    struct span span;
+    struct span span, at;
 };
+
+static struct value convert(struct eval *ev, struct ast *t, struct value v, struct span span,
+                            struct span at);
 
 static void try_conv_fn(struct vm *vm, void *ud)
 {
     struct try_conv *tc = ud;
-    tc->out = type_convert(vm->ev, tc->t, tc->v, tc->span);
+    tc->out = convert(vm->ev, tc->t, tc->v, tc->span, tc->at);
 }
 
-struct value type_convert(struct eval *ev, struct ast *t, struct value v, struct span span)
+/* Type errors are reported at 'span' (the assignment); instances made from dicts record
+ * 'at' (where the dict was written), which required-attribute errors point to. */
+static struct value convert(struct eval *ev, struct ast *t, struct value v, struct span span,
+                            struct span at)
 {
     if (!t || v_is_null(v))
         return v;
@@ -911,13 +917,13 @@ struct value type_convert(struct eval *ev, struct ast *t, struct value v, struct
             uint32_t sf = ev->cur_file;
             ev->cur_pkg = tv.as.st->pkg;
             ev->cur_file = tv.as.st->file;
-            struct value r = type_convert(ev, tv.as.st->alias, v, span);
+            struct value r = convert(ev, tv.as.st->alias, v, span, at);
             ev->cur_pkg = sp;
             ev->cur_file = sf;
             return r;
         }
         if (tv.tag == V_TYPE && v.tag == V_DICT)
-            return schema_instantiate(ev, tv.as.st, v, NULL, span);
+            return schema_instantiate(ev, tv.as.st, v, NULL, at);
         if (tv.tag == V_TYPE && v.tag == V_SCHEMA && tv.as.st->is_protocol)
             return v;
         type_mismatch(ev, t, v, span);
@@ -929,7 +935,7 @@ struct value type_convert(struct eval *ev, struct ast *t, struct value v, struct
             return v;
         struct list *l = list_new(ev->vm, v.as.l->n);
         for (uint32_t i = 0; i < v.as.l->n; i++)
-            list_push(ev->vm, l, type_convert(ev, t->u.type_list.elem, v.as.l->v[i], span));
+            list_push(ev->vm, l, convert(ev, t->u.type_list.elem, v.as.l->v[i], span, at));
         return v_list(l);
     }
     case AST_TYPE_DICT: {
@@ -941,15 +947,15 @@ struct value type_convert(struct eval *ev, struct ast *t, struct value v, struct
         r.as.d = dict_copy(ev->vm, v.as.d);
         for (uint32_t i = 0; i < r.as.d->used; i++)
             if (r.as.d->e[i].key)
-                r.as.d->e[i].val = type_convert(ev, t->u.type_dict.value, r.as.d->e[i].val,
-                                                entry_span(&r.as.d->e[i], span));
+                r.as.d->e[i].val = convert(ev, t->u.type_dict.value, r.as.d->e[i].val, span,
+                                           entry_span(&r.as.d->e[i], at));
         return r;
     }
     case AST_TYPE_UNION: {
         if (type_match(ev, t, v))
             return v;
         for (uint32_t i = 0; i < t->u.type_union.types.n; i++) {
-            struct try_conv tc = {t->u.type_union.types.v[i], v, v_undef(), span};
+            struct try_conv tc = {t->u.type_union.types.v[i], v, v_undef(), span, at};
             unsigned n = ev->vm->diags->n, ne = ev->vm->diags->nerrors;
             if (vm_protect(ev->vm, try_conv_fn, &tc))
                 return tc.out;
@@ -963,4 +969,9 @@ struct value type_convert(struct eval *ev, struct ast *t, struct value v, struct
             type_mismatch(ev, t, v, span);
         return v;
     }
+}
+
+struct value type_convert(struct eval *ev, struct ast *t, struct value v, struct span span)
+{
+    return convert(ev, t, v, span, span);
 }

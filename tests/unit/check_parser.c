@@ -608,13 +608,11 @@ static const struct shape_case expr_cases[] = {
     {"S() {a: 1}.a", "(. (new S () (config (: a 1))) a)"},
     {"[S {}, T {}]", "(list (new S (config)) (new T (config)))"},
     /* lambdas and quantifiers */
-    {"lambda x, y = 1 -> int { x + y }",
-     "(lambda ((param x _ _) (param y _ 1)) int (+ x y))"},
+    {"lambda x, y = 1 -> int { x + y }", "(lambda ((param x _ _) (param y _ 1)) int (+ x y))"},
     {"lambda x: int | str {\n    y = x\n    if y:\n        z = 1\n    z\n}",
      "(lambda ((param x (| int str) _)) _ (= y x) (if y ((= z 1)) ()) z)"},
     {"lambda {x}(1)", "(call (lambda () _ x) 1)"},
-    {"lambda {a, b} -> int {a + b}",
-     "(lambda ((param a _ _) (param b _ _)) int (+ a b))"},
+    {"lambda {a, b} -> int {a + b}", "(lambda ((param a _ _) (param b _ _)) int (+ a b))"},
     {"lambda {\n    c: {str:}\n} -> any {\n    c.k\n}",
      "(lambda ((param c {str:} _)) any (. c k))"},
     {"all x in y { x > 0 }", "(all x y (cmp x > 0))"},
@@ -832,23 +830,22 @@ END_TEST
 START_TEST(test_garbage)
 {
     /* Every prefix of a representative file, and a few token soups. */
-    static const char file[] =
-        "import a.b as c\n"
-        "schema S[x](B):\n"
-        "    \"\"\"doc\"\"\"\n"
-        "    mixin [M]\n"
-        "    a?: int = 1\n"
-        "    [k: str]: str\n"
-        "    if a:\n"
-        "        b = {c: [1, *d], if e: f = 1 else: g = 2}\n"
-        "    check:\n"
-        "        a > 1 if b, \"m\"\n"
-        "x = S(1) {a = lambda y: int -> int {\n"
-        "    if y:\n"
-        "        z = y\n"
-        "    z\n"
-        "}}\n"
-        "q = all i in [1] { i > 0 }\n";
+    static const char file[] = "import a.b as c\n"
+                               "schema S[x](B):\n"
+                               "    \"\"\"doc\"\"\"\n"
+                               "    mixin [M]\n"
+                               "    a?: int = 1\n"
+                               "    [k: str]: str\n"
+                               "    if a:\n"
+                               "        b = {c: [1, *d], if e: f = 1 else: g = 2}\n"
+                               "    check:\n"
+                               "        a > 1 if b, \"m\"\n"
+                               "x = S(1) {a = lambda y: int -> int {\n"
+                               "    if y:\n"
+                               "        z = y\n"
+                               "    z\n"
+                               "}}\n"
+                               "q = all i in [1] { i > 0 }\n";
     char buf[sizeof file];
     for (size_t len = 0; len < sizeof file; len++) {
         memcpy(buf, file, len);
@@ -859,9 +856,20 @@ START_TEST(test_garbage)
         done(&P);
     }
     static const char *const soups[] = {
-        ") ] } { [ (", "if if if : : :\n  else\n", "schema\nrule\nmixin\n@\n@@x\n",
-        "lambda lambda { { }", "a = {if: 1}\n", "[if a:\n]\n", "{**}\n", "x = y[::::]\n",
-        "a not\n", "\"${\"\n", "all x in { }\n", "a: = 1\n", "    a = 1\n", "a =\\\n",
+        ") ] } { [ (",
+        "if if if : : :\n  else\n",
+        "schema\nrule\nmixin\n@\n@@x\n",
+        "lambda lambda { { }",
+        "a = {if: 1}\n",
+        "[if a:\n]\n",
+        "{**}\n",
+        "x = y[::::]\n",
+        "a not\n",
+        "\"${\"\n",
+        "all x in { }\n",
+        "a: = 1\n",
+        "    a = 1\n",
+        "a =\\\n",
     };
     for (size_t i = 0; i < sizeof soups / sizeof soups[0]; i++) {
         struct parsed P;
@@ -904,9 +912,12 @@ START_TEST(test_targets)
         const char *src, *kind;
         bool ok;
     } cases[] = {
-        {"a = 1\n", "Identifier", true},         {"a.b[0].c = 1\n", "SelectorExpression", true},
-        {"a?.b = 1\n", "SelectorExpression", false}, {"_a + 1 = 2\n", "BinaryExpression", false},
-        {"[1] = 2\n", "ListExpression", false},   {"_f() = 2\n", "CallExpression", false},
+        {"a = 1\n", "Identifier", true},
+        {"a.b[0].c = 1\n", "SelectorExpression", true},
+        {"a?.b = 1\n", "SelectorExpression", false},
+        {"_a + 1 = 2\n", "BinaryExpression", false},
+        {"[1] = 2\n", "ListExpression", false},
+        {"_f() = 2\n", "CallExpression", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct parsed P;
