@@ -725,7 +725,9 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
         int64_t i = arg_int(vm, iv, "list index");
         struct dict_entry *e = dict_find(d, path[0]);
         if (op == ENTRY_INSERT) {
-            ins = (int32_t)i;
+            if (i < 0 && e && e->val.tag == V_LIST)
+                i += e->val.as.l->n;
+            ins = (int32_t)(i < 0 ? 0 : i);
             op_merge_entry(vm, d, path[0], v, OPK_INSERT, ins, strict);
             return;
         }
@@ -1807,7 +1809,7 @@ void eval_init(struct eval *ev, struct vm *vm, struct source_map *sm)
 
 struct value v_union(struct vm *vm, struct value a, struct value b)
 {
-    return schema_union(vm->ev, a, b);
+    return vm->ev ? schema_union(vm->ev, a, b) : op_union(vm, a, b);
 }
 
 const char *vm_module_root(struct vm *vm)

@@ -548,7 +548,11 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
                 struct value v = c->val;
                 if (c->op == OPK_INSERT && v.tag == V_LIST)
                     v = apply_config(ev, fp, c->key, v_undef());
-                dict_set(vm, fp->inst, c->key, schema_attr_convert(ev, st, c->key, v, entry_span(c, span)));
+                struct dict_entry *ne = dict_set(
+                    vm, fp->inst, c->key, schema_attr_convert(ev, st, c->key, v, entry_span(c, span)));
+                /* the instance remembers the config operators for later unification */
+                ne->op = c->op;
+                ne->ins = c->ins;
             }
         }
     }
