@@ -302,10 +302,9 @@ struct ast_list ast_args_add(struct parser *p, struct ast_list l, struct ast *ar
         error_at(p, arg->span, "positional argument follows keyword argument");
     else if (arg && arg->kind == AST_KWARG)
         for (uint32_t i = 0; i < l.n; i++)
-            if (l.v[i]->kind == AST_KWARG && !strcmp(l.v[i]->u.kwarg.name, arg->u.kwarg.name))
-                {
-                const char *m = arena_printf(p->arena, "keyword argument repeated: %s",
-                                             arg->u.kwarg.name);
+            if (l.v[i]->kind == AST_KWARG && !strcmp(l.v[i]->u.kwarg.name, arg->u.kwarg.name)) {
+                const char *m =
+                    arena_printf(p->arena, "keyword argument repeated: %s", arg->u.kwarg.name);
                 error_at(p, arg->span, m ? m : "keyword argument repeated");
             }
     push(p, &l, arg);
@@ -431,10 +430,12 @@ static void loop_vars(struct parser *p, struct ast_list vars, const char **key, 
             *value_span = v->span;
         }
     }
-    if (vars.n > 2)
-        diags_add(p->diags, DIAG_ERROR, "E2L23", "CompileError", vars.v[2]->span, true,
-                  "the number of loop variables is %u, which can only be 1 or 2",
-                  (unsigned)vars.n);
+    if (vars.n > 2) {
+        /* KCL points right after the second variable */
+        struct span s = {vars.v[1]->span.file, vars.v[1]->span.hi, vars.v[1]->span.hi};
+        diags_add(p->diags, DIAG_ERROR, "E2L23", "CompileError", s, true,
+                  "the number of loop variables is %u, which can only be 1 or 2", (unsigned)vars.n);
+    }
     if (!*key)
         *key = "";
 }
@@ -680,8 +681,8 @@ struct ast *ast_module(struct parser *p, struct ast_list body)
     n->u.module.filename = p->src->path;
     uint32_t first = 0;
     /* Only a triple-quoted string that is the very first token of the file. */
-    if (body.n > 0 && docstring_of(body.v[0]) && p->ntoks > 0 &&
-        p->toks[0].kind == TK_STRING && p->toks[0].lo == body.v[0]->span.lo) {
+    if (body.n > 0 && docstring_of(body.v[0]) && p->ntoks > 0 && p->toks[0].kind == TK_STRING &&
+        p->toks[0].lo == body.v[0]->span.lo) {
         n->u.module.doc = docstring_of(body.v[0]);
         first = 1;
     }
@@ -728,28 +729,54 @@ bool ast_is_target(const struct ast *n)
 const char *ast_kcl_expr_name(const struct ast *n)
 {
     switch ((enum ast_kind)n->kind) {
-    case AST_NAME: return "Identifier";
-    case AST_UNARY: return "UnaryExpression";
-    case AST_BINARY: case AST_AS: return "BinaryExpression";
-    case AST_IFEXPR: return "IfExpression";
-    case AST_SELECT: return "SelectorExpression";
-    case AST_CALL: return "CallExpression";
-    case AST_PAREN: return "ParenExpression";
-    case AST_QUANT: return "QuantExpression";
-    case AST_LIST: return "ListExpression";
-    case AST_LIST_COMP: return "ListComprehension";
-    case AST_STARRED: return "StarredExpression";
-    case AST_DICT_COMP: return "DictComprehension";
-    case AST_SCHEMA_EXPR: return "SchemaExpression";
-    case AST_CONFIG: return "ConfigExpression";
-    case AST_LAMBDA: return "LambdaExpression";
-    case AST_INDEX: case AST_SLICE: return "SubscriptExpression";
-    case AST_COMPARE: return "CompareExpression";
-    case AST_INT: case AST_FLOAT: return "NumberLiteral";
-    case AST_STR: return n->u.str.lit && n->u.str.lit->has_expr ? "JoinedString" : "StringLiteral";
-    case AST_TRUE: case AST_FALSE: case AST_NONE: case AST_UNDEFINED:
+    case AST_NAME:
+        return "Identifier";
+    case AST_UNARY:
+        return "UnaryExpression";
+    case AST_BINARY:
+    case AST_AS:
+        return "BinaryExpression";
+    case AST_IFEXPR:
+        return "IfExpression";
+    case AST_SELECT:
+        return "SelectorExpression";
+    case AST_CALL:
+        return "CallExpression";
+    case AST_PAREN:
+        return "ParenExpression";
+    case AST_QUANT:
+        return "QuantExpression";
+    case AST_LIST:
+        return "ListExpression";
+    case AST_LIST_COMP:
+        return "ListComprehension";
+    case AST_STARRED:
+        return "StarredExpression";
+    case AST_DICT_COMP:
+        return "DictComprehension";
+    case AST_SCHEMA_EXPR:
+        return "SchemaExpression";
+    case AST_CONFIG:
+        return "ConfigExpression";
+    case AST_LAMBDA:
+        return "LambdaExpression";
+    case AST_INDEX:
+    case AST_SLICE:
+        return "SubscriptExpression";
+    case AST_COMPARE:
+        return "CompareExpression";
+    case AST_INT:
+    case AST_FLOAT:
+        return "NumberLiteral";
+    case AST_STR:
+        return n->u.str.lit && n->u.str.lit->has_expr ? "JoinedString" : "StringLiteral";
+    case AST_TRUE:
+    case AST_FALSE:
+    case AST_NONE:
+    case AST_UNDEFINED:
         return "NameConstantLiteral";
-    default: return "Expression";
+    default:
+        return "Expression";
     }
 }
 
@@ -765,8 +792,7 @@ struct ast *ast_assign(struct parser *p, struct ast_list targets, struct ast *ty
     return n;
 }
 
-struct ast *ast_ann_assign(struct parser *p, struct token name, struct ast *type,
-                           struct ast *value)
+struct ast *ast_ann_assign(struct parser *p, struct token name, struct ast *type, struct ast *value)
 {
     return ast_assign(p, ast_list_one(p, ast_name(p, name)), type, value);
 }
@@ -823,8 +849,7 @@ struct ast *ast_import(struct parser *p, struct token t, uint32_t level, struct 
     return n;
 }
 
-struct ast *ast_type_alias(struct parser *p, struct token t, struct token name,
-                           struct ast *type)
+struct ast *ast_type_alias(struct parser *p, struct token t, struct token name, struct ast *type)
 {
     struct ast *n = node(p, AST_TYPE_ALIAS, span_join(tspan(p, t), join(type, NULL)));
     if (n) {
@@ -834,8 +859,7 @@ struct ast *ast_type_alias(struct parser *p, struct token t, struct token name,
     return n;
 }
 
-struct ast *ast_check_expr(struct parser *p, struct ast *test, struct ast *cond,
-                           struct ast *msg)
+struct ast *ast_check_expr(struct parser *p, struct ast *test, struct ast *cond, struct ast *msg)
 {
     struct span s = join(test, cond);
     if (msg)
@@ -930,16 +954,15 @@ static const char *string_name(struct parser *p, struct token t)
     return s;
 }
 
-struct ast *ast_attr(struct parser *p, struct token name, bool optional, struct ast *type,
-                     int op, struct ast *value)
+struct ast *ast_attr(struct parser *p, struct token name, bool optional, struct ast *type, int op,
+                     struct ast *value)
 {
     struct span s = span_join(tspan(p, name), join(type, value));
     struct ast *n = node(p, AST_SCHEMA_ATTR, s);
     if (!n)
         return NULL;
     n->u.attr.is_str_key = name.kind == TK_STRING;
-    n->u.attr.name = n->u.attr.is_str_key ? string_name(p, name)
-                                           : (name.v.name ? name.v.name : "");
+    n->u.attr.name = n->u.attr.is_str_key ? string_name(p, name) : (name.v.name ? name.v.name : "");
     n->u.attr.optional = optional;
     n->u.attr.type = type;
     n->u.attr.value = value;
@@ -1031,7 +1054,8 @@ struct ast *ast_decorate(struct parser *p, struct ast_list decorators, struct as
     }
     if (n->kind != AST_SCHEMA_ATTR) {
         if (decorators.n > 0)
-            error_at(p, decorators.v[0]->span, "decorators can only be applied to schemas, rules and schema attributes");
+            error_at(p, decorators.v[0]->span,
+                     "decorators can only be applied to schemas, rules and schema attributes");
         return n;
     }
     n->u.attr.decorators = decorators;
@@ -1100,14 +1124,15 @@ struct ast *ast_schema_add(struct parser *p, struct ast *schema, struct ast *stm
     }
     if (stmt->kind == AST_IMPORT || stmt->kind == AST_SCHEMA || stmt->kind == AST_RULE ||
         stmt->kind == AST_TYPE_ALIAS)
-        error_at(p, stmt->span, stmt->kind == AST_IMPORT ? "'import' is not allowed in a schema body"
-                                : stmt->kind == AST_TYPE_ALIAS
-                                    ? "'type' is not allowed in a schema body"
-                                    : "schemas and rules cannot be nested");
+        error_at(p, stmt->span,
+                 stmt->kind == AST_IMPORT       ? "'import' is not allowed in a schema body"
+                 : stmt->kind == AST_TYPE_ALIAS ? "'type' is not allowed in a schema body"
+                                                : "schemas and rules cannot be nested");
     if (stmt->kind == AST_INDEX_SIG) {
         for (uint32_t i = 0; i < schema->u.schema.body.n; i++)
             if (schema->u.schema.body.v[i]->kind == AST_INDEX_SIG) {
-                error_at(p, stmt->span, "duplicate schema index signature definitions, only one is allowed "
+                error_at(p, stmt->span,
+                         "duplicate schema index signature definitions, only one is allowed "
                          "in the schema");
                 break;
             }
@@ -1220,13 +1245,13 @@ const char *ast_kind_name(enum ast_kind kind)
 }
 
 static const char *const op_names[OP_COUNT] = {
-    [OP_NONE] = "",       [OP_NEG] = "-",         [OP_POS] = "+",      [OP_INVERT] = "~",
-    [OP_NOT] = "not",     [OP_ADD] = "+",         [OP_SUB] = "-",      [OP_MUL] = "*",
-    [OP_DIV] = "/",       [OP_FLOORDIV] = "//",   [OP_MOD] = "%",      [OP_POW] = "**",
-    [OP_LSHIFT] = "<<",   [OP_RSHIFT] = ">>",     [OP_BITAND] = "&",   [OP_BITOR] = "|",
-    [OP_BITXOR] = "^",    [OP_AND] = "and",       [OP_OR] = "or",      [OP_EQ] = "==",
-    [OP_NE] = "!=",       [OP_LT] = "<",          [OP_LE] = "<=",      [OP_GT] = ">",
-    [OP_GE] = ">=",       [OP_IN] = "in",         [OP_NOT_IN] = "not in", [OP_IS] = "is",
+    [OP_NONE] = "",         [OP_NEG] = "-",       [OP_POS] = "+",         [OP_INVERT] = "~",
+    [OP_NOT] = "not",       [OP_ADD] = "+",       [OP_SUB] = "-",         [OP_MUL] = "*",
+    [OP_DIV] = "/",         [OP_FLOORDIV] = "//", [OP_MOD] = "%",         [OP_POW] = "**",
+    [OP_LSHIFT] = "<<",     [OP_RSHIFT] = ">>",   [OP_BITAND] = "&",      [OP_BITOR] = "|",
+    [OP_BITXOR] = "^",      [OP_AND] = "and",     [OP_OR] = "or",         [OP_EQ] = "==",
+    [OP_NE] = "!=",         [OP_LT] = "<",        [OP_LE] = "<=",         [OP_GT] = ">",
+    [OP_GE] = ">=",         [OP_IN] = "in",       [OP_NOT_IN] = "not in", [OP_IS] = "is",
     [OP_IS_NOT] = "is not",
 };
 
@@ -1412,16 +1437,20 @@ static void dump_strlit(struct jw *j, const struct strlit *lit, struct ast *cons
     jw_s(j, "]");
 }
 
-static const char *const unit_names[] = {"",  "n",  "u",  "m",  "k",  "K",  "M",  "G",
-                                         "T", "P",  "Ki", "Mi", "Gi", "Ti", "Pi"};
+static const char *const unit_names[] = {"",  "n", "u",  "m",  "k",  "K",  "M", "G",
+                                         "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi"};
 
 static const char *entry_op_name(unsigned op)
 {
     switch (op) {
-    case ENTRY_UNION: return ":";
-    case ENTRY_OVERRIDE: return "=";
-    case ENTRY_INSERT: return "+=";
-    default: return "**";
+    case ENTRY_UNION:
+        return ":";
+    case ENTRY_OVERRIDE:
+        return "=";
+    case ENTRY_INSERT:
+        return "+=";
+    default:
+        return "**";
     }
 }
 
@@ -1660,8 +1689,9 @@ static void dump(struct jw *j, const struct ast *n)
             field_bool(j, "optional", true);
         field_list(j, "decorators", &n->u.attr.decorators);
         field(j, "type", n->u.attr.type);
-        field_str(j, "op", n->u.attr.aug_op != OP_NONE ? ast_op_name((enum ast_op)n->u.attr.aug_op)
-                                                       : entry_op_name(n->u.attr.op));
+        field_str(j, "op",
+                  n->u.attr.aug_op != OP_NONE ? ast_op_name((enum ast_op)n->u.attr.aug_op)
+                                              : entry_op_name(n->u.attr.op));
         field(j, "value", n->u.attr.value);
         break;
     case AST_INDEX_SIG:

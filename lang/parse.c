@@ -47,7 +47,12 @@
  *
  * It also rewrites a few token pairs (see the %token notes in parser.y): 'is' 'not' becomes
  * ISNOT, 'not' 'is' is reported and becomes ISNOT, 'else' 'if' is reported and becomes
- * 'elif', and a statement-initial '[' whose ']' is followed by ':' becomes SIGLBRACKET.
+ * 'elif', a statement-initial '[' whose ']' is followed by ':' becomes SIGLBRACKET, and in
+ * "lambda {a, b} -> T {…}" the braces around the parameters become parentheses (they hold
+ * parameters when '->' or '{' follows their '}'). Finally, a 'not' that does not start
+ * "not in" right after a complete expression starts a new statement or item, as in KCL's
+ * recursive descent: in a check block "name not None" is the two checks "name" and
+ * "not None" (conformance case schema/check_block/check_block_with_init).
  *
  * Error recovery: when the parser reports a syntax error, the grammar has popped back to
  * the innermost statement list and shifted 'error'; the feeder then drops the rest of the
@@ -59,23 +64,23 @@
 enum ctx_kind { CTX_TOP, CTX_PAREN, CTX_LIST, CTX_CONFIG, CTX_FLAT, CTX_STMTS };
 
 struct ifbody {
-    bool inline_;     /* body on the header's line */
-    uint32_t indent;  /* indentation of the header's line */
+    bool inline_;    /* body on the header's line */
+    uint32_t indent; /* indentation of the header's line */
 };
 
 struct ctx {
-    uint8_t kind;         /* enum ctx_kind */
-    int opener;           /* TK_LPAREN / TK_LBRACKET / TK_LBRACE (0 for CTX_TOP) */
-    bool comp;            /* a 'for' seen at this level: a comprehension */
-    bool header;          /* between 'if'/'elif'/'else' of a conditional item and its ':' */
-    uint32_t header_lo;   /* offset of that keyword */
+    uint8_t kind;          /* enum ctx_kind */
+    int opener;            /* TK_LPAREN / TK_LBRACKET / TK_LBRACE (0 for CTX_TOP) */
+    bool comp;             /* a 'for' seen at this level: a comprehension */
+    bool header;           /* between 'if'/'elif'/'else' of a conditional item and its ':' */
+    uint32_t header_lo;    /* offset of that keyword */
     struct ifbody *bodies; /* open conditional bodies, innermost last */
     uint32_t nbodies, capbodies;
     /* CTX_STMTS: indentation levels (levels[0] is the first statement's) */
     uint32_t *levels;
     uint32_t nlevels, caplevels;
-    bool started;         /* a token of the body was fed */
-    bool line_open;       /* tokens were fed since the last NEWLINE */
+    bool started;   /* a token of the body was fed */
+    bool line_open; /* tokens were fed since the last NEWLINE */
 };
 
 struct feeder {
@@ -112,10 +117,29 @@ static bool grow(struct parser *p, void **v, uint32_t *cap, uint32_t n, size_t s
 static bool can_start(int k)
 {
     switch (k) {
-    case TK_NAME: case TK_INT: case TK_FLOAT: case TK_STRING: case TK_TRUE: case TK_FALSE:
-    case TK_NONE: case TK_UNDEFINED: case TK_LPAREN: case TK_LBRACKET: case TK_LBRACE:
-    case TK_MINUS: case TK_PLUS: case TK_TILDE: case TK_NOT: case TK_STAR: case TK_POW:
-    case TK_LAMBDA: case TK_ALL: case TK_ANY: case TK_MAP: case TK_FILTER: case TK_IF:
+    case TK_NAME:
+    case TK_INT:
+    case TK_FLOAT:
+    case TK_STRING:
+    case TK_TRUE:
+    case TK_FALSE:
+    case TK_NONE:
+    case TK_UNDEFINED:
+    case TK_LPAREN:
+    case TK_LBRACKET:
+    case TK_LBRACE:
+    case TK_MINUS:
+    case TK_PLUS:
+    case TK_TILDE:
+    case TK_NOT:
+    case TK_STAR:
+    case TK_POW:
+    case TK_LAMBDA:
+    case TK_ALL:
+    case TK_ANY:
+    case TK_MAP:
+    case TK_FILTER:
+    case TK_IF:
         return true;
     default:
         return false;
@@ -125,8 +149,17 @@ static bool can_start(int k)
 static bool can_end(int k)
 {
     switch (k) {
-    case TK_NAME: case TK_INT: case TK_FLOAT: case TK_STRING: case TK_TRUE: case TK_FALSE:
-    case TK_NONE: case TK_UNDEFINED: case TK_RPAREN: case TK_RBRACKET: case TK_RBRACE:
+    case TK_NAME:
+    case TK_INT:
+    case TK_FLOAT:
+    case TK_STRING:
+    case TK_TRUE:
+    case TK_FALSE:
+    case TK_NONE:
+    case TK_UNDEFINED:
+    case TK_RPAREN:
+    case TK_RBRACKET:
+    case TK_RBRACE:
         return true;
     default:
         return false;
@@ -263,8 +296,8 @@ static void layout_items(struct feeder *f, struct ctx *c, struct token t, bool n
     }
     if (newline) {
         uint32_t ind = line_indent(f->src, t.lo);
-        while (c->nbodies > 0 && (c->bodies[c->nbodies - 1].inline_ ||
-                                  c->bodies[c->nbodies - 1].indent >= ind))
+        while (c->nbodies > 0 &&
+               (c->bodies[c->nbodies - 1].inline_ || c->bodies[c->nbodies - 1].indent >= ind))
             close_body(f, c, t.lo);
     } else if (k == TK_COMMA && c->kind == CTX_LIST) {
         while (c->nbodies > 0 && c->bodies[c->nbodies - 1].inline_)
@@ -352,8 +385,8 @@ static bool at_stmt_start(struct feeder *f)
 {
     if (!at_stmt_level(f))
         return false;
-    return f->last == 0 || f->last == TK_NEWLINE || f->last == TK_INDENT ||
-           f->last == TK_DEDENT || (f->nctx > 1 && f->last == TK_LBRACE);
+    return f->last == 0 || f->last == TK_NEWLINE || f->last == TK_INDENT || f->last == TK_DEDENT ||
+           (f->nctx > 1 && f->last == TK_LBRACE);
 }
 
 /* '[' … ']' ':' at the start of a statement: an index signature. */
@@ -605,7 +638,8 @@ static void run(struct feeder *f)
             consumed = 2;
         } else if (k == TK_ELSE && next.kind == TK_IF && at_stmt_level(f)) {
             struct span s = {f->src->id, t.lo, next.hi};
-            syntax_note(f, s, "'else if' here is invalid in KCL, consider using the 'elif' keyword");
+            syntax_note(f, s,
+                        "'else if' here is invalid in KCL, consider using the 'elif' keyword");
             k = TK_ELIF;
             t.hi = next.hi;
             consumed = 2;
@@ -648,8 +682,8 @@ static void run(struct feeder *f)
                 return;
         } else if (is_closer(k)) {
             pop_ctx(f, k);
-        } else if (k == TK_COLON && c == top(f) &&
-                   (c->kind == CTX_LIST || c->kind == CTX_CONFIG) && c->header) {
+        } else if (k == TK_COLON && c == top(f) && (c->kind == CTX_LIST || c->kind == CTX_CONFIG) &&
+                   c->header) {
             open_body(f, c, t);
             if (p->recover) {
                 uint32_t at = f->i;
@@ -825,8 +859,18 @@ void parse_syntax_error(struct parser *p, int major, struct token tok, const cha
     p->last_error_lo = tok.lo + 1;
     struct span s = {p->src->id, tok.lo, tok.hi};
     const char *what = got;
-    if (major == TK_NEWLINE)
+    if (major == TK_NEWLINE) {
+        /* KCL points at the last character of the line's last token */
         what = "newline";
+        for (uint32_t i = p->pos < p->ntoks ? p->pos + 1 : p->ntoks; i-- > 0;) {
+            int k = p->toks[i].kind;
+            if (k == TK_NEWLINE || k == TK_INDENT || k == TK_DEDENT || p->toks[i].hi > tok.lo)
+                continue;
+            if (p->toks[i].hi > p->toks[i].lo)
+                s.lo = s.hi = p->toks[i].hi - 1;
+            break;
+        }
+    }
     char list[400];
     if (is_expr) {
         static const char *const expr_names[] = {"identifier", "literal", "(", "[", "{"};
@@ -846,8 +890,8 @@ void parse_syntax_error(struct parser *p, int major, struct token tok, const cha
         diags_add(p->diags, DIAG_ERROR, "E1001", "InvalidSyntax", s, true,
                   "unexpected token '%.*s'", (int)(tok.hi - tok.lo), p->src->text + tok.lo);
     } else {
-        diags_add(p->diags, DIAG_ERROR, "E1001", "InvalidSyntax", s, true,
-                  "unexpected token '%s'", what);
+        diags_add(p->diags, DIAG_ERROR, "E1001", "InvalidSyntax", s, true, "unexpected token '%s'",
+                  what);
     }
 }
 

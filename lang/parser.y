@@ -19,10 +19,11 @@
        ELLIPSIS ARROW AT QUESTION.
 
 /* Never produced by the lexer; parse.c's token feeder (see the essay at the top of parse.c)
- * makes them from two-token sequences so the grammar stays LALR(1):
+ * makes them from what follows a token, so that the grammar stays LALR(1):
  *   ISNOT       'is' 'not'                  (else "a is not b" is "a is (not b)")
  *   SIGLBRACKET '[' at the start of a statement whose ']' is followed by ':'
  *               (an index signature; else "[str]: T" conflicts with a list expression)
+ * The feeder also hands over the braces of "lambda {a, b} -> T {…}" as LPAREN/RPAREN.
  * PREC_LOW is never a token at all: it only names the lowest precedence level. */
 %token ISNOT SIGLBRACKET PREC_LOW.
 
@@ -193,8 +194,14 @@ static void syntax_error(struct yyParser *yyp, int major, struct token tok)
     for (unsigned i = 0; i < sizeof expr_start / sizeof expr_start[0]; i++)
         if (!would_accept(yyp, expr_start[i]))
             is_expr = false;
+    /* Keywords are identifiers to KCL: where a name fits, "identifier" says it all. Member
+     * access ('.', '?.') is never listed, as in KCL. */
+    bool name_ok = would_accept(yyp, TK_NAME);
     for (int t = 1; t < YYNTOKEN && n < YYNTOKEN; t++) {
-        if (t == TK_EXPR_START || t == TK_PREC_LOW || t == TK_SIGLBRACKET)
+        if (t == TK_EXPR_START || t == TK_PREC_LOW || t == TK_SIGLBRACKET || t == TK_DOT ||
+            t == TK_QDOT)
+            continue;
+        if (name_ok && ((t >= TK_TRUE && t <= TK_TYPE) || t == TK_ISNOT))
             continue;
         if (!would_accept(yyp, t))
             continue;

@@ -1485,8 +1485,8 @@ static void store_name(struct eval *ev, struct str *name, struct value v, struct
 
 static _Noreturn void illegal_target(struct eval *ev, struct ast *t)
 {
-    vm_raise_at(ev->vm, t->span, "E2L23", "CompileError", "'%s' is an illegal expression for assignment",
-                ast_kind_name((enum ast_kind)target_root(t)->kind));
+    vm_raise_at(ev->vm, t->span, "E2L23", "CompileError",
+                "'%s' is an illegal expression for assignment", ast_kcl_expr_name(target_root(t)));
 }
 
 static void exec_assign(struct eval *ev, struct ast *n)

@@ -111,8 +111,12 @@ struct value schema_define(struct eval *ev, struct ast *n)
     st->file = ev->cur_file;
     st->closure = ev->scope;
     st->is_rule = n->kind == AST_RULE || n->u.schema.is_rule;
-    st->is_mixin = n->u.schema.kind == SCHEMA_MIXIN;
-    st->is_protocol = n->u.schema.kind == SCHEMA_PROTOCOL;
+    /* a schema named ...Mixin is a mixin, ...Protocol a protocol, however declared */
+    size_t nl = st->name->len;
+    st->is_mixin = n->u.schema.kind == SCHEMA_MIXIN ||
+                   (nl >= 5 && !strcmp(st->name->b + nl - 5, "Mixin"));
+    st->is_protocol = n->u.schema.kind == SCHEMA_PROTOCOL ||
+                      (nl >= 8 && !strcmp(st->name->b + nl - 8, "Protocol"));
     st->attr_index = dict_new(vm, 8);
     st->instances = list_new(vm, 0);
     if (!st->is_rule && n->u.schema.parents.n) {
