@@ -86,6 +86,7 @@ static struct gvar *pkg_var_add(struct eval *ev, struct pkg *p, struct str *name
     g = vm_zalloc(ev->vm, sizeof *g);
     g->name = name;
     g->val = v_undef();
+    g->pending = v_undef();
     g->order = p->nvars;
     if (p->nvars == p->capvars) {
         uint32_t cap = p->capvars ? p->capvars * 2 : 16;
@@ -1550,6 +1551,46 @@ static void exec_assert(struct eval *ev, struct ast *n)
     vm_raise_at(ev->vm, n->span, "E3M38", "EvaluationError", "%s", msg);
 }
 
+/* `x: S {...}` at top level (spec §3.6): the configs of all such statements for 'x' are
+ * merged entry by entry (an `=` entry discards the earlier ones for its key) and the schema
+ * is instantiated once, by the last of them. */
+static void exec_top_unify(struct eval *ev, struct ast *n, struct str *name)
+{
+    struct pkg *p = ev->cur_pkg;
+    struct gvar *g = pkg_var(p, name);
+    struct ast *last = NULL;
+    for (uint32_t k = 0; k < g->nsetters; k++) {
+        struct ast *s = p->stmts[g->setters[k]].node;
+        if (s->kind == AST_UNIFY)
+            last = s;
+    }
+    struct value cfg = eval_config(ev, n->u.unify.value->u.schema_expr.config);
+    if (g->pending.tag == V_DICT) {
+        struct dict *d = dict_copy(ev->vm, g->pending.as.d);
+        for (uint32_t i = 0; i < cfg.as.d->used; i++) {
+            struct dict_entry *e = &cfg.as.d->e[i];
+            if (!e->key)
+                continue;
+            ev->vm->span = entry_span(e, n->span);
+            struct dict_entry *r = op_merge_entry(ev->vm, d, e->key, e->val, e->op, e->ins, true);
+            r->file = e->file, r->lo = e->lo;
+        }
+        cfg = v_dict(d);
+    }
+    g->pending = cfg;
+    if (n != last)
+        return;
+    struct value v = schema_expr_config(ev, n->u.unify.value, cfg);
+    bool found;
+    struct value old = read_root(ev, name, n->span, &found);
+    if (found && !v_is_null(old)) {
+        ev->vm->span = n->span;
+        v = schema_union(ev, old, v);
+    }
+    store_name(ev, name, v, NULL, n->span, false);
+    ev->last = v;
+}
+
 static void exec_stmt(struct eval *ev, struct ast *n)
 {
     struct vm *vm = ev->vm;
@@ -1581,6 +1622,10 @@ static void exec_stmt(struct eval *ev, struct ast *n)
         break;
     case AST_UNIFY: {
         struct str *name = ev_name(ev, n->u.unify.target->u.name);
+        if (!ev->scope && n->u.unify.value->kind == AST_SCHEMA_EXPR) {
+            exec_top_unify(ev, n, name);
+            break;
+        }
         struct value v = eval_expr(ev, n->u.unify.value);
         bool found;
         struct value old = read_root(ev, name, n->span, &found);

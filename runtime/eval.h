@@ -25,6 +25,7 @@ struct gvar {
     uint32_t order; /* textual order of first definition (output order) */
     bool defined;   /* some setter ran */
     bool is_output; /* assigned by an assignment (not an import, schema or type alias) */
+    struct value pending; /* merged configs of `x: S {...}` statements run so far */
 };
 
 /* One top-level statement of a package, with its run state. */

@@ -621,6 +621,11 @@ struct value schema_call(struct eval *ev, struct schema_type *st, const struct c
 
 struct value schema_expr(struct eval *ev, struct ast *n)
 {
+    return schema_expr_config(ev, n, v_undef());
+}
+
+struct value schema_expr_config(struct eval *ev, struct ast *n, struct value config)
+{
     struct vm *vm = ev->vm;
     struct value t = eval_expr(ev, n->u.schema_expr.name);
     if (t.tag == V_TYPE && !t.as.st->alias) {
@@ -643,12 +648,12 @@ struct value schema_expr(struct eval *ev, struct ast *n)
             a.pos = pos, a.npos = np, a.kw = kw, a.kwnames = names, a.nkw = nk;
         }
         a.span = n->span;
-        struct value cfg = eval_config(ev, n->u.schema_expr.config);
+        struct value cfg = config.tag == V_UNDEF ? eval_config(ev, n->u.schema_expr.config) : config;
         vm->span = n->span;
         return schema_instantiate(ev, t.as.st, cfg, &a, n->span);
     }
     if (v_is_dictlike(t)) {
-        struct value cfg = eval_config(ev, n->u.schema_expr.config);
+        struct value cfg = config.tag == V_UNDEF ? eval_config(ev, n->u.schema_expr.config) : config;
         vm->span = n->span;
         return schema_union(ev, t, cfg);
     }

@@ -60,6 +60,9 @@ struct schema_frame {
 struct value schema_define(struct eval *ev, struct ast *n);
 struct value type_alias_value(struct eval *ev, struct ast *n);
 struct value schema_expr(struct eval *ev, struct ast *n);
+/* Instantiates the schema of expression 'n' (`S(args) {...}`) with 'config' instead of the
+ * expression's own config. */
+struct value schema_expr_config(struct eval *ev, struct ast *n, struct value config);
 struct value schema_call(struct eval *ev, struct schema_type *st, const struct callargs *a);
 struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct value config,
                                 const struct callargs *args, struct span span);
