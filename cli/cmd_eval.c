@@ -125,8 +125,10 @@ int cmd_eval(int argc, char **argv)
             rc = add_input(run, &o, a);
         }
     }
-    if (rc != CLI_OK)
+    if (rc != CLI_OK) {
+        cli_print_diags(run);
         goto out;
+    }
     if (o.nfiles == 0 && scl_run_nfiles(run) == 0) {
         rc = usage_error("no input file", NULL);
         goto out;

@@ -824,10 +824,41 @@ static bool file_added(const scl_run *run, const char *path)
     return found;
 }
 
+/* ${KCL_MOD} in an input path: the nearest directory at or above the working directory
+ * that holds kcl.mod. */
+static const char *expand_kcl_mod(scl_run *run, const char *path)
+{
+    static const char var[] = "${KCL_MOD}";
+    if (strncmp(path, var, sizeof var - 1) != 0)
+        return path;
+    char *cwd = realpath(".", NULL);
+    if (!cwd)
+        return path;
+    char *dir = arena_strndup(&run->arena, cwd, strlen(cwd));
+    free(cwd);
+    if (!dir)
+        return path;
+    for (;;) {
+        char *mod = arena_printf(&run->arena, "%s/kcl.mod", dir);
+        struct stat st;
+        if (mod && stat(mod, &st) == 0)
+            break;
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir) {
+            dir = ".";
+            break;
+        }
+        *slash = '\0';
+    }
+    char *r = arena_printf(&run->arena, "%s%s", dir, path + sizeof var - 1);
+    return r ? r : path;
+}
+
 scl_status scl_run_add_path(scl_run *run, const char *path)
 {
     if (!run || !path)
         return SCL_EINVAL;
+    path = expand_kcl_mod(run, path);
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         DIR *d = opendir(path);

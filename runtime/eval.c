@@ -371,9 +371,9 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
 {
     for (struct scope *s = ev->scope; s; s = s->parent) {
         if (s->kind == SCOPE_CONFIG) {
-            struct dict_entry *e = dict_find(s->config, name);
-            if (e)
-                return e->val;
+            /* only keys written as plain names are visible to later entries */
+            if (scope_slot(s, name))
+                return dict_get(s->config, name);
             continue;
         }
         struct value *slot = scope_slot(s, name);
@@ -765,6 +765,9 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
     struct dict_entry *e = op_merge_entry(vm, d, path[0], v, op, ins, strict);
     e->file = en->span.file;
     e->lo = en->span.lo;
+    if (key->kind == AST_NAME && !dynamic && ev->scope && ev->scope->kind == SCOPE_CONFIG &&
+        ev->scope->config == d)
+        scope_set(ev, ev->scope, path[0], v_undef());
 }
 
 struct value eval_config(struct eval *ev, struct ast *n)

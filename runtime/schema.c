@@ -607,7 +607,8 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
     struct value r = v_schema(fp->inst);
     if (ev->schema_depth == 0)
         check_required(ev, r, 0);
-    list_push(vm, st->instances, r);
+    for (struct schema_type *t = st; t; t = t->parent)
+        list_push(vm, t->instances, r);
     vm->depth--;
     return r;
 }
