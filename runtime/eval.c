@@ -371,7 +371,7 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
 {
     for (struct scope *s = ev->scope; s; s = s->parent) {
         if (s->kind == SCOPE_CONFIG) {
-            /* only keys written as plain names are visible to later entries */
+            /* keys written in the literal (not unpacked ones) are visible to later entries */
             if (scope_slot(s, name))
                 return dict_get(s->config, name);
             continue;
@@ -765,8 +765,7 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
     struct dict_entry *e = op_merge_entry(vm, d, path[0], v, op, ins, strict);
     e->file = en->span.file;
     e->lo = en->span.lo;
-    if (key->kind == AST_NAME && !dynamic && ev->scope && ev->scope->kind == SCOPE_CONFIG &&
-        ev->scope->config == d)
+    if (!dynamic && ev->scope && ev->scope->kind == SCOPE_CONFIG && ev->scope->config == d)
         scope_set(ev, ev->scope, path[0], v_undef());
 }
 
