@@ -425,7 +425,7 @@ static struct value unify_key(struct vm *vm, struct str *key, struct value a, st
     if (a.tag == V_UNDEF || a.tag == V_NONE)
         return b;
     if (b.tag == V_NONE)
-        return strict ? a : b;
+        return a;
     if (v_is_dictlike(a) && v_is_dictlike(b)) {
         struct dict *d = dict_copy(vm, a.as.d);
         for (uint32_t i = 0; i < b.as.d->used; i++) {
@@ -518,6 +518,8 @@ struct dict_entry *op_merge_entry(struct vm *vm, struct dict *d, struct str *key
         e->val = unify_key(vm, key, e->val, v, strict);
         break;
     }
-    e->op = (uint8_t)op;
+    /* an override sticks: later unions and inserts refine its value */
+    if (op == OPK_OVERRIDE || e->op != OPK_OVERRIDE)
+        e->op = (uint8_t)op;
     return e;
 }

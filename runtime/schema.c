@@ -519,6 +519,7 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
     fp->inst = dict_new(vm, st->nattrs + (fp->config ? fp->config->n : 0));
     fp->inst->schema = st;
     fp->inst->span = span;
+    fp->inst->config = fp->config;
     fp->state = vm_zalloc(vm, L->nstmts + 1);
     struct scope *saved_scope = ev->scope;
     ev->scope = st->closure;
@@ -533,8 +534,14 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
                 if (fp->config->e[i].key)
                     dict_set(vm, fp->inst, fp->config->e[i].key, fp->config->e[i].val);
     } else {
-        for (uint32_t i = 0; i < st->nattrs; i++)
-            dict_set(vm, fp->inst, st->attrs[i].name, v_undef());
+        for (uint32_t i = 0; i < st->nattrs; i++) {
+            /* an attribute typed by one literal has that literal as its default */
+            struct ast *t = st->attrs[i].type;
+            struct value v = v_undef();
+            if (t && t->kind == AST_TYPE_LITERAL)
+                v = eval_expr(ev, t->u.type_lit.value);
+            dict_set(vm, fp->inst, st->attrs[i].name, v);
+        }
         if (fp->config) {
             for (uint32_t i = 0; i < fp->config->used; i++) {
                 struct dict_entry *c = &fp->config->e[i];
@@ -686,6 +693,21 @@ struct value schema_type_member(struct eval *ev, struct schema_type *st, struct 
 struct value schema_union(struct eval *ev, struct value a, struct value b)
 {
     struct vm *vm = ev->vm;
+    struct schema_type *sty = a.tag == V_SCHEMA ? a.as.d->schema : NULL;
+    if (sty && b.tag == V_DICT && sty->node && !sty->is_rule &&
+        !sty->node->u.schema.params.n) {
+        /* instance | config: the schema runs again on its config merged with the new one,
+         * so that attributes computed from the changed ones follow them */
+        struct dict *cfg = a.as.d->config ? dict_copy(vm, a.as.d->config) : dict_new(vm, 0);
+        for (uint32_t i = 0; i < b.as.d->used; i++) {
+            struct dict_entry *e = &b.as.d->e[i];
+            if (!e->key)
+                continue;
+            struct dict_entry *r = op_merge_entry(vm, cfg, e->key, e->val, e->op, e->ins, false);
+            r->file = e->file, r->lo = e->lo;
+        }
+        return schema_instantiate(ev, sty, v_dict(cfg), NULL, a.as.d->span);
+    }
     if (a.tag == V_SCHEMA && v_is_dictlike(b)) {
         struct value r = op_union(vm, a, b);
         struct dict *d = r.as.d;

@@ -88,6 +88,7 @@ struct dict {
     int32_t *index;       /* entry numbers, -1 empty, -2 deleted; NULL when small */
     struct schema_type *schema; /* the instance's type for V_SCHEMA, else NULL */
     struct span span;           /* V_SCHEMA: where the instance was made */
+    struct dict *config;        /* V_SCHEMA: the config it was made with (NULL: none) */
 };
 
 /* {===== constructors */
