@@ -634,8 +634,7 @@ static struct str *key_str(struct eval *ev, struct value k, struct span span)
 static bool is_loop_var(struct eval *ev, struct str *name)
 {
     for (struct scope *s = ev->scope; s; s = s->parent) {
-        if (s->kind == SCOPE_LOCAL && s->frame == NULL && s->cap && scope_slot(s, name) &&
-            s->config == (struct dict *)1)
+        if (s->kind == SCOPE_LOOP && scope_slot(s, name))
             return true;
     }
     return false;
@@ -643,9 +642,13 @@ static bool is_loop_var(struct eval *ev, struct str *name)
 
 /* Splits an entry key into a path of names: a.b.c -> [a, b, c]; returns the count. */
 static uint32_t key_path(struct eval *ev, struct ast *key, struct str **out, uint32_t max,
-                         bool *dynamic)
+                         bool *dynamic, bool key_expr)
 {
     *dynamic = false;
+    if (key_expr && (key->kind == AST_NAME || key->kind == AST_SELECT)) {
+        *dynamic = true;
+        return 0;
+    }
     if (key->kind == AST_NAME) {
         struct str *nm = ev_name(ev, key->u.name);
         if (is_loop_var(ev, nm)) {
@@ -656,7 +659,7 @@ static uint32_t key_path(struct eval *ev, struct ast *key, struct str **out, uin
         return 1;
     }
     if (key->kind == AST_SELECT && !key->u.select.optional) {
-        uint32_t k = key_path(ev, key->u.select.value, out, max, dynamic);
+        uint32_t k = key_path(ev, key->u.select.value, out, max, dynamic, false);
         if (*dynamic || k == 0 || k >= max) {
             *dynamic = true;
             return 0;
@@ -685,6 +688,8 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
         }
         return;
     }
+    bool key_expr = ev->key_exprs;
+    ev->key_exprs = false;
     vm->span = en->span;
     uint8_t op = en->u.entry.op;
     if (op == ENTRY_UNPACK) {
@@ -706,14 +711,15 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
     struct ast *key = en->u.entry.key;
     int32_t ins = -1;
     struct ast *idx = NULL;
-    if (key->kind == AST_INDEX && !key->u.index.optional &&
-        key->u.index.value->kind == AST_NAME) {
+    if (!key_expr && key->kind == AST_INDEX && !key->u.index.optional &&
+        key->u.index.value->kind == AST_NAME &&
+        !is_loop_var(ev, ev_name(ev, key->u.index.value->u.name))) {
         idx = key->u.index.index;
         key = key->u.index.value;
     }
     struct str *path[64];
     bool dynamic;
-    uint32_t np = key_path(ev, key, path, 64, &dynamic);
+    uint32_t np = key_path(ev, key, path, 64, &dynamic, key_expr);
     if (dynamic) {
         path[0] = key_str(ev, eval_expr(ev, key), key->span);
         np = 1;
@@ -908,6 +914,7 @@ static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
         if (cs->out_list) {
             list_push(ev->vm, cs->out_list, eval_expr(ev, comp->u.comp.elt));
         } else {
+            ev->key_exprs = true;
             eval_entry_into(ev, cs->out_dict, comp->u.comp.elt, true);
         }
         return;
@@ -922,8 +929,7 @@ static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
 static struct value eval_comp(struct eval *ev, struct ast *n)
 {
     struct comp_state cs = {n, 0, NULL, NULL, NULL};
-    cs.scope = scope_push(ev, SCOPE_LOCAL);
-    cs.scope->config = (struct dict *)1; /* marks a loop-variable scope */
+    cs.scope = scope_push(ev, SCOPE_LOOP);
     if (n->kind == AST_LIST_COMP)
         cs.out_list = list_new(ev->vm, 0);
     else
@@ -994,8 +1000,7 @@ static struct value eval_quant(struct eval *ev, struct ast *n)
 {
     struct value coll = eval_expr(ev, n->u.quant.target);
     struct quant_state qs = {n, NULL, coll.tag == V_LIST || coll.tag == V_STR, false, NULL, NULL};
-    qs.scope = scope_push(ev, SCOPE_LOCAL);
-    qs.scope->config = (struct dict *)1;
+    qs.scope = scope_push(ev, SCOPE_LOOP);
     scope_set(ev, qs.scope, ev_name(ev, n->u.quant.key), v_undef());
     if (n->u.quant.value)
         scope_set(ev, qs.scope, ev_name(ev, n->u.quant.value), v_undef());

@@ -76,7 +76,9 @@ struct module {
 };
 
 /* A local scope: a short list of (interned name, value). Lookups compare pointers. */
-enum scope_kind { SCOPE_LOCAL, SCOPE_CONFIG, SCOPE_SCHEMA };
+/* LOCAL: lambda bodies; LOOP: comprehension and quantifier variables; CONFIG: the keys of
+ * a config literal being built; SCHEMA: a schema body (attributes via its frame). */
+enum scope_kind { SCOPE_LOCAL, SCOPE_LOOP, SCOPE_CONFIG, SCOPE_SCHEMA };
 struct schema_frame;
 struct scope {
     struct scope *parent;
@@ -110,6 +112,8 @@ struct eval {
     const char *stream_sep;
     struct value last;      /* value of the last statement run (lambda results) */
     unsigned schema_depth;  /* nesting of schema instantiations */
+    bool key_exprs;         /* the next config entry is a dict comprehension's: its key is
+                               an expression even when written as a name */
 };
 
 /* {===== eval.c */
