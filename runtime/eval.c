@@ -396,6 +396,18 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
     for (uint32_t i = 0; i < f->nimports; i++)
         if (f->imports[i].name == name)
             return import_resolve(ev, &f->imports[i]);
+    /* KCL lets the files of one package see each other's imports */
+    for (uint32_t k = 0; k < p->nfiles; k++) {
+        struct pkg_file *o = &p->files[k];
+        for (uint32_t i = 0; i < o->nimports; i++)
+            if (o->imports[i].name == name) {
+                uint32_t saved = ev->cur_file;
+                ev->cur_file = k;
+                struct value m = import_resolve(ev, &o->imports[i]);
+                ev->cur_file = saved;
+                return m;
+            }
+    }
     struct dict_entry *e = dict_find(ev->builtins, name);
     if (e)
         return e->val;
@@ -675,6 +687,14 @@ static uint32_t key_path(struct eval *ev, struct ast *key, struct str **out, uin
     return 0;
 }
 
+/* `k[0]` / `k[-1]`: the list-element form of a config key takes an integer literal. */
+static bool is_int_literal(const struct ast *n)
+{
+    if (n->kind == AST_UNARY && n->u.unary.op == OP_NEG)
+        n = n->u.unary.operand;
+    return n->kind == AST_INT && n->u.num.suffix == UNIT_NONE;
+}
+
 void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool strict)
 {
     struct vm *vm = ev->vm;
@@ -712,7 +732,7 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
     int32_t ins = -1;
     struct ast *idx = NULL;
     if (!key_expr && key->kind == AST_INDEX && !key->u.index.optional &&
-        key->u.index.value->kind == AST_NAME &&
+        key->u.index.value->kind == AST_NAME && is_int_literal(key->u.index.index) &&
         !is_loop_var(ev, ev_name(ev, key->u.index.value->u.name))) {
         idx = key->u.index.index;
         key = key->u.index.value;
@@ -1293,7 +1313,17 @@ struct value eval_expr(struct eval *ev, struct ast *n)
     case AST_SLICE:
         return slice_value(ev, n);
     case AST_CALL: {
-        struct value fn = eval_expr(ev, n->u.call.func);
+        struct ast *fx = n->u.call.func;
+        struct value fn;
+        if (fx->kind == AST_SELECT && fx->u.select.optional) {
+            /* x?.f(): the call is skipped with the member when x is falsy */
+            struct value recv = eval_expr(ev, fx->u.select.value);
+            if (!v_truthy(recv))
+                return v_none();
+            fn = select_attr(ev, recv, ev_name(ev, fx->u.select.attr), fx->span);
+        } else {
+            fn = eval_expr(ev, fx);
+        }
         struct callargs a;
         memset(&a, 0, sizeof a);
         eval_args(ev, &n->u.call.args, &a);
