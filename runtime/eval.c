@@ -152,6 +152,7 @@ static void collect_setters(struct eval *ev, struct pkg *p, struct ast *n, uint3
     case AST_UNIFY: {
         struct gvar *g = pkg_var_add(ev, p, ev_name(ev, n->u.unify.target->u.name));
         g->is_output = true;
+        g->last_unify = n;
         gvar_add_setter(ev, g, stmt);
         break;
     }
@@ -1595,12 +1596,7 @@ static void exec_top_unify(struct eval *ev, struct ast *n, struct str *name)
 {
     struct pkg *p = ev->cur_pkg;
     struct gvar *g = pkg_var(p, name);
-    struct ast *last = NULL;
-    for (uint32_t k = 0; k < g->nsetters; k++) {
-        struct ast *s = p->stmts[g->setters[k]].node;
-        if (s->kind == AST_UNIFY)
-            last = s;
-    }
+    struct ast *last = g->last_unify;
     struct value cfg = eval_config(ev, n->u.unify.value->u.schema_expr.config);
     if (g->pending.tag == V_DICT) {
         struct dict *d = dict_copy(ev->vm, g->pending.as.d);
@@ -1663,12 +1659,20 @@ static void exec_stmt(struct eval *ev, struct ast *n)
             exec_top_unify(ev, n, name);
             break;
         }
-        struct value v = eval_expr(ev, n->u.unify.value);
         bool found;
         struct value old = read_root(ev, name, n->span, &found);
-        if (found && !v_is_null(old)) {
+        struct value v;
+        if (found && old.tag == V_SCHEMA && n->u.unify.value->kind == AST_SCHEMA_EXPR) {
+            /* a repeated `attr: S {...}` merges its config into the instance */
+            v = eval_config(ev, n->u.unify.value->u.schema_expr.config);
             vm->span = n->span;
             v = schema_union(ev, old, v);
+        } else {
+            v = eval_expr(ev, n->u.unify.value);
+            if (found && !v_is_null(old)) {
+                vm->span = n->span;
+                v = schema_union(ev, old, v);
+            }
         }
         store_name(ev, name, v, NULL, n->span, false);
         ev->last = v;

@@ -26,6 +26,7 @@ struct gvar {
     bool defined;   /* some setter ran */
     bool is_output; /* assigned by an assignment (not an import, schema or type alias) */
     struct value pending; /* merged configs of `x: S {...}` statements run so far */
+    struct ast *last_unify; /* the textually last `x: S {...}` statement */
 };
 
 /* One top-level statement of a package, with its run state. */

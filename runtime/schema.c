@@ -636,6 +636,19 @@ struct value schema_expr_config(struct eval *ev, struct ast *n, struct value con
 {
     struct vm *vm = ev->vm;
     struct value t = eval_expr(ev, n->u.schema_expr.name);
+    if (t.tag == V_TYPE && t.as.st->alias && t.as.st->alias->kind == AST_TYPE_NAMED) {
+        /* type Alias = Schema: instantiate the schema */
+        struct pkg *sp = ev->cur_pkg;
+        uint32_t sf = ev->cur_file;
+        struct scope *ss = ev->scope;
+        ev->cur_pkg = t.as.st->pkg;
+        ev->cur_file = t.as.st->file;
+        ev->scope = NULL;
+        t = resolve_named(ev, t.as.st->alias);
+        ev->cur_pkg = sp;
+        ev->cur_file = sf;
+        ev->scope = ss;
+    }
     if (t.tag == V_TYPE && !t.as.st->alias) {
         struct callargs a;
         memset(&a, 0, sizeof a);
@@ -656,7 +669,11 @@ struct value schema_expr_config(struct eval *ev, struct ast *n, struct value con
             a.pos = pos, a.npos = np, a.kw = kw, a.kwnames = names, a.nkw = nk;
         }
         a.span = n->span;
+        /* instances made inside the config are checked for required attributes as part
+         * of this one */
+        ev->schema_depth++;
         struct value cfg = config.tag == V_UNDEF ? eval_config(ev, n->u.schema_expr.config) : config;
+        ev->schema_depth--;
         vm->span = n->span;
         return schema_instantiate(ev, t.as.st, cfg, &a, n->span);
     }
@@ -793,7 +810,7 @@ static struct value literal_value(struct eval *ev, struct ast *v)
     return eval_expr(ev, v);
 }
 
-static struct value resolve_named(struct eval *ev, struct ast *t)
+struct value resolve_named(struct eval *ev, struct ast *t)
 {
     const char *name = t->u.type_named.name;
     const char *dot = strrchr(name, '.');

@@ -81,6 +81,8 @@ bool schema_is_sub(const struct schema_type *st, const struct schema_type *base)
 
 /* Checks v against the annotation 'type' and converts dicts to schema instances. */
 struct value type_convert(struct eval *ev, struct ast *type, struct value v, struct span span);
+/* The type or alias a named annotation (`S`, `pkg.S`) stands for, in the current package. */
+struct value resolve_named(struct eval *ev, struct ast *t);
 /* The annotation as KCL prints it: "[int]", "{str:Person}", "int | str". */
 const char *type_str(struct eval *ev, struct ast *type);
 
