@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,13 @@ static int usage_error(const char *msg, const char *arg)
 static int add_option(scl_run *run, const char *kv)
 {
     const char *eq = strchr(kv, '=');
-    if (!eq || eq == kv)
-        return usage_error("invalid -D argument, expected key=value:", kv);
+    /* key=value: a value that is empty or holds another '=' (outside JSON) is rejected */
+    bool json = eq && (eq[1] == '{' || eq[1] == '[' || eq[1] == '"');
+    if (!eq || eq == kv || !eq[1] || (strchr(eq + 1, '=') && !json)) {
+        fprintf(stderr, "error[E3M38]: EvaluationError\nInvalid value for top level arguments: "
+                        "'%s', expected key=value\n", kv);
+        return CLI_FAIL;
+    }
     char key[256];
     size_t n = (size_t)(eq - kv);
     if (n >= sizeof key)

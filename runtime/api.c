@@ -896,6 +896,21 @@ struct settings_call {
     struct value doc;
 };
 
+static bool truthy_key(struct value cfg, const char *k);
+static struct value get_key(struct value cfg, const char *k);
+
+struct decode_call {
+    native_fn decode;
+    const struct callargs *a;
+    struct value out;
+};
+
+static void decode_fn(struct vm *vm, void *ud)
+{
+    struct decode_call *d = ud;
+    d->out = d->decode(vm, d->a);
+}
+
 static void settings_fn(struct vm *vm, void *ud)
 {
     struct settings_call *c = ud;
@@ -918,7 +933,28 @@ static void settings_fn(struct vm *vm, void *ud)
     memset(&a, 0, sizeof a);
     a.pos = &arg;
     a.npos = 1;
-    c->doc = decode(vm, &a);
+    struct decode_call dc = {decode, &a, v_undef()};
+    unsigned n = vm->diags->n, ne = vm->diags->nerrors;
+    bool ok = vm_protect(vm, decode_fn, &dc);
+    if (!ok) {
+        vm->diags->n = n;
+        vm->diags->nerrors = ne;
+    }
+    /* the file is a mapping; kcl_options a list of {key, value} mappings */
+    struct value opts = get_key(dc.out, "kcl_options");
+    bool valid = ok && (v_is_dictlike(dc.out) || dc.out.tag == V_NONE);
+    if (valid && opts.tag != V_UNDEF && opts.tag != V_NONE) {
+        valid = opts.tag == V_LIST;
+        for (uint32_t i = 0; valid && i < opts.as.l->n; i++)
+            valid = v_is_dictlike(opts.as.l->v[i]) && get_key(opts.as.l->v[i], "key").tag == V_STR;
+    }
+    if (!valid) {
+        struct span none = {0, 0, 0};
+        const char *base = strrchr(c->path, '/');
+        vm_raise_at(vm, none, "E3M38", "EvaluationError",
+                    "Failed to load '%s', invalid setting file format", base ? base + 1 : c->path);
+    }
+    c->doc = dc.out;
 }
 
 static bool truthy_key(struct value cfg, const char *k)

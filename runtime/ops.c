@@ -503,7 +503,9 @@ struct dict_entry *op_merge_entry(struct vm *vm, struct dict *d, struct str *key
                      v_type_name(v.tag == V_LIST ? old : v), key->b);
         struct list *l = list_new(vm, old.as.l->n + v.as.l->n);
         uint32_t at = old.as.l->n;
-        if (ins >= 0 && (uint32_t)ins < at)
+        if (ins >= 0 && (uint32_t)ins > at)
+            vm_raise(vm, "insertion index (is %d) should be <= len (is %u)", ins, at);
+        if (ins >= 0)
             at = (uint32_t)ins;
         for (uint32_t i = 0; i < at; i++)
             list_push(vm, l, old.as.l->v[i]);

@@ -505,12 +505,58 @@ static void bind_params(struct eval *ev, struct schema_type *st, struct scope *s
         bind_params(ev, st->parent, s, a, span);
 }
 
+/* @deprecated(version="", reason="", strict=True) on a schema or an attribute: using it is
+ * an error when strict, otherwise allowed. */
+static void check_deprecated(struct eval *ev, struct ast_list *decorators, const char *what,
+                             struct span span)
+{
+    if (!decorators)
+        return;
+    for (uint32_t i = 0; i < decorators->n; i++) {
+        struct ast *d = decorators->v[i];
+        struct ast *nm = d->u.decorator.name;
+        if (nm->kind != AST_NAME || strcmp(nm->u.name, "deprecated") != 0)
+            continue;
+        const char *version = "", *reason = "";
+        bool strict = true;
+        uint32_t pos = 0;
+        for (uint32_t k = 0; k < d->u.decorator.args.n; k++) {
+            struct ast *a = d->u.decorator.args.v[k];
+            const char *key = NULL;
+            struct ast *vx = a;
+            if (a->kind == AST_KWARG)
+                key = a->u.kwarg.name, vx = a->u.kwarg.value;
+            else
+                key = pos == 0 ? "version" : pos == 1 ? "reason" : "strict", pos++;
+            struct value v = eval_expr(ev, vx);
+            if (!strcmp(key, "version") && v.tag == V_STR)
+                version = v.as.s->b;
+            else if (!strcmp(key, "reason") && v.tag == V_STR)
+                reason = v.as.s->b;
+            else if (!strcmp(key, "strict"))
+                strict = v_truthy(v);
+        }
+        if (!strict)
+            continue;
+        struct sbuf b;
+        sbuf_init(&b, ev->vm);
+        sbuf_printf(&b, "%s was deprecated ", what);
+        if (*version)
+            sbuf_printf(&b, "since version %s", version);
+        if (*reason)
+            sbuf_printf(&b, ", %s", reason);
+        vm_raise_at(ev->vm, span, "E3M38", "EvaluationError", "%s", sbuf_str(&b)->b);
+    }
+}
+
 struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct value config,
                                 const struct callargs *args, struct span span)
 {
     struct vm *vm = ev->vm;
     if (++vm->depth > vm->max_depth)
         vm_raise_at(vm, span, "E3M38", "EvaluationError", "maximum recursion depth exceeded");
+    if (st->node)
+        check_deprecated(ev, &st->node->u.schema.decorators, st->name->b, span);
     struct schema_layout *L = layout_get(ev, st);
     /* the frame outlives the call: lambdas made in the body keep its scope */
     struct schema_frame *fp = vm_zalloc(vm, sizeof *fp);
@@ -556,6 +602,7 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
                     }
                     continue;
                 }
+                check_deprecated(ev, a->decorators, a->name->b, span);
                 struct value v = c->val;
                 if (c->op == OPK_INSERT && v.tag == V_LIST)
                     v = apply_config(ev, fp, c->key, v_undef());
@@ -911,10 +958,13 @@ static bool type_match(struct eval *ev, struct ast *t, struct value v)
             if (type_match(ev, t->u.type_union.types.v[i], v))
                 return true;
         return false;
-    case AST_TYPE_LITERAL:
-        return v_equal(literal_value(ev, t->u.type_lit.value), v) &&
-               (v.tag == V_BOOL) == (t->u.type_lit.value->kind == AST_TRUE ||
-                                     t->u.type_lit.value->kind == AST_FALSE);
+    case AST_TYPE_LITERAL: {
+        /* same kind and equal: 0 does not match the literal type 0.0 */
+        struct value lit = literal_value(ev, t->u.type_lit.value);
+        if (lit.tag == V_UNIT)
+            return v_equal(lit, v);
+        return lit.tag == v.tag && v_equal(lit, v);
+    }
     case AST_TYPE_FUNC:
         return v.tag == V_FUNC;
     default:
