@@ -753,6 +753,8 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
         int64_t i = arg_int(vm, iv, "list index");
         struct dict_entry *e = dict_find(d, path[0]);
         if (op == ENTRY_INSERT) {
+            if (i != 0 && (!e || e->val.tag != V_LIST))
+                vm_raise(vm, "index out of bounds: the list '%s' is empty", path[0]->b);
             if (i < 0 && e && e->val.tag == V_LIST)
                 i += e->val.as.l->n;
             ins = (int32_t)(i < 0 ? 0 : i);
@@ -1597,7 +1599,9 @@ static void exec_top_unify(struct eval *ev, struct ast *n, struct str *name)
     struct pkg *p = ev->cur_pkg;
     struct gvar *g = pkg_var(p, name);
     struct ast *last = g->last_unify;
+    ev->schema_depth++; /* instances in the config are checked with the whole */
     struct value cfg = eval_config(ev, n->u.unify.value->u.schema_expr.config);
+    ev->schema_depth--;
     if (g->pending.tag == V_DICT) {
         struct dict *d = dict_copy(ev->vm, g->pending.as.d);
         for (uint32_t i = 0; i < cfg.as.d->used; i++) {
@@ -1641,7 +1645,15 @@ static void exec_stmt(struct eval *ev, struct ast *n)
                 ev->cur_pkg->has_schema_scalar = true;
                 ev->cur_pkg->schema_scalar_pos = ev->cur_pkg->scalars->n;
             } else if (x->kind != AST_STR || !x->u.str.lit->triple) {
-                list_push(vm, ev->cur_pkg->scalars, v);
+                struct pkg *p = ev->cur_pkg;
+                if (p->scalars->n == p->capspans) {
+                    uint32_t cap = p->capspans ? p->capspans * 2 : 8;
+                    p->scalar_spans = vm_realloc(vm, p->scalar_spans, p->capspans * sizeof(struct span),
+                                                 cap * sizeof(struct span));
+                    p->capspans = cap;
+                }
+                p->scalar_spans[p->scalars->n] = n->span;
+                list_push(vm, p->scalars, v);
             }
         }
         break;
@@ -1844,10 +1856,14 @@ struct value eval_module_output(struct eval *ev, struct pkg *p)
         dict_set(vm, vars, g->name, g->val);
     }
     struct value result = v_undef();
+    struct span where = {0, 0, 0};
     for (uint32_t i = 0; i < scalars->n; i++) {
         struct value s = scalars->v[i];
         if (s.tag == V_UNDEF)
             continue;
+        if (!p->has_schema_scalar && i < p->scalars->n)
+            where = p->scalar_spans[i];
+        vm->span = where;
         if (result.tag == V_UNDEF) {
             result = s;
             continue;

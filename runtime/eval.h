@@ -64,6 +64,8 @@ struct pkg {
     struct dict *index;     /* name -> V_INT index into vars (fast lookup) */
     uint8_t state;          /* STMT_NEW / RUNNING / DONE */
     struct list *scalars;   /* values of top-level expression statements (main package) */
+    struct span *scalar_spans; /* their statements */
+    uint32_t capspans;
     struct value last_schema_scalar;
     bool has_schema_scalar;
     uint32_t schema_scalar_pos; /* index in 'scalars' where the last schema scalar goes */

@@ -40,13 +40,14 @@ static struct schema_attr *find_attr(const struct schema_type *st, struct str *n
 }
 
 static void add_attr(struct eval *ev, struct schema_type *st, struct str *name, struct ast *type,
-                     bool optional, struct schema_type *owner, struct ast_list *decorators)
+                     bool optional, struct schema_type *owner, struct ast_list *decorators,
+                     struct span span)
 {
     struct schema_attr *a = find_attr(st, name);
     if (a) {
         /* redeclared (child or mixin): keep position, take the new type when given */
         if (type)
-            a->type = type, a->owner = owner;
+            a->type = type, a->owner = owner, a->span = span;
         a->optional = optional;
         if (decorators && decorators->n)
             a->decorators = decorators;
@@ -60,6 +61,7 @@ static void add_attr(struct eval *ev, struct schema_type *st, struct str *name, 
     a->owner = owner;
     a->optional = optional;
     a->decorators = decorators;
+    a->span = span;
     dict_set(ev->vm, st->attr_index, name, v_int(st->nattrs));
     st->nattrs++;
 }
@@ -71,14 +73,14 @@ static void collect_attrs(struct eval *ev, struct schema_type *st, struct ast_li
         struct ast *s = body->v[i];
         if (s->kind == AST_SCHEMA_ATTR) {
             add_attr(ev, st, ev_name(ev, s->u.attr.name), s->u.attr.type, s->u.attr.optional,
-                     owner, &s->u.attr.decorators);
+                     owner, &s->u.attr.decorators, s->span);
         } else if (s->kind == AST_ASSIGN) {
             for (uint32_t k = 0; k < s->u.assign.targets.n; k++) {
                 struct ast *t = s->u.assign.targets.v[k];
                 if (t->kind == AST_NAME) {
                     struct str *nm = ev_name(ev, t->u.name);
                     if (!find_attr(st, nm))
-                        add_attr(ev, st, nm, s->u.assign.type, true, owner, NULL);
+                        add_attr(ev, st, nm, s->u.assign.type, true, owner, NULL, s->span);
                 }
             }
         } else if (s->kind == AST_IF) {
@@ -133,7 +135,7 @@ struct value schema_define(struct eval *ev, struct ast *n)
         st->parent = parent;
         for (uint32_t i = 0; i < parent->nattrs; i++) {
             struct schema_attr *a = &parent->attrs[i];
-            add_attr(ev, st, a->name, a->type, a->optional, a->owner, a->decorators);
+            add_attr(ev, st, a->name, a->type, a->optional, a->owner, a->decorators, a->span);
         }
         st->index_sig = parent->index_sig;
         st->index_sig_owner = parent->index_sig_owner;
@@ -155,7 +157,8 @@ struct value schema_define(struct eval *ev, struct ast *n)
             for (uint32_t k = 0; k < m->nattrs; k++) {
                 struct schema_attr *a = &m->attrs[k];
                 if (!find_attr(st, a->name))
-                    add_attr(ev, st, a->name, a->type, a->optional, a->owner, a->decorators);
+                    add_attr(ev, st, a->name, a->type, a->optional, a->owner, a->decorators,
+                             a->span);
             }
         }
     }
@@ -383,6 +386,9 @@ void schema_frame_assign(struct eval *ev, struct schema_frame *f, struct str *na
     dict_set(ev->vm, f->inst, name, v);
 }
 
+static struct value convert(struct eval *ev, struct ast *t, struct value v, struct span span,
+                            struct span at);
+
 struct value schema_attr_convert(struct eval *ev, struct schema_type *st, struct str *name,
                                  struct value v, struct span span)
 {
@@ -392,7 +398,7 @@ struct value schema_attr_convert(struct eval *ev, struct schema_type *st, struct
         uint32_t sf = ev->cur_file;
         ev->cur_pkg = a->owner->pkg;
         ev->cur_file = a->owner->file;
-        v = type_convert(ev, a->type, v, span);
+        v = convert(ev, a->type, v, span, span);
         ev->cur_pkg = sp;
         ev->cur_file = sf;
     } else if (!a && st->index_sig) {

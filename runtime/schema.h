@@ -10,6 +10,7 @@ struct schema_attr {
     struct schema_type *owner; /* the schema that declared it (type context) */
     bool optional;
     struct ast_list *decorators;
+    struct span span; /* the declaration: run-time type errors point here */
 };
 
 /* Statements of a schema body, flattened over the inheritance chain and mixins. */
