@@ -437,8 +437,12 @@ static struct value unify_key(struct vm *vm, struct str *key, struct value a, st
                 r->file = e->file, r->lo = e->lo;
         }
         struct value r = a;
-        if (a.tag == V_DICT && b.tag == V_SCHEMA)
-            d->schema = b.as.d->schema, r.tag = V_SCHEMA;
+        if (a.tag == V_DICT && b.tag == V_SCHEMA) {
+            d->schema = b.as.d->schema;
+            d->span = b.as.d->span;
+            d->config = b.as.d->config;
+            r.tag = V_SCHEMA;
+        }
         r.as.d = d;
         return r;
     }
