@@ -1396,6 +1396,14 @@ static struct value assign_path(struct eval *ev, struct value base, struct ast *
     if (t->kind == AST_SELECT) {
         struct value outer = assign_path_get(ev, base, t->u.select.value);
         struct str *attr = ev_name(ev, t->u.select.attr);
+        if (outer.tag == V_MODULE) {
+            vm->span = t->span;
+            vm_raise(vm,
+                     "failed to update the dict. An iterable of key-value pairs was expected, but "
+                     "got UndefinedType. Check if the syntax for updating the dictionary with the "
+                     "attribute '%s' is correct",
+                     attr->b);
+        }
         if (v_is_null(outer))
             outer = v_dict(dict_new(vm, 1));
         if (!v_is_dictlike(outer)) {
@@ -1925,4 +1933,17 @@ const char *vm_current_file(struct vm *vm)
     if (!ev || !ev->cur_pkg || ev->cur_file >= ev->cur_pkg->nfiles)
         return "";
     return ev->cur_pkg->files[ev->cur_file].src->path;
+}
+
+struct gstmt *eval_running_definition(struct eval *ev, struct str *name)
+{
+    struct pkg *p = ev->cur_pkg;
+    struct gvar *g = p ? pkg_var(p, name) : NULL;
+    for (uint32_t k = 0; g && k < g->nsetters; k++) {
+        struct gstmt *st = &p->stmts[g->setters[k]];
+        if (st->state == STMT_RUNNING &&
+            (st->node->kind == AST_SCHEMA || st->node->kind == AST_RULE))
+            return st;
+    }
+    return NULL;
 }

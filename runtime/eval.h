@@ -115,6 +115,7 @@ struct eval {
     const char *stream_sep;
     struct value last;      /* value of the last statement run (lambda results) */
     unsigned schema_depth;  /* nesting of schema instantiations */
+    const char *defining;   /* name of the schema whose definition runs (for messages) */
     bool key_exprs;         /* the next config entry is a dict comprehension's: its key is
                                an expression even when written as a name */
 };
@@ -129,6 +130,8 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
 struct value eval_block(struct eval *ev, struct ast_list *body);
 void eval_stmt(struct eval *ev, struct ast *n);
 struct value eval_module_output(struct eval *ev, struct pkg *p);
+/* The running top-level statement that defines schema 'name' in the current package, if any. */
+struct gstmt *eval_running_definition(struct eval *ev, struct str *name);
 void eval_init(struct eval *ev, struct vm *vm, struct source_map *sm);
 struct value assign_path_get(struct eval *ev, struct value base, struct ast *t);
 

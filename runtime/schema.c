@@ -95,6 +95,14 @@ static void collect_attrs(struct eval *ev, struct schema_type *st, struct ast_li
 
 static struct schema_type *as_type(struct eval *ev, struct value v, struct ast *at, const char *what)
 {
+    if (v.tag == V_UNDEF && at->kind == AST_NAME) {
+        /* the schema named here is being defined: its definition led back to this one */
+        struct gstmt *g = eval_running_definition(ev, ev_name(ev, at->u.name));
+        if (g)
+            vm_raise_at(ev->vm, g->node->span, "E2L23", "CompileError",
+                        "There is a circular reference between schemas %s, %s",
+                        g->node->u.schema.name, ev->defining ? ev->defining : "?");
+    }
     if (v.tag != V_TYPE || v.as.st->alias) {
         vm_raise_at(ev->vm, at->span, "E2D34", "IllegalInheritError",
                     "invalid %s object type, expect schema, got '%s'", what, v_type_name(v));
@@ -108,6 +116,7 @@ struct value schema_define(struct eval *ev, struct ast *n)
     struct schema_type *st = vm_zalloc(vm, sizeof *st);
     st->name = ev_name(ev, n->u.schema.name);
     st->node = n;
+    ev->defining = n->u.schema.name;
     st->pkg = ev->cur_pkg;
     st->pkgpath = ev->cur_pkg->path;
     st->file = ev->cur_file;
@@ -366,28 +375,37 @@ static struct value apply_config(struct eval *ev, struct schema_frame *f, struct
     }
 }
 
+static struct value convert(struct eval *ev, struct ast *t, struct value v, struct span span,
+                            struct span at);
+
 void schema_frame_assign(struct eval *ev, struct schema_frame *f, struct str *name, struct value v,
                          struct ast *type, struct span span, bool is_aug)
 {
     (void)is_aug;
     struct schema_attr *a = find_attr(f->type, name);
     v = apply_config(ev, f, name, v);
+    /* an instance made from a dict literal is located at the literal's first entry */
+    struct span at = span;
+    if (v.tag == V_DICT) {
+        for (uint32_t i = 0; i < v.as.d->used; i++)
+            if (v.as.d->e[i].key) {
+                at = entry_span(&v.as.d->e[i], span);
+                break;
+            }
+    }
     if (a && a->type && !type) {
         struct pkg *sp = ev->cur_pkg;
         uint32_t sf = ev->cur_file;
         ev->cur_pkg = a->owner->pkg;
         ev->cur_file = a->owner->file;
-        v = type_convert(ev, a->type, v, span);
+        v = convert(ev, a->type, v, span, at);
         ev->cur_pkg = sp;
         ev->cur_file = sf;
     } else if (type) {
-        v = type_convert(ev, type, v, span);
+        v = convert(ev, type, v, span, at);
     }
     dict_set(ev->vm, f->inst, name, v);
 }
-
-static struct value convert(struct eval *ev, struct ast *t, struct value v, struct span span,
-                            struct span at);
 
 struct value schema_attr_convert(struct eval *ev, struct schema_type *st, struct str *name,
                                  struct value v, struct span span)
@@ -503,8 +521,10 @@ static void bind_params(struct eval *ev, struct schema_type *st, struct scope *s
         else if (!have)
             vm_raise_at(ev->vm, span, "E2L23", "CompileError",
                         "missing 1 required positional argument: '%s'", pname->b);
-        if (pr->u.param.type)
+        if (pr->u.param.type) {
             v = type_convert(ev, pr->u.param.type, v, span);
+            check_required(ev, v, 0);
+        }
         scope_set(ev, s, pname, v);
     }
     if (st->parent && st->parent->node->u.schema.params.n && !params->n)
