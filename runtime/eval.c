@@ -1501,6 +1501,11 @@ static struct value read_root(struct eval *ev, struct str *name, struct span spa
         if (g && g->defined)
             return g->val;
     }
+    /* a module: assigning to its members is refused by assign_path */
+    struct pkg_file *f = &ev->cur_pkg->files[ev->cur_file];
+    for (uint32_t i = 0; i < f->nimports; i++)
+        if (f->imports[i].name == name)
+            return import_resolve(ev, &f->imports[i]);
     (void)span;
     *found = false;
     return v_undef();

@@ -796,7 +796,7 @@ struct value schema_union(struct eval *ev, struct value a, struct value b)
             struct dict_entry *r = op_merge_entry(vm, cfg, e->key, e->val, e->op, e->ins, false);
             r->file = e->file, r->lo = e->lo;
         }
-        return schema_instantiate(ev, sty, v_dict(cfg), NULL, a.as.d->span);
+        return schema_instantiate(ev, sty, v_dict(cfg), NULL, vm->span);
     }
     if (a.tag == V_SCHEMA && v_is_dictlike(b)) {
         struct value r = op_union(vm, a, b);
