@@ -765,9 +765,16 @@ static struct value instances_fn(struct vm *vm, const struct callargs *a)
     struct value full = v_bool(false);
     arg_get(vm, a, 0, "full_pkg", &full);
     struct list *out = list_new(vm, st->instances->n);
-    for (uint32_t i = 0; i < st->instances->n; i++)
-        list_push(vm, out, st->instances->v[i]);
-    (void)full;
+    struct pkg *main = vm->ev->main;
+    for (uint32_t i = 0; i < st->instances->n; i++) {
+        struct value inst = st->instances->v[i];
+        bool in_main = false;
+        /* made by the main package: its location is in one of the main files */
+        for (uint32_t k = 0; k < main->nfiles && !in_main; k++)
+            in_main = main->files[k].src->id == inst.as.d->span.file;
+        if (in_main || v_truthy(full))
+            list_push(vm, out, inst);
+    }
     return v_list(out);
 }
 
