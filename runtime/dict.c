@@ -300,7 +300,7 @@ struct dict *dict_copy(struct vm *vm, const struct dict *d)
     struct dict *r = vm_zalloc(vm, sizeof *r);
     r->schema = d->schema;
     r->span = d->span;
-    r->config = d->config;
+    r->origin = d->origin;
     if (!d->n)
         return r;
     r->e = vm_alloc(vm, (size_t)d->n * sizeof *r->e);

@@ -440,7 +440,7 @@ static struct value unify_key(struct vm *vm, struct str *key, struct value a, st
         if (a.tag == V_DICT && b.tag == V_SCHEMA) {
             d->schema = b.as.d->schema;
             d->span = b.as.d->span;
-            d->config = b.as.d->config;
+            d->origin = b.as.d->origin;
             r.tag = V_SCHEMA;
         }
         r.as.d = d;

@@ -575,6 +575,26 @@ static void check_deprecated(struct eval *ev, struct ast_list *decorators, const
     }
 }
 
+/* The arguments outlive the call that passed them: instances keep them. */
+static const struct callargs *copy_args(struct vm *vm, const struct callargs *a)
+{
+    struct callargs *c = vm_alloc(vm, sizeof *c);
+    *c = *a;
+    struct value *pos = vm_alloc(vm, (a->npos + 1) * sizeof *pos);
+    struct value *kw = vm_alloc(vm, (a->nkw + 1) * sizeof *kw);
+    struct str **names = vm_alloc(vm, (a->nkw + 1) * sizeof *names);
+    if (a->npos)
+        memcpy(pos, a->pos, a->npos * sizeof *pos);
+    if (a->nkw) {
+        memcpy(kw, a->kw, a->nkw * sizeof *kw);
+        memcpy(names, a->kwnames, a->nkw * sizeof *names);
+    }
+    c->pos = pos;
+    c->kw = kw;
+    c->kwnames = names;
+    return c;
+}
+
 struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct value config,
                                 const struct callargs *args, struct span span)
 {
@@ -591,7 +611,12 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
     fp->inst = dict_new(vm, st->nattrs + (fp->config ? fp->config->n : 0));
     fp->inst->schema = st;
     fp->inst->span = span;
-    fp->inst->config = fp->config;
+    if (fp->config || args) {
+        struct schema_origin *o = vm_alloc(vm, sizeof *o);
+        o->config = fp->config;
+        o->args = args ? copy_args(vm, args) : NULL;
+        fp->inst->origin = o;
+    }
     fp->state = vm_zalloc(vm, L->nstmts + 1);
     struct scope *saved_scope = ev->scope;
     ev->scope = st->closure;
@@ -791,11 +816,11 @@ struct value schema_union(struct eval *ev, struct value a, struct value b)
 {
     struct vm *vm = ev->vm;
     struct schema_type *sty = a.tag == V_SCHEMA ? a.as.d->schema : NULL;
-    if (sty && b.tag == V_DICT && sty->node && !sty->is_rule &&
-        !sty->node->u.schema.params.n) {
+    if (sty && b.tag == V_DICT && sty->node && !sty->is_rule) {
         /* instance | config: the schema runs again on its config merged with the new one,
          * so that attributes computed from the changed ones follow them */
-        struct dict *cfg = a.as.d->config ? dict_copy(vm, a.as.d->config) : dict_new(vm, 0);
+        struct schema_origin *o = a.as.d->origin;
+        struct dict *cfg = o && o->config ? dict_copy(vm, o->config) : dict_new(vm, 0);
         for (uint32_t i = 0; i < b.as.d->used; i++) {
             struct dict_entry *e = &b.as.d->e[i];
             if (!e->key)
@@ -803,7 +828,7 @@ struct value schema_union(struct eval *ev, struct value a, struct value b)
             struct dict_entry *r = op_merge_entry(vm, cfg, e->key, e->val, e->op, e->ins, false);
             r->file = e->file, r->lo = e->lo;
         }
-        return schema_instantiate(ev, sty, v_dict(cfg), NULL, vm->span);
+        return schema_instantiate(ev, sty, v_dict(cfg), o ? o->args : NULL, vm->span);
     }
     if (a.tag == V_SCHEMA && v_is_dictlike(b)) {
         struct value r = op_union(vm, a, b);

@@ -49,6 +49,12 @@ struct schema_type {
     bool resolved;
 };
 
+/* What an instance was made from: `inst | config` runs the schema again with them. */
+struct schema_origin {
+    struct dict *config;          /* NULL: none */
+    const struct callargs *args;  /* NULL: none */
+};
+
 /* Per-instantiation state of a schema body. */
 struct schema_frame {
     struct schema_type *type;

@@ -20,6 +20,7 @@ struct vm;
 struct schema_type;
 struct func;
 struct module;
+struct schema_origin;
 
 enum vtag {
     V_UNDEF, /* Undefined */
@@ -88,7 +89,7 @@ struct dict {
     int32_t *index;       /* entry numbers, -1 empty, -2 deleted; NULL when small */
     struct schema_type *schema; /* the instance's type for V_SCHEMA, else NULL */
     struct span span;           /* V_SCHEMA: where the instance was made */
-    struct dict *config;        /* V_SCHEMA: the config it was made with (NULL: none) */
+    struct schema_origin *origin; /* V_SCHEMA: the config and arguments it was made with */
 };
 
 /* {===== constructors */
