@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "lang/parse.h"
@@ -14,9 +15,62 @@
  * Allocation, lists, spans
  * ====================================================================} */
 
+/* Bytes of a node of each kind: the header plus the union member that kind uses, so that
+ * the many small expression nodes don't pay for the largest (schema) member. Kinds not
+ * listed take the whole node. */
+#define MEMBER(m) (offsetof(struct ast, u) + sizeof(((struct ast *)0)->u.m))
+static const uint16_t node_size[AST_KIND_COUNT] = {
+    [AST_NAME] = MEMBER(name),
+    [AST_INT] = MEMBER(num),
+    [AST_FLOAT] = MEMBER(fval),
+    [AST_STR] = MEMBER(str),
+    [AST_TRUE] = offsetof(struct ast, u),
+    [AST_FALSE] = offsetof(struct ast, u),
+    [AST_NONE] = offsetof(struct ast, u),
+    [AST_UNDEFINED] = offsetof(struct ast, u),
+    [AST_PAREN] = MEMBER(unary),
+    [AST_UNARY] = MEMBER(unary),
+    [AST_STARRED] = MEMBER(unary),
+    [AST_BINARY] = MEMBER(binary),
+    [AST_COMPARE] = MEMBER(compare),
+    [AST_AS] = MEMBER(as_expr),
+    [AST_IFEXPR] = MEMBER(ifexpr),
+    [AST_SELECT] = MEMBER(select),
+    [AST_INDEX] = MEMBER(index),
+    [AST_SLICE] = MEMBER(slice),
+    [AST_CALL] = MEMBER(call),
+    [AST_KWARG] = MEMBER(kwarg),
+    [AST_LIST] = MEMBER(list),
+    [AST_CONFIG] = MEMBER(config),
+    [AST_ENTRY] = MEMBER(entry),
+    [AST_LIST_IF] = MEMBER(cond_items),
+    [AST_CONFIG_IF] = MEMBER(cond_items),
+    [AST_LIST_COMP] = MEMBER(comp),
+    [AST_DICT_COMP] = MEMBER(comp),
+    [AST_COMP_FOR] = MEMBER(comp_for),
+    [AST_SCHEMA_EXPR] = MEMBER(schema_expr),
+    [AST_LAMBDA] = MEMBER(lambda),
+    [AST_QUANT] = MEMBER(quant),
+    [AST_EXPR_STMT] = MEMBER(expr_stmt),
+    [AST_ASSIGN] = MEMBER(assign),
+    [AST_AUG_ASSIGN] = MEMBER(aug),
+    [AST_UNIFY] = MEMBER(unify),
+    [AST_ASSERT] = MEMBER(check_expr),
+    [AST_CHECK_EXPR] = MEMBER(check_expr),
+    [AST_TYPE_NAMED] = MEMBER(type_named),
+    [AST_TYPE_LIST] = MEMBER(type_list),
+    [AST_TYPE_DICT] = MEMBER(type_dict),
+    [AST_TYPE_UNION] = MEMBER(type_union),
+    [AST_TYPE_LITERAL] = MEMBER(type_lit),
+    [AST_PARAM] = MEMBER(param),
+};
+#undef MEMBER
+
 struct ast *ast_new(struct arena *a, enum ast_kind kind, struct span span)
 {
-    struct ast *n = arena_zalloc(a, sizeof *n);
+    size_t size = (unsigned)kind < AST_KIND_COUNT && node_size[kind] ? node_size[kind]
+                                                                      : sizeof(struct ast);
+    struct ast *n = arena_zalloc(a, size);
     if (!n)
         return NULL;
     n->kind = (uint16_t)kind;

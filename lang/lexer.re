@@ -60,7 +60,8 @@ struct lex_open {
 };
 
 struct lexer {
-    struct arena *a;          /* borrowed: tokens, names and strings go here */
+    struct arena *a;          /* borrowed: names and strings go here */
+    struct arena *scratch;    /* borrowed: the token array and work stacks go here */
     const struct source *src; /* borrowed */
     struct diags *d;          /* borrowed */
     const unsigned char *buf; /* the range, NUL-terminated at 'lim' */
@@ -136,7 +137,7 @@ static bool lex_reserve(struct lexer *lx, void **v, uint32_t *cap, size_t size, 
         }
         ncap *= 2;
     }
-    void *nv = arena_realloc(lx->a, *v, (size_t)*cap * size, (size_t)ncap * size);
+    void *nv = arena_realloc(lx->scratch, *v, (size_t)*cap * size, (size_t)ncap * size);
     if (!nv) {
         lx->oom = true;
         return false;
@@ -1102,12 +1103,13 @@ static void mark_type_aliases(struct lexer *lx)
     }
 }
 
-bool lex_tokens(struct arena *a, const struct source *src, uint32_t lo, uint32_t hi,
-                bool expr_mode, struct diags *d, struct token **out, uint32_t *nout)
+bool lex_tokens(struct arena *a, struct arena *scratch, const struct source *src, uint32_t lo,
+                uint32_t hi, bool expr_mode, struct diags *d, struct token **out, uint32_t *nout)
 {
     struct lexer lx;
     memset(&lx, 0, sizeof lx);
     lx.a = a;
+    lx.scratch = scratch ? scratch : a;
     lx.src = src;
     lx.d = d;
     lx.expr_mode = expr_mode;
@@ -1123,7 +1125,7 @@ bool lex_tokens(struct arena *a, const struct source *src, uint32_t lo, uint32_t
         lx.buf = (const unsigned char *)src->text + lo;
     } else {
         /* re2c needs the NUL sentinel right at the end of the range. */
-        char *copy = arena_strndup(a, src->text + lo, hi - lo);
+        char *copy = arena_strndup(lx.scratch, src->text + lo, hi - lo);
         if (!copy)
             return false;
         lx.buf = (const unsigned char *)copy;

@@ -757,9 +757,13 @@ struct ast *parse_module(struct arena *a, const struct source *src, struct diags
     p.diags = d;
     struct token *toks;
     uint32_t ntoks;
-    if (!lex_tokens(a, src, 0, src->len, false, d, &toks, &ntoks))
-        return NULL;
-    if (!parse_tokens(&p, toks, ntoks, false))
+    /* the tokens are dropped once the tree is built */
+    struct arena scratch;
+    arena_init(&scratch, a->alloc, a->ud);
+    bool ok = lex_tokens(a, &scratch, src, 0, src->len, false, d, &toks, &ntoks) &&
+              parse_tokens(&p, toks, ntoks, false);
+    arena_free(&scratch);
+    if (!ok)
         return NULL;
     if (!p.result)
         p.result = ast_module(&p, ast_list_none());
@@ -783,9 +787,12 @@ struct ast *parse_expr_range(struct arena *a, const struct source *src, uint32_t
     }
     struct token *toks;
     uint32_t ntoks;
-    if (!lex_tokens(a, src, lo, hi, true, d, &toks, &ntoks))
-        return NULL;
-    if (!parse_tokens(&p, toks, ntoks, true))
+    struct arena scratch;
+    arena_init(&scratch, a->alloc, a->ud);
+    bool ok = lex_tokens(a, &scratch, src, lo, hi, true, d, &toks, &ntoks) &&
+              parse_tokens(&p, toks, ntoks, true);
+    arena_free(&scratch);
+    if (!ok)
         return NULL;
     if (!p.result && !p.failed)
         diags_add(d, DIAG_ERROR, "E1001", "InvalidSyntax", s, true, "expected an expression");

@@ -34,12 +34,14 @@ struct parser {
 /* What the '{' the parser is about to shift opens (see parse.c). */
 enum brace_hint { BRACE_CONFIG, BRACE_STMTS, BRACE_FLAT };
 
-/* Tokenizes src->text[lo, hi). In expression mode (interpolation) newlines are ignored and no
+/* Tokenizes src->text[lo, hi). Names and decoded strings go to 'a'; the token array and
+ * work space to 'scratch' (NULL: 'a'), which the caller may release after parsing.
+ * In expression mode (interpolation) newlines are ignored and no
  * INDENT/DEDENT/NEWLINE tokens are produced; otherwise the stream follows spec §1.1 and ends
  * with NEWLINE and DEDENTs. Errors go to 'd'; the stream is still usable (error tokens are
  * skipped). The array lives in 'a' and ends with a token of kind 0. */
-bool lex_tokens(struct arena *a, const struct source *src, uint32_t lo, uint32_t hi,
-                bool expr_mode, struct diags *d, struct token **out, uint32_t *nout);
+bool lex_tokens(struct arena *a, struct arena *scratch, const struct source *src, uint32_t lo,
+                uint32_t hi, bool expr_mode, struct diags *d, struct token **out, uint32_t *nout);
 
 /* Parses a whole file. Returns the AST_MODULE (possibly partial when there were syntax
  * errors: check d->nerrors). NULL only on memory exhaustion. */

@@ -512,12 +512,21 @@ struct value vm_call(struct vm *vm, struct value fn, const struct value *args, u
     return eval_call(vm->ev, fn, &a);
 }
 
-static void eval_args(struct eval *ev, struct ast_list *args, struct callargs *a)
+static struct value select_attr(struct eval *ev, struct value v, struct str *attr, struct span span);
+
+enum { ARGS_INLINE = 8 };
+
+/* Evaluates call arguments into 'pos'/'kw' (ARGS_INLINE slots each, from the caller's stack)
+ * or, for longer lists, into the arena. Callees copy what they keep. */
+static void eval_args(struct eval *ev, struct ast_list *args, struct callargs *a, struct value *pos,
+                      struct value *kw, struct str **names)
 {
     uint32_t n = args->n, np = 0, nk = 0;
-    struct value *pos = vm_alloc(ev->vm, (n ? n : 1) * sizeof *pos);
-    struct value *kw = vm_alloc(ev->vm, (n ? n : 1) * sizeof *kw);
-    struct str **names = vm_alloc(ev->vm, (n ? n : 1) * sizeof *names);
+    if (n > ARGS_INLINE) {
+        pos = vm_alloc(ev->vm, n * sizeof *pos);
+        kw = vm_alloc(ev->vm, n * sizeof *kw);
+        names = vm_alloc(ev->vm, n * sizeof *names);
+    }
     for (uint32_t i = 0; i < n; i++) {
         struct ast *x = args->v[i];
         if (x->kind == AST_KWARG) {
@@ -532,6 +541,41 @@ static void eval_args(struct eval *ev, struct ast_list *args, struct callargs *a
     a->kw = kw;
     a->kwnames = names;
     a->nkw = nk;
+}
+
+/* f(args), x.f(args), x?.f(args). A str method is called on its receiver directly, without
+ * making a bound function value. */
+static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, struct ast *n)
+{
+    struct vm *vm = ev->vm;
+    struct ast *fx = n->u.call.func;
+    struct value fn = v_undef(), recv = v_undef();
+    native_fn method = NULL;
+    if (fx->kind == AST_SELECT) {
+        recv = eval_expr(ev, fx->u.select.value);
+        /* x?.f(): the call is skipped with the member when x is falsy */
+        if (fx->u.select.optional && !v_truthy(recv))
+            return v_none();
+        struct str *attr = ev_name(ev, fx->u.select.attr);
+        if (recv.tag == V_STR)
+            method = stdlib_str_method(attr->b, attr->len);
+        if (!method)
+            fn = select_attr(ev, recv, attr, fx->span);
+    } else {
+        fn = eval_expr(ev, fx);
+    }
+    struct value pos[ARGS_INLINE], kw[ARGS_INLINE];
+    struct str *names[ARGS_INLINE];
+    struct callargs a;
+    memset(&a, 0, sizeof a);
+    eval_args(ev, &n->u.call.args, &a, pos, kw, names);
+    a.span = n->span;
+    vm->span = n->span;
+    if (method) {
+        a.self = recv;
+        return method(vm, &a);
+    }
+    return eval_call(ev, fn, &a);
 }
 
 static struct value option_fn(struct vm *vm, const struct callargs *a)
@@ -610,25 +654,41 @@ static struct value eval_str(struct eval *ev, struct ast *n)
                                          lit->nparts ? lit->parts[0].len : 0);
         return v_str(n->u.str.cache);
     }
-    struct sbuf b;
-    sbuf_init(&b, ev->vm);
+    /* the text of every part first, then one allocation for the result */
+    struct str *inline_parts[16];
+    struct str **parts = lit->nparts <= 16 ? inline_parts
+                                           : vm_alloc(ev->vm, lit->nparts * sizeof *parts);
+    size_t total = 0;
     for (uint32_t i = 0; i < lit->nparts; i++) {
         const struct strpart *pt = &lit->parts[i];
         if (pt->kind == STRPART_TEXT) {
-            sbuf_put(&b, pt->text, pt->len);
+            parts[i] = NULL;
+            total += pt->len;
             continue;
         }
         struct value v = eval_expr(ev, n->u.str.exprs[i]);
-        struct str *s;
         if (pt->spec == STRSPEC_JSON)
-            s = v_to_json(ev->vm, v, 0, false, false, false);
+            parts[i] = v_to_json(ev->vm, v, 0, false, false, false);
         else if (pt->spec == STRSPEC_YAML)
-            s = v_to_yaml(ev->vm, v, false, false, false);
+            parts[i] = v_to_yaml(ev->vm, v, false, false, false);
         else
-            s = v_to_str(ev->vm, v);
-        sbuf_put(&b, s->b, s->len);
+            parts[i] = v.tag == V_STR ? v.as.s : v_to_str(ev->vm, v);
+        total += parts[i]->len;
     }
-    return v_str(sbuf_str(&b));
+    if (total >= UINT32_MAX)
+        vm_raise(ev->vm, "string too long");
+    struct str *r = vm_alloc(ev->vm, sizeof *r + total + 1);
+    r->flags = 0;
+    r->len = (uint32_t)total;
+    char *o = r->b;
+    for (uint32_t i = 0; i < lit->nparts; i++) {
+        const char *t = parts[i] ? parts[i]->b : lit->parts[i].text;
+        size_t len = parts[i] ? parts[i]->len : lit->parts[i].len;
+        memcpy(o, t, len);
+        o += len;
+    }
+    *o = '\0';
+    return v_str(r);
 }
 
 /* {===== config literals */
@@ -1315,25 +1375,8 @@ struct value eval_expr(struct eval *ev, struct ast *n)
     }
     case AST_SLICE:
         return slice_value(ev, n);
-    case AST_CALL: {
-        struct ast *fx = n->u.call.func;
-        struct value fn;
-        if (fx->kind == AST_SELECT && fx->u.select.optional) {
-            /* x?.f(): the call is skipped with the member when x is falsy */
-            struct value recv = eval_expr(ev, fx->u.select.value);
-            if (!v_truthy(recv))
-                return v_none();
-            fn = select_attr(ev, recv, ev_name(ev, fx->u.select.attr), fx->span);
-        } else {
-            fn = eval_expr(ev, fx);
-        }
-        struct callargs a;
-        memset(&a, 0, sizeof a);
-        eval_args(ev, &n->u.call.args, &a);
-        a.span = n->span;
-        vm->span = n->span;
-        return eval_call(ev, fn, &a);
-    }
+    case AST_CALL:
+        return eval_call_expr(ev, n);
     case AST_LIST: {
         struct list *l = list_new(vm, n->u.list.items.n);
         list_items_into(ev, l, &n->u.list.items);

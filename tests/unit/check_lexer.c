@@ -54,7 +54,7 @@ static void lex_buf(struct lexed *L, const char *text, size_t len, bool expr_mod
     L->src = source_map_add(&L->sm, "/t/main.k", text, len);
     ck_assert_ptr_nonnull(L->src);
     diags_init(&L->d, &L->arena);
-    L->ok = lex_tokens(&L->arena, L->src, 0, L->src->len, expr_mode, &L->d, &L->toks, &L->n);
+    L->ok = lex_tokens(&L->arena, NULL, L->src, 0, L->src->len, expr_mode, &L->d, &L->toks, &L->n);
     ck_assert(L->ok);
     ck_assert_int_eq(L->toks[L->n].kind, 0);
 }
@@ -627,7 +627,7 @@ START_TEST(test_interpolation_range)
     ck_assert_uint_eq(s->parts[0].spec, STRSPEC_YAML);
     struct token *t;
     uint32_t n;
-    ck_assert(lex_tokens(&L.arena, L.src, s->parts[0].lo, s->parts[0].hi, true, &L.d, &t, &n));
+    ck_assert(lex_tokens(&L.arena, NULL, L.src, s->parts[0].lo, s->parts[0].hi, true, &L.d, &t, &n));
     static const int want[] = {TK_NAME,   TK_PLUS,     TK_NAME, TK_LPAREN,  TK_NAME,
                                TK_RPAREN, TK_LBRACKET, TK_INT,  TK_RBRACKET};
     ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
@@ -685,7 +685,7 @@ static void lex_bytes_checked(const char *bytes, size_t len, bool expr_mode)
     if (len > 2) {
         struct token *t;
         uint32_t n;
-        ck_assert(lex_tokens(&L.arena, L.src, 1, (uint32_t)len - 1, true, &L.d, &t, &n));
+        ck_assert(lex_tokens(&L.arena, NULL, L.src, 1, (uint32_t)len - 1, true, &L.d, &t, &n));
     }
     lexed_free(&L);
     free(copy);
