@@ -47,6 +47,29 @@ static struct value *scope_slot(struct scope *s, struct str *name)
     return NULL;
 }
 
+/* Records that config key 'name' was written in the literal of config scope 's' (its value
+ * lives in the dict being built, so only the name is kept). */
+static void scope_mark(struct eval *ev, struct scope *s, struct str *name)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->names[i] == name)
+            return;
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 8;
+        s->names = vm_realloc(ev->vm, s->names, s->cap * sizeof *s->names, cap * sizeof *s->names);
+        s->cap = cap;
+    }
+    s->names[s->n++] = name;
+}
+
+static bool scope_marked(const struct scope *s, struct str *name)
+{
+    for (uint32_t i = s->n; i-- > 0;)
+        if (s->names[i] == name)
+            return true;
+    return false;
+}
+
 void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value v)
 {
     struct value *slot = scope_slot(s, name);
@@ -373,7 +396,7 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
     for (struct scope *s = ev->scope; s; s = s->parent) {
         if (s->kind == SCOPE_CONFIG) {
             /* keys written in the literal (not unpacked ones) are visible to later entries */
-            if (scope_slot(s, name))
+            if (scope_marked(s, name))
                 return dict_get(s->config, name);
             continue;
         }
@@ -855,7 +878,7 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
     e->file = en->span.file;
     e->lo = en->span.lo;
     if (!dynamic && ev->scope && ev->scope->kind == SCOPE_CONFIG && ev->scope->config == d)
-        scope_set(ev, ev->scope, path[0], v_undef());
+        scope_mark(ev, ev->scope, path[0]);
 }
 
 struct value eval_config(struct eval *ev, struct ast *n)

@@ -608,7 +608,7 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
     struct schema_frame *fp = vm_zalloc(vm, sizeof *fp);
     fp->type = st;
     fp->config = v_is_dictlike(config) ? config.as.d : NULL;
-    fp->inst = dict_new(vm, st->nattrs + (fp->config ? fp->config->n : 0));
+    fp->inst = dict_new(vm, st->nattrs + (fp->config && st->index_sig ? fp->config->n : 0));
     fp->inst->schema = st;
     fp->inst->span = span;
     if (fp->config || args) {
