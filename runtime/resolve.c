@@ -1,24 +1,3582 @@
-/* Compile-time checks of a package: immutability of public names. */
+/* Compile-time checks of a package (KCL's resolver): immutability of public names, parameter
+ * order, schema declarations, undefined names and the type errors whose operands are known
+ * before running. Every check is conservative: what only running could tell is accepted. */
 #include "config.h"
 
 #include "runtime/resolve.h"
 
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
-/* A public package-level name may be bound once (spec §3.6): every further assignment,
- * augmented assignment or member assignment is an ImmutableError. */
-static unsigned check_immutable(struct eval *ev, struct pkg *p)
+#include "stdlib/stdlib.h"
+
+/* {=====================================================================
+ * Types as the checks see them
+ * ====================================================================} */
+
+enum rt_kind {
+    RT_ANY,
+    RT_NONE,
+    RT_BOOL,
+    RT_INT,
+    RT_FLOAT,
+    RT_STR,
+    RT_LIT_BOOL,
+    RT_LIT_INT,
+    RT_LIT_FLOAT,
+    RT_LIT_STR,
+    RT_LIST,
+    RT_DICT,
+    RT_UNION,
+    RT_SCHEMA,
+    RT_FUNC,
+    RT_MODULE
+};
+
+struct rtype;
+struct rschema;
+struct rpkg;
+
+/* A key of a dict type built from a config literal: where it was written and its value's
+ * type (KCL keeps them to check a dict against a schema attribute by attribute). */
+struct rt_attr {
+    const char *name;
+    const struct rtype *type;
+    struct span span;
+};
+
+struct rt_param {
+    const char *name;
+    const struct rtype *type;
+    bool has_default;
+    struct span span;
+};
+
+struct rtype {
+    uint8_t kind;  /* enum rt_kind */
+    bool instance; /* RT_SCHEMA: a value of the schema, not the schema itself */
+    uint8_t suffix; /* RT_LIT_INT: enum unit_suffix of a unit literal (123K) */
+    union {
+        bool b;
+        int64_t i;
+        double f;
+        const char *s;
+        const struct rtype *elem; /* RT_LIST */
+        struct {
+            const struct rtype *key, *val;
+            const struct rt_attr *attrs;
+            uint32_t nattrs;
+        } dict;
+        struct {
+            const struct rtype *const *v;
+            uint32_t n;
+        } uni;
+        struct rschema *schema; /* RT_SCHEMA */
+        struct {
+            const struct rt_param *params;
+            uint32_t nparams;
+            const struct rtype *ret;
+        } func;
+        struct {
+            struct rpkg *pkg; /* NULL for system modules and plugins */
+            const char *path; /* as imported */
+            bool system;      /* a system module (members known from the stdlib) */
+        } mod;
+    } u;
+};
+
+static const struct rtype T_ANY = {.kind = RT_ANY};
+static const struct rtype T_NONE = {.kind = RT_NONE};
+static const struct rtype T_BOOL = {.kind = RT_BOOL};
+static const struct rtype T_INT = {.kind = RT_INT};
+static const struct rtype T_FLOAT = {.kind = RT_FLOAT};
+static const struct rtype T_STR = {.kind = RT_STR};
+
+/* {=====================================================================
+ * Packages, schemas and scopes
+ * ====================================================================} */
+
+/* A string-keyed hash map (open addressing) in the run's arena. */
+struct rmap {
+    const char **keys;
+    void **vals;
+    uint32_t cap, n;
+};
+
+/* A name a schema body binds: an attribute `name[?]: T [= v]` or `name: S {...}`, or the target
+ * of a plain assignment (its type unknown). */
+struct rattr {
+    const char *name;
+    struct ast *node;         /* AST_SCHEMA_ATTR, AST_UNIFY, AST_ASSIGN or AST_AUG_ASSIGN */
+    struct ast *type_node;    /* the annotation; NULL for a unification (the schema named) */
+    const struct rtype *type; /* resolved lazily */
+    bool resolved, busy;
+    bool optional;
+    struct span span; /* the attribute's name */
+};
+
+struct rschema {
+    struct ast *node;
+    struct rpkg *pkg;
+    uint32_t file;
+    const char *name;
+    bool is_mixin, is_protocol, is_rule;
+    struct rattr *attrs; /* the first declaration of each attribute of its body */
+    uint32_t nattrs, capattrs;
+    struct rmap names; /* every name its body binds -> its position in 'attrs' + 1 */
+    struct ast *index_sig;
+    /* filled by schema_link */
+    uint8_t link; /* 0: not yet, 1: linking, 2: done */
+    struct rschema *parent;
+    struct rschema **mixins;
+    uint32_t nmixins;
+    struct rschema *protocol;
+    bool open; /* a parent, mixin or protocol is unknown: attributes not all known */
+    bool cyclic;
+    struct rtype type, inst; /* the schema and its instances */
+    const struct rt_param *params;
+    uint32_t nparams;
+    bool params_done;
+};
+
+struct rimport {
+    const char *name;
+    struct ast *node;
+    struct rpkg *pkg; /* loaded package; NULL for system modules, plugins and failures */
+    bool known;       /* a system module or a loaded package */
+};
+
+struct rfile {
+    struct rimport *imports;
+    uint32_t nimports;
+};
+
+enum sym_kind { SYM_VAR, SYM_SCHEMA, SYM_ALIAS };
+
+/* A package-level name. */
+struct rsym {
+    const char *name;
+    uint8_t kind;             /* enum sym_kind */
+    struct span span;         /* its first definition */
+    const struct rtype *type; /* NULL while unknown */
+    struct rschema *schema;   /* SYM_SCHEMA */
+    struct ast *alias;        /* SYM_ALIAS: the aliased type */
+    uint32_t file;
+    bool busy; /* resolving the alias */
+};
+
+struct rpkg {
+    struct pkg *pkg;
+    struct rfile *files;
+    struct rmap syms;
+    struct rschema **schemas;
+    uint32_t nschemas, capschemas;
+    bool imports_loaded;
+};
+
+enum rscope_kind { RS_LOCAL, RS_CONFIG, RS_SCHEMA };
+
+/* A scope of the walk: names with their types; a schema scope also sees its schema's
+ * attributes (own, inherited, mixed in). */
+struct rscope {
+    struct rscope *parent;
+    uint8_t kind;
+    const char **names;
+    const struct rtype **types;
+    uint32_t n, cap;
+    struct rmap index; /* name -> position + 1, once the scope is large */
+    struct rschema *schema;
+    bool open; /* names it can't know may be defined (mixin bodies) */
+};
+
+/* One level of the config-expression context: the type the entries being walked must have
+ * (NULL: unknown), and where that type was declared. */
+struct rctx {
+    const struct rtype *type;
+    struct span def;
+    bool has_def;
+};
+
+struct resolver {
+    struct eval *ev;
+    struct vm *vm;
+    struct diags *diags;
+    unsigned nreports; /* errors reported (suggestions stop being computed after many) */
+    struct rpkg **pkgs;
+    uint32_t npkgs, cappkgs;
+    struct rmap builtins;
+    /* the walk */
+    struct rpkg *pkg;
+    uint32_t file;
+    struct rscope *scope;
+    struct rctx *ctx;
+    uint32_t nctx, capctx;
+    unsigned depth;
+    bool top;           /* walking a top-level statement (not in a schema or lambda) */
+    struct rmap gnames; /* KCL's "global names": targets of top-level (augmented) assignments */
+};
+
+/* {=====================================================================
+ * Utilities
+ * ====================================================================} */
+
+static void *rz(struct resolver *r, size_t n)
 {
-    unsigned errors = 0;
-    (void)ev;
-    for (uint32_t i = 0; i < p->nvars; i++) {
-        struct gvar *g = p->vars[i];
-        (void)g;
+    return vm_zalloc(r->vm, n ? n : 1);
+}
+
+static void *rgrow(struct resolver *r, void *p, uint32_t *cap, uint32_t n, size_t size)
+{
+    if (n < *cap)
+        return p;
+    uint32_t c = *cap ? *cap * 2 : 8;
+    p = vm_realloc(r->vm, p, (size_t)*cap * size, (size_t)c * size);
+    *cap = c;
+    return p;
+}
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void *rmap_get(const struct rmap *m, const char *k)
+{
+    if (!m->cap)
+        return NULL;
+    uint32_t mask = m->cap - 1;
+    for (uint32_t i = name_hash(k) & mask;; i = (i + 1) & mask) {
+        if (!m->keys[i])
+            return NULL;
+        if (!strcmp(m->keys[i], k))
+            return m->vals[i];
     }
+}
+
+static void rmap_put(struct resolver *r, struct rmap *m, const char *k, void *v)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        struct rmap old = *m;
+        m->cap = old.cap ? old.cap * 2 : 16;
+        m->keys = rz(r, m->cap * sizeof *m->keys);
+        m->vals = rz(r, m->cap * sizeof *m->vals);
+        m->n = 0;
+        for (uint32_t i = 0; i < old.cap; i++)
+            if (old.keys[i])
+                rmap_put(r, m, old.keys[i], old.vals[i]);
+    }
+    uint32_t mask = m->cap - 1;
+    for (uint32_t i = name_hash(k) & mask;; i = (i + 1) & mask) {
+        if (!m->keys[i]) {
+            m->keys[i] = k;
+            m->vals[i] = v;
+            m->n++;
+            return;
+        }
+        if (!strcmp(m->keys[i], k)) {
+            m->vals[i] = v;
+            return;
+        }
+    }
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+static bool is_private(const char *name)
+{
+    return name[0] == '_';
+}
+
+/* The name an assignment target binds: the root of a.b[c]. */
+static struct ast *target_root(struct ast *t)
+{
+    for (;;) {
+        if (t->kind == AST_SELECT)
+            t = t->u.select.value;
+        else if (t->kind == AST_INDEX)
+            t = t->u.index.value;
+        else if (t->kind == AST_PAREN)
+            t = t->u.unary.operand;
+        else
+            return t;
+    }
+}
+
+static bool ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           (unsigned char)c >= 0x80;
+}
+
+/* The span of the first whole-word 'name' in file bytes [lo, hi), or 'fallback'. Nodes of
+ * schemas and attributes don't keep their name's span; KCL points at the name. */
+static struct span find_word(struct resolver *r, struct span fallback, uint32_t lo, uint32_t hi,
+                             const char *name)
+{
+    const struct source *s = source_map_get(r->ev->sm, fallback.file);
+    size_t k = strlen(name);
+    if (!s || !k)
+        return fallback;
+    if (hi > s->len)
+        hi = s->len;
+    for (uint32_t i = lo; i + k <= hi; i++) {
+        if (memcmp(s->text + i, name, k))
+            continue;
+        if (i > 0 && ident_char(s->text[i - 1]))
+            continue;
+        if (i + k < s->len && ident_char(s->text[i + k]))
+            continue;
+        struct span out = {fallback.file, i, (uint32_t)(i + k)};
+        return out;
+    }
+    return fallback;
+}
+
+/* The span of a name node, with the '$' of $name (KCL points at it). */
+static struct span name_span(struct resolver *r, const struct ast *n)
+{
+    struct span sp = n->span;
+    const struct source *s = source_map_get(r->ev->sm, sp.file);
+    if (n->kind == AST_NAME && s && sp.lo > 0 && sp.lo <= s->len && s->text[sp.lo - 1] == '$')
+        sp.lo--;
+    return sp;
+}
+
+static struct span schema_name_span(struct resolver *r, struct ast *n)
+{
+    uint32_t lo = n->span.lo;
+    const struct ast_list *d = &n->u.schema.decorators;
+    if (d->n)
+        lo = d->v[d->n - 1]->span.hi;
+    /* skip the keyword */
+    const struct source *s = source_map_get(r->ev->sm, n->span.file);
+    if (s) {
+        while (lo < s->len && !ident_char(s->text[lo]))
+            lo++;
+        while (lo < s->len && ident_char(s->text[lo]))
+            lo++;
+    }
+    return find_word(r, n->span, lo, n->span.hi, n->u.schema.name);
+}
+
+static struct span attr_name_span(struct resolver *r, struct ast *n)
+{
+    if (n->kind != AST_SCHEMA_ATTR || !n->u.attr.decorators.n)
+        return n->span;
+    const struct ast_list *d = &n->u.attr.decorators;
+    return find_word(r, n->span, d->v[d->n - 1]->span.hi, n->span.hi, n->u.attr.name);
+}
+
+/* {=====================================================================
+ * Diagnostics
+ * ====================================================================} */
+
+/* Records an error (duplicates are dropped at the end, see dedup). */
+static struct diag *report(struct resolver *r, const char *code, const char *kind, struct span span,
+                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static struct diag *report(struct resolver *r, const char *code, const char *kind, struct span span,
+                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = arena_vprintf(r->vm->arena, fmt, ap);
+    va_end(ap);
+    if (!msg)
+        return NULL;
+    r->nreports++;
+    return diags_add(r->diags, DIAG_ERROR, code, kind, span, true, "%s", msg);
+}
+
+static void label(struct resolver *r, struct diag *g, struct span span, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void label(struct resolver *r, struct diag *g, struct span span, const char *fmt, ...)
+{
+    if (!g)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = arena_vprintf(r->vm->arena, fmt, ap);
+    va_end(ap);
+    if (msg)
+        diag_add_label(r->diags, g, span, true, "%s", msg);
+}
+
+static void note(struct resolver *r, struct diag *g, const char *msg)
+{
+    if (g)
+        diag_add_note(r->diags, g, "%s", msg);
+}
+
+/* A growing string in the arena. */
+struct rbuf {
+    struct resolver *r;
+    char *s;
+    size_t n, cap;
+};
+
+static void rb_put(struct rbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (b->n + n + 1 > cap)
+            cap *= 2;
+        b->s = vm_realloc(b->r->vm, b->s, b->cap, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void rb_puts(struct rbuf *b, const char *s)
+{
+    rb_put(b, s, strlen(s));
+}
+
+static const char *rb_str(struct rbuf *b)
+{
+    if (!b->s)
+        rb_put(b, "", 0);
+    return b->s;
+}
+
+/* KCL walks some expressions twice and reports each error once: drops the diagnostics
+ * recorded since 'start' that repeat an earlier one (same code, message, places, notes).
+ * Returns the errors left. */
+static unsigned dedup(struct resolver *r, unsigned start)
+{
+    struct diags *d = r->diags;
+    unsigned out = start, errors = 0;
+    struct rmap seen = {0};
+    for (unsigned i = start; i < d->n; i++) {
+        const struct diag *g = d->v[i];
+        struct rbuf b = {r, NULL, 0, 0};
+        char num[64];
+        snprintf(num, sizeof num, "%d|", (int)g->level);
+        rb_puts(&b, num);
+        rb_puts(&b, g->code ? g->code : "");
+        rb_puts(&b, "|");
+        rb_puts(&b, g->message ? g->message : "");
+        for (unsigned k = 0; k < g->nlabels; k++) {
+            snprintf(num, sizeof num, "|%u:%u:", g->labels[k].span.file, g->labels[k].span.lo);
+            rb_puts(&b, num);
+            rb_puts(&b, g->labels[k].msg ? g->labels[k].msg : "");
+        }
+        for (unsigned k = 0; k < g->nnotes; k++) {
+            rb_puts(&b, "|");
+            rb_puts(&b, g->notes[k]);
+        }
+        const char *key = rb_str(&b);
+        if (rmap_get(&seen, key)) {
+            if (g->level == DIAG_ERROR)
+                d->nerrors--;
+            continue;
+        }
+        rmap_put(r, &seen, key, (void *)key);
+        if (g->level == DIAG_ERROR)
+            errors++;
+        d->v[out++] = d->v[i];
+    }
+    d->n = out;
     return errors;
 }
 
+/* Jaro similarity of two names (for "did you mean" suggestions). */
+static double jaro(const char *s, const char *t)
+{
+    size_t ls = strlen(s), lt = strlen(t);
+    if (!ls || !lt || ls > 64 || lt > 64)
+        return 0;
+    bool sm[64] = {false}, tm[64] = {false};
+    size_t md = (ls > lt ? ls : lt) / 2;
+    md = md ? md - 1 : 0;
+    size_t m = 0;
+    for (size_t i = 0; i < ls; i++) {
+        size_t lo = i > md ? i - md : 0, hi = i + md + 1 < lt ? i + md + 1 : lt;
+        for (size_t j = lo; j < hi; j++) {
+            if (tm[j] || s[i] != t[j])
+                continue;
+            sm[i] = tm[j] = true;
+            m++;
+            break;
+        }
+    }
+    if (!m)
+        return 0;
+    size_t k = 0, tr = 0;
+    for (size_t i = 0; i < ls; i++) {
+        if (!sm[i])
+            continue;
+        while (!tm[k])
+            k++;
+        if (s[i] != t[k])
+            tr++;
+        k++;
+    }
+    double dm = (double)m;
+    return (dm / (double)ls + dm / (double)lt + (dm - (double)tr / 2) / dm) / 3;
+}
+
+static double jaro_winkler(const char *s, const char *t)
+{
+    double j = jaro(s, t);
+    int p = 0;
+    while (p < 4 && s[p] && s[p] == t[p])
+        p++;
+    return j + p * 0.1 * (1 - j);
+}
+
+/* ", did you mean '["a", "b"]'?" for the candidates close to 'name', or "". For names (not
+ * attributes) a candidate the name contains is close too (ErrOther: Other). */
+static const char *suggest(struct resolver *r, const char *name, const char *const *cands,
+                           uint32_t n, bool contained)
+{
+    struct rbuf b = {r, NULL, 0, 0};
+    uint32_t found = 0;
+    const char **kept = NULL;
+    uint32_t nkept = 0, capkept = 0;
+    if (r->nreports > 100)
+        n = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!cands[i] || !strcmp(cands[i], name))
+            continue;
+        if (jaro_winkler(name, cands[i]) <= 0.8 &&
+            !(contained && strlen(cands[i]) >= 3 && strstr(name, cands[i])))
+            continue;
+        bool dup = false;
+        for (uint32_t k = 0; k < nkept && !dup; k++)
+            dup = !strcmp(kept[k], cands[i]);
+        if (dup)
+            continue;
+        kept = rgrow(r, kept, &capkept, nkept, sizeof *kept);
+        kept[nkept++] = cands[i];
+        rb_puts(&b, found ? ", \"" : ", did you mean '[\"");
+        rb_puts(&b, cands[i]);
+        rb_puts(&b, "\"");
+        found++;
+    }
+    if (found)
+        rb_puts(&b, "]'?");
+    return rb_str(&b);
+}
+
+/* {=====================================================================
+ * Type construction, printing and relations
+ * ====================================================================} */
+
+static const struct rtype *t_list(struct resolver *r, const struct rtype *elem)
+{
+    struct rtype *t = rz(r, sizeof *t);
+    t->kind = RT_LIST;
+    t->u.elem = elem ? elem : &T_ANY;
+    return t;
+}
+
+static const struct rtype *t_dict(struct resolver *r, const struct rtype *key,
+                                  const struct rtype *val, const struct rt_attr *attrs,
+                                  uint32_t nattrs)
+{
+    struct rtype *t = rz(r, sizeof *t);
+    t->kind = RT_DICT;
+    t->u.dict.key = key ? key : &T_ANY;
+    t->u.dict.val = val ? val : &T_ANY;
+    t->u.dict.attrs = attrs;
+    t->u.dict.nattrs = nattrs;
+    return t;
+}
+
+static const struct rtype *t_lit_str(struct resolver *r, const char *s)
+{
+    struct rtype *t = rz(r, sizeof *t);
+    t->kind = RT_LIT_STR;
+    t->u.s = s;
+    return t;
+}
+
+static const struct rtype *t_lit_int(struct resolver *r, int64_t i)
+{
+    struct rtype *t = rz(r, sizeof *t);
+    t->kind = RT_LIT_INT;
+    t->u.i = i;
+    return t;
+}
+
+/* A unit literal (number_multiplier): equal only to the same number with the same suffix. */
+static const struct rtype *t_lit_unit(struct resolver *r, int64_t i, uint8_t suffix)
+{
+    struct rtype *t = rz(r, sizeof *t);
+    t->kind = RT_LIT_INT;
+    t->u.i = i;
+    t->suffix = suffix;
+    return t;
+}
+
+static const struct rtype *t_lit_float(struct resolver *r, double f)
+{
+    struct rtype *t = rz(r, sizeof *t);
+    t->kind = RT_LIT_FLOAT;
+    t->u.f = f;
+    return t;
+}
+
+static const struct rtype *t_lit_bool(struct resolver *r, bool b)
+{
+    struct rtype *t = rz(r, sizeof *t);
+    t->kind = RT_LIT_BOOL;
+    t->u.b = b;
+    return t;
+}
+
+static bool t_is_any(const struct rtype *t)
+{
+    return !t || t->kind == RT_ANY;
+}
+
+static bool t_equal(const struct rtype *a, const struct rtype *b)
+{
+    if (a == b)
+        return true;
+    if (!a || !b || a->kind != b->kind)
+        return false;
+    switch ((enum rt_kind)a->kind) {
+    case RT_LIT_BOOL:
+        return a->u.b == b->u.b;
+    case RT_LIT_INT:
+        return a->u.i == b->u.i && a->suffix == b->suffix;
+    case RT_LIT_FLOAT:
+        return a->u.f == b->u.f;
+    case RT_LIT_STR:
+        return !strcmp(a->u.s, b->u.s);
+    case RT_LIST:
+        return t_equal(a->u.elem, b->u.elem);
+    case RT_DICT:
+        return t_equal(a->u.dict.key, b->u.dict.key) && t_equal(a->u.dict.val, b->u.dict.val);
+    case RT_UNION:
+        if (a->u.uni.n != b->u.uni.n)
+            return false;
+        for (uint32_t i = 0; i < a->u.uni.n; i++)
+            if (!t_equal(a->u.uni.v[i], b->u.uni.v[i]))
+                return false;
+        return true;
+    case RT_SCHEMA:
+        return a->u.schema == b->u.schema && a->instance == b->instance;
+    case RT_FUNC:
+    case RT_MODULE:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* The least upper bound KCL computes for the items of a list or the values of a dict: any
+ * when one is any, None dropped, the distinct others as a union. */
+static const struct rtype *t_sup(struct resolver *r, const struct rtype *const *v, uint32_t n)
+{
+    const struct rtype **out = NULL;
+    uint32_t m = 0, cap = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct rtype *t = v[i];
+        if (t_is_any(t))
+            return &T_ANY;
+        if (t->kind == RT_NONE)
+            continue;
+        uint32_t k = t->kind == RT_UNION ? t->u.uni.n : 1;
+        for (uint32_t j = 0; j < k; j++) {
+            const struct rtype *e = t->kind == RT_UNION ? t->u.uni.v[j] : t;
+            bool dup = false;
+            for (uint32_t q = 0; q < m && !dup; q++)
+                dup = t_equal(out[q], e);
+            if (dup)
+                continue;
+            if (m == 64)
+                return &T_ANY; /* too many to tell apart cheaply: unknown */
+            out = rgrow(r, out, &cap, m, sizeof *out);
+            out[m++] = e;
+        }
+    }
+    if (m == 0) {
+        for (uint32_t i = 0; i < n; i++)
+            if (v[i] && v[i]->kind == RT_NONE)
+                return &T_NONE;
+        return &T_ANY;
+    }
+    if (m == 1)
+        return out[0];
+    struct rtype *t = rz(r, sizeof *t);
+    t->kind = RT_UNION;
+    t->u.uni.v = out;
+    t->u.uni.n = m;
+    return t;
+}
+
+static const struct rtype *t_sup2(struct resolver *r, const struct rtype *a, const struct rtype *b)
+{
+    const struct rtype *v[2] = {a, b};
+    return t_sup(r, v, 2);
+}
+
+static void float_repr(char *buf, size_t n, double f)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, f);
+        double back;
+        if (sscanf(buf, "%lf", &back) == 1 && back == f)
+            return;
+    }
+}
+
+static void t_print(struct rbuf *b, const struct rtype *t)
+{
+    char num[64];
+    if (!t) {
+        rb_puts(b, "any");
+        return;
+    }
+    switch ((enum rt_kind)t->kind) {
+    case RT_ANY:
+        rb_puts(b, "any");
+        break;
+    case RT_NONE:
+        rb_puts(b, "NoneType");
+        break;
+    case RT_BOOL:
+        rb_puts(b, "bool");
+        break;
+    case RT_INT:
+        rb_puts(b, "int");
+        break;
+    case RT_FLOAT:
+        rb_puts(b, "float");
+        break;
+    case RT_STR:
+        rb_puts(b, "str");
+        break;
+    case RT_LIT_BOOL:
+        rb_puts(b, t->u.b ? "bool(True)" : "bool(False)");
+        break;
+    case RT_LIT_INT:
+        if (t->suffix)
+            snprintf(num, sizeof num, "number_multiplier(%lld%s)", (long long)t->u.i,
+                     v_unit_suffix_name(t->suffix));
+        else
+            snprintf(num, sizeof num, "int(%lld)", (long long)t->u.i);
+        rb_puts(b, num);
+        break;
+    case RT_LIT_FLOAT:
+        float_repr(num, sizeof num, t->u.f);
+        rb_puts(b, "float(");
+        rb_puts(b, num);
+        rb_puts(b, ")");
+        break;
+    case RT_LIT_STR:
+        rb_puts(b, "str(");
+        rb_puts(b, t->u.s);
+        rb_puts(b, ")");
+        break;
+    case RT_LIST:
+        rb_puts(b, "[");
+        t_print(b, t->u.elem);
+        rb_puts(b, "]");
+        break;
+    case RT_DICT:
+        rb_puts(b, "{");
+        t_print(b, t->u.dict.key);
+        rb_puts(b, ":");
+        t_print(b, t->u.dict.val);
+        rb_puts(b, "}");
+        break;
+    case RT_UNION:
+        for (uint32_t i = 0; i < t->u.uni.n; i++) {
+            if (i)
+                rb_puts(b, " | ");
+            t_print(b, t->u.uni.v[i]);
+        }
+        break;
+    case RT_SCHEMA:
+        rb_puts(b, t->u.schema->name);
+        break;
+    case RT_FUNC:
+        rb_puts(b, "function");
+        break;
+    case RT_MODULE:
+        rb_puts(b, "module");
+        break;
+    }
+}
+
+static const char *t_str(struct resolver *r, const struct rtype *t)
+{
+    struct rbuf b = {r, NULL, 0, 0};
+    t_print(&b, t);
+    return rb_str(&b);
+}
+
+/* The type a variable gets from the value it is first assigned: literal types widen to their
+ * base type, recursively (KCL's infer_to_variable_type). */
+static const struct rtype *t_widen(struct resolver *r, const struct rtype *t)
+{
+    if (!t)
+        return &T_ANY;
+    switch ((enum rt_kind)t->kind) {
+    case RT_LIT_BOOL:
+        return &T_BOOL;
+    case RT_LIT_INT:
+        return t->suffix ? &T_ANY : &T_INT;
+    case RT_LIT_FLOAT:
+        return &T_FLOAT;
+    case RT_LIT_STR:
+        return &T_STR;
+    case RT_LIST:
+        return t_list(r, t_widen(r, t->u.elem));
+    case RT_DICT: {
+        struct rt_attr *attrs = NULL;
+        if (t->u.dict.nattrs) {
+            attrs = rz(r, t->u.dict.nattrs * sizeof *attrs);
+            for (uint32_t i = 0; i < t->u.dict.nattrs; i++) {
+                attrs[i] = t->u.dict.attrs[i];
+                attrs[i].type = t_widen(r, attrs[i].type);
+            }
+        }
+        return t_dict(r, t_widen(r, t->u.dict.key), t_widen(r, t->u.dict.val), attrs,
+                      t->u.dict.nattrs);
+    }
+    case RT_UNION: {
+        const struct rtype **v = rz(r, t->u.uni.n * sizeof *v);
+        for (uint32_t i = 0; i < t->u.uni.n; i++)
+            v[i] = t_widen(r, t->u.uni.v[i]);
+        return t_sup(r, v, t->u.uni.n);
+    }
+    default:
+        return t;
+    }
+}
+
+/* Whether a variable may take the type its first value has: only types whose every part is
+ * known (no any, no None), so that a later assignment can be checked against it. */
+static bool t_concrete(const struct rtype *t)
+{
+    if (!t)
+        return false;
+    switch ((enum rt_kind)t->kind) {
+    case RT_ANY:
+    case RT_NONE:
+    case RT_FUNC:
+    case RT_MODULE:
+        return false;
+    case RT_LIST:
+        return t_concrete(t->u.elem);
+    case RT_DICT:
+        return t_concrete(t->u.dict.key) && t_concrete(t->u.dict.val);
+    case RT_UNION:
+        for (uint32_t i = 0; i < t->u.uni.n; i++)
+            if (!t_concrete(t->u.uni.v[i]))
+                return false;
+        return true;
+    case RT_SCHEMA:
+        return t->instance;
+    default:
+        return true;
+    }
+}
+
+static bool schema_is_sub(const struct rschema *s, const struct rschema *base);
+
+/* KCL's assignability of a value of type 'v' to a place of type 'e' for the types both know;
+ * anything unknown is assignable. Dict-to-schema is checked attribute by attribute elsewhere. */
+static bool assignable(const struct rtype *v, const struct rtype *e)
+{
+    if (t_is_any(v) || t_is_any(e) || v->kind == RT_NONE)
+        return true;
+    if (v->kind == RT_UNION) {
+        for (uint32_t i = 0; i < v->u.uni.n; i++)
+            if (!assignable(v->u.uni.v[i], e))
+                return false;
+        return true;
+    }
+    if (e->kind == RT_UNION) {
+        for (uint32_t i = 0; i < e->u.uni.n; i++)
+            if (assignable(v, e->u.uni.v[i]))
+                return true;
+        return false;
+    }
+    if (v->kind == RT_FUNC || e->kind == RT_FUNC || v->kind == RT_MODULE || e->kind == RT_MODULE)
+        return true;
+    switch ((enum rt_kind)e->kind) {
+    case RT_NONE:
+        return false;
+    case RT_BOOL:
+        return v->kind == RT_BOOL || v->kind == RT_LIT_BOOL;
+    case RT_INT:
+        return v->kind == RT_INT || v->kind == RT_LIT_INT;
+    case RT_FLOAT:
+        return v->kind == RT_INT || v->kind == RT_LIT_INT || v->kind == RT_FLOAT ||
+               v->kind == RT_LIT_FLOAT;
+    case RT_STR:
+        return v->kind == RT_STR || v->kind == RT_LIT_STR;
+    case RT_LIT_BOOL:
+    case RT_LIT_STR:
+        return t_equal(v, e);
+    case RT_LIT_INT:
+        return v->kind == RT_LIT_INT && v->u.i == e->u.i && v->suffix == e->suffix;
+    case RT_LIT_FLOAT:
+        /* an int literal is only rejected when the program runs */
+        return (v->kind == RT_LIT_FLOAT && v->u.f == e->u.f) || v->kind == RT_LIT_INT ||
+               v->kind == RT_INT;
+    case RT_LIST:
+        return v->kind == RT_LIST && assignable(v->u.elem, e->u.elem);
+    case RT_DICT:
+        return v->kind == RT_DICT && assignable(v->u.dict.key, e->u.dict.key) &&
+               assignable(v->u.dict.val, e->u.dict.val);
+    case RT_SCHEMA:
+        if (v->kind == RT_DICT)
+            return true;
+        if (v->kind != RT_SCHEMA)
+            return false;
+        if (v->instance != e->instance)
+            return true;
+        return schema_is_sub(v->u.schema, e->u.schema);
+    default:
+        return true;
+    }
+}
+
+/* {=====================================================================
+ * Packages: names, schemas and imports
+ * ====================================================================} */
+
+static struct rattr *schema_own_attr(const struct rschema *s, const char *name)
+{
+    uintptr_t k = (uintptr_t)rmap_get(&s->names, name);
+    return k ? &s->attrs[k - 1] : NULL;
+}
+
+static void schema_add_attr(struct resolver *r, struct rschema *s, struct ast *n, const char *name,
+                            struct ast *type, bool optional, struct span span)
+{
+    if (schema_own_attr(s, name))
+        return;
+    s->attrs = rgrow(r, s->attrs, &s->capattrs, s->nattrs, sizeof *s->attrs);
+    struct rattr *a = &s->attrs[s->nattrs++];
+    rmap_put(r, &s->names, name, (void *)(uintptr_t)s->nattrs);
+    memset(a, 0, sizeof *a);
+    a->name = name;
+    a->node = n;
+    a->type_node = type;
+    a->optional = optional;
+    a->span = span;
+}
+
+/* The names a schema body binds, and its attributes: declared ones, unifications, and (with
+ * an unknown type) the targets of its plain assignments, at any depth of if-blocks. */
+static void schema_collect(struct resolver *r, struct rschema *s, const struct ast_list *body)
+{
+    for (uint32_t i = 0; i < body->n; i++) {
+        struct ast *n = body->v[i];
+        switch (n->kind) {
+        case AST_SCHEMA_ATTR:
+            schema_add_attr(r, s, n, n->u.attr.name, n->u.attr.type, n->u.attr.optional,
+                            attr_name_span(r, n));
+            break;
+        case AST_UNIFY:
+            schema_add_attr(r, s, n, n->u.unify.target->u.name, NULL, false,
+                            n->u.unify.target->span);
+            break;
+        case AST_INDEX_SIG:
+            if (!s->index_sig)
+                s->index_sig = n;
+            break;
+        case AST_ASSIGN:
+            for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
+                struct ast *t = target_root(n->u.assign.targets.v[k]);
+                if (t->kind != AST_NAME)
+                    continue;
+                if (n->u.assign.type && t == n->u.assign.targets.v[k])
+                    schema_add_attr(r, s, n, t->u.name, n->u.assign.type, false, t->span);
+                else
+                    schema_add_attr(r, s, n, t->u.name, NULL, false, t->span);
+            }
+            break;
+        case AST_AUG_ASSIGN: {
+            struct ast *t = target_root(n->u.aug.target);
+            if (t->kind == AST_NAME)
+                schema_add_attr(r, s, n, t->u.name, NULL, false, t->span);
+            break;
+        }
+        case AST_IF:
+            schema_collect(r, s, &n->u.if_stmt.body);
+            schema_collect(r, s, &n->u.if_stmt.orelse);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static struct rschema *schema_new(struct resolver *r, struct rpkg *rp, uint32_t file, struct ast *n)
+{
+    struct rschema *s = rz(r, sizeof *s);
+    s->node = n;
+    s->pkg = rp;
+    s->file = file;
+    s->name = n->u.schema.name;
+    s->is_rule = n->kind == AST_RULE;
+    s->is_mixin = !s->is_rule && (n->u.schema.kind == SCHEMA_MIXIN || ends_with(s->name, "Mixin"));
+    s->is_protocol = !s->is_rule && n->u.schema.kind == SCHEMA_PROTOCOL;
+    s->type.kind = RT_SCHEMA;
+    s->type.u.schema = s;
+    s->inst.kind = RT_SCHEMA;
+    s->inst.instance = true;
+    s->inst.u.schema = s;
+    schema_collect(r, s, &n->u.schema.body);
+    rp->schemas = rgrow(r, rp->schemas, &rp->capschemas, rp->nschemas, sizeof *rp->schemas);
+    rp->schemas[rp->nschemas++] = s;
+    return s;
+}
+
+static struct rsym *sym_add(struct resolver *r, struct rpkg *rp, const char *name,
+                            enum sym_kind kind, struct span span, uint32_t file)
+{
+    struct rsym *y = rmap_get(&rp->syms, name);
+    if (y)
+        return y;
+    y = rz(r, sizeof *y);
+    y->name = name;
+    y->kind = (uint8_t)kind;
+    y->span = span;
+    y->file = file;
+    rmap_put(r, &rp->syms, name, y);
+    return y;
+}
+
+static void pkg_collect(struct resolver *r, struct rpkg *rp, uint32_t file,
+                        const struct ast_list *body)
+{
+    for (uint32_t i = 0; i < body->n; i++) {
+        struct ast *n = body->v[i];
+        switch (n->kind) {
+        case AST_SCHEMA:
+        case AST_RULE: {
+            struct rsym *y = sym_add(r, rp, n->u.schema.name, SYM_SCHEMA, n->span, file);
+            struct rschema *s = schema_new(r, rp, file, n);
+            if (y->kind == SYM_SCHEMA && !y->schema)
+                y->schema = s;
+            break;
+        }
+        case AST_TYPE_ALIAS: {
+            struct rsym *y = sym_add(r, rp, n->u.type_alias.name, SYM_ALIAS, n->span, file);
+            if (y->kind == SYM_ALIAS && !y->alias)
+                y->alias = n->u.type_alias.type;
+            break;
+        }
+        case AST_ASSIGN:
+            for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
+                struct ast *t = target_root(n->u.assign.targets.v[k]);
+                if (t->kind == AST_NAME)
+                    sym_add(r, rp, t->u.name, SYM_VAR, n->u.assign.targets.v[k]->span, file);
+            }
+            break;
+        case AST_AUG_ASSIGN: {
+            struct ast *t = target_root(n->u.aug.target);
+            if (t->kind == AST_NAME)
+                sym_add(r, rp, t->u.name, SYM_VAR, n->u.aug.target->span, file);
+            break;
+        }
+        case AST_UNIFY:
+            sym_add(r, rp, n->u.unify.target->u.name, SYM_VAR, n->u.unify.target->span, file);
+            break;
+        case AST_IF:
+            pkg_collect(r, rp, file, &n->u.if_stmt.body);
+            pkg_collect(r, rp, file, &n->u.if_stmt.orelse);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static struct rpkg *rpkg_of(struct resolver *r, struct pkg *p)
+{
+    for (uint32_t i = 0; i < r->npkgs; i++)
+        if (r->pkgs[i]->pkg == p)
+            return r->pkgs[i];
+    struct rpkg *rp = rz(r, sizeof *rp);
+    rp->pkg = p;
+    rp->files = rz(r, (p->nfiles ? p->nfiles : 1) * sizeof *rp->files);
+    r->pkgs = rgrow(r, r->pkgs, &r->cappkgs, r->npkgs, sizeof *r->pkgs);
+    r->pkgs[r->npkgs++] = rp;
+    for (uint32_t f = 0; f < p->nfiles; f++) {
+        struct ast_list *body = &p->files[f].module->u.module.body;
+        pkg_collect(r, rp, f, body);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < body->n; i++)
+            if (body->v[i]->kind == AST_IMPORT)
+                n++;
+        rp->files[f].imports = rz(r, (n ? n : 1) * sizeof *rp->files[f].imports);
+        for (uint32_t i = 0; i < body->n; i++) {
+            struct ast *im = body->v[i];
+            if (im->kind != AST_IMPORT)
+                continue;
+            struct rimport *ri = &rp->files[f].imports[rp->files[f].nimports++];
+            ri->name = im->u.import.asname;
+            ri->node = im;
+        }
+    }
+    return rp;
+}
+
+/* Loading an imported package before running, as KCL does: a cycle through the main package
+ * is an error now; any other failure is left for the run to report, as if untouched. */
+struct load_call {
+    struct eval *ev;
+    struct pkg *from;
+    uint32_t file;
+    struct ast *node;
+    struct pkg *out;
+};
+
+static void load_fn(struct vm *vm, void *ud)
+{
+    (void)vm;
+    struct load_call *c = ud;
+    c->out = loader_import(c->ev, c->from, c->file, c->node);
+}
+
+static bool is_system_module(const char *path)
+{
+    return !strcmp(path, "manifests") || !strcmp(path, "runtime") || stdlib_module(path) ||
+           !strncmp(path, "kcl_plugin", 10);
+}
+
+static void load_imports(struct resolver *r, struct rpkg *rp, unsigned depth)
+{
+    if (rp->imports_loaded || depth > 32)
+        return;
+    rp->imports_loaded = true;
+    struct eval *ev = r->ev;
+    for (uint32_t f = 0; f < rp->pkg->nfiles; f++) {
+        for (uint32_t i = 0; i < rp->files[f].nimports; i++) {
+            struct rimport *ri = &rp->files[f].imports[i];
+            struct ast *n = ri->node;
+            if (n->u.import.level == 0 && is_system_module(n->u.import.path)) {
+                ri->known = strncmp(n->u.import.path, "kcl_plugin", 10) != 0;
+                continue;
+            }
+            unsigned nd = r->diags->n, ne = r->diags->nerrors;
+            uint32_t npkgs = ev->npkgs;
+            struct load_call c = {ev, rp->pkg, f, n, NULL};
+            struct pkg *saved_pkg = ev->cur_pkg;
+            uint32_t saved_file = ev->cur_file;
+            bool ok = vm_protect(r->vm, load_fn, &c);
+            ev->cur_pkg = saved_pkg;
+            ev->cur_file = saved_file;
+            if (!ok) {
+                const struct diag *g = r->vm->last_error;
+                if (g && !strcmp(g->kind, "RecursiveLoad"))
+                    continue; /* recorded: an error now */
+                r->diags->n = nd;
+                r->diags->nerrors = ne;
+                ev->npkgs = npkgs;
+                continue;
+            }
+            ri->pkg = rpkg_of(r, c.out);
+            ri->known = true;
+            load_imports(r, ri->pkg, depth + 1);
+        }
+    }
+}
+
+/* Whether a system module has member 'name' (functions, then constants). */
+static bool system_member(struct resolver *r, const char *path, const char *name)
+{
+    const struct stdlib_module *m = stdlib_module(path);
+    if (!m)
+        return true; /* the evaluator's own modules */
+    for (size_t i = 0; i < m->nfns; i++)
+        if (!strcmp(m->fns[i].name, name))
+            return true;
+    if (!m->consts)
+        return false;
+    struct dict *d = dict_new(r->vm, 8);
+    m->consts(r->vm, d);
+    for (uint32_t i = 0; i < d->used; i++)
+        if (d->e[i].key && !strcmp(d->e[i].key->b, name))
+            return true;
+    return false;
+}
+
+static struct rimport *file_import(struct rpkg *rp, uint32_t file, const char *name)
+{
+    if (file >= rp->pkg->nfiles)
+        return NULL;
+    struct rfile *f = &rp->files[file];
+    for (uint32_t i = 0; i < f->nimports; i++)
+        if (!strcmp(f->imports[i].name, name))
+            return &f->imports[i];
+    return NULL;
+}
+
+/* An import name of 'file', else of another file of the package (files given together on a
+ * command line share their imports). */
+static struct rimport *pkg_import(struct rpkg *rp, uint32_t file, const char *name)
+{
+    struct rimport *ri = file_import(rp, file, name);
+    for (uint32_t f = 0; !ri && f < rp->pkg->nfiles; f++)
+        ri = file_import(rp, f, name);
+    return ri;
+}
+
+/* The schema a dotted name (S or pkg.S) denotes from 'file' of 'rp'. *known is false when
+ * the name can't be resolved before running (unknown package, not a schema name). */
+static struct rschema *schema_ref(struct resolver *r, struct rpkg *rp, uint32_t file,
+                                  const struct ast *n, bool *known)
+{
+    (void)r;
+    *known = false;
+    if (n->kind == AST_NAME) {
+        struct rsym *y = rmap_get(&rp->syms, n->u.name);
+        if (y && y->kind == SYM_SCHEMA && y->schema) {
+            *known = true;
+            return y->schema;
+        }
+        return NULL;
+    }
+    if (n->kind == AST_SELECT && n->u.select.value->kind == AST_NAME) {
+        struct rimport *ri = pkg_import(rp, file, n->u.select.value->u.name);
+        if (!ri || !ri->pkg)
+            return NULL;
+        struct rsym *y = rmap_get(&ri->pkg->syms, n->u.select.attr);
+        if (y && y->kind == SYM_SCHEMA && y->schema) {
+            *known = true;
+            return y->schema;
+        }
+    }
+    return NULL;
+}
+
+static const char *dotted_name(struct resolver *r, const struct ast *n)
+{
+    if (n->kind == AST_NAME)
+        return n->u.name;
+    if (n->kind == AST_SELECT) {
+        struct rbuf b = {r, NULL, 0, 0};
+        rb_puts(&b, dotted_name(r, n->u.select.value));
+        rb_puts(&b, ".");
+        rb_puts(&b, n->u.select.attr);
+        return rb_str(&b);
+    }
+    return "";
+}
+
+/* Resolves a schema's parent, mixins and protocol. Errors are reported for the main
+ * package's schemas only ('report_errors'). */
+static void schema_link(struct resolver *r, struct rschema *s, bool report_errors)
+{
+    if (s->link)
+        return;
+    s->link = 1;
+    struct ast *n = s->node;
+    bool known;
+    if (!s->is_rule && n->u.schema.parents.n && n->u.schema.parents.v[0]) {
+        struct ast *pn = n->u.schema.parents.v[0];
+        struct rschema *p = schema_ref(r, s->pkg, s->file, pn, &known);
+        if (!known) {
+            s->open = true;
+        } else if (p->is_mixin || p->is_protocol || p->is_rule) {
+            /* KCL: a schema inherits only from a schema */
+            if (report_errors)
+                report(r, "E2D34", "IllegalInheritError", pn->span,
+                       "invalid schema inherit object type, expect schema, got '%s'", p->name);
+        } else {
+            s->parent = p;
+        }
+    }
+    if (s->is_rule) {
+        /* parent rules carry no attributes */
+        for (uint32_t i = 0; i < n->u.schema.parents.n; i++) {
+            schema_ref(r, s->pkg, s->file, n->u.schema.parents.v[i], &known);
+            if (!known)
+                s->open = true;
+        }
+    }
+    s->mixins = rz(r, (n->u.schema.mixins.n ? n->u.schema.mixins.n : 1) * sizeof *s->mixins);
+    for (uint32_t i = 0; i < n->u.schema.mixins.n; i++) {
+        struct ast *mn = n->u.schema.mixins.v[i];
+        const char *last = mn->kind == AST_SELECT ? mn->u.select.attr
+                           : mn->kind == AST_NAME ? mn->u.name
+                                                  : "";
+        /* KCL: mixins are named ...Mixin and are mixin schemas */
+        if (report_errors && !ends_with(last, "Mixin"))
+            report(r, "E1001", "NameError", mn->span,
+                   "a valid mixin name should end with 'Mixin', got '%s'", last);
+        struct rschema *m = schema_ref(r, s->pkg, s->file, mn, &known);
+        if (!known) {
+            s->open = true;
+        } else if (!m->is_mixin || m->is_protocol) {
+            if (report_errors)
+                report(r, "E2D34", "IllegalInheritError", mn->span,
+                       "illegal schema mixin object type, expected mixin, got '%s'",
+                       dotted_name(r, mn));
+        } else {
+            s->mixins[s->nmixins++] = m;
+        }
+    }
+    if (n->u.schema.for_host) {
+        struct rschema *p = schema_ref(r, s->pkg, s->file, n->u.schema.for_host, &known);
+        if (!known)
+            s->open = true;
+        else
+            s->protocol = p;
+    }
+    s->link = 2;
+}
+
+static void link_all(struct resolver *r, struct rpkg *rp)
+{
+    for (uint32_t i = 0; i < rp->nschemas; i++)
+        schema_link(r, rp->schemas[i], rp == r->pkgs[0]);
+}
+
+static bool schema_is_open(const struct rschema *s, unsigned depth)
+{
+    if (!s || depth > 64)
+        return true;
+    if (s->open)
+        return true;
+    if (s->parent && schema_is_open(s->parent, depth + 1))
+        return true;
+    for (uint32_t i = 0; i < s->nmixins; i++)
+        if (schema_is_open(s->mixins[i], depth + 1))
+            return true;
+    if (s->protocol && schema_is_open(s->protocol, depth + 1))
+        return true;
+    return false;
+}
+
+/* The attribute 'name' of a schema: its own, then its mixins', then its parent's. */
+static struct rattr *schema_attr_d(struct rschema *s, const char *name, unsigned depth)
+{
+    if (!s || depth > 64)
+        return NULL;
+    struct rattr *a = schema_own_attr(s, name);
+    if (a)
+        return a;
+    for (uint32_t i = 0; i < s->nmixins; i++)
+        if ((a = schema_attr_d(s->mixins[i], name, depth + 1)))
+            return a;
+    if (s->protocol && (a = schema_attr_d(s->protocol, name, depth + 1)))
+        return a;
+    return schema_attr_d(s->parent, name, depth + 1);
+}
+
+static struct rattr *schema_attr(struct rschema *s, const char *name)
+{
+    return schema_attr_d(s, name, 0);
+}
+
+static struct ast *schema_index_sig_d(const struct rschema *s, unsigned depth)
+{
+    if (!s || depth > 64)
+        return NULL;
+    if (s->index_sig)
+        return s->index_sig;
+    for (uint32_t i = 0; i < s->nmixins; i++) {
+        struct ast *n = schema_index_sig_d(s->mixins[i], depth + 1);
+        if (n)
+            return n;
+    }
+    if (s->protocol) {
+        struct ast *n = schema_index_sig_d(s->protocol, depth + 1);
+        if (n)
+            return n;
+    }
+    return schema_index_sig_d(s->parent, depth + 1);
+}
+
+static struct ast *schema_index_sig(const struct rschema *s)
+{
+    return schema_index_sig_d(s, 0);
+}
+
+static bool schema_has_name_d(const struct rschema *s, const char *name, unsigned depth)
+{
+    if (!s || depth > 64)
+        return false;
+    if (rmap_get(&s->names, name))
+        return true;
+    for (uint32_t i = 0; i < s->nmixins; i++)
+        if (schema_has_name_d(s->mixins[i], name, depth + 1))
+            return true;
+    if (s->protocol && schema_has_name_d(s->protocol, name, depth + 1))
+        return true;
+    return schema_has_name_d(s->parent, name, depth + 1);
+}
+
+static bool schema_is_sub(const struct rschema *s, const struct rschema *base)
+{
+    if (base->is_protocol || base->is_mixin)
+        return true;
+    for (unsigned d = 0; s && d < 64; d++, s = s->parent) {
+        if (s == base)
+            return true;
+        if (s->open)
+            return true;
+    }
+    return false;
+}
+
+/* Every attribute name of a schema (for suggestions), own first. */
+static void schema_attr_names(struct resolver *r, const struct rschema *s, const char ***v,
+                              uint32_t *n, uint32_t *cap, unsigned depth)
+{
+    if (!s || depth > 64)
+        return;
+    for (uint32_t i = 0; i < s->nattrs; i++) {
+        if (s->attrs[i].node && s->attrs[i].node->kind != AST_SCHEMA_ATTR &&
+            s->attrs[i].node->kind != AST_UNIFY &&
+            !(s->attrs[i].node->kind == AST_ASSIGN && s->attrs[i].type_node))
+            continue;
+        *v = rgrow(r, *v, cap, *n, sizeof **v);
+        (*v)[(*n)++] = s->attrs[i].name;
+    }
+    for (uint32_t i = 0; i < s->nmixins; i++)
+        schema_attr_names(r, s->mixins[i], v, n, cap, depth + 1);
+    schema_attr_names(r, s->parent, v, n, cap, depth + 1);
+}
+
+/* {=====================================================================
+ * Type annotations
+ * ====================================================================} */
+
+static const struct rtype *type_of_ann(struct resolver *r, struct rpkg *rp, uint32_t file,
+                                       struct ast *t, bool report_undefined);
+
+static const struct rtype *alias_type(struct resolver *r, struct rpkg *rp, struct rsym *y)
+{
+    if (y->type)
+        return y->type;
+    if (y->busy || !y->alias)
+        return &T_ANY;
+    y->busy = true;
+    const struct rtype *t = type_of_ann(r, rp, y->file, y->alias, false);
+    y->busy = false;
+    y->type = t;
+    return t;
+}
+
+static const struct rtype *named_type(struct resolver *r, struct rpkg *rp, uint32_t file,
+                                      struct ast *t, bool report_undefined)
+{
+    const char *name = t->u.type_named.name;
+    if (!strcmp(name, "bool"))
+        return &T_BOOL;
+    if (!strcmp(name, "int"))
+        return &T_INT;
+    if (!strcmp(name, "float"))
+        return &T_FLOAT;
+    if (!strcmp(name, "str"))
+        return &T_STR;
+    if (!strcmp(name, "any"))
+        return &T_ANY;
+    const char *dot = strchr(name, '.');
+    if (dot) {
+        char head[256];
+        size_t k = (size_t)(dot - name);
+        if (k >= sizeof head || strchr(dot + 1, '.'))
+            return &T_ANY;
+        memcpy(head, name, k);
+        head[k] = '\0';
+        struct rimport *ri = pkg_import(rp, file, head);
+        if (!ri || !ri->pkg)
+            return &T_ANY;
+        struct rsym *y = rmap_get(&ri->pkg->syms, dot + 1);
+        if (y && y->kind == SYM_SCHEMA && y->schema)
+            return &y->schema->inst;
+        if (y && y->kind == SYM_ALIAS)
+            return alias_type(r, ri->pkg, y);
+        if (!y && report_undefined)
+            report(r, "E2G22", "TypeError", t->span, "attribute '%s' not found in 'module '%s''",
+                   dot + 1, ri->node->u.import.path);
+        return &T_ANY;
+    }
+    struct rsym *y = rmap_get(&rp->syms, name);
+    if (y && y->kind == SYM_SCHEMA && y->schema)
+        return &y->schema->inst;
+    if (y && y->kind == SYM_ALIAS)
+        return alias_type(r, rp, y);
+    if (!y && report_undefined && !pkg_import(rp, file, name) && !rmap_get(&r->builtins, name)) {
+        /* KCL: a type names a schema or a type alias in scope */
+        const char **cands = NULL;
+        uint32_t nc = 0, cap = 0;
+        for (uint32_t i = 0; i < rp->nschemas; i++) {
+            cands = rgrow(r, cands, &cap, nc, sizeof *cands);
+            cands[nc++] = rp->schemas[i]->name;
+        }
+        report(r, "E2L23", "CompileError", t->span, "name '%s' is not defined%s", name,
+               suggest(r, name, cands, nc, true));
+    }
+    return &T_ANY;
+}
+
+static const struct rtype *type_of_ann(struct resolver *r, struct rpkg *rp, uint32_t file,
+                                       struct ast *t, bool report_undefined)
+{
+    if (!t)
+        return &T_ANY;
+    switch (t->kind) {
+    case AST_TYPE_NAMED:
+        return named_type(r, rp, file, t, report_undefined);
+    case AST_TYPE_LIST:
+        return t_list(r, type_of_ann(r, rp, file, t->u.type_list.elem, report_undefined));
+    case AST_TYPE_DICT:
+        return t_dict(r, type_of_ann(r, rp, file, t->u.type_dict.key, report_undefined),
+                      type_of_ann(r, rp, file, t->u.type_dict.value, report_undefined), NULL, 0);
+    case AST_TYPE_UNION: {
+        uint32_t n = t->u.type_union.types.n;
+        const struct rtype **v = rz(r, (n ? n : 1) * sizeof *v);
+        for (uint32_t i = 0; i < n; i++)
+            v[i] = type_of_ann(r, rp, file, t->u.type_union.types.v[i], report_undefined);
+        return t_sup(r, v, n);
+    }
+    case AST_TYPE_LITERAL: {
+        struct ast *v = t->u.type_lit.value;
+        switch (v->kind) {
+        case AST_INT:
+            return v->u.num.suffix ? t_lit_unit(r, v->u.num.ival, v->u.num.suffix)
+                                   : t_lit_int(r, v->u.num.ival);
+        case AST_FLOAT:
+            return t_lit_float(r, v->u.fval);
+        case AST_STR:
+            if (v->u.str.lit && !v->u.str.lit->has_expr) {
+                const struct strlit *l = v->u.str.lit;
+                return t_lit_str(r, l->nparts == 1 ? l->parts[0].text : l->nparts ? "" : "");
+            }
+            return &T_STR;
+        case AST_TRUE:
+            return t_lit_bool(r, true);
+        case AST_FALSE:
+            return t_lit_bool(r, false);
+        case AST_NONE:
+            return &T_NONE;
+        default:
+            return &T_ANY;
+        }
+    }
+    default:
+        return &T_ANY;
+    }
+}
+
+static const struct rtype *attr_type(struct resolver *r, struct rschema *s, struct rattr *a)
+{
+    if (a->resolved)
+        return a->type;
+    if (a->busy)
+        return &T_ANY;
+    a->busy = true;
+    const struct rtype *t = &T_ANY;
+    if (a->type_node) {
+        t = type_of_ann(r, s->pkg, s->file, a->type_node, false);
+    } else if (a->node && a->node->kind == AST_UNIFY) {
+        bool known;
+        struct rschema *u =
+            schema_ref(r, s->pkg, s->file, a->node->u.unify.value->u.schema_expr.name, &known);
+        if (known)
+            t = &u->inst;
+    }
+    a->busy = false;
+    a->type = t;
+    a->resolved = true;
+    return t;
+}
+
+/* The owner of an attribute found by schema_attr (its type resolves in the owner's file). */
+static struct rschema *attr_owner_d(struct rschema *s, const struct rattr *a, unsigned depth)
+{
+    if (!s || depth > 64)
+        return NULL;
+    if (a >= s->attrs && a < s->attrs + s->nattrs)
+        return s;
+    struct rschema *o;
+    for (uint32_t i = 0; i < s->nmixins; i++)
+        if ((o = attr_owner_d(s->mixins[i], a, depth + 1)))
+            return o;
+    if (s->protocol && (o = attr_owner_d(s->protocol, a, depth + 1)))
+        return o;
+    return attr_owner_d(s->parent, a, depth + 1);
+}
+
+static const struct rtype *schema_attr_type(struct resolver *r, struct rschema *s, struct rattr *a)
+{
+    struct rschema *o = attr_owner_d(s, a, 0);
+    return o ? attr_type(r, o, a) : &T_ANY;
+}
+
+static struct rt_param *params_of(struct resolver *r, struct rpkg *rp, uint32_t file,
+                                  const struct ast_list *params)
+{
+    struct rt_param *v = rz(r, (params->n ? params->n : 1) * sizeof *v);
+    for (uint32_t i = 0; i < params->n; i++) {
+        struct ast *p = params->v[i];
+        v[i].name = p->u.param.name;
+        v[i].type = type_of_ann(r, rp, file, p->u.param.type, false);
+        v[i].has_default = p->u.param.value != NULL;
+        v[i].span = p->span;
+    }
+    return v;
+}
+
+static void schema_params(struct resolver *r, struct rschema *s)
+{
+    if (s->params_done)
+        return;
+    s->params_done = true;
+    s->params = params_of(r, s->pkg, s->file, &s->node->u.schema.params);
+    s->nparams = s->node->u.schema.params.n;
+}
+
+/* {=====================================================================
+ * Declarations: parameters, decorators, schema inheritance and attributes
+ * ====================================================================} */
+
+/* KCL: a parameter without a default may not follow one with a default. The error points at
+ * each default that some later parameter without one follows, last first. */
+static void check_params(struct resolver *r, const struct ast_list *params)
+{
+    bool later_required = false;
+    for (uint32_t i = params->n; i-- > 0;) {
+        struct ast *p = params->v[i];
+        if (!p->u.param.value) {
+            later_required = true;
+            continue;
+        }
+        if (later_required) {
+            struct diag *g = report(r, "E1001", "IllegalParameterError", p->u.param.value->span,
+                                    "non-default argument follows default argument");
+            note(r, g, "A default argument");
+        }
+    }
+}
+
+/* KCL knows two decorators, @deprecated and @info. */
+static void check_decorators(struct resolver *r, const struct ast_list *decorators)
+{
+    for (uint32_t i = 0; i < decorators->n; i++) {
+        struct ast *d = decorators->v[i];
+        struct ast *name = d->u.decorator.name;
+        if (!name)
+            continue;
+        const char *s = name->kind == AST_NAME ? name->u.name : dotted_name(r, name);
+        if (strcmp(s, "deprecated") && strcmp(s, "info"))
+            report(r, "E2L23", "CompileError", name->span, "UnKnown decorator %s", s);
+    }
+}
+
+static const char *schema_qualname(struct resolver *r, const struct rschema *s)
+{
+    if (s->pkg == r->pkgs[0] || !s->pkg->pkg->path)
+        return s->name;
+    struct rbuf b = {r, NULL, 0, 0};
+    rb_puts(&b, s->pkg->pkg->path);
+    rb_puts(&b, ".");
+    rb_puts(&b, s->name);
+    return rb_str(&b);
+}
+
+/* KCL: schema inheritance may not be circular; each schema of a cycle is reported, the cycle
+ * listed from its first schema. */
+static void check_cycles(struct resolver *r)
+{
+    for (uint32_t p = 0; p < r->npkgs; p++) {
+        struct rpkg *rp = r->pkgs[p];
+        for (uint32_t i = 0; i < rp->nschemas; i++) {
+            struct rschema *s = rp->schemas[i];
+            struct rschema *q = s->parent;
+            unsigned d = 0;
+            while (q && q != s && d++ < 64)
+                q = q->parent;
+            if (q == s)
+                s->cyclic = true;
+        }
+    }
+    for (uint32_t p = 0; p < r->npkgs; p++) {
+        struct rpkg *rp = r->pkgs[p];
+        for (uint32_t i = 0; i < rp->nschemas; i++) {
+            struct rschema *s = rp->schemas[i];
+            if (!s->cyclic)
+                continue;
+            /* the cycle from its first-declared member */
+            struct rschema *first = s;
+            struct rschema *q = s->parent;
+            for (unsigned d = 0; q && q != s && d < 64; d++, q = q->parent) {
+                uint32_t qi = 0, fi = 0;
+                for (uint32_t k = 0; k < q->pkg->nschemas; k++)
+                    if (q->pkg->schemas[k] == q)
+                        qi = k;
+                for (uint32_t k = 0; k < first->pkg->nschemas; k++)
+                    if (first->pkg->schemas[k] == first)
+                        fi = k;
+                if ((q->pkg == first->pkg && qi < fi) ||
+                    (q->pkg != first->pkg && q->pkg != r->pkgs[0] && first->pkg == r->pkgs[0]))
+                    first = q;
+            }
+            struct rbuf b = {r, NULL, 0, 0};
+            q = first;
+            for (unsigned d = 0; d < 64; d++) {
+                if (d)
+                    rb_puts(&b, ", ");
+                rb_puts(&b, schema_qualname(r, q));
+                q = q->parent;
+                if (!q || q == first)
+                    break;
+            }
+            report(r, "E2L23", "CompileError", schema_name_span(r, s->node),
+                   "There is a circular reference between schemas %s", rb_str(&b));
+        }
+    }
+    /* KCL drops a parent it can't build: the cycle's and its heirs' */
+    for (uint32_t p = 0; p < r->npkgs; p++)
+        for (uint32_t i = 0; i < r->pkgs[p]->nschemas; i++) {
+            struct rschema *s = r->pkgs[p]->schemas[i];
+            if (!s->cyclic && s->parent && s->parent->cyclic)
+                s->parent = NULL;
+        }
+    for (uint32_t p = 0; p < r->npkgs; p++)
+        for (uint32_t i = 0; i < r->pkgs[p]->nschemas; i++)
+            if (r->pkgs[p]->schemas[i]->cyclic)
+                r->pkgs[p]->schemas[i]->parent = NULL;
+}
+
+static void index_sig_print(struct rbuf *b, struct resolver *r, struct rschema *s, struct ast *ix)
+{
+    rb_puts(b, "[");
+    if (ix->u.index_sig.key_name) {
+        rb_puts(b, ix->u.index_sig.key_name);
+        rb_puts(b, ": ");
+    }
+    if (ix->u.index_sig.any_other)
+        rb_puts(b, "...");
+    t_print(b, type_of_ann(r, s->pkg, s->file, ix->u.index_sig.key_type, false));
+    rb_puts(b, "]: ");
+    t_print(b, type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, false));
+}
+
+/* The checks KCL makes when it builds a schema type: decorators, parameters, the index
+ * signature against the attributes, and attributes redeclared with another type or made
+ * optional. */
+static void check_schema_decl(struct resolver *r, struct rschema *s)
+{
+    struct ast *n = s->node;
+    check_decorators(r, &n->u.schema.decorators);
+    check_params(r, &n->u.schema.params);
+    for (uint32_t i = 0; i < n->u.schema.params.n; i++)
+        type_of_ann(r, s->pkg, s->file, n->u.schema.params.v[i]->u.param.type, true);
+    struct ast *ix = s->index_sig;
+    const struct rtype *ixval = NULL;
+    if (ix) {
+        ixval = type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, true);
+        type_of_ann(r, s->pkg, s->file, ix->u.index_sig.key_type, true);
+        if (ix->u.index_sig.key_name && schema_own_attr(s, ix->u.index_sig.key_name))
+            report(r, "E1001", "IndexSignatureError", ix->span,
+                   "index signature attribute name '%s' cannot have the same name as schema "
+                   "attributes",
+                   ix->u.index_sig.key_name);
+    }
+    struct ast_list *body = &n->u.schema.body;
+    for (uint32_t i = 0; i < body->n; i++) {
+        struct ast *st = body->v[i];
+        const char *name;
+        const struct rtype *ty;
+        bool optional = false;
+        if (st->kind == AST_SCHEMA_ATTR) {
+            check_decorators(r, &st->u.attr.decorators);
+            name = st->u.attr.name;
+            ty = type_of_ann(r, s->pkg, s->file, st->u.attr.type, true);
+            optional = st->u.attr.optional;
+        } else if (st->kind == AST_UNIFY) {
+            name = st->u.unify.target->u.name;
+            bool known;
+            struct rschema *u =
+                schema_ref(r, s->pkg, s->file, st->u.unify.value->u.schema_expr.name, &known);
+            ty = known ? &u->inst : &T_ANY;
+        } else {
+            continue;
+        }
+        struct span at = st->kind == AST_SCHEMA_ATTR ? attr_name_span(r, st) : st->span;
+        struct rattr *own = schema_own_attr(s, name);
+        const struct rtype *own_ty = own ? attr_type(r, s, own) : &T_ANY;
+        struct rattr *base = s->parent ? schema_attr(s->parent, name) : NULL;
+        if (base && base->node && base->node->kind != AST_SCHEMA_ATTR &&
+            base->node->kind != AST_UNIFY)
+            base = NULL;
+        const struct rtype *base_ty = base ? schema_attr_type(r, s->parent, base) : &T_ANY;
+        /* KCL: an attribute keeps its type in a schema and in its sub-schemas */
+        if (!assignable(ty, own_ty) || !assignable(ty, base_ty))
+            report(r, "E2G22", "TypeError", at,
+                   "can't change schema field type of '%s' from %s to %s", name, t_str(r, own_ty),
+                   t_str(r, ty));
+        /* KCL: a required attribute stays required */
+        bool was_optional = base ? base->optional : (own ? own->optional : optional);
+        if (optional && !was_optional)
+            report(r, "E2G22", "TypeError", at,
+                   "can't change the required schema attribute of '%s' to optional", name);
+        /* KCL: attributes meet the index signature unless it is [...K]: V */
+        if (ix && !ix->u.index_sig.any_other && st->kind == AST_SCHEMA_ATTR &&
+            !assignable(ty, ixval)) {
+            struct rbuf b = {r, NULL, 0, 0};
+            index_sig_print(&b, r, s, ix);
+            report(r, "E1001", "IndexSignatureError", at,
+                   "the type '%s' of schema attribute '%s' does not meet the index signature "
+                   "definition %s",
+                   t_str(r, ty), name, rb_str(&b));
+        }
+    }
+}
+
+/* {=====================================================================
+ * Immutability of public package-level names
+ * ====================================================================} */
+
+struct imm_obj {
+    struct span span;
+};
+
+/* KCL: a public package-level name is bound once. A further assignment to it (or to a member
+ * a.b / a[i] of it), in any file of the package and at any depth of top-level if-blocks, is an
+ * ImmutableError; `x: S {...}` unifications may repeat. Schemas, rules, type aliases and the
+ * file's imports are bound names too. */
+static void imm_stmts(struct resolver *r, struct rmap *objs, const struct ast_list *body,
+                      uint32_t file)
+{
+    for (uint32_t i = 0; i < body->n; i++) {
+        struct ast *n = body->v[i];
+        if (n->kind == AST_IF) {
+            imm_stmts(r, objs, &n->u.if_stmt.body, file);
+            imm_stmts(r, objs, &n->u.if_stmt.orelse, file);
+            continue;
+        }
+        if (n->kind == AST_UNIFY) {
+            const char *name = n->u.unify.target->u.name;
+            if (!rmap_get(objs, name)) {
+                struct imm_obj *o = rz(r, sizeof *o);
+                o->span = name_span(r, n->u.unify.target);
+                rmap_put(r, objs, name, o);
+            }
+            continue;
+        }
+        if (n->kind != AST_ASSIGN)
+            continue;
+        for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
+            struct ast *t = n->u.assign.targets.v[k];
+            struct ast *root = target_root(t);
+            if (root->kind != AST_NAME)
+                continue;
+            const char *name = root->u.name;
+            struct imm_obj *o = rmap_get(objs, name);
+            struct span at = t->kind == AST_NAME ? name_span(r, t) : name_span(r, root);
+            if (!o) {
+                struct rimport *ri = file_import(r->pkgs[0], file, name);
+                if (ri && !is_private(name)) {
+                    struct diag *g =
+                        report(r, "E1001", "ImmutableError", at,
+                               "Can not change the value of '%s', because it was declared "
+                               "immutable",
+                               name);
+                    label(r, g, ri->node->span, "The variable '%s' is declared here", name);
+                    if (g)
+                        diag_add_note(r->diags, g,
+                                      "change the variable name to '_%s' to make it mutable", name);
+                    continue;
+                }
+                o = rz(r, sizeof *o);
+                o->span = at;
+                rmap_put(r, objs, name, o);
+                continue;
+            }
+            if (is_private(name))
+                continue;
+            struct diag *g = report(r, "E1001", "ImmutableError", at,
+                                    "Can not change the value of '%s', because it was declared "
+                                    "immutable",
+                                    name);
+            label(r, g, o->span, "The variable '%s' is declared here", name);
+            if (g)
+                diag_add_note(r->diags, g, "change the variable name to '_%s' to make it mutable",
+                              name);
+        }
+    }
+}
+
+static void check_immutable(struct resolver *r)
+{
+    struct rpkg *rp = r->pkgs[0];
+    struct rmap objs = {0};
+    for (uint32_t f = 0; f < rp->pkg->nfiles; f++) {
+        struct ast_list *body = &rp->pkg->files[f].module->u.module.body;
+        for (uint32_t i = 0; i < body->n; i++) {
+            struct ast *n = body->v[i];
+            if (n->kind != AST_SCHEMA && n->kind != AST_RULE)
+                continue;
+            if (rmap_get(&objs, n->u.schema.name))
+                continue;
+            struct imm_obj *o = rz(r, sizeof *o);
+            o->span = n->span;
+            rmap_put(r, &objs, n->u.schema.name, o);
+        }
+    }
+    for (uint32_t f = 0; f < rp->pkg->nfiles; f++) {
+        struct ast_list *body = &rp->pkg->files[f].module->u.module.body;
+        for (uint32_t i = 0; i < body->n; i++) {
+            struct ast *n = body->v[i];
+            if (n->kind != AST_TYPE_ALIAS || rmap_get(&objs, n->u.type_alias.name))
+                continue;
+            struct imm_obj *o = rz(r, sizeof *o);
+            o->span = n->span;
+            rmap_put(r, &objs, n->u.type_alias.name, o);
+        }
+        imm_stmts(r, &objs, body, f);
+    }
+}
+
+/* {=====================================================================
+ * The walk: scopes and names
+ * ====================================================================} */
+
+static struct rscope *rscope_push(struct resolver *r, enum rscope_kind kind)
+{
+    struct rscope *s = rz(r, sizeof *s);
+    s->kind = (uint8_t)kind;
+    s->parent = r->scope;
+    r->scope = s;
+    return s;
+}
+
+static void rscope_pop(struct resolver *r)
+{
+    r->scope = r->scope->parent;
+}
+
+static int scope_index(const struct rscope *s, const char *name)
+{
+    if (s->index.cap) {
+        uintptr_t k = (uintptr_t)rmap_get(&s->index, name);
+        return k ? (int)(k - 1) : -1;
+    }
+    for (uint32_t i = 0; i < s->n; i++)
+        if (!strcmp(s->names[i], name))
+            return (int)i;
+    return -1;
+}
+
+static void scope_add(struct resolver *r, struct rscope *s, const char *name, const struct rtype *t)
+{
+    int i = scope_index(s, name);
+    if (i >= 0) {
+        if (t && !t_is_any(t))
+            s->types[i] = t;
+        return;
+    }
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 8;
+        s->names = vm_realloc(r->vm, s->names, s->cap * sizeof *s->names, cap * sizeof *s->names);
+        s->types = vm_realloc(r->vm, s->types, s->cap * sizeof *s->types, cap * sizeof *s->types);
+        s->cap = cap;
+    }
+    s->names[s->n] = name;
+    s->types[s->n] = t ? t : &T_ANY;
+    s->n++;
+    if (s->index.cap) {
+        rmap_put(r, &s->index, name, (void *)(uintptr_t)s->n);
+    } else if (s->n > 16) {
+        for (uint32_t k = 0; k < s->n; k++)
+            if (!rmap_get(&s->index, s->names[k]))
+                rmap_put(r, &s->index, s->names[k], (void *)(uintptr_t)(k + 1));
+    }
+}
+
+/* The names the statements of a lambda body bind (its locals). */
+static void collect_locals(struct resolver *r, struct rscope *s, const struct ast_list *body)
+{
+    for (uint32_t i = 0; i < body->n; i++) {
+        struct ast *n = body->v[i];
+        if (n->kind == AST_ASSIGN) {
+            for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
+                struct ast *t = target_root(n->u.assign.targets.v[k]);
+                if (t->kind == AST_NAME)
+                    scope_add(r, s, t->u.name, NULL);
+            }
+        } else if (n->kind == AST_AUG_ASSIGN) {
+            struct ast *t = target_root(n->u.aug.target);
+            if (t->kind == AST_NAME)
+                scope_add(r, s, t->u.name, NULL);
+        } else if (n->kind == AST_UNIFY) {
+            scope_add(r, s, n->u.unify.target->u.name, NULL);
+        } else if (n->kind == AST_IF) {
+            collect_locals(r, s, &n->u.if_stmt.body);
+            collect_locals(r, s, &n->u.if_stmt.orelse);
+        }
+    }
+}
+
+static bool attr_declared(const struct rattr *a)
+{
+    return a->node && (a->node->kind == AST_SCHEMA_ATTR || a->node->kind == AST_UNIFY ||
+                       (a->node->kind == AST_ASSIGN && a->type_node));
+}
+
+/* Looks 'name' up as the program would: local, config and schema scopes inside out, then the
+ * package, the file's imports and the builtins. Returns false when it is surely undefined. */
+static bool lookup(struct resolver *r, const char *name, const struct rtype **type)
+{
+    bool open = false;
+    *type = &T_ANY;
+    for (struct rscope *s = r->scope; s; s = s->parent) {
+        int i = scope_index(s, name);
+        if (i >= 0) {
+            *type = s->types[i];
+            return true;
+        }
+        if (s->open)
+            open = true;
+        if (s->kind == RS_SCHEMA && s->schema) {
+            if (schema_has_name_d(s->schema, name, 0)) {
+                struct rattr *a = schema_attr(s->schema, name);
+                if (a && attr_declared(a))
+                    *type = schema_attr_type(r, s->schema, a);
+                return true;
+            }
+            if (schema_is_open(s->schema, 0) || s->schema->is_mixin || s->schema->is_protocol ||
+                schema_index_sig(s->schema))
+                open = true;
+        }
+    }
+    struct rsym *y = rmap_get(&r->pkg->syms, name);
+    if (y) {
+        if (y->kind == SYM_SCHEMA && y->schema)
+            *type = &y->schema->type;
+        else if (y->kind == SYM_VAR && y->type)
+            *type = y->type;
+        return true;
+    }
+    struct rimport *ri = pkg_import(r->pkg, r->file, name);
+    if (ri) {
+        struct rtype *t = rz(r, sizeof *t);
+        t->kind = RT_MODULE;
+        t->u.mod.pkg = ri->pkg;
+        t->u.mod.path = ri->node->u.import.path;
+        t->u.mod.system = ri->known && !ri->pkg;
+        *type = t;
+        return true;
+    }
+    if (rmap_get(&r->builtins, name))
+        return true;
+    return open;
+}
+
+/* The names visible at this point (for suggestions): local scopes, the package, builtins. */
+static void visible_names(struct resolver *r, const char ***v, uint32_t *n, uint32_t *cap)
+{
+    for (struct rscope *s = r->scope; s; s = s->parent) {
+        for (uint32_t i = 0; i < s->n; i++) {
+            *v = rgrow(r, *v, cap, *n, sizeof **v);
+            (*v)[(*n)++] = s->names[i];
+        }
+        if (s->kind == RS_SCHEMA && s->schema)
+            for (uint32_t i = 0; i < s->schema->nattrs; i++) {
+                *v = rgrow(r, *v, cap, *n, sizeof **v);
+                (*v)[(*n)++] = s->schema->attrs[i].name;
+            }
+    }
+    for (uint32_t i = 0; i < r->pkg->syms.cap; i++)
+        if (r->pkg->syms.keys[i]) {
+            *v = rgrow(r, *v, cap, *n, sizeof **v);
+            (*v)[(*n)++] = r->pkg->syms.keys[i];
+        }
+    for (uint32_t i = 0; i < r->builtins.cap; i++)
+        if (r->builtins.keys[i]) {
+            *v = rgrow(r, *v, cap, *n, sizeof **v);
+            (*v)[(*n)++] = r->builtins.keys[i];
+        }
+}
+
+/* KCL: every name a program reads is defined where it is read. */
+static const struct rtype *walk_name(struct resolver *r, struct ast *n)
+{
+    const struct rtype *t;
+    if (lookup(r, n->u.name, &t))
+        return t;
+    const char **cands = NULL;
+    uint32_t nc = 0, cap = 0;
+    if (r->nreports <= 100)
+        visible_names(r, &cands, &nc, &cap);
+    report(r, "E2L23", "CompileError", n->span, "name '%s' is not defined%s", n->u.name,
+           suggest(r, n->u.name, cands, nc, true));
+    return &T_ANY;
+}
+
+/* {=====================================================================
+ * The walk: the config-expression context (what the entries of a config must be)
+ * ====================================================================} */
+
+static struct rctx *ctx_top(struct resolver *r)
+{
+    return r->nctx ? &r->ctx[r->nctx - 1] : NULL;
+}
+
+static void ctx_push(struct resolver *r, const struct rtype *t, const struct span *def)
+{
+    r->ctx = rgrow(r, r->ctx, &r->capctx, r->nctx, sizeof *r->ctx);
+    struct rctx *c = &r->ctx[r->nctx++];
+    c->type = t;
+    c->has_def = def != NULL;
+    if (def)
+        c->def = *def;
+}
+
+static void ctx_pop(struct resolver *r, uint32_t n)
+{
+    r->nctx = n > r->nctx ? 0 : r->nctx - n;
+}
+
+/* Pushes the type of member 'name' of the current context: a list's items, a dict's values,
+ * a schema's attribute (or index signature). */
+static void ctx_switch(struct resolver *r, const char *name)
+{
+    struct rctx *top = ctx_top(r);
+    const struct rtype *t = top ? top->type : NULL;
+    if (!t || !*name) {
+        ctx_push(r, NULL, NULL);
+        return;
+    }
+    struct span def = top->def;
+    bool has_def = top->has_def;
+    switch (t->kind) {
+    case RT_LIST:
+        ctx_push(r, t->u.elem, has_def ? &def : NULL);
+        return;
+    case RT_DICT:
+        ctx_push(r, t->u.dict.val, has_def ? &def : NULL);
+        return;
+    case RT_SCHEMA: {
+        struct rschema *s = t->u.schema;
+        struct rattr *a = schema_attr(s, name);
+        if (a) {
+            ctx_push(r, attr_declared(a) ? schema_attr_type(r, s, a) : NULL, &a->span);
+            return;
+        }
+        struct ast *ix = schema_index_sig(s);
+        if (ix && !schema_is_open(s, 0)) {
+            ctx_push(r, type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, false),
+                     has_def ? &def : NULL);
+            return;
+        }
+        ctx_push(r, NULL, NULL);
+        return;
+    }
+    default:
+        ctx_push(r, NULL, NULL);
+        return;
+    }
+}
+
+static bool schema_accepts(struct rschema *s, const char *name)
+{
+    return schema_attr(s, name) || s->is_mixin || s->is_protocol || schema_index_sig(s) ||
+           schema_is_open(s, 0);
+}
+
+/* KCL: a config for a schema sets only attributes the schema has, unless it has an index
+ * signature (or is a mixin). */
+static void check_config_attr(struct resolver *r, const char *name, struct span at,
+                              const struct rtype *t, const struct span *unpacked)
+{
+    if (!t || !*name)
+        return;
+    if (t->kind == RT_SCHEMA) {
+        struct rschema *s = t->u.schema;
+        if (schema_accepts(s, name))
+            return;
+        const char **cands = NULL;
+        uint32_t nc = 0, cap = 0;
+        schema_attr_names(r, s, &cands, &nc, &cap, 0);
+        struct diag *g =
+            report(r, "E2L23", "CompileError", at, "Cannot add member '%s' to schema '%s'%s", name,
+                   s->name, suggest(r, name, cands, nc, false));
+        if (unpacked)
+            label(r, g, *unpacked, "config attribute is defined here");
+        return;
+    }
+    if (t->kind != RT_UNION)
+        return;
+    for (uint32_t i = 0; i < t->u.uni.n; i++)
+        if (t->u.uni.v[i]->kind != RT_SCHEMA)
+            return;
+    struct rbuf b = {r, NULL, 0, 0};
+    for (uint32_t i = 0; i < t->u.uni.n; i++) {
+        struct rschema *s = t->u.uni.v[i]->u.schema;
+        if (schema_accepts(s, name))
+            return;
+        rb_puts(&b, i ? ", \"" : "schemas [\"");
+        rb_puts(&b, s->name);
+        rb_puts(&b, "\"");
+    }
+    rb_puts(&b, "]");
+    report(r, "E2L23", "CompileError", at, "Cannot add member '%s' to '%s'", name,
+           t->u.uni.n == 1 ? t->u.uni.v[0]->u.schema->name : rb_str(&b));
+}
+
+/* {=====================================================================
+ * The walk: type checks
+ * ====================================================================} */
+
+static bool check_type(struct resolver *r, const struct rtype *v, const struct rtype *e,
+                       bool report_errors, const struct span *override);
+
+/* A dict built from a config literal given where a schema is expected: each of its keys must
+ * be an attribute (or meet the index signature) and have a value of the attribute's type. The
+ * errors point at the keys, or at 'override' (a `**x` unpacked into a config). */
+static bool dict_to_schema(struct resolver *r, const struct rtype *d, struct rschema *s,
+                           bool report_errors, const struct span *override)
+{
+    if (schema_is_open(s, 0) || s->is_protocol)
+        return true;
+    bool ok = true;
+    struct ast *ix = schema_index_sig(s);
+    for (uint32_t i = 0; i < d->u.dict.nattrs; i++) {
+        const struct rt_attr *at = &d->u.dict.attrs[i];
+        struct span where = override ? *override : at->span;
+        struct rattr *a = schema_attr(s, at->name);
+        if (a) {
+            if (!attr_declared(a))
+                continue;
+            const struct rtype *et = schema_attr_type(r, s, a);
+            if (check_type(r, at->type, et, report_errors, override))
+                continue;
+            ok = false;
+            if (!report_errors)
+                continue;
+            const char *es = t_str(r, et), *vs = t_str(r, at->type);
+            struct diag *g = report(r, "E2G22", "TypeError", where, "expected %s, got %s", es, vs);
+            label(r, g, a->span, "variable is defined here, its type is %s, but got %s", es, vs);
+            if (override)
+                label(r, g, at->span, "config attribute is defined here");
+        } else if (ix) {
+            const struct rtype *et =
+                type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, false);
+            if (check_type(r, at->type, et, report_errors, override))
+                continue;
+            ok = false;
+            if (!report_errors)
+                continue;
+            struct diag *g = report(r, "E2G22", "TypeError", where, "expected %s, got %s",
+                                    t_str(r, et), t_str(r, at->type));
+            if (override)
+                label(r, g, at->span, "config attribute is defined here");
+        } else if (!s->is_mixin) {
+            ok = false;
+            if (report_errors)
+                check_config_attr(r, at->name, where, &s->inst, override ? &at->span : NULL);
+        }
+    }
+    return report_errors ? true : ok;
+}
+
+static bool check_type(struct resolver *r, const struct rtype *v, const struct rtype *e,
+                       bool report_errors, const struct span *override)
+{
+    if (t_is_any(v) || t_is_any(e))
+        return true;
+    if (v->kind == RT_LIST && e->kind == RT_LIST)
+        return check_type(r, v->u.elem, e->u.elem, report_errors, override);
+    if (v->kind == RT_DICT && e->kind == RT_DICT)
+        return check_type(r, v->u.dict.key, e->u.dict.key, report_errors, override) &&
+               check_type(r, v->u.dict.val, e->u.dict.val, report_errors, override);
+    if (v->kind == RT_DICT && e->kind == RT_SCHEMA)
+        return dict_to_schema(r, v, e->u.schema, report_errors, override);
+    if (v->kind == RT_UNION) {
+        for (uint32_t i = 0; i < v->u.uni.n; i++)
+            if (!check_type(r, v->u.uni.v[i], e, report_errors, override))
+                return false;
+        return true;
+    }
+    if (e->kind == RT_UNION) {
+        for (uint32_t i = 0; i < e->u.uni.n; i++)
+            if (check_type(r, v, e->u.uni.v[i], false, override))
+                return true;
+        return false;
+    }
+    return assignable(v, e);
+}
+
+/* KCL: a value is assignable to the place it is given to ("expected T, got U"). */
+static void must_assignable(struct resolver *r, const struct rtype *v, const struct rtype *e,
+                            struct span at, const struct span *def)
+{
+    if (check_type(r, v, e, true, NULL))
+        return;
+    const char *es = t_str(r, e), *vs = t_str(r, v);
+    struct diag *g = report(r, "E2G22", "TypeError", at, "expected %s, got %s", es, vs);
+    if (def)
+        label(r, g, *def, "variable is defined here, its type is %s, but got %s", es, vs);
+}
+
+/* {=====================================================================
+ * The walk: expressions
+ * ====================================================================} */
+
+static const struct rtype *walk_expr(struct resolver *r, struct ast *n);
+static const struct rtype *walk_stmts(struct resolver *r, const struct ast_list *body);
+
+/* A dict type being built from config entries. */
+struct dict_acc {
+    const struct rtype **keys, **vals;
+    uint32_t nk, capk, nv, capv;
+    struct rt_attr *attrs;
+    uint32_t na, capa;
+    struct rmap index; /* attribute name -> position + 1, once there are many */
+    bool open;         /* some entry's keys or values are unknown */
+};
+
+static void acc_kv(struct resolver *r, struct dict_acc *a, const struct rtype *k,
+                   const struct rtype *v)
+{
+    a->keys = rgrow(r, a->keys, &a->capk, a->nk, sizeof *a->keys);
+    a->keys[a->nk++] = k;
+    a->vals = rgrow(r, a->vals, &a->capv, a->nv, sizeof *a->vals);
+    a->vals[a->nv++] = v;
+}
+
+static void acc_attr(struct resolver *r, struct dict_acc *a, const char *name,
+                     const struct rtype *t, struct span at)
+{
+    if (a->index.cap) {
+        uintptr_t k = (uintptr_t)rmap_get(&a->index, name);
+        if (k) {
+            a->attrs[k - 1].type = t_sup2(r, a->attrs[k - 1].type, t);
+            return;
+        }
+    } else {
+        for (uint32_t i = 0; i < a->na; i++)
+            if (!strcmp(a->attrs[i].name, name)) {
+                a->attrs[i].type = t_sup2(r, a->attrs[i].type, t);
+                return;
+            }
+    }
+    a->attrs = rgrow(r, a->attrs, &a->capa, a->na, sizeof *a->attrs);
+    a->attrs[a->na].name = name;
+    a->attrs[a->na].type = t;
+    a->attrs[a->na].span = at;
+    a->na++;
+    if (a->index.cap) {
+        rmap_put(r, &a->index, name, (void *)(uintptr_t)a->na);
+    } else if (a->na > 16) {
+        for (uint32_t k = 0; k < a->na; k++)
+            rmap_put(r, &a->index, a->attrs[k].name, (void *)(uintptr_t)(k + 1));
+    }
+}
+
+static const struct rtype *acc_type(struct resolver *r, struct dict_acc *a)
+{
+    if (a->open)
+        return t_dict(r, &T_ANY, &T_ANY, a->attrs, a->na);
+    return t_dict(r, t_sup(r, a->keys, a->nk), t_sup(r, a->vals, a->nv), a->attrs, a->na);
+}
+
+/* The literal text of a string without interpolation, or NULL. */
+static const char *str_text(struct resolver *r, const struct ast *n)
+{
+    if (n->kind != AST_STR || !n->u.str.lit || n->u.str.lit->has_expr)
+        return NULL;
+    const struct strlit *l = n->u.str.lit;
+    if (l->nparts == 0)
+        return "";
+    if (l->nparts == 1)
+        return l->parts[0].text;
+    struct rbuf b = {r, NULL, 0, 0};
+    for (uint32_t i = 0; i < l->nparts; i++)
+        rb_put(&b, l->parts[i].text, l->parts[i].len);
+    return rb_str(&b);
+}
+
+/* The names a config key denotes: a, a.b.c, "a" or a[0] (has_index). False for keys that are
+ * computed. */
+static bool key_names(struct resolver *r, struct ast *key, const char ***names, uint32_t *n,
+                      bool *has_index, struct span **spans)
+{
+    *has_index = false;
+    if (spans)
+        *spans = NULL;
+    if (key->kind == AST_INDEX && key->u.index.index && key->u.index.index->kind == AST_INT) {
+        *has_index = true;
+        key = key->u.index.value;
+    }
+    if (key->kind == AST_STR) {
+        const char *s = str_text(r, key);
+        if (!s)
+            return false;
+        *names = rz(r, sizeof **names);
+        (*names)[0] = s;
+        *n = 1;
+        if (spans) {
+            *spans = rz(r, sizeof **spans);
+            (*spans)[0] = key->span;
+        }
+        return true;
+    }
+    uint32_t k = 0;
+    for (struct ast *t = key; t->kind == AST_SELECT; t = t->u.select.value)
+        k++;
+    struct ast *root = key;
+    while (root->kind == AST_SELECT)
+        root = root->u.select.value;
+    if (root->kind != AST_NAME)
+        return false;
+    *n = k + 1;
+    *names = rz(r, *n * sizeof **names);
+    struct span *sp = rz(r, *n * sizeof *sp);
+    struct ast *t = key;
+    for (uint32_t i = *n; i-- > 1; t = t->u.select.value) {
+        (*names)[i] = t->u.select.attr;
+        /* the attribute is the select's last bytes */
+        sp[i] = t->span;
+        uint32_t len = (uint32_t)strlen(t->u.select.attr);
+        if (t->span.hi - t->span.lo >= len)
+            sp[i].lo = t->span.hi - len;
+    }
+    (*names)[0] = root->u.name;
+    sp[0] = root->span;
+    if (spans)
+        *spans = sp;
+    return true;
+}
+
+/* Whether 'name' is a loop variable in scope (a config key of that name is still literal,
+ * but KCL types it by the variable). */
+static bool is_loop_var(struct resolver *r, const char *name)
+{
+    for (struct rscope *s = r->scope; s; s = s->parent)
+        if (s->kind == RS_LOCAL && scope_index(s, name) >= 0)
+            return true;
+    return false;
+}
+
+static void walk_entries(struct resolver *r, const struct ast_list *entries, struct dict_acc *acc);
+
+/* KCL: a computed config key is a string (checked for literal keys only: the types of
+ * variables are not all known). */
+static void check_key_type(struct resolver *r, const struct ast *key, const struct rtype *t)
+{
+    while (key->kind == AST_PAREN)
+        key = key->u.unary.operand;
+    if (key->kind != AST_INT && key->kind != AST_FLOAT && key->kind != AST_TRUE &&
+        key->kind != AST_FALSE && key->kind != AST_LIST && key->kind != AST_CONFIG)
+        return;
+    struct span at = key->span;
+    switch ((enum rt_kind)t->kind) {
+    case RT_BOOL:
+    case RT_INT:
+    case RT_FLOAT:
+    case RT_LIT_BOOL:
+    case RT_LIT_INT:
+    case RT_LIT_FLOAT:
+    case RT_LIST:
+    case RT_DICT:
+        report(r, "E2A31", "IllegalAttributeError", at, "A attribute must be string type, got '%s'",
+               t_str(r, t));
+        break;
+    default:
+        break;
+    }
+}
+
+static void walk_entry(struct resolver *r, struct ast *e, struct dict_acc *acc)
+{
+    struct ast *key = e->u.entry.key, *value = e->u.entry.value;
+    if (!key) {
+        /* **value */
+        const struct rtype *vt = walk_expr(r, value);
+        struct rctx *top = ctx_top(r);
+        if (top && top->type && top->type->kind == RT_SCHEMA && value->kind != AST_CONFIG &&
+            vt->kind == RT_DICT)
+            check_type(r, vt, top->type, true, &value->span);
+        if (vt->kind == RT_DICT) {
+            acc_kv(r, acc, vt->u.dict.key, vt->u.dict.val);
+            for (uint32_t i = 0; i < vt->u.dict.nattrs; i++)
+                acc_attr(r, acc, vt->u.dict.attrs[i].name, vt->u.dict.attrs[i].type,
+                         vt->u.dict.attrs[i].span);
+        } else {
+            acc->open = true;
+        }
+        return;
+    }
+    const char **names = NULL;
+    uint32_t nn = 0;
+    bool has_index = false;
+    struct span *spans = NULL;
+    bool literal = key_names(r, key, &names, &nn, &has_index, &spans);
+    if (literal && nn == 1 && key->kind == AST_NAME && is_loop_var(r, names[0]))
+        literal = false;
+    uint32_t pushed = 0, first = r->nctx;
+    struct rctx *top = ctx_top(r);
+    /* `a[i] += [...]` inserts items: its value is not a's type */
+    bool checked = literal && top && top->type && !(has_index && e->u.entry.op == ENTRY_INSERT);
+    if (literal) {
+        for (uint32_t i = 0; i < nn; i++) {
+            if (checked)
+                check_config_attr(r, names[i], spans ? spans[i] : key->span, ctx_top(r)->type,
+                                  NULL);
+            ctx_switch(r, names[i]);
+            pushed++;
+        }
+        if (has_index)
+            walk_expr(r, key->u.index.index);
+    } else if (key->kind == AST_STR && key->u.str.lit && key->u.str.lit->has_expr) {
+        walk_expr(r, key);
+        ctx_push(r, NULL, NULL);
+        pushed++;
+    } else if (!(key->kind == AST_NAME)) {
+        check_key_type(r, key, walk_expr(r, key));
+    }
+    const struct rtype *vt = walk_expr(r, value);
+    if (checked && first < r->nctx) {
+        /* a.b.c: v is {b: {c: v}} given to a */
+        struct rctx *at = &r->ctx[first];
+        if (at->type) {
+            const struct rtype *et = vt;
+            for (uint32_t i = nn; i-- > 1;) {
+                struct rt_attr *a = rz(r, sizeof *a);
+                a->name = names[i];
+                a->type = et;
+                a->span = spans ? spans[i] : key->span;
+                et = t_dict(r, t_lit_str(r, names[i]), et, a, 1);
+            }
+            if (has_index)
+                et = t_list(r, et);
+            must_assignable(r, et, at->type, key->span, at->has_def ? &at->def : NULL);
+        }
+    }
+    ctx_pop(r, pushed);
+    if (literal && nn == 1 && !has_index) {
+        acc_kv(r, acc, t_lit_str(r, names[0]), vt);
+        acc_attr(r, acc, names[0], vt, key->span);
+    } else if (literal) {
+        const struct rtype *wt = vt;
+        for (uint32_t i = 1; i < nn; i++)
+            wt = t_dict(r, &T_STR, wt, NULL, 0);
+        acc_kv(r, acc, &T_STR, has_index ? t_list(r, vt) : wt);
+    } else {
+        acc->open = true;
+    }
+}
+
+static void walk_entries(struct resolver *r, const struct ast_list *entries, struct dict_acc *acc)
+{
+    for (uint32_t i = 0; i < entries->n; i++) {
+        struct ast *e = entries->v[i];
+        if (e->kind == AST_CONFIG_IF) {
+            for (struct ast *c = e; c; c = c->u.cond_items.orelse) {
+                if (c->kind != AST_CONFIG_IF) {
+                    walk_expr(r, c);
+                    acc->open = true;
+                    break;
+                }
+                if (c->u.cond_items.cond)
+                    walk_expr(r, c->u.cond_items.cond);
+                struct dict_acc sub = {0};
+                walk_entries(r, &c->u.cond_items.items, &sub);
+                if (sub.open)
+                    acc->open = true;
+                for (uint32_t k = 0; k < sub.nk; k++)
+                    acc_kv(r, acc, sub.keys[k], sub.vals[k]);
+            }
+            continue;
+        }
+        if (e->kind != AST_ENTRY) {
+            walk_expr(r, e);
+            acc->open = true;
+            continue;
+        }
+        walk_entry(r, e, acc);
+    }
+}
+
+/* The keys a config binds for the expressions of its later entries ({a = 1, b = a}). */
+static void config_keys(struct resolver *r, struct rscope *s, const struct ast_list *entries)
+{
+    for (uint32_t i = 0; i < entries->n; i++) {
+        struct ast *e = entries->v[i];
+        if (e->kind == AST_CONFIG_IF) {
+            for (struct ast *c = e; c && c->kind == AST_CONFIG_IF; c = c->u.cond_items.orelse)
+                config_keys(r, s, &c->u.cond_items.items);
+            continue;
+        }
+        if (e->kind != AST_ENTRY || !e->u.entry.key)
+            continue;
+        /* `a: v`, `a.b: v`, `a[0]: v` and `"a": v` bind a name (not a[i]: v) */
+        struct ast *k = e->u.entry.key;
+        if (k->kind == AST_INDEX && k->u.index.index && k->u.index.index->kind == AST_INT)
+            k = k->u.index.value;
+        while (k->kind == AST_SELECT)
+            k = k->u.select.value;
+        if (k->kind == AST_NAME)
+            scope_add(r, s, k->u.name, NULL);
+        else if (k->kind == AST_STR && str_text(r, k))
+            scope_add(r, s, str_text(r, k), NULL);
+    }
+}
+
+static const struct rtype *walk_config(struct resolver *r, struct ast *n)
+{
+    struct rscope *s = rscope_push(r, RS_CONFIG);
+    config_keys(r, s, &n->u.config.entries);
+    struct dict_acc acc = {0};
+    walk_entries(r, &n->u.config.entries, &acc);
+    rscope_pop(r);
+    return acc_type(r, &acc);
+}
+
+static const struct rtype *walk_list(struct resolver *r, struct ast *n)
+{
+    ctx_switch(r, "[]");
+    const struct rtype **v = NULL;
+    uint32_t m = 0, cap = 0;
+    bool open = false;
+    for (uint32_t i = 0; i < n->u.list.items.n; i++) {
+        struct ast *it = n->u.list.items.v[i];
+        if (it->kind == AST_STARRED) {
+            walk_expr(r, it->u.unary.operand);
+            open = true;
+        } else if (it->kind == AST_LIST_IF) {
+            for (struct ast *c = it; c; c = c->u.cond_items.orelse) {
+                if (c->kind != AST_LIST_IF) {
+                    walk_expr(r, c);
+                    break;
+                }
+                if (c->u.cond_items.cond)
+                    walk_expr(r, c->u.cond_items.cond);
+                for (uint32_t k = 0; k < c->u.cond_items.items.n; k++) {
+                    struct ast *x = c->u.cond_items.items.v[k];
+                    walk_expr(r, x->kind == AST_STARRED ? x->u.unary.operand : x);
+                }
+            }
+            open = true;
+        } else {
+            const struct rtype *t = walk_expr(r, it);
+            v = rgrow(r, v, &cap, m, sizeof *v);
+            v[m++] = t;
+        }
+    }
+    ctx_pop(r, 1);
+    return t_list(r, open ? &T_ANY : m ? t_sup(r, v, m) : &T_ANY);
+}
+
+/* Loop variables take the types of what they iterate: a list's index and items, a dict's
+ * keys and values, a string's characters; anything else is unknown. */
+static void bind_loop_vars(struct resolver *r, struct rscope *s, const char *k, const char *v,
+                           const struct rtype *it)
+{
+    const struct rtype *kt = &T_ANY, *vt = &T_ANY;
+    it = t_widen(r, it);
+    if (it->kind == RT_LIST) {
+        kt = v ? &T_INT : it->u.elem;
+        vt = it->u.elem;
+    } else if (it->kind == RT_DICT) {
+        kt = it->u.dict.key;
+        vt = it->u.dict.val;
+    } else if (it->kind == RT_STR) {
+        kt = v ? &T_INT : &T_STR;
+        vt = &T_STR;
+    }
+    if (k)
+        scope_add(r, s, k, kt);
+    if (v)
+        scope_add(r, s, v, vt);
+}
+
+/* Comprehension clauses: each iterable is read before its loop variables are bound. */
+static void walk_clauses(struct resolver *r, struct rscope *s, const struct ast_list *clauses)
+{
+    for (uint32_t i = 0; i < clauses->n; i++) {
+        struct ast *c = clauses->v[i];
+        if (c->kind != AST_COMP_FOR) {
+            walk_expr(r, c);
+            continue;
+        }
+        const struct rtype *it = walk_expr(r, c->u.comp_for.iter);
+        bind_loop_vars(r, s, c->u.comp_for.key, c->u.comp_for.value, it);
+        for (uint32_t k = 0; k < c->u.comp_for.ifs.n; k++)
+            walk_expr(r, c->u.comp_for.ifs.v[k]);
+    }
+}
+
+static const struct rtype *walk_comp(struct resolver *r, struct ast *n)
+{
+    struct rscope *s = rscope_push(r, RS_LOCAL);
+    walk_clauses(r, s, &n->u.comp.clauses);
+    const struct rtype *t;
+    if (n->kind == AST_LIST_COMP) {
+        ctx_switch(r, "[]");
+        t = t_list(r, walk_expr(r, n->u.comp.elt));
+        ctx_pop(r, 1);
+    } else {
+        struct ast *e = n->u.comp.elt;
+        if (e && e->kind == AST_ENTRY) {
+            uint32_t pushed = 0;
+            if (e->u.entry.key) {
+                check_key_type(r, e->u.entry.key, walk_expr(r, e->u.entry.key));
+                const char **names;
+                uint32_t nn;
+                bool has_index;
+                if (key_names(r, e->u.entry.key, &names, &nn, &has_index, NULL)) {
+                    for (uint32_t i = 0; i < nn; i++)
+                        ctx_switch(r, names[i]);
+                    pushed = nn;
+                }
+            }
+            walk_expr(r, e->u.entry.value);
+            ctx_pop(r, pushed);
+        } else if (e) {
+            walk_expr(r, e);
+        }
+        t = t_dict(r, &T_ANY, &T_ANY, NULL, 0);
+    }
+    rscope_pop(r);
+    return t;
+}
+
+static const struct rtype *walk_quant(struct resolver *r, struct ast *n)
+{
+    const struct rtype *it = walk_expr(r, n->u.quant.target);
+    struct rscope *s = rscope_push(r, RS_LOCAL);
+    bind_loop_vars(r, s, n->u.quant.key, n->u.quant.value, it);
+    if (n->u.quant.cond)
+        walk_expr(r, n->u.quant.cond);
+    walk_expr(r, n->u.quant.test);
+    rscope_pop(r);
+    return n->u.quant.kind == QUANT_ALL || n->u.quant.kind == QUANT_ANY ? &T_BOOL : &T_ANY;
+}
+
+/* Arguments of a call to a schema or a lambda whose parameters are known: KCL checks their
+ * number and types. 'name' is the schema's name for the "takes N" message (NULL: lambda). */
+static void check_args(struct resolver *r, const struct rt_param *params, uint32_t nparams,
+                       const char *name, const struct ast_list *args,
+                       const struct rtype *const *types, struct span at)
+{
+    uint32_t npos = 0;
+    for (uint32_t i = 0; i < args->n; i++) {
+        struct ast *a = args->v[i];
+        if (a->kind == AST_STARRED || (a->kind == AST_KWARG && !a->u.kwarg.name))
+            return;
+        if (a->kind != AST_KWARG)
+            npos++;
+    }
+    if (npos > nparams) {
+        for (uint32_t i = 0, k = 0; i < args->n; i++)
+            if (args->v[i]->kind != AST_KWARG && k++ == nparams) {
+                at = args->v[i]->span;
+                break;
+            }
+        if (name)
+            report(r, "E2L23", "CompileError", at,
+                   "\"%s\" takes %u positional argument but %u were given", name, nparams, npos);
+        return;
+    }
+    uint32_t nreq = 0, found = npos;
+    for (uint32_t i = 0; i < nparams; i++) {
+        if (params[i].has_default)
+            continue;
+        nreq++;
+        if (i < npos)
+            continue;
+        for (uint32_t k = 0; k < args->n; k++)
+            if (args->v[k]->kind == AST_KWARG && !strcmp(args->v[k]->u.kwarg.name, params[i].name))
+                found++;
+    }
+    /* KCL: every parameter without a default is given */
+    if (found < nreq)
+        report(r, "E2L23", "CompileError", at, "expected %u positional argument%s, found %u", nreq,
+               nreq == 1 ? "" : "s", found < npos ? npos : found);
+    uint32_t pos = 0;
+    for (uint32_t i = 0; i < args->n; i++) {
+        struct ast *a = args->v[i];
+        const struct rt_param *p = NULL;
+        if (a->kind == AST_KWARG) {
+            for (uint32_t k = 0; k < nparams; k++)
+                if (!strcmp(params[k].name, a->u.kwarg.name))
+                    p = &params[k];
+        } else {
+            p = pos < nparams ? &params[pos] : NULL;
+            pos++;
+        }
+        if (p)
+            must_assignable(r, types[i], p->type,
+                            a->kind == AST_KWARG ? a->u.kwarg.value->span : a->span, &p->span);
+    }
+}
+
+static const struct rtype **walk_args(struct resolver *r, const struct ast_list *args)
+{
+    const struct rtype **v = rz(r, (args->n ? args->n : 1) * sizeof *v);
+    for (uint32_t i = 0; i < args->n; i++) {
+        struct ast *a = args->v[i];
+        v[i] = walk_expr(r, a->kind == AST_KWARG ? a->u.kwarg.value : a);
+    }
+    return v;
+}
+
+/* The result types of the builtin conversions. */
+static const struct rtype *builtin_result(struct resolver *r, struct ast *func)
+{
+    static const struct {
+        const char *name;
+        const struct rtype *type;
+    } results[] = {
+        {"bool", &T_BOOL}, {"float", &T_FLOAT}, {"int", &T_INT}, {"len", &T_INT}, {"str", &T_STR},
+    };
+    if (func->kind != AST_NAME)
+        return &T_ANY;
+    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++) {
+        if (strcmp(func->u.name, results[i].name))
+            continue;
+        for (struct rscope *s = r->scope; s; s = s->parent)
+            if (scope_index(s, func->u.name) >= 0 || (s->kind == RS_SCHEMA && s->schema))
+                return &T_ANY;
+        if (rmap_get(&r->pkg->syms, func->u.name) || pkg_import(r->pkg, r->file, func->u.name))
+            return &T_ANY;
+        return results[i].type;
+    }
+    return &T_ANY;
+}
+
+static const struct rtype *walk_call(struct resolver *r, struct ast *n)
+{
+    const struct rtype *ft = walk_expr(r, n->u.call.func);
+    const struct rtype **types = walk_args(r, &n->u.call.args);
+    const struct rtype *bt = builtin_result(r, n->u.call.func);
+    if (!t_is_any(bt))
+        return bt;
+    if (ft->kind == RT_SCHEMA && !ft->instance) {
+        struct rschema *s = ft->u.schema;
+        schema_params(r, s);
+        if (!s->is_rule && !s->is_mixin && !s->is_protocol)
+            check_args(r, s->params, s->nparams, s->name, &n->u.call.args, types,
+                       n->u.call.func->span);
+        return &s->inst;
+    }
+    if (ft->kind == RT_FUNC && ft->u.func.params) {
+        check_args(r, ft->u.func.params, ft->u.func.nparams, NULL, &n->u.call.args, types,
+                   n->u.call.func->span);
+        return ft->u.func.ret ? ft->u.func.ret : &T_ANY;
+    }
+    return &T_ANY;
+}
+
+static const struct rtype *walk_schema_expr(struct resolver *r, struct ast *n)
+{
+    const struct rtype *t = walk_expr(r, n->u.schema_expr.name);
+    const struct rtype **types = walk_args(r, &n->u.schema_expr.args);
+    if (t->kind != RT_SCHEMA) {
+        ctx_push(r, NULL, NULL);
+        if (n->u.schema_expr.config)
+            walk_expr(r, n->u.schema_expr.config);
+        ctx_pop(r, 1);
+        return &T_ANY;
+    }
+    struct rschema *s = t->u.schema;
+    ctx_push(r, &s->inst, NULL);
+    if (n->u.schema_expr.config)
+        walk_expr(r, n->u.schema_expr.config);
+    ctx_pop(r, 1);
+    if (!t->instance && !s->is_rule && !s->is_mixin && !s->is_protocol) {
+        schema_params(r, s);
+        check_args(r, s->params, s->nparams, s->name, &n->u.schema_expr.args, types,
+                   n->u.schema_expr.name->span);
+    }
+    return &s->inst;
+}
+
+static const struct rtype *walk_lambda(struct resolver *r, struct ast *n)
+{
+    check_params(r, &n->u.lambda.params);
+    const struct ast_list *ps = &n->u.lambda.params;
+    struct rt_param *params = params_of(r, r->pkg, r->file, ps);
+    for (uint32_t i = 0; i < ps->n; i++)
+        type_of_ann(r, r->pkg, r->file, ps->v[i]->u.param.type, true);
+    const struct rtype *ret =
+        n->u.lambda.ret ? type_of_ann(r, r->pkg, r->file, n->u.lambda.ret, true) : NULL;
+    struct rscope *s = rscope_push(r, RS_LOCAL);
+    for (uint32_t i = 0; i < ps->n; i++)
+        scope_add(r, s, params[i].name, params[i].type);
+    collect_locals(r, s, &n->u.lambda.body);
+    for (uint32_t i = 0; i < ps->n; i++)
+        if (ps->v[i]->u.param.value)
+            walk_expr(r, ps->v[i]->u.param.value);
+    bool top = r->top;
+    uint32_t nctx = r->nctx;
+    r->top = false;
+    ctx_push(r, NULL, NULL);
+    const struct rtype *real = walk_stmts(r, &n->u.lambda.body);
+    r->nctx = nctx;
+    r->top = top;
+    rscope_pop(r);
+    if (ret && n->u.lambda.body.n) {
+        struct ast *last = n->u.lambda.body.v[n->u.lambda.body.n - 1];
+        if (last->kind == AST_EXPR_STMT)
+            must_assignable(r, real, ret, n->span, NULL);
+    }
+    struct rtype *t = rz(r, sizeof *t);
+    t->kind = RT_FUNC;
+    t->u.func.params = params;
+    t->u.func.nparams = ps->n;
+    t->u.func.ret = ret ? ret : &T_ANY;
+    return t;
+}
+
+static bool is_dictish(const struct rtype *t)
+{
+    return t->kind == RT_DICT;
+}
+
+static bool is_schema_inst(const struct rtype *t)
+{
+    return t->kind == RT_SCHEMA && t->instance;
+}
+
+/* KCL's operand checks of `|` for the kinds both sides surely have. */
+static const struct rtype *walk_union(struct resolver *r, struct span at, const struct rtype *l,
+                                      const struct rtype *rt)
+{
+    if (t_is_any(l) || t_is_any(rt) || l->kind == RT_NONE || rt->kind == RT_NONE)
+        return &T_ANY;
+    bool bad = false;
+    if (is_dictish(l) && is_schema_inst(rt))
+        bad = true;
+    else if ((l->kind == RT_LIST) != (rt->kind == RT_LIST) &&
+             (l->kind == RT_LIST || is_dictish(l) || is_schema_inst(l) || l->kind == RT_LIT_STR ||
+              l->kind == RT_STR) &&
+             (rt->kind == RT_LIST || is_dictish(rt) || is_schema_inst(rt) ||
+              rt->kind == RT_LIT_STR || rt->kind == RT_STR))
+        bad = true;
+    if (bad) {
+        report(r, "E2G22", "TypeError", at, "unsupported operand type(s) for |: '%s' and '%s'",
+               t_str(r, l), t_str(r, rt));
+        return &T_ANY;
+    }
+    if (is_schema_inst(l) && is_dictish(rt)) {
+        /* a schema unioned with a config: the config's keys must be attributes */
+        check_type(r, rt, l, true, NULL);
+        return l;
+    }
+    return &T_ANY;
+}
+
+enum operand_class { OC_UNKNOWN, OC_NUM, OC_STR, OC_LIST, OC_DICT, OC_SCHEMA };
+
+static enum operand_class operand_class(const struct rtype *t)
+{
+    switch ((enum rt_kind)t->kind) {
+    case RT_INT:
+    case RT_FLOAT:
+    case RT_LIT_INT:
+    case RT_LIT_FLOAT:
+        return OC_NUM;
+    case RT_STR:
+    case RT_LIT_STR:
+        return OC_STR;
+    case RT_LIST:
+        return OC_LIST;
+    case RT_DICT:
+        return OC_DICT;
+    case RT_SCHEMA:
+        return t->instance ? OC_SCHEMA : OC_UNKNOWN;
+    default:
+        return OC_UNKNOWN;
+    }
+}
+
+static bool is_int_type(const struct rtype *t)
+{
+    return t->kind == RT_INT || t->kind == RT_LIT_INT;
+}
+
+/* KCL's operand checks of the arithmetic operators, for the kinds both sides surely have:
+ * + adds numbers, strings or lists; * also repeats a string or a list; the others take
+ * numbers. */
+static void check_arith(struct resolver *r, unsigned op, const struct rtype *l,
+                        const struct rtype *rt, struct span at)
+{
+    enum operand_class a = operand_class(l), b = operand_class(rt);
+    if (a == OC_UNKNOWN || b == OC_UNKNOWN)
+        return;
+    bool ok;
+    switch (op) {
+    case OP_ADD:
+        ok = a == b && (a == OC_NUM || a == OC_STR || a == OC_LIST);
+        break;
+    case OP_MUL:
+        ok = (a == OC_NUM && b == OC_NUM) || ((a == OC_STR || a == OC_LIST) && is_int_type(rt)) ||
+             ((b == OC_STR || b == OC_LIST) && is_int_type(l));
+        break;
+    case OP_SUB:
+    case OP_DIV:
+    case OP_FLOORDIV:
+    case OP_POW:
+        ok = a == OC_NUM && b == OC_NUM;
+        break;
+    default:
+        return;
+    }
+    if (!ok)
+        report(r, "E2G22", "TypeError", at, "unsupported operand type(s) for %s: '%s' and '%s'",
+               ast_op_name((enum ast_op)op), t_str(r, l), t_str(r, rt));
+}
+
+/* KCL orders numbers and strings, not lists: `[0] < [1]` is a TypeError. */
+static const struct rtype *walk_compare(struct resolver *r, struct ast *n)
+{
+    uint32_t k = n->u.compare.operands.n;
+    const struct rtype **v = rz(r, (k ? k : 1) * sizeof *v);
+    for (uint32_t i = 0; i < k; i++)
+        v[i] = walk_expr(r, n->u.compare.operands.v[i]);
+    for (uint32_t i = 0; i + 1 < k; i++) {
+        uint8_t op = n->u.compare.ops[i];
+        if (op != OP_LT && op != OP_LE && op != OP_GT && op != OP_GE)
+            continue;
+        if (v[i]->kind == RT_LIST && v[i + 1]->kind == RT_LIST)
+            report(r, "E2G22", "TypeError", n->span,
+                   "unsupported operand type(s) for %s: '%s' and '%s'",
+                   ast_op_name((enum ast_op)op), t_str(r, v[i]), t_str(r, v[i + 1]));
+    }
+    return &T_BOOL;
+}
+
+/* KCL: a.b reads a member a module or a schema has. */
+static const struct rtype *walk_select(struct resolver *r, struct ast *n)
+{
+    const struct rtype *v = walk_expr(r, n->u.select.value);
+    const char *attr = n->u.select.attr;
+    if (v->kind == RT_MODULE) {
+        if (v->u.mod.pkg) {
+            struct rsym *y = rmap_get(&v->u.mod.pkg->syms, attr);
+            if (y && y->kind == SYM_SCHEMA && y->schema)
+                return &y->schema->type;
+            if (y)
+                return &T_ANY;
+        } else if (!v->u.mod.system || system_member(r, v->u.mod.path, attr)) {
+            return &T_ANY;
+        }
+        report(r, "E2G22", "TypeError", n->span, "attribute '%s' not found in 'module '%s''", attr,
+               v->u.mod.path);
+        return &T_ANY;
+    }
+    if (is_schema_inst(v)) {
+        struct rschema *s = v->u.schema;
+        struct rattr *a = schema_attr(s, attr);
+        if (a && attr_declared(a))
+            return schema_attr_type(r, s, a);
+        if (!a && !schema_accepts(s, attr))
+            report(r, "E2G22", "TypeError", n->span, "attribute '%s' not found in '%s'", attr,
+                   s->name);
+    }
+    return &T_ANY;
+}
+
+static bool ctx_transparent(const struct ast *n)
+{
+    switch ((enum ast_kind)n->kind) {
+    case AST_CONFIG:
+    case AST_LIST:
+    case AST_PAREN:
+    case AST_IFEXPR:
+    case AST_LIST_COMP:
+    case AST_DICT_COMP:
+    case AST_SCHEMA_EXPR:
+    case AST_CONFIG_IF:
+    case AST_LIST_IF:
+    case AST_ENTRY:
+    case AST_STARRED:
+        return true;
+    case AST_BINARY:
+        return n->u.binary.op == OP_BITOR;
+    default:
+        return n->kind < AST_PAREN;
+    }
+}
+
+static const struct rtype *walk_expr(struct resolver *r, struct ast *n)
+{
+    if (!n)
+        return &T_ANY;
+    if (++r->depth > 2000) {
+        r->depth--;
+        return &T_ANY;
+    }
+    const struct rtype *t = &T_ANY;
+    /* only configs, lists and the expressions that pass one through are walked in the
+     * config context; others start afresh (a call's arguments are not the config's entries) */
+    bool fresh = !ctx_transparent(n);
+    uint32_t nctx = r->nctx;
+    if (fresh)
+        ctx_push(r, NULL, NULL);
+    switch ((enum ast_kind)n->kind) {
+    case AST_NAME:
+        t = walk_name(r, n);
+        break;
+    case AST_INT:
+        t = n->u.num.suffix ? t_lit_unit(r, n->u.num.ival, n->u.num.suffix)
+                            : t_lit_int(r, n->u.num.ival);
+        break;
+    case AST_FLOAT:
+        t = t_lit_float(r, n->u.fval);
+        break;
+    case AST_STR: {
+        const struct strlit *l = n->u.str.lit;
+        if (l && l->has_expr) {
+            for (uint32_t i = 0; i < l->nparts; i++)
+                if (n->u.str.exprs && n->u.str.exprs[i])
+                    walk_expr(r, n->u.str.exprs[i]);
+            t = &T_STR;
+        } else {
+            const char *s = str_text(r, n);
+            t = s ? t_lit_str(r, s) : &T_STR;
+        }
+        break;
+    }
+    case AST_TRUE:
+        t = t_lit_bool(r, true);
+        break;
+    case AST_FALSE:
+        t = t_lit_bool(r, false);
+        break;
+    case AST_NONE:
+    case AST_UNDEFINED:
+        t = &T_NONE;
+        break;
+    case AST_PAREN:
+        t = walk_expr(r, n->u.unary.operand);
+        break;
+    case AST_UNARY:
+        walk_expr(r, n->u.unary.operand);
+        t = n->u.unary.op == OP_NOT ? &T_BOOL : &T_ANY;
+        break;
+    case AST_STARRED:
+        walk_expr(r, n->u.unary.operand);
+        break;
+    case AST_BINARY: {
+        const struct rtype *l = walk_expr(r, n->u.binary.left);
+        const struct rtype *rt = walk_expr(r, n->u.binary.right);
+        if (n->u.binary.op == OP_BITOR)
+            t = walk_union(r, n->span, l, rt);
+        else
+            check_arith(r, n->u.binary.op, l, rt, n->span);
+        break;
+    }
+    case AST_COMPARE:
+        t = walk_compare(r, n);
+        break;
+    case AST_AS: {
+        /* KCL: `v as T` converts between overlapping types only */
+        const struct rtype *v = walk_expr(r, n->u.as_expr.value);
+        t = type_of_ann(r, r->pkg, r->file, n->u.as_expr.type, true);
+        if (!t_is_any(v) && !t_is_any(t) && v->kind != RT_NONE && !assignable(v, t) &&
+            !assignable(t, v))
+            report(r, "E2G22", "TypeError", n->span,
+                   "Conversion of type '%s' to type '%s' may be a mistake because neither type "
+                   "sufficiently overlaps with the other",
+                   t_str(r, v), t_str(r, t));
+        break;
+    }
+    case AST_IFEXPR: {
+        walk_expr(r, n->u.ifexpr.cond);
+        const struct rtype *a = walk_expr(r, n->u.ifexpr.body);
+        const struct rtype *b = walk_expr(r, n->u.ifexpr.orelse);
+        t = t_sup2(r, a, b);
+        break;
+    }
+    case AST_SELECT:
+        t = walk_select(r, n);
+        break;
+    case AST_INDEX:
+        walk_expr(r, n->u.index.value);
+        walk_expr(r, n->u.index.index);
+        break;
+    case AST_SLICE:
+        walk_expr(r, n->u.slice.value);
+        walk_expr(r, n->u.slice.lo);
+        walk_expr(r, n->u.slice.hi);
+        walk_expr(r, n->u.slice.step);
+        break;
+    case AST_CALL:
+        t = walk_call(r, n);
+        break;
+    case AST_KWARG:
+        walk_expr(r, n->u.kwarg.value);
+        break;
+    case AST_LIST:
+        t = walk_list(r, n);
+        break;
+    case AST_LIST_IF:
+    case AST_CONFIG_IF:
+        for (struct ast *c = n; c; c = c->u.cond_items.orelse) {
+            if (c->kind != AST_LIST_IF && c->kind != AST_CONFIG_IF) {
+                walk_expr(r, c);
+                break;
+            }
+            walk_expr(r, c->u.cond_items.cond);
+            for (uint32_t i = 0; i < c->u.cond_items.items.n; i++)
+                walk_expr(r, c->u.cond_items.items.v[i]);
+        }
+        break;
+    case AST_LIST_COMP:
+    case AST_DICT_COMP:
+        t = walk_comp(r, n);
+        break;
+    case AST_CONFIG:
+        t = walk_config(r, n);
+        break;
+    case AST_ENTRY: {
+        struct dict_acc acc = {0};
+        walk_entry(r, n, &acc);
+        break;
+    }
+    case AST_SCHEMA_EXPR:
+        t = walk_schema_expr(r, n);
+        break;
+    case AST_LAMBDA:
+        t = walk_lambda(r, n);
+        break;
+    case AST_QUANT:
+        t = walk_quant(r, n);
+        break;
+    default:
+        break;
+    }
+    if (fresh)
+        r->nctx = nctx;
+    r->depth--;
+    return t ? t : &T_ANY;
+}
+
+/* {=====================================================================
+ * The walk: statements and schema bodies
+ * ====================================================================} */
+
+/* KCL: only names, a.b and a[i] are assigned to. */
+static bool check_target(struct resolver *r, struct ast *t)
+{
+    struct ast *root = target_root(t);
+    if (root->kind == AST_NAME)
+        return true;
+    report(r, "E2L23", "CompileError", t->span, "'%s' is an illegal expression for assignment",
+           ast_kcl_expr_name(root));
+    return false;
+}
+
+/* The schema whose body statements are being walked (not a lambda's in it), or NULL. The
+ * body's scope is a local scope (parameters) right under the schema's. */
+static struct rschema *body_schema(struct resolver *r)
+{
+    struct rscope *s = r->scope;
+    if (s && s->kind == RS_LOCAL && s->parent && s->parent->kind == RS_SCHEMA)
+        return s->parent->schema;
+    return NULL;
+}
+
+/* The type a target name has before this assignment: a package variable's (annotated, or
+ * taken from its first value), or the attribute's in a schema body. */
+static const struct rtype *target_type(struct resolver *r, const char *name)
+{
+    if (r->top) {
+        struct rsym *y = rmap_get(&r->pkg->syms, name);
+        return y && y->kind == SYM_VAR && y->type ? y->type : &T_ANY;
+    }
+    struct rschema *s = body_schema(r);
+    if (s) {
+        struct rattr *a = schema_attr(s, name);
+        if (a && attr_declared(a))
+            return schema_attr_type(r, s, a);
+    }
+    return &T_ANY;
+}
+
+static bool needs_ctx(const struct rtype *t)
+{
+    return t && (t->kind == RT_SCHEMA || t->kind == RT_LIST || t->kind == RT_DICT ||
+                 t->kind == RT_UNION);
+}
+
+/* KCL's aug-assignment rule: a public package variable already assigned can't be modified by
+ * `x op= v` either ("Immutable variable 'x' is modified during compiling"). */
+static void global_name(struct resolver *r, struct ast *t, bool is_config, bool aug)
+{
+    if (!r->top)
+        return;
+    struct ast *root = target_root(t);
+    if (root->kind != AST_NAME)
+        return;
+    const char *name = root->u.name;
+    struct span *first = rmap_get(&r->gnames, name);
+    if (is_private(name) || is_config || !first) {
+        if (!first) {
+            first = rz(r, sizeof *first);
+            *first = t->span;
+            rmap_put(r, &r->gnames, name, first);
+        }
+        return;
+    }
+    if (!aug)
+        return;
+    struct diag *g = report(r, "E1001", "ImmutableError", t->span,
+                            "Immutable variable '%s' is modified during compiling", name);
+    label(r, g, *first, "The variable '%s' is declared here firstly", name);
+    if (g)
+        diag_add_note(r->diags, g, "change the variable name to '_%s' to make it mutable", name);
+}
+
+static void walk_assign(struct resolver *r, struct ast *n)
+{
+    struct ast *value = n->u.assign.value;
+    bool is_config = value && value->kind == AST_SCHEMA_EXPR;
+    const struct rtype *ann =
+        n->u.assign.type ? type_of_ann(r, r->pkg, r->file, n->u.assign.type, true) : NULL;
+    const struct rtype *vt = NULL;
+    for (uint32_t i = 0; i < n->u.assign.targets.n; i++) {
+        struct ast *t = n->u.assign.targets.v[i];
+        if (!check_target(r, t))
+            continue;
+        global_name(r, t, is_config, false);
+        if (t->kind != AST_NAME) {
+            walk_expr(r, t->kind == AST_SELECT ? t->u.select.value : t->u.index.value);
+            if (t->kind == AST_INDEX)
+                walk_expr(r, t->u.index.index);
+            continue;
+        }
+        const struct rtype *expected = ann ? ann : target_type(r, t->u.name);
+        if (!vt) {
+            if (needs_ctx(expected)) {
+                ctx_push(r, expected, NULL);
+                vt = walk_expr(r, value);
+                ctx_pop(r, 1);
+            } else {
+                vt = walk_expr(r, value);
+            }
+        }
+        must_assignable(r, vt, expected, t->span, NULL);
+        if (r->top && !ann) {
+            struct rsym *y = rmap_get(&r->pkg->syms, t->u.name);
+            if (y && y->kind == SYM_VAR && !y->type) {
+                const struct rtype *w = t_widen(r, vt);
+                if (t_concrete(w) || w->kind == RT_FUNC)
+                    y->type = w;
+            }
+        }
+    }
+    if (!vt)
+        walk_expr(r, value);
+}
+
+static void walk_schema(struct resolver *r, struct rschema *s);
+
+static const struct rtype *walk_stmt(struct resolver *r, struct ast *n)
+{
+    switch ((enum ast_kind)n->kind) {
+    case AST_EXPR_STMT:
+        return walk_expr(r, n->u.expr_stmt.value);
+    case AST_ASSIGN:
+        walk_assign(r, n);
+        break;
+    case AST_AUG_ASSIGN: {
+        struct ast *t = n->u.aug.target;
+        if (check_target(r, t))
+            global_name(r, t, n->u.aug.value && n->u.aug.value->kind == AST_SCHEMA_EXPR, true);
+        const struct rtype *vt = walk_expr(r, n->u.aug.value), *lt = &T_ANY;
+        if (t->kind == AST_NAME && !lookup(r, t->u.name, &lt))
+            lt = &T_ANY;
+        if (n->u.aug.op == OP_BITOR)
+            walk_union(r, t->span, lt, vt);
+        else
+            check_arith(r, n->u.aug.op, lt, vt, t->span);
+        break;
+    }
+    case AST_UNIFY: {
+        const struct rtype *t = walk_expr(r, n->u.unify.value);
+        if (r->top) {
+            struct rsym *y = rmap_get(&r->pkg->syms, n->u.unify.target->u.name);
+            if (y && y->kind == SYM_VAR && !y->type && t_concrete(t))
+                y->type = t;
+        }
+        break;
+    }
+    case AST_ASSERT:
+    case AST_CHECK_EXPR:
+        walk_expr(r, n->u.check_expr.test);
+        walk_expr(r, n->u.check_expr.cond);
+        walk_expr(r, n->u.check_expr.msg);
+        break;
+    case AST_IF:
+        walk_expr(r, n->u.if_stmt.cond);
+        walk_stmts(r, &n->u.if_stmt.body);
+        walk_stmts(r, &n->u.if_stmt.orelse);
+        break;
+    case AST_SCHEMA:
+    case AST_RULE:
+        for (uint32_t i = 0; i < r->pkg->nschemas; i++)
+            if (r->pkg->schemas[i]->node == n)
+                walk_schema(r, r->pkg->schemas[i]);
+        break;
+    default:
+        break;
+    }
+    return &T_ANY;
+}
+
+static const struct rtype *walk_stmts(struct resolver *r, const struct ast_list *body)
+{
+    const struct rtype *t = &T_ANY;
+    for (uint32_t i = 0; i < body->n; i++)
+        t = walk_stmt(r, body->v[i]);
+    return t;
+}
+
+/* A default value given where a type is declared: `name: T = value` in a schema. */
+static void walk_default(struct resolver *r, const struct rtype *expected, struct ast *value,
+                         struct span at, bool check)
+{
+    const struct rtype *vt;
+    if (expected && expected->kind == RT_SCHEMA) {
+        ctx_push(r, expected, NULL);
+        vt = walk_expr(r, value);
+        ctx_pop(r, 1);
+    } else {
+        vt = walk_expr(r, value);
+    }
+    if (check)
+        must_assignable(r, vt, expected, at, NULL);
+}
+
+static void walk_schema(struct resolver *r, struct rschema *s)
+{
+    struct ast *n = s->node;
+    bool top = r->top;
+    uint32_t nctx = r->nctx;
+    r->top = false;
+    ctx_push(r, NULL, NULL);
+    struct rscope *ss = rscope_push(r, RS_SCHEMA);
+    ss->schema = s;
+    ss->open = s->is_mixin || s->is_protocol;
+    struct rscope *ps = rscope_push(r, RS_LOCAL);
+    schema_params(r, s);
+    for (uint32_t i = 0; i < s->nparams; i++)
+        scope_add(r, ps, s->params[i].name, s->params[i].type);
+    for (uint32_t i = 0; i < n->u.schema.params.n; i++)
+        if (n->u.schema.params.v[i]->u.param.value)
+            walk_expr(r, n->u.schema.params.v[i]->u.param.value);
+    if (s->index_sig && s->index_sig->u.index_sig.key_name)
+        scope_add(r, ps, s->index_sig->u.index_sig.key_name,
+                  type_of_ann(r, s->pkg, s->file, s->index_sig->u.index_sig.key_type, false));
+    const struct ast_list *body = &n->u.schema.body;
+    for (uint32_t i = 0; i < body->n; i++) {
+        struct ast *st = body->v[i];
+        if (st->kind == AST_SCHEMA_ATTR) {
+            if (!st->u.attr.value)
+                continue;
+            struct rattr *a = schema_own_attr(s, st->u.attr.name);
+            const struct rtype *et = a ? attr_type(r, s, a) : &T_ANY;
+            bool check = st->u.attr.op == ENTRY_OVERRIDE && st->u.attr.aug_op == OP_NONE;
+            walk_default(r, et, st->u.attr.value, attr_name_span(r, st), check);
+        } else if (st->kind == AST_INDEX_SIG) {
+            if (st->u.index_sig.value)
+                walk_default(r, type_of_ann(r, s->pkg, s->file, st->u.index_sig.value_type, false),
+                             st->u.index_sig.value, st->span, false);
+        } else {
+            walk_stmt(r, st);
+        }
+    }
+    for (uint32_t i = 0; i < n->u.schema.checks.n; i++)
+        walk_stmt(r, n->u.schema.checks.v[i]);
+    rscope_pop(r);
+    rscope_pop(r);
+    r->nctx = nctx;
+    r->top = top;
+}
+
+/* {=====================================================================
+ * Entry point
+ * ====================================================================} */
+
 unsigned resolve_pkg(struct eval *ev, struct pkg *p)
 {
-    return check_immutable(ev, p);
+    struct resolver rs;
+    memset(&rs, 0, sizeof rs);
+    struct resolver *r = &rs;
+    r->ev = ev;
+    r->vm = ev->vm;
+    r->diags = ev->vm->diags;
+    if (ev->builtins)
+        for (uint32_t i = 0; i < ev->builtins->used; i++)
+            if (ev->builtins->e[i].key)
+                rmap_put(r, &r->builtins, ev->builtins->e[i].key->b,
+                         (void *)ev->builtins->e[i].key->b);
+    unsigned start = r->diags->n;
+    struct rpkg *main = rpkg_of(r, p);
+    load_imports(r, main, 0);
+    for (uint32_t i = 0; i < r->npkgs; i++)
+        link_all(r, r->pkgs[i]);
+    check_cycles(r);
+    for (uint32_t i = 0; i < main->nschemas; i++)
+        check_schema_decl(r, main->schemas[i]);
+    check_immutable(r);
+    /* annotated package variables have their type from the start */
+    r->pkg = main;
+    for (uint32_t f = 0; f < p->nfiles; f++) {
+        struct ast_list *body = &p->files[f].module->u.module.body;
+        for (uint32_t i = 0; i < body->n; i++) {
+            struct ast *n = body->v[i];
+            if (n->kind != AST_ASSIGN)
+                continue;
+            if (!n->u.assign.type && n->u.assign.value->kind == AST_LAMBDA) {
+                /* a lambda's type is known before its definition runs */
+                struct ast *lam = n->u.assign.value;
+                for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
+                    struct ast *t = n->u.assign.targets.v[k];
+                    struct rsym *y = t->kind == AST_NAME ? rmap_get(&main->syms, t->u.name) : NULL;
+                    if (!y || y->kind != SYM_VAR || y->type)
+                        continue;
+                    struct rtype *ft = rz(r, sizeof *ft);
+                    ft->kind = RT_FUNC;
+                    ft->u.func.params = params_of(r, main, f, &lam->u.lambda.params);
+                    ft->u.func.nparams = lam->u.lambda.params.n;
+                    ft->u.func.ret = lam->u.lambda.ret
+                                         ? type_of_ann(r, main, f, lam->u.lambda.ret, false)
+                                         : &T_ANY;
+                    y->type = ft;
+                }
+                continue;
+            }
+            if (!n->u.assign.type)
+                continue;
+            for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
+                struct ast *t = n->u.assign.targets.v[k];
+                struct rsym *y = t->kind == AST_NAME ? rmap_get(&main->syms, t->u.name) : NULL;
+                if (y && y->kind == SYM_VAR && !y->type)
+                    y->type = type_of_ann(r, main, f, n->u.assign.type, false);
+            }
+        }
+    }
+    for (uint32_t f = 0; f < p->nfiles; f++) {
+        r->file = f;
+        r->top = true;
+        walk_stmts(r, &p->files[f].module->u.module.body);
+    }
+    return dedup(r, start);
 }

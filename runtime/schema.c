@@ -416,7 +416,9 @@ struct value schema_attr_convert(struct eval *ev, struct schema_type *st, struct
         uint32_t sf = ev->cur_file;
         ev->cur_pkg = a->owner->pkg;
         ev->cur_file = a->owner->file;
-        v = convert(ev, a->type, v, span, span);
+        /* a type error found at run time points at the attribute's declaration (the
+         * resolver reports statically known ones at the config entry) */
+        v = convert(ev, a->type, v, a->span, span);
         ev->cur_pkg = sp;
         ev->cur_file = sf;
     } else if (!a && st->index_sig) {
