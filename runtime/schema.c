@@ -851,11 +851,31 @@ struct value schema_union(struct eval *ev, struct value a, struct value b)
     return op_union(vm, a, b);
 }
 
+/* After `_p.x = v` on an instance, its checks run again on the updated attributes: a frame
+ * whose body counts as done, so that names read the instance as it is now. */
 void schema_recheck(struct eval *ev, struct value inst, struct span span)
 {
-    (void)ev;
-    (void)inst;
-    (void)span;
+    struct schema_type *st = inst.as.d->schema;
+    if (!st || !st->node || st->is_rule)
+        return;
+    struct schema_layout *L = layout_get(ev, st);
+    if (!L->nchecks)
+        return;
+    struct vm *vm = ev->vm;
+    struct schema_frame *fp = vm_zalloc(vm, sizeof *fp);
+    fp->type = st;
+    fp->inst = inst.as.d;
+    fp->state = vm_alloc(vm, L->nstmts + 1);
+    memset(fp->state, STMT_DONE, L->nstmts + 1);
+    struct scope *saved = ev->scope;
+    ev->scope = st->closure;
+    fp->scope = scope_push(ev, SCOPE_SCHEMA);
+    fp->scope->frame = fp;
+    ev->scope = saved;
+    struct schema_origin *o = inst.as.d->origin;
+    if (o && o->args)
+        bind_params(ev, st, fp->scope, o->args, span);
+    run_checks(ev, fp, span);
 }
 
 /* {===== types */
