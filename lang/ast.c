@@ -78,6 +78,20 @@ struct ast *ast_new(struct arena *a, enum ast_kind kind, struct span span)
     return n;
 }
 
+struct ast *ast_target_root(struct ast *t)
+{
+    for (;;) {
+        if (t->kind == AST_SELECT)
+            t = t->u.select.value;
+        else if (t->kind == AST_INDEX)
+            t = t->u.index.value;
+        else if (t->kind == AST_PAREN)
+            t = t->u.unary.operand;
+        else
+            return t;
+    }
+}
+
 bool ast_list_push(struct arena *a, struct ast_list *l, struct ast *n)
 {
     if (l->n == l->cap) {

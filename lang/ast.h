@@ -315,6 +315,8 @@ struct ast *ast_new(struct arena *a, enum ast_kind kind, struct span span);
 bool ast_list_push(struct arena *a, struct ast_list *l, struct ast *n);
 
 const char *ast_kind_name(enum ast_kind kind);
+/* The name an assignment target stands on: a in `a`, `a.b.c`, `a[0].b`, `(a).b`. */
+struct ast *ast_target_root(struct ast *t);
 const char *ast_op_name(enum ast_op op);     /* "+", "not in", ... */
 
 /* Writes the tree as JSON (kind, span as [lo, hi] bytes plus fields) for tools and tests. */

@@ -25,7 +25,6 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include <cjson/cJSON.h>
 
 struct scl_ctx {
     scl_alloc_fn alloc;
@@ -603,30 +602,45 @@ scl_status scl_emit_json(const scl_val *v, unsigned flags, int indent, scl_write
 
 /* {===== options and selectors */
 
-static struct value json_to_value(struct vm *vm, const cJSON *j)
+/* Calls function 'fn' of system module 'mod' with one argument (json.decode, yaml.decode). */
+static struct value call_stdlib(struct vm *vm, const char *mod, const char *fn, struct value arg)
 {
-    if (cJSON_IsNull(j))
-        return v_none();
-    if (cJSON_IsBool(j))
-        return v_bool(cJSON_IsTrue(j));
-    if (cJSON_IsNumber(j)) {
-        double d = j->valuedouble;
-        if (d == (double)(int64_t)d && fabs(d) < 9.2e18)
-            return v_int((int64_t)d);
-        return v_float(d);
+    const struct stdlib_module *m = stdlib_module(mod);
+    for (size_t i = 0; m && i < m->nfns; i++) {
+        if (strcmp(m->fns[i].name, fn) != 0)
+            continue;
+        struct callargs a;
+        memset(&a, 0, sizeof a);
+        a.pos = &arg;
+        a.npos = 1;
+        return m->fns[i].fn(vm, &a);
     }
-    if (cJSON_IsString(j))
-        return v_str(str_cstr(vm, j->valuestring));
-    if (cJSON_IsArray(j)) {
-        struct list *l = list_new(vm, 0);
-        for (const cJSON *c = j->child; c; c = c->next)
-            list_push(vm, l, json_to_value(vm, c));
-        return v_list(l);
+    vm_raise(vm, "%s.%s is missing", mod, fn);
+}
+
+struct decode_call {
+    const char *mod;
+    struct value arg, out;
+};
+
+/* Decodes text as JSON or YAML; false (nothing recorded) when it does not parse. */
+static void decode_fn(struct vm *vm, void *ud)
+{
+    struct decode_call *d = ud;
+    d->out = call_stdlib(vm, d->mod, "decode", d->arg);
+}
+
+static bool try_decode(struct vm *vm, const char *mod, struct value text, struct value *out)
+{
+    struct decode_call dc = {mod, text, v_undef()};
+    unsigned n = vm->diags->n, ne = vm->diags->nerrors;
+    if (!vm_protect(vm, decode_fn, &dc)) {
+        vm->diags->n = n;
+        vm->diags->nerrors = ne;
+        return false;
     }
-    struct dict *d = dict_new(vm, 0);
-    for (const cJSON *c = j->child; c; c = c->next)
-        dict_set(vm, d, str_cstr(vm, c->string ? c->string : ""), json_to_value(vm, c));
-    return v_dict(d);
+    *out = dc.out;
+    return true;
 }
 
 static bool all_digits(const char *s)
@@ -663,9 +677,9 @@ static void opt_fn(struct vm *vm, void *ud)
         else if (all_digits(t) && strlen(t) < 19 && !(t[0] == '0' && t[1]))
             v = v_int(strtoll(t, NULL, 10));
         else if (*t == '{' || *t == '[' || *t == '"') {
-            cJSON *j = cJSON_Parse(t);
-            v = j ? json_to_value(vm, j) : v_str(str_cstr(vm, t));
-            cJSON_Delete(j);
+            struct value text = v_str(str_cstr(vm, t));
+            if (!try_decode(vm, "json", text, &v))
+                v = text;
         } else {
             char *end;
             double d = strtod(t, &end);
@@ -899,18 +913,6 @@ struct settings_call {
 static bool truthy_key(struct value cfg, const char *k);
 static struct value get_key(struct value cfg, const char *k);
 
-struct decode_call {
-    native_fn decode;
-    const struct callargs *a;
-    struct value out;
-};
-
-static void decode_fn(struct vm *vm, void *ud)
-{
-    struct decode_call *d = ud;
-    d->out = d->decode(vm, d->a);
-}
-
 static void settings_fn(struct vm *vm, void *ud)
 {
     struct settings_call *c = ud;
@@ -921,28 +923,11 @@ static void settings_fn(struct vm *vm, void *ud)
         vm_raise_at(vm, none, "E2F04", "CannotFindModule", "cannot read settings file %s: %s",
                     c->path, strerror(errno));
     }
-    const struct stdlib_module *y = stdlib_module("yaml");
-    native_fn decode = NULL;
-    for (size_t i = 0; y && i < y->nfns; i++)
-        if (!strcmp(y->fns[i].name, "decode"))
-            decode = y->fns[i].fn;
-    if (!decode)
-        vm_raise(vm, "yaml support is missing");
-    struct value arg = v_str(str_new(vm, text, len));
-    struct callargs a;
-    memset(&a, 0, sizeof a);
-    a.pos = &arg;
-    a.npos = 1;
-    struct decode_call dc = {decode, &a, v_undef()};
-    unsigned n = vm->diags->n, ne = vm->diags->nerrors;
-    bool ok = vm_protect(vm, decode_fn, &dc);
-    if (!ok) {
-        vm->diags->n = n;
-        vm->diags->nerrors = ne;
-    }
+    struct value doc = v_undef();
+    bool ok = try_decode(vm, "yaml", v_str(str_new(vm, text, len)), &doc);
     /* the file is a mapping; kcl_options a list of {key, value} mappings */
-    struct value opts = get_key(dc.out, "kcl_options");
-    bool valid = ok && (v_is_dictlike(dc.out) || dc.out.tag == V_NONE);
+    struct value opts = get_key(doc, "kcl_options");
+    bool valid = ok && (v_is_dictlike(doc) || doc.tag == V_NONE);
     if (valid && opts.tag != V_UNDEF && opts.tag != V_NONE) {
         valid = opts.tag == V_LIST;
         for (uint32_t i = 0; valid && i < opts.as.l->n; i++)
@@ -954,7 +939,7 @@ static void settings_fn(struct vm *vm, void *ud)
         vm_raise_at(vm, none, "E3M38", "EvaluationError",
                     "Failed to load '%s', invalid setting file format", base ? base + 1 : c->path);
     }
-    c->doc = dc.out;
+    c->doc = doc;
 }
 
 static bool truthy_key(struct value cfg, const char *k)

@@ -135,27 +135,13 @@ static void gvar_add_setter(struct eval *ev, struct gvar *g, uint32_t stmt)
     g->setters[g->nsetters++] = stmt;
 }
 
-/* The root name an assignment target sets: a in `a`, `a.b.c`, `a[0].b`. */
-static struct ast *target_root(struct ast *t)
-{
-    for (;;) {
-        if (t->kind == AST_SELECT)
-            t = t->u.select.value;
-        else if (t->kind == AST_INDEX)
-            t = t->u.index.value;
-        else if (t->kind == AST_PAREN)
-            t = t->u.unary.operand;
-        else
-            return t;
-    }
-}
 
 static void collect_setters(struct eval *ev, struct pkg *p, struct ast *n, uint32_t stmt)
 {
     switch (n->kind) {
     case AST_ASSIGN:
         for (uint32_t i = 0; i < n->u.assign.targets.n; i++) {
-            struct ast *r = target_root(n->u.assign.targets.v[i]);
+            struct ast *r = ast_target_root(n->u.assign.targets.v[i]);
             if (r->kind == AST_NAME) {
                 struct gvar *g = pkg_var_add(ev, p, ev_name(ev, r->u.name));
                 g->is_output = true;
@@ -164,7 +150,7 @@ static void collect_setters(struct eval *ev, struct pkg *p, struct ast *n, uint3
         }
         break;
     case AST_AUG_ASSIGN: {
-        struct ast *r = target_root(n->u.aug.target);
+        struct ast *r = ast_target_root(n->u.aug.target);
         if (r->kind == AST_NAME) {
             struct gvar *g = pkg_var_add(ev, p, ev_name(ev, r->u.name));
             g->is_output = true;
@@ -1606,7 +1592,7 @@ static void store_name(struct eval *ev, struct str *name, struct value v, struct
 static _Noreturn void illegal_target(struct eval *ev, struct ast *t)
 {
     vm_raise_at(ev->vm, t->span, "E2L23", "CompileError",
-                "'%s' is an illegal expression for assignment", ast_kcl_expr_name(target_root(t)));
+                "'%s' is an illegal expression for assignment", ast_kcl_expr_name(ast_target_root(t)));
 }
 
 static void exec_assign(struct eval *ev, struct ast *n)
@@ -1615,7 +1601,7 @@ static void exec_assign(struct eval *ev, struct ast *n)
     ev->last = v;
     for (uint32_t i = 0; i < n->u.assign.targets.n; i++) {
         struct ast *t = n->u.assign.targets.v[i];
-        struct ast *r = target_root(t);
+        struct ast *r = ast_target_root(t);
         if (r->kind != AST_NAME)
             illegal_target(ev, t);
         struct str *name = ev_name(ev, r->u.name);
@@ -1633,7 +1619,7 @@ static void exec_assign(struct eval *ev, struct ast *n)
 static void exec_aug(struct eval *ev, struct ast *n)
 {
     struct ast *t = n->u.aug.target;
-    struct ast *r = target_root(t);
+    struct ast *r = ast_target_root(t);
     if (r->kind != AST_NAME)
         illegal_target(ev, t);
     struct str *name = ev_name(ev, r->u.name);

@@ -296,20 +296,6 @@ static bool is_private(const char *name)
     return name[0] == '_';
 }
 
-/* The name an assignment target binds: the root of a.b[c]. */
-static struct ast *target_root(struct ast *t)
-{
-    for (;;) {
-        if (t->kind == AST_SELECT)
-            t = t->u.select.value;
-        else if (t->kind == AST_INDEX)
-            t = t->u.index.value;
-        else if (t->kind == AST_PAREN)
-            t = t->u.unary.operand;
-        else
-            return t;
-    }
-}
 
 static bool ident_char(char c)
 {
@@ -998,7 +984,7 @@ static void schema_collect(struct resolver *r, struct rschema *s, const struct a
             break;
         case AST_ASSIGN:
             for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
-                struct ast *t = target_root(n->u.assign.targets.v[k]);
+                struct ast *t = ast_target_root(n->u.assign.targets.v[k]);
                 if (t->kind != AST_NAME)
                     continue;
                 if (n->u.assign.type && t == n->u.assign.targets.v[k])
@@ -1008,7 +994,7 @@ static void schema_collect(struct resolver *r, struct rschema *s, const struct a
             }
             break;
         case AST_AUG_ASSIGN: {
-            struct ast *t = target_root(n->u.aug.target);
+            struct ast *t = ast_target_root(n->u.aug.target);
             if (t->kind == AST_NAME)
                 schema_add_attr(r, s, n, t->u.name, NULL, false, t->span);
             break;
@@ -1081,13 +1067,13 @@ static void pkg_collect(struct resolver *r, struct rpkg *rp, uint32_t file,
         }
         case AST_ASSIGN:
             for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
-                struct ast *t = target_root(n->u.assign.targets.v[k]);
+                struct ast *t = ast_target_root(n->u.assign.targets.v[k]);
                 if (t->kind == AST_NAME)
                     sym_add(r, rp, t->u.name, SYM_VAR, n->u.assign.targets.v[k]->span, file);
             }
             break;
         case AST_AUG_ASSIGN: {
-            struct ast *t = target_root(n->u.aug.target);
+            struct ast *t = ast_target_root(n->u.aug.target);
             if (t->kind == AST_NAME)
                 sym_add(r, rp, t->u.name, SYM_VAR, n->u.aug.target->span, file);
             break;
@@ -1878,7 +1864,7 @@ static void imm_stmts(struct resolver *r, struct rmap *objs, const struct ast_li
             continue;
         for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
             struct ast *t = n->u.assign.targets.v[k];
-            struct ast *root = target_root(t);
+            struct ast *root = ast_target_root(t);
             if (root->kind != AST_NAME)
                 continue;
             const char *name = root->u.name;
@@ -2011,12 +1997,12 @@ static void collect_locals(struct resolver *r, struct rscope *s, const struct as
         struct ast *n = body->v[i];
         if (n->kind == AST_ASSIGN) {
             for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
-                struct ast *t = target_root(n->u.assign.targets.v[k]);
+                struct ast *t = ast_target_root(n->u.assign.targets.v[k]);
                 if (t->kind == AST_NAME)
                     scope_add(r, s, t->u.name, NULL);
             }
         } else if (n->kind == AST_AUG_ASSIGN) {
-            struct ast *t = target_root(n->u.aug.target);
+            struct ast *t = ast_target_root(n->u.aug.target);
             if (t->kind == AST_NAME)
                 scope_add(r, s, t->u.name, NULL);
         } else if (n->kind == AST_UNIFY) {
@@ -3274,7 +3260,7 @@ static const struct rtype *walk_expr(struct resolver *r, struct ast *n)
 /* KCL: only names, a.b and a[i] are assigned to. */
 static bool check_target(struct resolver *r, struct ast *t)
 {
-    struct ast *root = target_root(t);
+    struct ast *root = ast_target_root(t);
     if (root->kind == AST_NAME)
         return true;
     report(r, "E2L23", "CompileError", t->span, "'%s' is an illegal expression for assignment",
@@ -3321,7 +3307,7 @@ static void global_name(struct resolver *r, struct ast *t, bool is_config, bool 
 {
     if (!r->top)
         return;
-    struct ast *root = target_root(t);
+    struct ast *root = ast_target_root(t);
     if (root->kind != AST_NAME)
         return;
     const char *name = root->u.name;

@@ -216,14 +216,6 @@ static void layout_add_setter(struct eval *ev, struct schema_layout *L, struct s
     L->sets[k].v[L->sets[k].n++] = idx;
 }
 
-static struct ast *root_of(struct ast *t)
-{
-    while (t->kind == AST_SELECT || t->kind == AST_INDEX || t->kind == AST_PAREN)
-        t = t->kind == AST_SELECT  ? t->u.select.value
-            : t->kind == AST_INDEX ? t->u.index.value
-                                   : t->u.unary.operand;
-    return t;
-}
 
 static void layout_collect_setters(struct eval *ev, struct schema_layout *L, struct ast *s,
                                    uint32_t idx)
@@ -235,13 +227,13 @@ static void layout_collect_setters(struct eval *ev, struct schema_layout *L, str
         break;
     case AST_ASSIGN:
         for (uint32_t k = 0; k < s->u.assign.targets.n; k++) {
-            struct ast *r = root_of(s->u.assign.targets.v[k]);
+            struct ast *r = ast_target_root(s->u.assign.targets.v[k]);
             if (r->kind == AST_NAME)
                 layout_add_setter(ev, L, ev_name(ev, r->u.name), idx);
         }
         break;
     case AST_AUG_ASSIGN: {
-        struct ast *r = root_of(s->u.aug.target);
+        struct ast *r = ast_target_root(s->u.aug.target);
         if (r->kind == AST_NAME)
             layout_add_setter(ev, L, ev_name(ev, r->u.name), idx);
         break;

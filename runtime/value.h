@@ -175,6 +175,8 @@ struct str *str_intern(struct vm *vm, const char *s, size_t len);  /* one object
 struct str *str_intern_str(struct vm *vm, struct str *s);          /* 's' or its twin */
 struct str *str_fmt(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t str_hash(struct str *s);
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+bool utf8_valid(const unsigned char *s, size_t n);
 bool str_eq(const struct str *a, const struct str *b);
 int str_cmp(const struct str *a, const struct str *b); /* byte-wise */
 

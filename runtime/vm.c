@@ -180,6 +180,25 @@ void arg_count(struct vm *vm, const struct callargs *a, const char *fname, uint3
                  max == 1 ? "" : "s", n);
 }
 
+struct value arg_need(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
+                      const char *fname)
+{
+    struct value v;
+    if (!arg_get(vm, a, i, name, &v))
+        vm_raise(vm, "%s() missing required positional argument: '%s'", fname, name);
+    return v;
+}
+
+bool arg_opt_bool(struct vm *vm, const struct callargs *a, uint32_t i, const char *name)
+{
+    struct value v;
+    if (!arg_get(vm, a, i, name, &v) || v_is_null(v))
+        return false;
+    if (v.tag != V_BOOL)
+        vm_type_error(vm, "argument '%s' must be bool, not '%s'", name, v_type_name(v));
+    return v.as.i != 0;
+}
+
 int64_t arg_int(struct vm *vm, struct value v, const char *what)
 {
     if (v.tag == V_INT || v.tag == V_BOOL)

@@ -69,6 +69,11 @@ bool arg_get(struct vm *vm, const struct callargs *a, uint32_t i, const char *na
              struct value *out);
 void arg_count(struct vm *vm, const struct callargs *a, const char *fname, uint32_t min,
                uint32_t max);
+/* The argument or an error naming 'fname' when it is missing. */
+struct value arg_need(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
+                      const char *fname);
+/* An optional bool argument (absent, None or Undefined: false); other kinds are type errors. */
+bool arg_opt_bool(struct vm *vm, const struct callargs *a, uint32_t i, const char *name);
 int64_t arg_int(struct vm *vm, struct value v, const char *what);
 double arg_num(struct vm *vm, struct value v, const char *what);
 struct str *arg_str(struct vm *vm, struct value v, const char *what);

@@ -19,39 +19,6 @@ static struct str *b64_arg(struct vm *vm, const struct callargs *a, const char *
     return v.as.s;
 }
 
-/* True when s[0..n) is well-formed UTF-8 (decoded text must be a valid string). */
-static bool b64_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t k;
-        unsigned min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            k = 1, min = 0x80, c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            k = 2, min = 0x800, c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            k = 3, min = 0x10000, c &= 0x07;
-        } else {
-            return false;
-        }
-        if (n - i <= k)
-            return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return false;
-            c = (c << 6) | (s[i + j] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return false;
-        i += k + 1;
-    }
-    return true;
-}
 
 /* {===== base64 */
 
@@ -91,7 +58,7 @@ static struct value b64_decode(struct vm *vm, const struct callargs *a)
     if (n < 0 || (size_t)n < pad)
         vm_raise(vm, "Invalid base64 input");
     size_t m = (size_t)n - pad;
-    if (!b64_utf8(out, m))
+    if (!utf8_valid(out, m))
         vm_raise(vm, "base64 decoded bytes are not valid UTF-8");
     return v_str(str_new(vm, (const char *)out, m));
 }
@@ -156,7 +123,7 @@ static struct value b32_decode(struct vm *vm, const struct callargs *a)
             acc &= (1u << nbits) - 1;
         }
     }
-    if (!b64_utf8(out, o))
+    if (!utf8_valid(out, o))
         return v_none();
     return v_str(str_new(vm, (const char *)out, o));
 }

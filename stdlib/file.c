@@ -83,38 +83,6 @@ static int file_slurp(struct vm *vm, const char *path, char **out, size_t *outle
     return 0;
 }
 
-static bool file_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t k;
-        unsigned min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            k = 1, min = 0x80, c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            k = 2, min = 0x800, c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            k = 3, min = 0x10000, c &= 0x07;
-        } else {
-            return false;
-        }
-        if (n - i <= k)
-            return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return false;
-            c = (c << 6) | (s[i + j] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return false;
-        i += k + 1;
-    }
-    return true;
-}
 
 static struct value file_read(struct vm *vm, const struct callargs *a)
 {
@@ -127,7 +95,7 @@ static struct value file_read(struct vm *vm, const struct callargs *a)
         vm_raise(vm, "out of memory");
     if (err)
         vm_raise(vm, "failed to access the file '%s': %s (os error %d)", path, strerror(err), err);
-    if (!file_utf8((const unsigned char *)buf, n))
+    if (!utf8_valid((const unsigned char *)buf, n))
         vm_raise(vm, "failed to access the file '%s': stream did not contain valid UTF-8", path);
     return v_str(str_new(vm, buf, n));
 }

@@ -20,31 +20,14 @@ enum { JSON_MAX_DEPTH = 127 }; /* serde_json fails at its 128th nested array or 
 
 /* {===== arguments */
 
-static struct value json_need(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
-                              const char *fname)
-{
-    struct value v;
-    if (!arg_get(vm, a, i, name, &v))
-        vm_raise(vm, "%s() missing required positional argument: '%s'", fname, name);
-    return v;
-}
 
-static bool json_opt_bool(struct vm *vm, const struct callargs *a, uint32_t i, const char *name)
-{
-    struct value v;
-    if (!arg_get(vm, a, i, name, &v) || v_is_null(v))
-        return false;
-    if (v.tag != V_BOOL)
-        vm_type_error(vm, "argument '%s' must be bool, not '%s'", name, v_type_name(v));
-    return v.as.i != 0;
-}
 
 /* The options after 'data' (at positional index 'first'): sort_keys, indent, ignore_private,
  * ignore_none. */
 static struct str *json_encode_with(struct vm *vm, const struct callargs *a, struct value data,
                                     uint32_t first)
 {
-    bool sort_keys = json_opt_bool(vm, a, first, "sort_keys");
+    bool sort_keys = arg_opt_bool(vm, a, first, "sort_keys");
     int64_t indent = 0;
     struct value v;
     if (arg_get(vm, a, first + 1, "indent", &v) && !v_is_null(v))
@@ -53,8 +36,8 @@ static struct str *json_encode_with(struct vm *vm, const struct callargs *a, str
         indent = 0;
     if (indent > 1024)
         indent = 1024;
-    bool ignore_private = json_opt_bool(vm, a, first + 2, "ignore_private");
-    bool ignore_none = json_opt_bool(vm, a, first + 3, "ignore_none");
+    bool ignore_private = arg_opt_bool(vm, a, first + 2, "ignore_private");
+    bool ignore_none = arg_opt_bool(vm, a, first + 3, "ignore_none");
     return v_to_json(vm, data, (int)indent, sort_keys, ignore_private, ignore_none);
 }
 
@@ -63,16 +46,16 @@ static struct str *json_encode_with(struct vm *vm, const struct callargs *a, str
 static struct value json_encode(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "encode", 1, 5);
-    struct value data = json_need(vm, a, 0, "data", "encode");
+    struct value data = arg_need(vm, a, 0, "data", "encode");
     return v_str(json_encode_with(vm, a, data, 1));
 }
 
 static struct value json_dump_to_file(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "dump_to_file", 2, 6);
-    struct value data = json_need(vm, a, 0, "data", "dump_to_file");
+    struct value data = arg_need(vm, a, 0, "data", "dump_to_file");
     struct str *filename =
-        arg_str(vm, json_need(vm, a, 1, "filename", "dump_to_file"), "argument 'filename'");
+        arg_str(vm, arg_need(vm, a, 1, "filename", "dump_to_file"), "argument 'filename'");
     struct str *text = json_encode_with(vm, a, data, 2);
     FILE *f = fopen(filename->b, "wb");
     int err = 0;
@@ -451,7 +434,7 @@ static bool json_parse(struct vm *vm, const struct str *text, struct value *out,
 static struct value json_decode(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "decode", 1, 1);
-    struct str *s = arg_str(vm, json_need(vm, a, 0, "value", "decode"), "argument 'value'");
+    struct str *s = arg_str(vm, arg_need(vm, a, 0, "value", "decode"), "argument 'value'");
     char why[160];
     struct value v;
     if (!json_parse(vm, s, &v, why, sizeof why))
@@ -462,7 +445,7 @@ static struct value json_decode(struct vm *vm, const struct callargs *a)
 static struct value json_validate(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "validate", 1, 1);
-    struct str *s = arg_str(vm, json_need(vm, a, 0, "value", "validate"), "argument 'value'");
+    struct str *s = arg_str(vm, arg_need(vm, a, 0, "value", "validate"), "argument 'value'");
     char why[160];
     struct value v;
     return v_bool(json_parse(vm, s, &v, why, sizeof why));
@@ -497,8 +480,8 @@ static struct value json_merge_patch(struct vm *vm, struct value target, struct 
 static struct value json_merge(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "merge", 2, 2);
-    struct value src = json_need(vm, a, 0, "src", "merge");
-    struct value patch = json_need(vm, a, 1, "patch", "merge");
+    struct value src = arg_need(vm, a, 0, "src", "merge");
+    struct value patch = arg_need(vm, a, 1, "patch", "merge");
     return json_merge_patch(vm, src, patch);
 }
 

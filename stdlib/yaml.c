@@ -22,24 +22,7 @@
 
 /* {===== arguments and encoding */
 
-static struct value yaml_need(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
-                              const char *fname)
-{
-    struct value v;
-    if (!arg_get(vm, a, i, name, &v))
-        vm_raise(vm, "%s() missing required positional argument: '%s'", fname, name);
-    return v;
-}
 
-static bool yaml_opt_bool(struct vm *vm, const struct callargs *a, uint32_t i, const char *name)
-{
-    struct value v;
-    if (!arg_get(vm, a, i, name, &v) || v_is_null(v))
-        return false;
-    if (v.tag != V_BOOL)
-        vm_type_error(vm, "argument '%s' must be bool, not '%s'", name, v_type_name(v));
-    return v.as.i != 0;
-}
 
 struct yaml_opts {
     bool sort_keys, ignore_private, ignore_none;
@@ -49,9 +32,9 @@ struct yaml_opts {
 static struct yaml_opts yaml_get_opts(struct vm *vm, const struct callargs *a, uint32_t first)
 {
     struct yaml_opts o;
-    o.sort_keys = yaml_opt_bool(vm, a, first, "sort_keys");
-    o.ignore_private = yaml_opt_bool(vm, a, first + 1, "ignore_private");
-    o.ignore_none = yaml_opt_bool(vm, a, first + 2, "ignore_none");
+    o.sort_keys = arg_opt_bool(vm, a, first, "sort_keys");
+    o.ignore_private = arg_opt_bool(vm, a, first + 1, "ignore_private");
+    o.ignore_none = arg_opt_bool(vm, a, first + 2, "ignore_none");
     return o;
 }
 
@@ -95,23 +78,23 @@ static void yaml_write_file(struct vm *vm, const char *filename, const struct st
 static struct value yaml_encode(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "encode", 1, 4);
-    struct value data = yaml_need(vm, a, 0, "data", "encode");
+    struct value data = arg_need(vm, a, 0, "data", "encode");
     return v_str(yaml_one(vm, data, yaml_get_opts(vm, a, 1)));
 }
 
 static struct value yaml_encode_all(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "encode_all", 1, 4);
-    struct value data = yaml_need(vm, a, 0, "data", "encode_all");
+    struct value data = arg_need(vm, a, 0, "data", "encode_all");
     return v_str(yaml_all(vm, data, yaml_get_opts(vm, a, 1)));
 }
 
 static struct value yaml_dump_to_file(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "dump_to_file", 2, 5);
-    struct value data = yaml_need(vm, a, 0, "data", "dump_to_file");
+    struct value data = arg_need(vm, a, 0, "data", "dump_to_file");
     struct str *fn =
-        arg_str(vm, yaml_need(vm, a, 1, "filename", "dump_to_file"), "argument 'filename'");
+        arg_str(vm, arg_need(vm, a, 1, "filename", "dump_to_file"), "argument 'filename'");
     yaml_write_file(vm, fn->b, yaml_one(vm, data, yaml_get_opts(vm, a, 2)));
     return v_undef();
 }
@@ -119,9 +102,9 @@ static struct value yaml_dump_to_file(struct vm *vm, const struct callargs *a)
 static struct value yaml_dump_all_to_file(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "dump_all_to_file", 2, 5);
-    struct value data = yaml_need(vm, a, 0, "data", "dump_all_to_file");
+    struct value data = arg_need(vm, a, 0, "data", "dump_all_to_file");
     struct str *fn =
-        arg_str(vm, yaml_need(vm, a, 1, "filename", "dump_all_to_file"), "argument 'filename'");
+        arg_str(vm, arg_need(vm, a, 1, "filename", "dump_all_to_file"), "argument 'filename'");
     yaml_write_file(vm, fn->b, yaml_all(vm, data, yaml_get_opts(vm, a, 2)));
     return v_undef();
 }
@@ -673,7 +656,7 @@ static bool yaml_load(struct vm *vm, const struct str *text, bool check, struct 
 static struct value yaml_decode(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "decode", 1, 1);
-    struct str *s = arg_str(vm, yaml_need(vm, a, 0, "value", "decode"), "argument 'value'");
+    struct str *s = arg_str(vm, arg_need(vm, a, 0, "value", "decode"), "argument 'value'");
     char why[256];
     struct list *docs;
     if (!yaml_load(vm, s, false, &docs, why, sizeof why))
@@ -686,7 +669,7 @@ static struct value yaml_decode(struct vm *vm, const struct callargs *a)
 static struct value yaml_decode_all(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "decode_all", 1, 1);
-    struct str *s = arg_str(vm, yaml_need(vm, a, 0, "value", "decode_all"), "argument 'value'");
+    struct str *s = arg_str(vm, arg_need(vm, a, 0, "value", "decode_all"), "argument 'value'");
     char why[256];
     struct list *docs;
     if (!yaml_load(vm, s, false, &docs, why, sizeof why))
@@ -698,7 +681,7 @@ static struct value yaml_decode_all(struct vm *vm, const struct callargs *a)
 static struct value yaml_validate(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "validate", 1, 1);
-    struct str *s = arg_str(vm, yaml_need(vm, a, 0, "value", "validate"), "argument 'value'");
+    struct str *s = arg_str(vm, arg_need(vm, a, 0, "value", "validate"), "argument 'value'");
     char why[256];
     struct list *docs;
     return v_bool(yaml_load(vm, s, true, &docs, why, sizeof why));
