@@ -4,7 +4,7 @@
 lib=${SCL_BUILDDIR:-.}/.libs/libscl_core.a
 [ -f "$lib" ] || { echo "SKIP: $lib not built"; exit 77; }
 command -v objdump >/dev/null || { echo "SKIP: objdump missing"; exit 77; }
-if objdump -h "$lib" 2>/dev/null | grep -q asan; then
+if objdump -t "$lib" 2>/dev/null | grep -q '__asan_\|__odr_asan'; then
     echo "SKIP: sanitizer build"; exit 77
 fi
 bad=$(objdump -t "$lib" | awk '$2 ~ /[lg]/ && $3 == "O" && $4 ~ /^\.(data|bss|tdata|tbss)$/ {print $NF " in " $4}')
