@@ -1319,6 +1319,7 @@ static struct value eval_compare(struct eval *ev, struct ast *n)
 struct value eval_expr(struct eval *ev, struct ast *n)
 {
     struct vm *vm = ev->vm;
+    vm_check_stack(vm);
     switch ((enum ast_kind)n->kind) {
     case AST_NAME:
         return eval_lookup_name(ev, ev_name(ev, n->u.name), n->span);

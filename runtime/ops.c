@@ -253,14 +253,21 @@ static struct value arith(struct vm *vm, unsigned op, struct value a, struct val
             s = b, n = a;
         if (n.tag == V_INT && s.tag == V_STR) {
             int64_t t = n.as.i < 0 ? 0 : n.as.i;
+            if (s.as.s->len && t > (int64_t)(UINT32_MAX / s.as.s->len))
+                vm_raise(vm, "repeated string too long: %lld x %u bytes", (long long)t,
+                         s.as.s->len);
             struct sbuf buf;
             sbuf_init(&buf, vm);
             for (int64_t i = 0; i < t; i++)
                 sbuf_put(&buf, s.as.s->b, s.as.s->len);
             return v_str(sbuf_str(&buf));
         }
-        if (n.tag == V_INT && s.tag == V_LIST)
+        if (n.tag == V_INT && s.tag == V_LIST) {
+            if (s.as.l->n && n.as.i > (int64_t)(UINT32_MAX / 2 / s.as.l->n))
+                vm_raise(vm, "repeated list too long: %lld x %u items", (long long)n.as.i,
+                         s.as.l->n);
             return v_list(list_repeat(vm, s.as.l, n.as.i));
+        }
     }
     if (op == OP_BITOR)
         return op_union(vm, a, b);

@@ -15,11 +15,14 @@ void vm_init(struct vm *vm, struct arena *arena, struct diags *diags)
     vm->arena = arena;
     vm->diags = diags;
     vm->max_depth = 2000;
+    vm->stack_limit = (size_t)6 << 20;
 }
 
 bool vm_protect(struct vm *vm, void (*fn)(struct vm *vm, void *ud), void *ud)
 {
     struct vm_jmp j;
+    if (!vm->jmp)
+        vm->stack_base = (uintptr_t)&j;
     j.prev = vm->jmp;
     vm->jmp = &j;
     volatile unsigned depth = vm->depth;

@@ -3,6 +3,7 @@
 #define SCL_RUNTIME_VM_IMPL_H
 
 #include <setjmp.h>
+#include <stdint.h>
 
 #include "lang/arena.h"
 #include "lang/diag.h"
@@ -30,7 +31,18 @@ struct vm {
     unsigned depth, max_depth; /* call/recursion depth and its limit */
     struct eval *ev;       /* NULL in unit tests */
     struct diag *last_error; /* set by vm_raise* */
+    uintptr_t stack_base;    /* stack address at the outermost protected call */
+    size_t stack_limit;      /* bytes of C stack evaluation may use below it */
 };
+
+/* Deep recursion (nested expressions, recursive lambdas and schemas) stops with an error
+ * before the C stack runs out. */
+static inline void vm_check_stack(struct vm *vm)
+{
+    char here;
+    if (vm->stack_base - (uintptr_t)&here > vm->stack_limit)
+        vm_raise(vm, "maximum recursion depth exceeded");
+}
 
 void vm_init(struct vm *vm, struct arena *arena, struct diags *diags);
 
