@@ -792,7 +792,8 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
             struct dict_entry *e = &v.as.d->e[i];
             if (!e->key)
                 continue;
-            struct dict_entry *r = op_merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict);
+            /* unpacked entries merge without conflict checks: a later one refines */
+            struct dict_entry *r = op_merge_entry(vm, d, e->key, e->val, e->op, e->ins, false);
             r->file = e->file ? e->file : en->span.file;
             r->lo = e->file ? e->lo : en->span.lo;
         }
@@ -1533,6 +1534,16 @@ struct value assign_path_get(struct eval *ev, struct value base, struct ast *t)
     return v_undef();
 }
 
+static bool file_import_named(struct eval *ev, struct str *name)
+{
+    struct pkg_file *f = &ev->cur_pkg->files[ev->cur_file];
+    for (uint32_t i = 0; i < f->nimports; i++)
+        if (f->imports[i].name == name)
+            return !schema_has_attr(ev->scope && ev->scope->frame ? ev->scope->frame->type : NULL,
+                                    name);
+    return false;
+}
+
 /* Reads the current value of a root name for a member assignment. */
 static struct value read_root(struct eval *ev, struct str *name, struct span span, bool *found)
 {
@@ -1543,7 +1554,8 @@ static struct value read_root(struct eval *ev, struct str *name, struct span spa
         struct value *slot = scope_slot(s, name);
         if (slot)
             return *slot;
-        if (s->kind == SCOPE_SCHEMA) {
+        /* a member assignment in a schema body changes an attribute, never an import */
+        if (s->kind == SCOPE_SCHEMA && !file_import_named(ev, name)) {
             struct value v;
             if (schema_frame_lookup(ev, s->frame, name, &v))
                 return v;
