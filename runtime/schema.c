@@ -488,6 +488,34 @@ static void check_required(struct eval *ev, struct value v, unsigned depth)
             check_required(ev, d->e[i].val, depth + 1);
 }
 
+/* A dict given for a schema-typed argument or index-signature value must carry every required
+ * attribute that the schema does not compute itself: otherwise KCL reports the type mismatch
+ * at the (last) missing attribute's declaration. */
+static void check_dict_fits(struct eval *ev, struct ast *type, struct value v)
+{
+    if (!type || type->kind != AST_TYPE_NAMED || v.tag != V_DICT)
+        return;
+    struct value tv = resolve_named(ev, type);
+    if (tv.tag != V_TYPE || tv.as.st->alias || !tv.as.st->node)
+        return;
+    struct schema_type *st = tv.as.st;
+    struct schema_layout *L = layout_get(ev, st);
+    struct sbuf b;
+    sbuf_init(&b, ev->vm);
+    struct schema_attr *last = NULL;
+    for (uint32_t i = 0; i < st->nattrs; i++) {
+        struct schema_attr *a = &st->attrs[i];
+        if (a->optional || dict_find(v.as.d, a->name) || dict_find(L->setters, a->name) ||
+            (a->type && a->type->kind == AST_TYPE_LITERAL))
+            continue;
+        sbuf_printf(&b, "\nSchema %s's attribute %s is missing", st->name->b, a->name->b);
+        last = a;
+    }
+    if (last)
+        vm_raise_at(ev->vm, last->span, "E3M38", "EvaluationError",
+                    "expect %s, got dict. For details:%s", st->name->b, sbuf_str(&b)->b);
+}
+
 static void bind_params(struct eval *ev, struct schema_type *st, struct scope *s,
                         const struct callargs *a, struct span span)
 {
@@ -516,6 +544,7 @@ static void bind_params(struct eval *ev, struct schema_type *st, struct scope *s
             vm_raise_at(ev->vm, span, "E2L23", "CompileError",
                         "missing 1 required positional argument: '%s'", pname->b);
         if (pr->u.param.type) {
+            check_dict_fits(ev, pr->u.param.type, v);
             v = type_convert(ev, pr->u.param.type, v, span);
             check_required(ev, v, 0);
         }
@@ -671,6 +700,9 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
             if (!c->key || find_attr(st, c->key))
                 continue;
             struct value v = c->val;
+            /* `k = {...}` replaces the default, so the dict alone must fit the type */
+            if (c->op == OPK_OVERRIDE || !sig->u.index_sig.value)
+                check_dict_fits(ev, sig->u.index_sig.value_type, v);
             if (sig->u.index_sig.value) {
                 struct scope *sv = ev->scope;
                 ev->scope = fp->scope;
