@@ -1314,7 +1314,13 @@ static void schema_link(struct resolver *r, struct rschema *s, bool report_error
                        "illegal schema mixin object type, expected mixin, got '%s'",
                        dotted_name(r, mn));
         } else {
-            s->mixins[s->nmixins++] = m;
+            /* a mixin listed twice, or one that leads back here, is used once / not at all:
+             * the mixin graph stays acyclic for the lookups below */
+            bool seen = m == s || m->link == 1;
+            for (uint32_t k = 0; k < s->nmixins && !seen; k++)
+                seen = s->mixins[k] == m;
+            if (!seen)
+                s->mixins[s->nmixins++] = m;
         }
     }
     if (n->u.schema.for_host) {
