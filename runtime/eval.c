@@ -1302,6 +1302,35 @@ static struct value slice_value(struct eval *ev, struct ast *n)
     vm_raise(vm, "'%s' object is not subscriptable", v_type_name(v));
 }
 
+/* Closures capture by value (spec §3.6): the local and loop scopes a lambda sees are copied
+ * when it is made, so later assignments and loop steps don't show through. Schema and config
+ * scopes are shared (they are the object being built). */
+static struct scope *capture_scopes(struct eval *ev, struct scope *s)
+{
+    if (!s)
+        return NULL;
+    struct scope *parent = capture_scopes(ev, s->parent);
+    if (s->kind != SCOPE_LOCAL && s->kind != SCOPE_LOOP) {
+        if (parent == s->parent)
+            return s;
+        struct scope *c = vm_alloc(ev->vm, sizeof *c);
+        *c = *s;
+        c->parent = parent;
+        return c;
+    }
+    struct scope *c = vm_alloc(ev->vm, sizeof *c);
+    *c = *s;
+    c->parent = parent;
+    c->cap = s->n;
+    if (s->n) {
+        c->names = vm_alloc(ev->vm, s->n * sizeof *c->names);
+        c->vals = vm_alloc(ev->vm, s->n * sizeof *c->vals);
+        memcpy(c->names, s->names, s->n * sizeof *c->names);
+        memcpy(c->vals, s->vals, s->n * sizeof *c->vals);
+    }
+    return c;
+}
+
 /* {===== expressions */
 
 static struct value eval_compare(struct eval *ev, struct ast *n)
@@ -1405,7 +1434,7 @@ struct value eval_expr(struct eval *ev, struct ast *n)
         f->kind = FN_LAMBDA;
         f->name = "lambda";
         f->lambda = n;
-        f->closure = ev->scope;
+        f->closure = capture_scopes(ev, ev->scope);
         f->pkg = ev->cur_pkg;
         f->pkg_file = ev->cur_file;
         return v_func(f);
