@@ -202,6 +202,7 @@ struct rctx {
 struct resolver {
     struct eval *ev;
     struct vm *vm;
+    struct arena arena; /* everything the checks build; released when they end */
     struct diags *diags;
     unsigned nreports; /* errors reported (suggestions stop being computed after many) */
     struct rpkg **pkgs;
@@ -222,9 +223,20 @@ struct resolver {
  * Utilities
  * ====================================================================} */
 
+static void *rrealloc(struct resolver *r, void *p, size_t old_n, size_t new_n)
+{
+    void *q = arena_realloc(&r->arena, p, old_n, new_n);
+    if (!q)
+        vm_raise(r->vm, "out of memory");
+    return q;
+}
+
 static void *rz(struct resolver *r, size_t n)
 {
-    return vm_zalloc(r->vm, n ? n : 1);
+    void *p = arena_zalloc(&r->arena, n ? n : 1);
+    if (!p)
+        vm_raise(r->vm, "out of memory");
+    return p;
 }
 
 static void *rgrow(struct resolver *r, void *p, uint32_t *cap, uint32_t n, size_t size)
@@ -232,7 +244,7 @@ static void *rgrow(struct resolver *r, void *p, uint32_t *cap, uint32_t n, size_
     if (n < *cap)
         return p;
     uint32_t c = *cap ? *cap * 2 : 8;
-    p = vm_realloc(r->vm, p, (size_t)*cap * size, (size_t)c * size);
+    p = rrealloc(r, p, (size_t)*cap * size, (size_t)c * size);
     *cap = c;
     return p;
 }
@@ -417,7 +429,7 @@ static void rb_put(struct rbuf *b, const char *s, size_t n)
         size_t cap = b->cap ? b->cap : 64;
         while (b->n + n + 1 > cap)
             cap *= 2;
-        b->s = vm_realloc(b->r->vm, b->s, b->cap, cap);
+        b->s = rrealloc(b->r, b->s, b->cap, cap);
         b->cap = cap;
     }
     memcpy(b->s + b->n, s, n);
@@ -1980,8 +1992,8 @@ static void scope_add(struct resolver *r, struct rscope *s, const char *name, co
     }
     if (s->n == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : 8;
-        s->names = vm_realloc(r->vm, s->names, s->cap * sizeof *s->names, cap * sizeof *s->names);
-        s->types = vm_realloc(r->vm, s->types, s->cap * sizeof *s->types, cap * sizeof *s->types);
+        s->names = rrealloc(r, s->names, s->cap * sizeof *s->names, cap * sizeof *s->names);
+        s->types = rrealloc(r, s->types, s->cap * sizeof *s->types, cap * sizeof *s->types);
         s->cap = cap;
     }
     s->names[s->n] = name;
@@ -3514,6 +3526,7 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
     r->ev = ev;
     r->vm = ev->vm;
     r->diags = ev->vm->diags;
+    arena_init(&r->arena, ev->vm->arena->alloc, ev->vm->arena->ud);
     if (ev->builtins)
         for (uint32_t i = 0; i < ev->builtins->used; i++)
             if (ev->builtins->e[i].key)
@@ -3570,5 +3583,7 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
         r->top = true;
         walk_stmts(r, &p->files[f].module->u.module.body);
     }
-    return dedup(r, start);
+    unsigned errors = dedup(r, start);
+    arena_free(&r->arena);
+    return errors;
 }
