@@ -69,21 +69,11 @@ const char *scl_version_string(void)
     return PACKAGE_VERSION;
 }
 
-static void *libc_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
-{
-    (void)ud;
-    (void)old_size;
-    if (new_size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return realloc(ptr, new_size);
-}
 
 scl_ctx *scl_ctx_new(scl_alloc_fn alloc, void *ud)
 {
     if (!alloc)
-        alloc = libc_alloc;
+        alloc = arena_default_alloc;
     scl_ctx *ctx = alloc(ud, NULL, 0, sizeof *ctx);
     if (!ctx)
         return NULL;

@@ -192,6 +192,15 @@ struct value arg_need(struct vm *vm, const struct callargs *a, uint32_t i, const
     return v;
 }
 
+struct str *arg_need_str(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
+                         const char *fname)
+{
+    struct value v = arg_need(vm, a, i, name, fname);
+    if (v.tag != V_STR)
+        vm_type_error(vm, "%s() argument '%s' must be str, not '%s'", fname, name, v_type_name(v));
+    return v.as.s;
+}
+
 bool arg_opt_bool(struct vm *vm, const struct callargs *a, uint32_t i, const char *name)
 {
     struct value v;

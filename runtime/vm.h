@@ -72,6 +72,9 @@ void arg_count(struct vm *vm, const struct callargs *a, const char *fname, uint3
 /* The argument or an error naming 'fname' when it is missing. */
 struct value arg_need(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
                       const char *fname);
+/* A required str argument: missing or of another kind is an error naming 'fname'. */
+struct str *arg_need_str(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
+                         const char *fname);
 /* An optional bool argument (absent, None or Undefined: false); other kinds are type errors. */
 bool arg_opt_bool(struct vm *vm, const struct callargs *a, uint32_t i, const char *name);
 int64_t arg_int(struct vm *vm, struct value v, const char *what);

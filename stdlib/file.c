@@ -30,12 +30,7 @@ enum { FILE_PATH_MAX = 4096 };
 static const char *file_str(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
                             const char *fname)
 {
-    struct value v;
-    if (!arg_get(vm, a, i, name, &v))
-        vm_raise(vm, "%s() missing required positional argument: '%s'", fname, name);
-    if (v.tag != V_STR)
-        vm_type_error(vm, "%s() argument '%s' must be str, not '%s'", fname, name, v_type_name(v));
-    return v.as.s->b;
+    return arg_need_str(vm, a, i, name, fname)->b;
 }
 
 static struct value file_str_value(struct vm *vm, const char *s)
@@ -208,6 +203,22 @@ static struct value file_current(struct vm *vm, const struct callargs *a)
 }
 
 /* {===== writing */
+
+void stdlib_write_file(struct vm *vm, const char *filename, const struct str *text)
+{
+    FILE *f = fopen(filename, "wb");
+    int err = 0;
+    if (!f) {
+        err = errno;
+    } else {
+        if (text->len && fwrite(text->b, 1, text->len, f) != text->len)
+            err = errno ? errno : EIO;
+        if (fclose(f) != 0 && !err)
+            err = errno ? errno : EIO;
+    }
+    if (err)
+        vm_raise(vm, "Unable to write file '%s': %s (os error %d)", filename, strerror(err), err);
+}
 
 static int file_put(const char *path, const char *mode, const struct str *content, bool *opened)
 {

@@ -56,20 +56,7 @@ static struct value json_dump_to_file(struct vm *vm, const struct callargs *a)
     struct value data = arg_need(vm, a, 0, "data", "dump_to_file");
     struct str *filename =
         arg_str(vm, arg_need(vm, a, 1, "filename", "dump_to_file"), "argument 'filename'");
-    struct str *text = json_encode_with(vm, a, data, 2);
-    FILE *f = fopen(filename->b, "wb");
-    int err = 0;
-    if (!f) {
-        err = errno;
-    } else {
-        if (text->len && fwrite(text->b, 1, text->len, f) != text->len)
-            err = errno ? errno : EIO;
-        if (fclose(f) != 0 && !err)
-            err = errno ? errno : EIO;
-    }
-    if (err)
-        vm_raise(vm, "Unable to write file '%s': %s (os error %d)", filename->b, strerror(err),
-                 err);
+    stdlib_write_file(vm, filename->b, json_encode_with(vm, a, data, 2));
     return v_undef();
 }
 

@@ -149,16 +149,6 @@ static const PCRE2_SIZE *rx_match_at(const struct rx_result *r, size_t i)
 
 /* {===== arguments */
 
-static struct str *rx_str(struct vm *vm, const struct callargs *a, uint32_t i, const char *name,
-                          const char *fname)
-{
-    struct value v;
-    if (!arg_get(vm, a, i, name, &v))
-        vm_raise(vm, "%s() missing required positional argument: '%s'", fname, name);
-    if (v.tag != V_STR)
-        vm_type_error(vm, "%s() argument '%s' must be str, not '%s'", fname, name, v_type_name(v));
-    return v.as.s;
-}
 
 static int64_t rx_opt_int(struct vm *vm, const struct callargs *a, uint32_t i, const char *name)
 {
@@ -181,8 +171,8 @@ static _Noreturn void rx_fail(struct vm *vm, int status, const struct str *pat, 
 static struct value rx_find(struct vm *vm, const struct callargs *a, const char *fname)
 {
     arg_count(vm, a, fname, 2, 2);
-    struct str *s = rx_str(vm, a, 0, "string", fname);
-    struct str *p = rx_str(vm, a, 1, "pattern", fname);
+    struct str *s = arg_need_str(vm, a, 0, "string", fname);
+    struct str *p = arg_need_str(vm, a, 1, "pattern", fname);
     struct rx_result r;
     char err[256];
     int st = rx_run(vm, p, s, 1, false, &r, err, sizeof err);
@@ -205,7 +195,7 @@ static struct value rx_search(struct vm *vm, const struct callargs *a)
 static struct value rx_compile(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "compile", 1, 1);
-    struct str *p = rx_str(vm, a, 0, "pattern", "compile");
+    struct str *p = arg_need_str(vm, a, 0, "pattern", "compile");
     struct rx_result r;
     char err[256];
     struct str *subj = str_new(vm, "", 0);
@@ -216,8 +206,8 @@ static struct value rx_compile(struct vm *vm, const struct callargs *a)
 static struct value rx_findall(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "findall", 2, 2);
-    struct str *s = rx_str(vm, a, 0, "string", "findall");
-    struct str *p = rx_str(vm, a, 1, "pattern", "findall");
+    struct str *s = arg_need_str(vm, a, 0, "string", "findall");
+    struct str *p = arg_need_str(vm, a, 1, "pattern", "findall");
     struct rx_result r;
     char err[256];
     int st = rx_run(vm, p, s, 0, false, &r, err, sizeof err);
@@ -246,8 +236,8 @@ static struct value rx_findall(struct vm *vm, const struct callargs *a)
 static struct value rx_split(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "split", 2, 3);
-    struct str *s = rx_str(vm, a, 0, "string", "split");
-    struct str *p = rx_str(vm, a, 1, "pattern", "split");
+    struct str *s = arg_need_str(vm, a, 0, "string", "split");
+    struct str *p = arg_need_str(vm, a, 1, "pattern", "split");
     int64_t maxsplit = rx_opt_int(vm, a, 2, "maxsplit");
     struct rx_result r;
     char err[256];
@@ -355,9 +345,9 @@ static void rx_expand(struct sbuf *b, const struct str *rep, const struct str *s
 static struct value rx_replace(struct vm *vm, const struct callargs *a)
 {
     arg_count(vm, a, "replace", 3, 4);
-    struct str *s = rx_str(vm, a, 0, "string", "replace");
-    struct str *p = rx_str(vm, a, 1, "pattern", "replace");
-    struct str *rep = rx_str(vm, a, 2, "replace", "replace");
+    struct str *s = arg_need_str(vm, a, 0, "string", "replace");
+    struct str *p = arg_need_str(vm, a, 1, "pattern", "replace");
+    struct str *rep = arg_need_str(vm, a, 2, "replace", "replace");
     int64_t count = rx_opt_int(vm, a, 3, "count");
     struct rx_result r;
     char err[256];

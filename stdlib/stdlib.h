@@ -34,6 +34,9 @@ struct stdlib_module {
     void (*consts)(struct vm *vm, struct dict *members);
 };
 
+/* Writes 'text' to 'filename' (dump_to_file of json and yaml); raises with the OS error. */
+void stdlib_write_file(struct vm *vm, const char *filename, const struct str *text);
+
 /* The system module 'name' or NULL. */
 const struct stdlib_module *stdlib_module(const char *name);
 

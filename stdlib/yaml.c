@@ -59,21 +59,6 @@ static struct str *yaml_all(struct vm *vm, struct value data, struct yaml_opts o
     return sbuf_str(&b);
 }
 
-static void yaml_write_file(struct vm *vm, const char *filename, const struct str *text)
-{
-    FILE *f = fopen(filename, "wb");
-    int err = 0;
-    if (!f) {
-        err = errno;
-    } else {
-        if (text->len && fwrite(text->b, 1, text->len, f) != text->len)
-            err = errno ? errno : EIO;
-        if (fclose(f) != 0 && !err)
-            err = errno ? errno : EIO;
-    }
-    if (err)
-        vm_raise(vm, "Unable to write file '%s': %s (os error %d)", filename, strerror(err), err);
-}
 
 static struct value yaml_encode(struct vm *vm, const struct callargs *a)
 {
@@ -95,7 +80,7 @@ static struct value yaml_dump_to_file(struct vm *vm, const struct callargs *a)
     struct value data = arg_need(vm, a, 0, "data", "dump_to_file");
     struct str *fn =
         arg_str(vm, arg_need(vm, a, 1, "filename", "dump_to_file"), "argument 'filename'");
-    yaml_write_file(vm, fn->b, yaml_one(vm, data, yaml_get_opts(vm, a, 2)));
+    stdlib_write_file(vm, fn->b, yaml_one(vm, data, yaml_get_opts(vm, a, 2)));
     return v_undef();
 }
 
@@ -105,7 +90,7 @@ static struct value yaml_dump_all_to_file(struct vm *vm, const struct callargs *
     struct value data = arg_need(vm, a, 0, "data", "dump_all_to_file");
     struct str *fn =
         arg_str(vm, arg_need(vm, a, 1, "filename", "dump_all_to_file"), "argument 'filename'");
-    yaml_write_file(vm, fn->b, yaml_all(vm, data, yaml_get_opts(vm, a, 2)));
+    stdlib_write_file(vm, fn->b, yaml_all(vm, data, yaml_get_opts(vm, a, 2)));
     return v_undef();
 }
 
