@@ -189,18 +189,9 @@ static void run_gstmt(struct eval *ev, struct pkg *p, uint32_t i)
     if (st->state != STMT_NEW)
         return;
     st->state = STMT_RUNNING;
-    struct pkg *saved_pkg = ev->cur_pkg;
-    uint32_t saved_file = ev->cur_file;
-    struct scope *saved_scope = ev->scope;
-    struct span saved_span = ev->vm->span;
-    ev->cur_pkg = p;
-    ev->cur_file = st->file;
-    ev->scope = NULL;
+    struct ev_place saved = ev_enter(ev, p, st->file, NULL);
     exec_stmt(ev, st->node);
-    ev->cur_pkg = saved_pkg;
-    ev->cur_file = saved_file;
-    ev->scope = saved_scope;
-    ev->vm->span = saved_span;
+    ev_leave(ev, saved);
     st->state = STMT_DONE;
 }
 
@@ -434,15 +425,8 @@ static struct value call_lambda(struct eval *ev, struct func *fn, const struct c
     struct vm *vm = ev->vm;
     if (++vm->depth > vm->max_depth)
         vm_raise(vm, "maximum recursion depth exceeded");
-    struct scope *saved_scope = ev->scope;
-    struct pkg *saved_pkg = ev->cur_pkg;
-    uint32_t saved_file = ev->cur_file;
-    struct span saved_span = vm->span;
-    ev->scope = fn->closure;
-    if (fn->pkg) {
-        ev->cur_pkg = fn->pkg;
-        ev->cur_file = fn->pkg_file;
-    }
+    struct ev_place saved = fn->pkg ? ev_enter(ev, fn->pkg, fn->pkg_file, fn->closure)
+                                    : ev_enter(ev, ev->cur_pkg, ev->cur_file, fn->closure);
     struct scope *s = scope_push(ev, SCOPE_LOCAL);
     struct ast_list *params = &lam->u.lambda.params;
     if (a->npos > params->n)
@@ -489,10 +473,7 @@ static struct value call_lambda(struct eval *ev, struct func *fn, const struct c
     struct value r = exec_block(ev, &lam->u.lambda.body);
     if (lam->u.lambda.ret)
         r = type_convert(ev, lam->u.lambda.ret, r, lam->span);
-    ev->scope = saved_scope;
-    ev->cur_pkg = saved_pkg;
-    ev->cur_file = saved_file;
-    vm->span = saved_span;
+    ev_leave(ev, saved);
     vm->depth--;
     return r;
 }

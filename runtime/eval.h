@@ -120,6 +120,33 @@ struct eval {
                                an expression even when written as a name */
 };
 
+/* Where code runs: package, file, local scope and location. Code of another package, schema
+ * or type runs between ev_enter and ev_leave, which restores the caller's place. */
+struct ev_place {
+    struct pkg *pkg;
+    uint32_t file;
+    struct scope *scope;
+    struct span span;
+};
+
+static inline struct ev_place ev_enter(struct eval *ev, struct pkg *pkg, uint32_t file,
+                                       struct scope *scope)
+{
+    struct ev_place saved = {ev->cur_pkg, ev->cur_file, ev->scope, ev->vm->span};
+    ev->cur_pkg = pkg;
+    ev->cur_file = file;
+    ev->scope = scope;
+    return saved;
+}
+
+static inline void ev_leave(struct eval *ev, struct ev_place saved)
+{
+    ev->cur_pkg = saved.pkg;
+    ev->cur_file = saved.file;
+    ev->scope = saved.scope;
+    ev->vm->span = saved.span;
+}
+
 /* {===== eval.c */
 struct scope *scope_push(struct eval *ev, enum scope_kind kind);
 void scope_pop(struct eval *ev, struct scope *s);

@@ -304,18 +304,9 @@ static void run_frame_stmt(struct eval *ev, struct schema_frame *f, uint32_t i)
         return;
     struct schema_layout *L = f->type->layout;
     f->state[i] = STMT_RUNNING;
-    struct scope *saved_scope = ev->scope;
-    struct pkg *saved_pkg = ev->cur_pkg;
-    uint32_t saved_file = ev->cur_file;
-    struct span saved_span = ev->vm->span;
-    ev->scope = f->scope;
-    ev->cur_pkg = L->owner[i]->pkg;
-    ev->cur_file = L->owner[i]->file;
+    struct ev_place saved = ev_enter(ev, L->owner[i]->pkg, L->owner[i]->file, f->scope);
     eval_stmt(ev, L->stmts[i]);
-    ev->scope = saved_scope;
-    ev->cur_pkg = saved_pkg;
-    ev->cur_file = saved_file;
-    ev->vm->span = saved_span;
+    ev_leave(ev, saved);
     f->state[i] = STMT_DONE;
 }
 
@@ -386,13 +377,9 @@ void schema_frame_assign(struct eval *ev, struct schema_frame *f, struct str *na
             }
     }
     if (a && a->type && !type) {
-        struct pkg *sp = ev->cur_pkg;
-        uint32_t sf = ev->cur_file;
-        ev->cur_pkg = a->owner->pkg;
-        ev->cur_file = a->owner->file;
+        struct ev_place saved = ev_enter(ev, a->owner->pkg, a->owner->file, ev->scope);
         v = convert(ev, a->type, v, span, at);
-        ev->cur_pkg = sp;
-        ev->cur_file = sf;
+        ev_leave(ev, saved);
     } else if (type) {
         v = convert(ev, type, v, span, at);
     }
@@ -404,15 +391,11 @@ struct value schema_attr_convert(struct eval *ev, struct schema_type *st, struct
 {
     struct schema_attr *a = find_attr(st, name);
     if (a && a->type) {
-        struct pkg *sp = ev->cur_pkg;
-        uint32_t sf = ev->cur_file;
-        ev->cur_pkg = a->owner->pkg;
-        ev->cur_file = a->owner->file;
+        struct ev_place saved = ev_enter(ev, a->owner->pkg, a->owner->file, ev->scope);
         /* a type error found at run time points at the attribute's declaration (the
          * resolver reports statically known ones at the config entry) */
         v = convert(ev, a->type, v, a->span, span);
-        ev->cur_pkg = sp;
-        ev->cur_file = sf;
+        ev_leave(ev, saved);
     } else if (!a && st->index_sig) {
         v = type_convert(ev, st->index_sig->u.index_sig.value_type, v, span);
     }
@@ -435,10 +418,7 @@ static _Noreturn void check_failed(struct eval *ev, struct span inst_span, struc
 static void run_checks(struct eval *ev, struct schema_frame *f, struct span span)
 {
     struct schema_layout *L = f->type->layout;
-    struct scope *saved_scope = ev->scope;
-    struct pkg *saved_pkg = ev->cur_pkg;
-    uint32_t saved_file = ev->cur_file;
-    ev->scope = f->scope;
+    struct ev_place saved = ev_enter(ev, ev->cur_pkg, ev->cur_file, f->scope);
     for (uint32_t i = 0; i < L->nchecks; i++) {
         struct ast *c = L->checks[i];
         ev->cur_pkg = L->check_owner[i]->pkg;
@@ -453,9 +433,7 @@ static void run_checks(struct eval *ev, struct schema_frame *f, struct span span
             msg = v_to_str(ev->vm, eval_expr(ev, c->u.check_expr.msg))->b;
         check_failed(ev, span, c, msg);
     }
-    ev->scope = saved_scope;
-    ev->cur_pkg = saved_pkg;
-    ev->cur_file = saved_file;
+    ev_leave(ev, saved);
 }
 
 static void check_required(struct eval *ev, struct value v, unsigned depth)
@@ -762,16 +740,9 @@ struct value schema_expr_config(struct eval *ev, struct ast *n, struct value con
     struct value t = eval_expr(ev, n->u.schema_expr.name);
     if (t.tag == V_TYPE && t.as.st->alias && t.as.st->alias->kind == AST_TYPE_NAMED) {
         /* type Alias = Schema: instantiate the schema */
-        struct pkg *sp = ev->cur_pkg;
-        uint32_t sf = ev->cur_file;
-        struct scope *ss = ev->scope;
-        ev->cur_pkg = t.as.st->pkg;
-        ev->cur_file = t.as.st->file;
-        ev->scope = NULL;
+        struct ev_place saved = ev_enter(ev, t.as.st->pkg, t.as.st->file, NULL);
         t = resolve_named(ev, t.as.st->alias);
-        ev->cur_pkg = sp;
-        ev->cur_file = sf;
-        ev->scope = ss;
+        ev_leave(ev, saved);
     }
     if (t.tag == V_TYPE && !t.as.st->alias) {
         struct callargs a;
@@ -984,24 +955,12 @@ struct value resolve_named(struct eval *ev, struct ast *t)
             cur = eval_lookup_name(ev, seg, t->span);
             first = false;
         } else if (cur.tag == V_MODULE) {
-            struct ast tmp;
-            memset(&tmp, 0, sizeof tmp);
-            (void)tmp;
             if (cur.as.m->members) {
                 cur = dict_get(cur.as.m->members, seg);
             } else {
-                struct value r;
-                struct pkg *saved = ev->cur_pkg;
-                uint32_t sf = ev->cur_file;
-                ev->cur_pkg = cur.as.m->pkg;
-                ev->cur_file = 0;
-                struct scope *ss = ev->scope;
-                ev->scope = NULL;
-                r = eval_lookup_name(ev, seg, t->span);
-                ev->scope = ss;
-                ev->cur_pkg = saved;
-                ev->cur_file = sf;
-                cur = r;
+                struct ev_place saved = ev_enter(ev, cur.as.m->pkg, 0, NULL);
+                cur = eval_lookup_name(ev, seg, t->span);
+                ev_leave(ev, saved);
             }
         } else {
             return v_undef();
@@ -1120,13 +1079,9 @@ static struct value convert(struct eval *ev, struct ast *t, struct value v, stru
             return v;
         struct value tv = resolve_named(ev, t);
         if (tv.tag == V_TYPE && tv.as.st->alias) {
-            struct pkg *sp = ev->cur_pkg;
-            uint32_t sf = ev->cur_file;
-            ev->cur_pkg = tv.as.st->pkg;
-            ev->cur_file = tv.as.st->file;
+            struct ev_place saved = ev_enter(ev, tv.as.st->pkg, tv.as.st->file, ev->scope);
             struct value r = convert(ev, tv.as.st->alias, v, span, at);
-            ev->cur_pkg = sp;
-            ev->cur_file = sf;
+            ev_leave(ev, saved);
             return r;
         }
         if (tv.tag == V_TYPE && v.tag == V_DICT)
