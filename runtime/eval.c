@@ -88,9 +88,19 @@ void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value 
     s->n++;
 }
 
+/* The interned str of a name of the syntax tree (or a static string). Those texts never move
+ * or change during a run, so a direct-mapped cache keyed by their address answers most
+ * lookups without measuring or hashing the text. */
 struct str *ev_name(struct eval *ev, const char *s)
 {
-    return str_intern(ev->vm, s, strlen(s));
+    size_t h = (size_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> 52) &
+               (EV_NAME_CACHE - 1);
+    if (ev->names[h].key == s)
+        return ev->names[h].val;
+    struct str *r = str_intern(ev->vm, s, strlen(s));
+    ev->names[h].key = s;
+    ev->names[h].val = r;
+    return r;
 }
 
 /* {===== package globals */

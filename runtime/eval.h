@@ -95,8 +95,14 @@ struct scope {
 
 struct schema_type;
 
+enum { EV_NAME_CACHE = 4096 };
+
 struct eval {
     struct vm *vm;
+    struct {
+        const char *key; /* a name's text in the syntax tree */
+        struct str *val; /* its interned str */
+    } names[EV_NAME_CACHE];
     struct source_map *sm;
     struct arena *arena;
     struct pkg *main;
