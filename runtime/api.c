@@ -755,6 +755,8 @@ static void eval_fn(struct vm *vm, void *ud)
         vm_throw_diag(vm, vm->diags->v[vm->diags->n - 1]);
     eval_pkg(ev, p);
     struct value r = ev->has_yaml_stream ? ev->yaml_stream : eval_module_output(ev, p);
+    if (!ev->has_yaml_stream && !run->selectors->n)
+        r = eval_layout_documents(ev, r);
     if (run->selectors->n) {
         if (run->selectors->n == 1) {
             r = select_path(vm, r, run->selectors->v[0].as.s->b);

@@ -2037,3 +2037,53 @@ struct gstmt *eval_running_definition(struct eval *ev, struct str *name)
     }
     return NULL;
 }
+
+/* A top-level schema instance whose `__settings__` says output_type "STANDALONE" is its own
+ * document after the main one; "IGNORE" leaves it out (KCL's output layout settings). */
+struct value eval_layout_documents(struct eval *ev, struct value result)
+{
+    struct vm *vm = ev->vm;
+    if (result.tag != V_DICT && result.tag != V_SCHEMA)
+        return result;
+    struct str *settings = ev_name(ev, "__settings__");
+    struct str *output_type = ev_name(ev, "output_type");
+    struct dict *d = result.as.d;
+    struct dict *main = NULL;
+    struct list *docs = NULL;
+    for (uint32_t i = 0; i < d->used; i++) {
+        struct dict_entry *e = &d->e[i];
+        if (!e->key)
+            continue;
+        const char *kind = NULL;
+        if (e->val.tag == V_SCHEMA) {
+            struct value st = dict_get(e->val.as.d, settings);
+            struct value ot = v_is_dictlike(st) ? dict_get(st.as.d, output_type) : v_undef();
+            if (ot.tag == V_STR)
+                kind = ot.as.s->b;
+        }
+        bool standalone = kind && !strcmp(kind, "STANDALONE");
+        bool ignore = kind && !strcmp(kind, "IGNORE");
+        if ((standalone || ignore) && !main) {
+            /* first special entry: copy what came before it */
+            main = dict_new(vm, d->n);
+            for (uint32_t k = 0; k < i; k++)
+                if (d->e[k].key)
+                    dict_set_op(vm, main, d->e[k].key, d->e[k].val, d->e[k].op, d->e[k].ins);
+            docs = list_new(vm, 2);
+        }
+        if (standalone)
+            list_push(vm, docs, e->val);
+        else if (main && !ignore)
+            dict_set_op(vm, main, e->key, e->val, e->op, e->ins);
+    }
+    if (!main)
+        return result;
+    if (!docs->n)
+        return v_dict(main);
+    struct list *out = list_new(vm, docs->n + 1);
+    if (main->n)
+        list_push(vm, out, v_dict(main));
+    for (uint32_t i = 0; i < docs->n; i++)
+        list_push(vm, out, docs->v[i]);
+    return v_list(out);
+}

@@ -166,6 +166,9 @@ struct value eval_module_output(struct eval *ev, struct pkg *p);
 /* The running top-level statement that defines schema 'name' in the current package, if any. */
 struct gstmt *eval_running_definition(struct eval *ev, struct str *name);
 void eval_init(struct eval *ev, struct vm *vm, struct source_map *sm);
+/* The documents a result is printed as, after `__settings__` output types (STANDALONE
+ * instances become documents of their own, IGNORE ones are left out). */
+struct value eval_layout_documents(struct eval *ev, struct value result);
 struct value assign_path_get(struct eval *ev, struct value base, struct ast *t);
 
 /* {===== loader.c: finding and parsing imported packages */
