@@ -19,12 +19,17 @@ static const char *op_sym(unsigned op)
 }
 
 /* Type names as run-time operator errors print them. */
-static const char *err_type(struct value v)
+static const char *err_type_vm(struct vm *vm, struct value v)
 {
     if (v.tag == V_NONE)
         return "NoneType";
+    if (v.tag == V_UNIT)
+        return str_fmt(vm, "number_multiplier(%lld%s)", (long long)v.as.i,
+                       v_unit_suffix_name(v.aux))
+            ->b;
     return v_type_name(v);
 }
+#define err_type(v) err_type_vm(vm, (v))
 
 static _Noreturn void unsupported(struct vm *vm, unsigned op, struct value a, struct value b)
 {
@@ -114,6 +119,9 @@ static struct list *list_repeat(struct vm *vm, const struct list *l, int64_t tim
 
 static struct value arith(struct vm *vm, unsigned op, struct value a, struct value b)
 {
+    /* unit values (1Ki) take part in no arithmetic: int() or float() converts them */
+    if (a.tag == V_UNIT || b.tag == V_UNIT)
+        unsupported(vm, op, a, b);
     if (a.tag == V_INT && b.tag == V_INT) {
         int64_t x = a.as.i, y = b.as.i, r = 0;
         bool o = false;
