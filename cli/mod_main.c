@@ -1,0 +1,50 @@
+/* scl-mod: the package commands (`scl mod ...`), kept out of the scl binary so that running a
+ * program whose packages are cached loads no network library (libcurl, libgit2, libarchive).
+ * `scl mod CMD ARGS` runs `scl-mod CMD ARGS`. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/mod.h"
+#include "pkg/net.h"
+
+static const struct mod_cmd cmds[] = {
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: scl mod COMMAND [ARGS...]\n\ncommands:\n", f);
+    for (const struct mod_cmd *c = cmds; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fputs("\n`scl mod COMMAND --help` describes one command.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct pkg_err err;
+    if (net_global_init(&err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return CLI_FAIL;
+    }
+    int rc = -1;
+    for (const struct mod_cmd *c = cmds; c->name; c++)
+        if (!strcmp(c->name, argv[1]))
+            rc = c->fn(argc - 1, argv + 1);
+    if (rc < 0) {
+        fprintf(stderr, "scl mod: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        rc = CLI_USAGE;
+    }
+    net_global_cleanup();
+    return rc;
+}
