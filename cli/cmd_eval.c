@@ -7,21 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include <sys/stat.h>
+#include <unistd.h>
 
-struct opts {
-    const char *output;
-    int json;
-    unsigned flags;
-    int nfiles;
-};
+#include "cli/cli.h"
+#include "cli/project.h"
+#include "pkg/io.h"
 
 static int usage_error(const char *msg, const char *arg)
 {
     fprintf(stderr, "scl run: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
     fputs("usage: scl run [FILE|DIR...] [-D key=value...] [-Y settings.yaml...] [-S path...]\n"
-          "               [-o FILE] [--format yaml|json] [-k|--sort_keys] [-H|--show_hidden]\n"
-          "               [-n|--disable_none] [-r|--strict_range_check] [-d|--debug]\n",
+          "               [-E name=dir...] [-o FILE] [--format yaml|json] [-k|--sort_keys]\n"
+          "               [-H|--show_hidden] [-n|--disable_none] [-r|--strict_range_check]\n"
+          "               [-d|--debug] [-V|--vendor] [--offline]\n",
           stderr);
     return CLI_USAGE;
 }
@@ -46,98 +45,264 @@ static int add_option(scl_run *run, const char *kv)
     return scl_run_option_text(run, key, eq + 1) == SCL_OK ? CLI_OK : CLI_FAIL;
 }
 
+/* -E name=dir: split at the first '='; an item without one, or with an empty name, is dropped
+ * as KCL drops it. */
+static int add_external(scl_run *run, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv || !eq[1])
+        return CLI_OK;
+    char name[256];
+    size_t n = (size_t)(eq - kv);
+    if (n >= sizeof name)
+        return usage_error("package name too long:", kv);
+    memcpy(name, kv, n);
+    name[n] = '\0';
+    return scl_run_add_external(run, name, eq + 1) == SCL_OK ? CLI_OK : CLI_FAIL;
+}
+
 static int is_flag(const char *a)
 {
     return a[0] == '-' && a[1];
 }
 
-static int add_input(scl_run *run, struct opts *o, const char *path)
+/* What the command line asks for, applied after kcl.mod's profile (later wins). */
+enum op_kind { OP_OPTION, OP_SETTINGS, OP_SELECT, OP_EXTERNAL, OP_INPUT };
+struct op {
+    enum op_kind kind;
+    const char *arg;
+};
+
+struct opts {
+    const char *output;
+    int json;
+    unsigned flags;
+    unsigned project; /* PROJECT_* */
+    struct op *ops;
+    int nops;
+};
+
+static void push_op(struct opts *o, enum op_kind kind, const char *arg)
 {
-    if (scl_run_add_path(run, path) != SCL_OK)
-        return CLI_FAIL;
-    o->nfiles++;
+    o->ops[o->nops].kind = kind;
+    o->ops[o->nops].arg = arg;
+    o->nops++;
+}
+
+static const char *first_input(const struct opts *o)
+{
+    for (int i = 0; i < o->nops; i++)
+        if (o->ops[i].kind == OP_INPUT)
+            return o->ops[i].arg;
+    return NULL;
+}
+
+/* One `--flag value...` group: values run until the next flag. */
+static int take_values(int argc, char **argv, int *i, struct opts *o, enum op_kind kind,
+                       bool need_eq)
+{
+    const char *a = argv[*i];
+    if (*i + 1 >= argc)
+        return usage_error("missing value after", a);
+    while (*i + 1 < argc && !is_flag(argv[*i + 1]) && (!need_eq || strchr(argv[*i + 1], '=')))
+        push_op(o, kind, argv[++*i]);
     return CLI_OK;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int rc = CLI_OK;
+        if (!strcmp(a, "-D") || !strcmp(a, "--argument")) {
+            rc = take_values(argc, argv, &i, o, OP_OPTION, true);
+        } else if (!strncmp(a, "-D", 2)) {
+            push_op(o, OP_OPTION, a + 2);
+        } else if (!strncmp(a, "--argument=", 11)) {
+            push_op(o, OP_OPTION, a + 11);
+        } else if (!strcmp(a, "-Y") || !strcmp(a, "--setting")) {
+            rc = take_values(argc, argv, &i, o, OP_SETTINGS, false);
+        } else if (!strcmp(a, "-S") || !strcmp(a, "--path_selector")) {
+            rc = take_values(argc, argv, &i, o, OP_SELECT, false);
+        } else if (!strcmp(a, "-E") || !strcmp(a, "--external")) {
+            if (i + 1 >= argc)
+                return usage_error("missing value after", a);
+            push_op(o, OP_EXTERNAL, argv[++i]);
+        } else if (!strncmp(a, "--external=", 11)) {
+            push_op(o, OP_EXTERNAL, a + 11);
+        } else if (!strncmp(a, "-E", 2)) {
+            push_op(o, OP_EXTERNAL, a + 2);
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (i + 1 >= argc)
+                return usage_error("missing value after", a);
+            o->output = argv[++i];
+        } else if (!strcmp(a, "--format") || !strcmp(a, "-f")) {
+            if (i + 1 >= argc)
+                return usage_error("missing value after", a);
+            if (!strcmp(argv[i + 1], "json"))
+                o->json = 1, i++;
+            else if (!strcmp(argv[i + 1], "yaml"))
+                o->json = 0, i++;
+            else
+                return usage_error("unknown format", argv[i + 1]);
+        } else if (!strncmp(a, "--format=", 9)) {
+            o->json = !strcmp(a + 9, "json");
+        } else if (!strcmp(a, "-k") || !strcmp(a, "--sort_keys") || !strcmp(a, "--sort-keys")) {
+            o->flags |= SCL_EMIT_SORT_KEYS;
+        } else if (!strcmp(a, "-H") || !strcmp(a, "--show_hidden") ||
+                   !strcmp(a, "--show-hidden")) {
+            o->flags |= SCL_EMIT_SHOW_HIDDEN;
+        } else if (!strcmp(a, "-n") || !strcmp(a, "--disable_none") ||
+                   !strcmp(a, "--disable-none")) {
+            o->flags |= SCL_EMIT_DROP_NONE;
+        } else if (!strcmp(a, "-r") || !strcmp(a, "--strict_range_check") ||
+                   !strcmp(a, "--strict-range-check")) {
+            o->flags |= SCL_RUN_STRICT_RANGE;
+        } else if (!strcmp(a, "-d") || !strcmp(a, "--debug")) {
+            o->flags |= SCL_RUN_DEBUG;
+        } else if (!strcmp(a, "-V") || !strcmp(a, "--vendor")) {
+            o->project |= PROJECT_VENDOR;
+        } else if (!strcmp(a, "--offline")) {
+            o->project |= PROJECT_OFFLINE;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet") || !strcmp(a, "--no_style") ||
+                   !strcmp(a, "-K") || !strcmp(a, "--fast_eval")) {
+            /* accepted for compatibility; no effect */
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage_error("evaluate files and print the result", NULL);
+            return -1;
+        } else if (is_flag(a)) {
+            return usage_error("unknown option", a);
+        } else {
+            push_op(o, OP_INPUT, a);
+        }
+        if (rc != CLI_OK)
+            return rc;
+    }
+    return CLI_OK;
+}
+
+static bool is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* kcl.mod's [profile]: options, selectors and flags first, so the command line wins. */
+static int apply_profile(scl_run *run, const struct project *p, struct opts *o)
+{
+    const struct pkg_mod *m = &p->mod;
+    if (m->sort_keys == 1)
+        o->flags |= SCL_EMIT_SORT_KEYS;
+    if (m->disable_none == 1)
+        o->flags |= SCL_EMIT_DROP_NONE;
+    for (size_t i = 0; i < m->selectors.n; i++)
+        scl_run_select(run, m->selectors.v[i]);
+    for (size_t i = 0; i < m->arguments.n; i++)
+        if (add_option(run, m->arguments.v[i]) != CLI_OK)
+            return CLI_FAIL;
+    return CLI_OK;
+}
+
+/* `scl run` with no file: kcl.yaml, else the profile's entries, else the package root (§2.2). */
+static int default_inputs(scl_run *run, const struct project *p)
+{
+    char cwd[4096];
+    const char *base = p->root ? p->root : getcwd(cwd, sizeof cwd) ? cwd : ".";
+    char *yaml = pkg_join(base, "kcl.yaml");
+    int rc = CLI_OK;
+    if (is_file(yaml)) {
+        rc = scl_run_settings_file(run, yaml) == SCL_OK ? CLI_OK : CLI_FAIL;
+    } else if (p->has_mod && p->mod.entries.n) {
+        for (size_t i = 0; i < p->mod.entries.n && rc == CLI_OK; i++) {
+            char *path = project_entry_path(p, p->mod.entries.v[i]);
+            size_t n = strlen(path);
+            if (n > 5 && !strcmp(path + n - 5, ".yaml"))
+                rc = scl_run_settings_file(run, path) == SCL_OK ? CLI_OK : CLI_FAIL;
+            else
+                rc = scl_run_add_path(run, path) == SCL_OK ? CLI_OK : CLI_FAIL;
+            free(path);
+        }
+    } else {
+        rc = scl_run_add_path(run, base) == SCL_OK ? CLI_OK : CLI_FAIL;
+    }
+    free(yaml);
+    return rc;
 }
 
 int cmd_eval(int argc, char **argv)
 {
-    struct opts o = {NULL, 0, 0, 0};
+    struct opts o = {0};
+    o.ops = calloc((size_t)argc + 1, sizeof *o.ops);
     scl_ctx *ctx = scl_ctx_new(NULL, NULL);
     scl_run *run = ctx ? scl_run_new(ctx) : NULL;
-    if (!run) {
+    if (!run || !o.ops) {
         fputs("scl: out of memory\n", stderr);
+        free(o.ops);
+        scl_run_free(run);
+        scl_ctx_free(ctx);
         return CLI_FAIL;
     }
-    int rc = CLI_OK;
-    for (int i = 1; i < argc && rc == CLI_OK; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-D") || !strcmp(a, "--argument")) {
-            if (i + 1 >= argc)
-                rc = usage_error("missing value after", a);
-            while (rc == CLI_OK && i + 1 < argc && !is_flag(argv[i + 1]) && strchr(argv[i + 1], '='))
-                rc = add_option(run, argv[++i]);
-        } else if (!strncmp(a, "-D", 2)) {
-            rc = add_option(run, a + 2);
-        } else if (!strcmp(a, "-Y") || !strcmp(a, "--setting")) {
-            if (i + 1 >= argc)
-                rc = usage_error("missing value after", a);
-            while (rc == CLI_OK && i + 1 < argc && !is_flag(argv[i + 1]))
-                rc = scl_run_settings_file(run, argv[++i]) == SCL_OK ? CLI_OK : CLI_FAIL;
-        } else if (!strcmp(a, "-S") || !strcmp(a, "--path_selector")) {
-            if (i + 1 >= argc)
-                rc = usage_error("missing value after", a);
-            while (rc == CLI_OK && i + 1 < argc && !is_flag(argv[i + 1]))
-                scl_run_select(run, argv[++i]);
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (i + 1 >= argc)
-                rc = usage_error("missing value after", a);
-            else
-                o.output = argv[++i];
-        } else if (!strcmp(a, "--format") || !strcmp(a, "-f")) {
-            if (i + 1 >= argc)
-                rc = usage_error("missing value after", a);
-            else if (!strcmp(argv[i + 1], "json"))
-                o.json = 1, i++;
-            else if (!strcmp(argv[i + 1], "yaml"))
-                o.json = 0, i++;
-            else
-                rc = usage_error("unknown format", argv[i + 1]);
-        } else if (!strncmp(a, "--format=", 9)) {
-            o.json = !strcmp(a + 9, "json");
-        } else if (!strcmp(a, "-k") || !strcmp(a, "--sort_keys") || !strcmp(a, "--sort-keys")) {
-            o.flags |= SCL_EMIT_SORT_KEYS;
-        } else if (!strcmp(a, "-H") || !strcmp(a, "--show_hidden") ||
-                   !strcmp(a, "--show-hidden")) {
-            o.flags |= SCL_EMIT_SHOW_HIDDEN;
-        } else if (!strcmp(a, "-n") || !strcmp(a, "--disable_none") ||
-                   !strcmp(a, "--disable-none")) {
-            o.flags |= SCL_EMIT_DROP_NONE;
-        } else if (!strcmp(a, "-r") || !strcmp(a, "--strict_range_check") ||
-                   !strcmp(a, "--strict-range-check")) {
-            o.flags |= SCL_RUN_STRICT_RANGE;
-        } else if (!strcmp(a, "-d") || !strcmp(a, "--debug")) {
-            o.flags |= SCL_RUN_DEBUG;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet") || !strcmp(a, "--no_style") ||
-                   !strcmp(a, "-V") || !strcmp(a, "--vendor") || !strcmp(a, "-K") ||
-                   !strcmp(a, "--fast_eval")) {
-            /* accepted for compatibility; no effect */
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage_error("evaluate files and print the result", NULL);
-            rc = CLI_OK;
-            goto out;
-        } else if (is_flag(a)) {
-            rc = usage_error("unknown option", a);
-        } else {
-            rc = add_input(run, &o, a);
+    struct project proj = {0};
+    struct pkg_err err;
+    int rc = parse_args(argc, argv, &o);
+    if (rc < 0) {
+        rc = CLI_OK; /* --help */
+        goto out;
+    }
+    if (rc != CLI_OK)
+        goto out;
+    if (project_open(&proj, first_input(&o), &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        rc = CLI_FAIL;
+        goto out;
+    }
+    if (proj.has_mod)
+        rc = apply_profile(run, &proj, &o);
+    /* the command line, in order */
+    int ninputs = 0;
+    for (int i = 0; i < o.nops && rc == CLI_OK; i++) {
+        const char *a = o.ops[i].arg;
+        switch (o.ops[i].kind) {
+        case OP_OPTION:
+            rc = add_option(run, a);
+            break;
+        case OP_SETTINGS:
+            rc = scl_run_settings_file(run, a) == SCL_OK ? CLI_OK : CLI_FAIL;
+            break;
+        case OP_SELECT:
+            scl_run_select(run, a);
+            break;
+        case OP_EXTERNAL:
+            rc = add_external(run, a);
+            break;
+        case OP_INPUT:
+            rc = scl_run_add_path(run, a) == SCL_OK ? CLI_OK : CLI_FAIL;
+            ninputs++;
+            break;
         }
     }
     if (rc != CLI_OK) {
         cli_print_diags(run);
         goto out;
     }
-    if (o.nfiles == 0 && scl_run_nfiles(run) == 0) {
-        rc = usage_error("no input file", NULL);
+    /* dependencies of kcl.mod come after -E, so they win (§2.5) */
+    if (proj.has_mod && project_deps(&proj, run, o.project, &err) != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        rc = CLI_FAIL;
         goto out;
+    }
+    if (proj.root)
+        scl_run_set_root(run, proj.root);
+    if (ninputs == 0 && scl_run_nfiles(run) == 0) {
+        rc = default_inputs(run, &proj);
+        if (rc != CLI_OK) {
+            cli_print_diags(run);
+            goto out;
+        }
+        if (scl_run_nfiles(run) == 0) {
+            rc = usage_error("no input file", NULL);
+            goto out;
+        }
     }
     scl_run_set_flags(run, o.flags | scl_run_flags(run));
     if (scl_run_eval(run) != SCL_OK) {
@@ -163,6 +328,8 @@ int cmd_eval(int argc, char **argv)
         rc = CLI_FAIL;
     }
 out:
+    project_close(&proj);
+    free(o.ops);
     scl_run_free(run);
     scl_ctx_free(ctx);
     return rc;

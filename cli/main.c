@@ -1,10 +1,13 @@
 /* scl: entry point and subcommand dispatch. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/project.h"
 
 static const char usage[] =
     "usage: scl <command> [options] [files...]\n"
@@ -12,6 +15,7 @@ static const char usage[] =
     "commands:\n"
     "  eval, run FILE...   evaluate and print YAML (or JSON with --format json)\n"
     "  parse FILE...       parse only; --ast prints the syntax tree as JSON\n"
+    "  mod COMMAND         packages: init, add, pull, push, pkg, update, metadata, graph\n"
     "\n"
     "options:\n"
     "  -h, --help          this text\n"
@@ -54,6 +58,14 @@ int main(int argc, char **argv)
         return cmd_parse(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval") || !strcmp(cmd, "run"))
         return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "mod")) {
+        /* the package commands live in the scl-mod helper (network libraries) */
+        const char *helper = cli_mod_helper();
+        argv[1] = (char *)helper;
+        execv(helper, argv + 1);
+        fprintf(stderr, "scl: cannot run %s: %s\n", helper, strerror(errno));
+        return CLI_FAIL;
+    }
     fprintf(stderr, "scl: unknown command '%s'\n%s", cmd, usage);
     return CLI_USAGE;
 }

@@ -272,7 +272,7 @@ int diag_render(const struct diag *g, const struct source_map *sm, int json, dia
     putf(&o, "%s[%s]: %s\n", g->level == DIAG_ERROR ? "error" : "warning", g->code, g->kind);
     for (unsigned i = 0; i < g->nlabels; i++)
         render_label(&o, &g->labels[i], sm);
-    for (unsigned i = 0; i < g->nnotes; i++)
-        putf(&o, "note: %s\n", g->notes[i]);
+    for (unsigned i = 0; i < g->nnotes; i++) /* "suggestion: ..." notes print as they are */
+        putf(&o, strncmp(g->notes[i], "suggestion: ", 12) ? "note: %s\n" : "%s\n", g->notes[i]);
     return o.stop;
 }

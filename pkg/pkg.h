@@ -112,4 +112,12 @@ void pkg_dep_oci_ref(const struct pkg_env *e, const struct pkg_dep *d, char **re
 char *pkg_dep_dir(const struct pkg_env *e, const struct pkg_dep *d, const struct pkg_lock *lock,
                   const char *root, bool vendor);
 
+/* A sub-package spec (§1.1 package = / version =): the first directory under dir, in walk
+ * order, whose kcl.mod names package 'name' (and version 'version' when not NULL; else the
+ * highest version). malloc'd path, or NULL. */
+char *pkg_find_subpackage(const char *dir, const char *name, const char *version);
+
+/* hashicorp/go-version ordering (§3.5): < 0, 0, > 0; *ok false when either does not parse. */
+int pkg_version_cmp(const char *a, const char *b, bool *ok);
+
 #endif

@@ -29,6 +29,7 @@
 struct scl_ctx {
     scl_alloc_fn alloc;
     void *ud;
+    scl_loader loader; /* version 0: the disk */
 };
 
 struct run_file {
@@ -57,6 +58,9 @@ struct scl_run {
     scl_write_fn out_w;
     void *out_ud;
     int parsed;
+    const char *root;        /* scl_run_set_root, or NULL */
+    struct ext_pkg *externals;
+    uint32_t nexternals, capexternals;
 };
 
 unsigned scl_version(void)
@@ -79,7 +83,58 @@ scl_ctx *scl_ctx_new(scl_alloc_fn alloc, void *ud)
         return NULL;
     ctx->alloc = alloc;
     ctx->ud = ud;
+    memset(&ctx->loader, 0, sizeof ctx->loader);
     return ctx;
+}
+
+scl_status scl_ctx_set_loader(scl_ctx *ctx, const scl_loader *loader)
+{
+    if (!ctx)
+        return SCL_EINVAL;
+    if (!loader) {
+        memset(&ctx->loader, 0, sizeof ctx->loader);
+        return SCL_OK;
+    }
+    if (loader->version < 1 || loader->version > SCL_LOADER_VERSION || !loader->resolve ||
+        !loader->read_module)
+        return SCL_EINVAL;
+    ctx->loader = *loader;
+    return SCL_OK;
+}
+
+scl_status scl_run_set_root(scl_run *run, const char *dir)
+{
+    if (!run || !dir || !*dir)
+        return SCL_EINVAL;
+    char *real = realpath(dir, NULL);
+    run->root = arena_printf(&run->arena, "%s", real ? real : dir);
+    free(real);
+    return run->root ? SCL_OK : SCL_ENOMEM;
+}
+
+scl_status scl_run_add_external(scl_run *run, const char *name, const char *dir)
+{
+    if (!run || !name || !*name || !dir || !*dir)
+        return SCL_EINVAL;
+    if (run->nexternals == run->capexternals) {
+        uint32_t cap = run->capexternals ? run->capexternals * 2 : 8;
+        struct ext_pkg *v = arena_alloc(&run->arena, cap * sizeof *v);
+        if (!v)
+            return SCL_ENOMEM;
+        if (run->nexternals)
+            memcpy(v, run->externals, run->nexternals * sizeof *v);
+        run->externals = v;
+        run->capexternals = cap;
+    }
+    char *real = realpath(dir, NULL);
+    struct ext_pkg *e = &run->externals[run->nexternals];
+    e->name = arena_printf(&run->arena, "%s", name);
+    e->dir = arena_printf(&run->arena, "%s", real ? real : dir);
+    free(real);
+    if (!e->name || !e->dir)
+        return SCL_ENOMEM;
+    run->nexternals++;
+    return SCL_OK;
 }
 
 void scl_ctx_free(scl_ctx *ctx)
@@ -743,10 +798,16 @@ static void eval_fn(struct vm *vm, void *ud)
     struct eval *ev = &run->ev;
     eval_init(ev, vm, &run->sm);
     ev->options = run->options;
-    ev->root = run->nfiles ? loader_find_root(vm, run->files[0].src->path) : ".";
+    ev->root = run->root      ? run->root
+               : run->nfiles ? loader_find_root(vm, run->files[0].src->path)
+                             : ".";
+    ev->externals = run->externals;
+    ev->nexternals = run->nexternals;
+    ev->host_loader = run->ctx->loader.version ? &run->ctx->loader : NULL;
     const char *dir = ev->root;
     struct pkg *p = pkg_new(ev, "__main__", dir);
     p->is_main = true;
+    p->root = ev->root;
     ev->main = p;
     for (size_t i = 0; i < run->nfiles; i++)
         pkg_add_file(ev, p, run->files[i].module, run->files[i].src);
@@ -877,7 +938,8 @@ scl_status scl_run_add_path(scl_run *run, const char *path)
             size_t len = strlen(e->d_name);
             bool k = len > 2 && !strcmp(e->d_name + len - 2, ".k");
             bool s = len > 4 && !strcmp(e->d_name + len - 4, ".scl");
-            if ((k || s) && e->d_name[0] != '_' && !strstr(e->d_name, "_test."))
+            /* a main-package directory compiles _x.k too (KCL tests '_' on the full path) */
+            if ((k || s) && !strstr(e->d_name, "_test."))
                 names[n++] = arena_printf(&run->arena, "%s/%s", path, e->d_name);
         }
         closedir(d);
@@ -975,6 +1037,11 @@ scl_status scl_run_settings_file(scl_run *run, const char *path)
                 return r;
         }
     }
+    struct value maps = get_key(cli, "package_maps");
+    if (v_is_dictlike(maps))
+        for (uint32_t i = 0; i < maps.as.d->used; i++)
+            if (maps.as.d->e[i].key && maps.as.d->e[i].val.tag == V_STR)
+                scl_run_add_external(run, maps.as.d->e[i].key->b, maps.as.d->e[i].val.as.s->b);
     struct value sel = get_key(cli, "path_selector");
     if (sel.tag == V_LIST)
         for (uint32_t i = 0; i < sel.as.l->n; i++)

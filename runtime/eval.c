@@ -353,7 +353,7 @@ static struct value import_resolve(struct eval *ev, struct file_import *imp)
                         "enabled",
                         path);
     }
-    struct pkg *p = loader_import(ev, ev->cur_pkg, ev->cur_file, n);
+    struct pkg *p = imp->target ? imp->target : loader_import(ev, ev->cur_pkg, ev->cur_file, n);
     eval_pkg(ev, p);
     imp->module = module_value(ev, p, p->path, NULL);
     ev->vm->span = saved;

@@ -42,6 +42,7 @@ struct file_import {
     struct str *name;
     struct value module; /* V_MODULE, or Undefined while unresolved */
     struct ast *node;
+    struct pkg *target;  /* the package it names, once loaded (before evaluation) */
 };
 
 struct pkg_file {
@@ -55,6 +56,7 @@ struct pkg {
     const char *path;       /* "__main__" or dotted package path */
     const char *key;        /* resolved directory or file (import cache key) */
     const char *dir;        /* directory of the package's files */
+    const char *root;       /* root of the module it belongs to (imports resolve under it) */
     struct pkg_file *files;
     uint32_t nfiles;
     struct gstmt *stmts;
@@ -109,6 +111,11 @@ struct eval {
     struct pkg **pkgs;      /* loaded packages (for import caching) */
     uint32_t npkgs, cappkgs;
     const char *root;       /* package root directory */
+    struct ext_pkg {
+        const char *name, *dir; /* -E name=dir; later entries win */
+    } *externals;
+    uint32_t nexternals;
+    const struct scl_loader *host_loader; /* NULL: the disk */
     struct pkg *cur_pkg;    /* package whose code runs */
     uint32_t cur_file;      /* file index within cur_pkg */
     struct scope *scope;    /* innermost local scope (NULL at top level) */

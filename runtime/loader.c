@@ -5,12 +5,14 @@
 #include "runtime/loader.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "lang/parse.h"
+#include "scl.h"
 
 static bool is_dir(const char *p)
 {
@@ -132,77 +134,335 @@ static char *parent_dir(struct vm *vm, const char *path)
     return str_new(vm, path, (size_t)(slash - path))->b;
 }
 
-struct pkg *loader_import(struct eval *ev, struct pkg *from, uint32_t file, struct ast *imp)
+static bool exists(const char *p)
 {
-    struct vm *vm = ev->vm;
-    const char *path = imp->u.import.path;
-    uint32_t level = imp->u.import.level;
-    const char *base;
-    if (level > 0) {
-        base = parent_dir(vm, from->files[file].src->path);
-        for (uint32_t i = 1; i < level; i++)
-            base = parent_dir(vm, base);
-    } else {
-        base = ev->root;
-    }
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static char *real_or_same(struct vm *vm, const char *p)
+{
+    char *r = realpath(p, NULL);
+    char *out = str_cstr(vm, r ? r : p)->b;
+    free(r);
+    return out;
+}
+
+/* {===== KCL's resolution on the disk (spec packages.md §2.3, §2.4) */
+
+struct found {
+    const char *key;  /* canonical: the real path of the directory or file */
+    const char *dir;  /* directory of the files */
+    const char *root; /* module root the package belongs to */
+    char **files;
+    uint32_t nfiles;
+};
+
+/* rel (dotted, "" for the root itself) under base: a directory of sources wins over a file. */
+static bool probe(struct vm *vm, const char *base, const char *rel, const char *root,
+                  struct found *out)
+{
     struct sbuf b;
     sbuf_init(&b, vm);
     sbuf_puts(&b, base);
-    sbuf_putc(&b, '/');
-    for (const char *c = path; *c; c++)
-        sbuf_putc(&b, *c == '.' ? '/' : *c);
+    if (*rel) {
+        sbuf_putc(&b, '/');
+        for (const char *c = rel; *c; c++)
+            sbuf_putc(&b, *c == '.' ? '/' : *c);
+    }
     char *target = sbuf_str(&b)->b;
-    char *resolved = realpath(target, NULL);
-    const char *key = target;
-    char **files = NULL;
-    uint32_t nfiles = 0;
-    if (resolved && is_dir(resolved)) {
-        key = str_cstr(vm, resolved)->b;
-        free(resolved);
-        nfiles = list_dir(vm, key, &files);
-    } else {
-        free(resolved);
-        const char *exts[] = {".k", ".scl"};
-        for (int i = 0; i < 2 && !nfiles; i++) {
-            char *f = str_fmt(vm, "%s%s", target, exts[i])->b;
-            if (is_file(f)) {
-                char *r = realpath(f, NULL);
-                key = str_cstr(vm, r ? r : f)->b;
-                free(r);
-                files = vm_alloc(vm, sizeof *files);
-                files[0] = (char *)key;
-                nfiles = 1;
-            }
+    out->root = root;
+    if (exists(target)) {
+        out->key = real_or_same(vm, target);
+        out->dir = out->key;
+        out->files = NULL;
+        out->nfiles = is_dir(out->key) ? list_dir(vm, out->key, &out->files) : 0;
+        return true;
+    }
+    static const char *const exts[] = {".k", ".scl"};
+    for (int i = 0; i < 2; i++) {
+        char *f = str_fmt(vm, "%s%s", target, exts[i])->b;
+        if (is_file(f)) {
+            out->key = real_or_same(vm, f);
+            out->dir = parent_dir(vm, out->key);
+            out->files = vm_alloc(vm, sizeof *out->files);
+            out->files[0] = (char *)out->key;
+            out->nfiles = 1;
+            return true;
         }
-        if (!nfiles && !is_dir(target))
-            vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule",
-                        "Cannot find the module %s from %s", path, target);
     }
+    return false;
+}
+
+/* The directory of 'file' relative to 'root' as a dotted path ("" at or outside the root). */
+static const char *dotted_dir(struct vm *vm, const char *root, const char *file)
+{
+    const char *dir = parent_dir(vm, real_or_same(vm, file));
+    size_t n = strlen(root);
+    if (strncmp(dir, root, n) || (dir[n] != '/' && dir[n] != '\0'))
+        return "";
+    const char *rest = dir + n + (dir[n] == '/');
+    char *d = str_cstr(vm, rest)->b;
+    for (char *c = d; *c; c++)
+        if (*c == '/')
+            *c = '.';
+    return d;
+}
+
+/* §2.4: a relative import (level leading dots) from 'file' as an absolute dotted path; ""
+ * when it climbs above the root. */
+static const char *absolute_path(struct vm *vm, const char *root, const char *file,
+                                 uint32_t level, const char *path)
+{
+    const char *d = dotted_dir(vm, root, file);
+    if (!*d)
+        return level == 1 ? path : "";
+    uint32_t nseg = 1;
+    for (const char *c = d; *c; c++)
+        nseg += *c == '.';
+    uint32_t up = level - 1;
+    if (up > nseg)
+        return "";
+    if (up == nseg)
+        return path;
+    /* the first nseg - up segments of d, then path */
+    const char *end = d;
+    for (uint32_t i = 0; i < nseg - up; i++) {
+        end = strchr(end, '.');
+        if (!end) {
+            end = d + strlen(d);
+            break;
+        }
+        if (i + 1 < nseg - up)
+            end++;
+    }
+    return str_fmt(vm, "%.*s.%s", (int)(end - d), d, path)->b;
+}
+
+static const struct ext_pkg *find_external(struct eval *ev, const char *path)
+{
+    size_t n = strcspn(path, ".");
+    for (uint32_t i = ev->nexternals; i-- > 0;) {
+        const struct ext_pkg *e = &ev->externals[i];
+        if (strlen(e->name) == n && !strncmp(e->name, path, n))
+            return e;
+    }
+    return NULL;
+}
+
+_Noreturn static void not_found(struct eval *ev, struct ast *imp, const char *written,
+                                const char *root, const char *abs)
+{
+    struct vm *vm = ev->vm;
+    struct sbuf b;
+    sbuf_init(&b, vm);
+    sbuf_puts(&b, root);
+    sbuf_putc(&b, '/');
+    for (const char *c = abs; *c; c++)
+        sbuf_putc(&b, *c == '.' ? '/' : *c);
+    struct diag *g = diags_add(vm->diags, DIAG_ERROR, "E2F04", "CannotFindModule", imp->span, true,
+                               "Cannot find the module %s from %s", written, sbuf_str(&b)->b);
+    if (g) {
+        size_t n = strcspn(abs, ".");
+        if (n)
+            diag_add_note(vm->diags, g, "suggestion: try 'scl mod add %.*s' to download the "
+                                        "missing package", (int)n, abs);
+        diag_add_note(vm->diags, g, "suggestion: browse more packages at 'https://artifacthub.io'");
+        vm_throw_diag(vm, g);
+    }
+    vm_raise(vm, "out of memory");
+}
+
+static void disk_resolve(struct eval *ev, struct pkg *from, uint32_t file, struct ast *imp,
+                         const char *written, struct found *out)
+{
+    struct vm *vm = ev->vm;
+    const char *root = from->root ? from->root : ev->root;
+    const char *path = imp->u.import.path;
+    if (imp->u.import.level > 0)
+        path = absolute_path(vm, root, from->files[file].src->path, imp->u.import.level, path);
+    if (!*path)
+        not_found(ev, imp, written, root, path);
+    struct found in, ext;
+    bool has_in = probe(vm, root, path, root, &in);
+    bool has_ext = false;
+    const struct ext_pkg *e = imp->u.import.level == 0 ? find_external(ev, path) : NULL;
+    if (e && is_file(str_fmt(vm, "%s/kcl.mod", e->dir)->b)) {
+        const char *rest = path + strlen(e->name);
+        const char *eroot = real_or_same(vm, e->dir);
+        has_ext = probe(vm, eroot, *rest == '.' ? rest + 1 : rest, eroot, &ext);
+    }
+    if (has_in && has_ext && strcmp(in.key, ext.key))
+        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule",
+                    "the `%s` is found multiple times in the current package and vendor package",
+                    path);
+    if (!has_in && !has_ext)
+        not_found(ev, imp, written, root, path);
+    *out = has_in ? in : ext;
+    if (!out->nfiles)
+        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule",
+                    "Failed to import the module %s from %s. No KCL files found in the specified "
+                    "folder",
+                    written, out->key);
+}
+
+/* {===== a host's loader (scl.h) */
+
+/* Filled by the host's hooks: plain malloc'd memory, never the run's arena, so that nothing
+ * can unwind across a hook; copied into the run once the hook has returned. */
+struct scl_buf {
+    char *b;
+    size_t n, cap;
+};
+
+struct scl_src {
+    scl_buf *files; /* name, then text, alternately */
+    uint32_t n, cap;
+};
+
+static scl_status buf_put(scl_buf *b, const char *data, size_t len)
+{
+    if (len > SIZE_MAX / 4 - b->n)
+        return SCL_ENOMEM;
+    if (b->n + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (b->n + len + 1 > cap)
+            cap *= 2;
+        char *nb = realloc(b->b, cap);
+        if (!nb)
+            return SCL_ENOMEM;
+        b->b = nb;
+        b->cap = cap;
+    }
+    if (len)
+        memcpy(b->b + b->n, data, len);
+    b->n += len;
+    b->b[b->n] = '\0';
+    return SCL_OK;
+}
+
+scl_status scl_buf_add(scl_buf *b, const char *data, size_t len)
+{
+    if (!b || (!data && len))
+        return SCL_EINVAL;
+    return buf_put(b, data, len);
+}
+
+scl_status scl_src_add(scl_src *out, const char *name, const char *data, size_t len)
+{
+    if (!out || !name || (!data && len))
+        return SCL_EINVAL;
+    if (out->n + 2 > out->cap) {
+        uint32_t cap = out->cap ? out->cap * 2 : 8;
+        scl_buf *v = realloc(out->files, cap * sizeof *v);
+        if (!v)
+            return SCL_ENOMEM;
+        out->files = v;
+        out->cap = cap;
+    }
+    scl_buf nb = {0}, tb = {0};
+    if (buf_put(&nb, name, strlen(name)) != SCL_OK || buf_put(&tb, data, len) != SCL_OK) {
+        free(nb.b);
+        free(tb.b);
+        return SCL_ENOMEM;
+    }
+    out->files[out->n++] = nb;
+    out->files[out->n++] = tb;
+    return SCL_OK;
+}
+
+/* Copies a hook's buffer into the run and releases it. */
+static const char *buf_take(struct vm *vm, scl_buf *b, size_t *len)
+{
+    const char *s = str_new(vm, b->b ? b->b : "", b->n)->b;
+    if (len)
+        *len = b->n;
+    free(b->b);
+    b->b = NULL;
+    b->n = b->cap = 0;
+    return s;
+}
+
+static void src_release(scl_src *s)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        free(s->files[i].b);
+    free(s->files);
+    s->files = NULL;
+    s->n = s->cap = 0;
+}
+
+static struct pkg *host_import(struct eval *ev, struct pkg *from, struct ast *imp,
+                               const char *written)
+{
+    struct vm *vm = ev->vm;
+    const scl_loader *l = ev->host_loader;
+    scl_buf idb = {0}, msgb = {0};
+    const char *from_id = from->is_main ? NULL : from->key;
+    scl_status st = l->resolve(l->ud, from_id, written, &idb, &msgb);
+    const char *key = buf_take(vm, &idb, NULL);
+    const char *msg = buf_take(vm, &msgb, NULL);
+    if (st != SCL_OK || !*key)
+        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule", "%s",
+                    *msg ? msg : str_fmt(vm, "Cannot find the module %s", written)->b);
     struct pkg *p = find_pkg(ev, key);
-    if (p) {
-        if (p->state == STMT_RUNNING)
-            vm_raise_at(vm, imp->span, "E2L23", "CompileError",
-                        "There is a circular reference between modules %s, %s", from->path,
-                        p->path);
+    if (p)
         return p;
+    scl_src src = {0};
+    st = l->read_module(l->ud, key, &src, &msgb);
+    msg = buf_take(vm, &msgb, NULL);
+    uint32_t n = src.n / 2;
+    const char **names = vm_alloc(vm, (n ? n : 1) * sizeof *names);
+    const char **texts = vm_alloc(vm, (n ? n : 1) * sizeof *texts);
+    size_t *lens = vm_alloc(vm, (n ? n : 1) * sizeof *lens);
+    for (uint32_t i = 0; i < n; i++) {
+        names[i] = buf_take(vm, &src.files[2 * i], NULL);
+        texts[i] = buf_take(vm, &src.files[2 * i + 1], &lens[i]);
     }
-    /* importing a file of the main package itself */
-    for (uint32_t i = 0; i < ev->main->nfiles; i++) {
-        char *r = realpath(ev->main->files[i].src->path, NULL);
-        bool same = r && !strcmp(r, key);
-        free(r);
-        if (same)
-            vm_raise_at(vm, imp->span, "E1001", "RecursiveLoad",
-                        "Could not compiles due to cyclic import statements\n- %s", path);
-    }
-    p = pkg_new(ev, path, nfiles == 1 && !is_dir(key) ? parent_dir(vm, key) : key);
+    src_release(&src);
+    if (st != SCL_OK)
+        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule", "%s",
+                    *msg ? msg : str_fmt(vm, "cannot read the module %s", key)->b);
+    if (!n)
+        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule",
+                    "Failed to import the module %s from %s. No KCL files found", written, key);
+    p = pkg_new(ev, imp->u.import.path, key);
     p->key = key;
-    for (uint32_t i = 0; i < nfiles; i++) {
+    p->root = key;
+    for (uint32_t i = 0; i < n; i++)
+        loader_add_source(ev, p, names[i], texts[i], lens[i]);
+    return p;
+}
+
+/* {===== imports */
+
+struct pkg *loader_import(struct eval *ev, struct pkg *from, uint32_t file, struct ast *imp)
+{
+    struct vm *vm = ev->vm;
+    const char *written = imp->u.import.level
+                              ? str_fmt(vm, "%.*s%s", (int)imp->u.import.level,
+                                        "........................................",
+                                        imp->u.import.path)->b
+                              : imp->u.import.path;
+    if (imp->u.import.level > 40)
+        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule", "Cannot find the module %s",
+                    imp->u.import.path);
+    if (ev->host_loader)
+        return host_import(ev, from, imp, written);
+    struct found f;
+    disk_resolve(ev, from, file, imp, written, &f);
+    struct pkg *p = find_pkg(ev, f.key);
+    if (p)
+        return p;
+    p = pkg_new(ev, imp->u.import.path, f.dir);
+    p->key = f.key;
+    p->root = f.root;
+    for (uint32_t i = 0; i < f.nfiles; i++) {
         size_t len;
-        char *text = loader_read(vm, files[i], &len);
+        char *text = loader_read(vm, f.files[i], &len);
         if (!text)
-            vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule", "cannot read %s", files[i]);
-        loader_add_source(ev, p, files[i], text, len);
+            vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule", "cannot read %s", f.files[i]);
+        loader_add_source(ev, p, f.files[i], text, len);
     }
     return p;
 }

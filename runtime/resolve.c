@@ -174,6 +174,9 @@ struct rpkg {
     struct rschema **schemas;
     uint32_t nschemas, capschemas;
     bool imports_loaded;
+    bool loading;           /* its imports are being loaded: reaching it again is a cycle */
+    struct ast *via;        /* while loading: the import being followed out of it */
+    struct rpkg *via_pkg;   /* and the package it names */
 };
 
 enum rscope_kind { RS_LOCAL, RS_CONFIG, RS_SCHEMA };
@@ -1133,8 +1136,9 @@ static struct rpkg *rpkg_of(struct resolver *r, struct pkg *p)
     return rp;
 }
 
-/* Loading an imported package before running, as KCL does: a cycle through the main package
- * is an error now; any other failure is left for the run to report, as if untouched. */
+/* Loading every imported package before running, as KCL does: an import that cannot be
+ * resolved, a syntax error in an imported file and a cycle of imports are errors now, located
+ * at the import, whether or not the name is used later. */
 struct load_call {
     struct eval *ev;
     struct pkg *from;
@@ -1156,42 +1160,72 @@ static bool is_system_module(const char *path)
            !strncmp(path, "kcl_plugin", 10);
 }
 
+/* A cycle reached 'to' again: reported at the import that leaves 'to' along the cycle (a package
+ * importing itself: that import). */
+static void report_cycle(struct resolver *r, struct rpkg *from, struct ast *at, struct rpkg *to)
+{
+    if (from == to) {
+        diags_add(r->diags, DIAG_ERROR, "E1001", "RecursiveLoad", at->span, true,
+                  "Could not compiles due to cyclic import statements\n- %s",
+                  to->pkg->nfiles ? to->pkg->files[0].src->path : to->pkg->path);
+        return;
+    }
+    /* the edge out of 'to' along the cycle is the import it is following now */
+    diags_add(r->diags, DIAG_ERROR, "E2L23", "CompileError", to->via ? to->via->span : at->span,
+              true, "There is a circular reference between modules %s, %s", to->pkg->path,
+              to->via_pkg ? to->via_pkg->pkg->path : from->pkg->path);
+}
+
 static void load_imports(struct resolver *r, struct rpkg *rp, unsigned depth)
 {
-    if (rp->imports_loaded || depth > 32)
+    if (rp->imports_loaded)
         return;
     rp->imports_loaded = true;
+    rp->loading = true;
     struct eval *ev = r->ev;
     for (uint32_t f = 0; f < rp->pkg->nfiles; f++) {
         for (uint32_t i = 0; i < rp->files[f].nimports; i++) {
             struct rimport *ri = &rp->files[f].imports[i];
             struct ast *n = ri->node;
             if (n->u.import.level == 0 && is_system_module(n->u.import.path)) {
-                ri->known = strncmp(n->u.import.path, "kcl_plugin", 10) != 0;
+                if (!strncmp(n->u.import.path, "kcl_plugin", 10)) {
+                    diags_add(r->diags, DIAG_ERROR, "E2F04", "CannotFindModule", n->span, true,
+                              "the plugin package `%s` is not found, please confirm if plugin "
+                              "mode is enabled",
+                              n->u.import.path);
+                    continue;
+                }
+                ri->known = true;
                 continue;
             }
-            unsigned nd = r->diags->n, ne = r->diags->nerrors;
-            uint32_t npkgs = ev->npkgs;
+            if (depth > 1000) {
+                diags_add(r->diags, DIAG_ERROR, "E2F04", "CannotFindModule", n->span, true,
+                          "imports nested too deeply");
+                continue;
+            }
             struct load_call c = {ev, rp->pkg, f, n, NULL};
             struct pkg *saved_pkg = ev->cur_pkg;
             uint32_t saved_file = ev->cur_file;
             bool ok = vm_protect(r->vm, load_fn, &c);
             ev->cur_pkg = saved_pkg;
             ev->cur_file = saved_file;
-            if (!ok) {
-                const struct diag *g = r->vm->last_error;
-                if (g && !strcmp(g->kind, "RecursiveLoad"))
-                    continue; /* recorded: an error now */
-                r->diags->n = nd;
-                r->diags->nerrors = ne;
-                ev->npkgs = npkgs;
-                continue;
-            }
+            if (!ok)
+                continue; /* recorded */
+            rp->pkg->files[f].imports[i].target = c.out;
             ri->pkg = rpkg_of(r, c.out);
             ri->known = true;
+            if (ri->pkg->loading) {
+                report_cycle(r, rp, n, ri->pkg);
+                continue;
+            }
+            rp->via = n;
+            rp->via_pkg = ri->pkg;
             load_imports(r, ri->pkg, depth + 1);
+            rp->via = NULL;
+            rp->via_pkg = NULL;
         }
     }
+    rp->loading = false;
 }
 
 /* Whether a system module has member 'name' (functions, then constants). */

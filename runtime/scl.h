@@ -132,6 +132,49 @@ SCL_API scl_status scl_run_write(scl_run *run, int json, scl_write_fn w, void *u
 /* Writes the syntax tree of added file 'i' (after scl_run_parse) as JSON. */
 SCL_API scl_status scl_run_write_ast(const scl_run *run, size_t i, scl_write_fn w, void *ud);
 
+/* {===== packages and the loader
+ *
+ * `import a.b.c` resolves as KCL resolves it: a system module; else a file or directory under
+ * the root of the importing package (`a/b/c/` wins over `a/b/c.k`; relative `.x` counts from
+ * that root and never climbs above it); else an external package named `a`, whose root must
+ * hold kcl.mod. Every import of the program is resolved before evaluation starts; one that
+ * cannot be is an E2F04 CannotFindModule error at the import. */
+
+/* The module root of the main package (where kcl.mod is). Default: the nearest ancestor of the
+ * first file that holds kcl.mod, else that file's directory. Copies. */
+SCL_API scl_status scl_run_set_root(scl_run *run, const char *dir);
+/* An external package: `import name...` resolves under dir (-E name=dir). A later call for the
+ * same name wins. Copies. */
+SCL_API scl_status scl_run_add_external(scl_run *run, const char *name, const char *dir);
+
+/* A host may serve modules itself (from memory, a sandbox, an archive). Strings passed to a hook
+ * are borrowed for the call; a hook hands data back only by appending to the scl_buf or scl_src
+ * it was given, which copy, so neither side frees the other's memory. Hooks are called on the
+ * context's thread only, never re-enter the context, and are never jumped across. */
+#define SCL_LOADER_VERSION 1
+typedef struct scl_buf scl_buf; /* receives bytes */
+typedef struct scl_src scl_src; /* receives one package's files */
+SCL_API scl_status scl_buf_add(scl_buf *b, const char *data, size_t len);             /* copies */
+SCL_API scl_status scl_src_add(scl_src *out, const char *name, const char *data, size_t len);
+typedef struct scl_loader {
+    unsigned version; /* SCL_LOADER_VERSION: hooks are only ever appended */
+    void *ud;         /* passed to every hook */
+    /* `import path` (as written, leading dots included) in package `from` (a canonical id this
+       loader returned; NULL: the main package) -> the imported package's canonical id.
+       System modules never get here. SCL_EIMPORT and msg: not found (E2F04 at the import). */
+    scl_status (*resolve)(void *ud, const char *from, const char *path, scl_buf *id,
+                          scl_buf *msg);
+    /* canonical id -> its files in load order; each id is read and evaluated once per run */
+    scl_status (*read_module)(void *ud, const char *id, scl_src *out, scl_buf *msg);
+    /* file.read / file.exists / file.size ... of `path` (as given) from code of package `from`.
+       NULL hook, or SCL_EIO and msg: refused (the sandbox fails closed). */
+    scl_status (*read_file)(void *ud, const char *from, const char *path, scl_buf *data,
+                            scl_buf *msg);
+} scl_loader;
+/* Copies *loader; NULL restores the disk. Runs made afterwards use it. SCL_EINVAL when the
+ * version is newer than this library's or a required hook (resolve, read_module) is NULL. */
+SCL_API scl_status scl_ctx_set_loader(scl_ctx *ctx, const scl_loader *loader);
+
 /* {===== diagnostics */
 
 SCL_API size_t scl_run_ndiags(const scl_run *run);
