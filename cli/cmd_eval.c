@@ -286,7 +286,19 @@ int cmd_eval(int argc, char **argv)
         goto out;
     }
     /* dependencies of kcl.mod come after -E, so they win (§2.5) */
-    if (proj.has_mod && project_deps(&proj, run, o.project, &err) != 0) {
+    struct pkg_strs given = {0};
+    for (int i = 0; i < o.nops; i++) {
+        const char *eq = o.ops[i].kind == OP_EXTERNAL ? strchr(o.ops[i].arg, '=') : NULL;
+        if (eq && eq != o.ops[i].arg) {
+            char *name = strndup(o.ops[i].arg, (size_t)(eq - o.ops[i].arg));
+            if (name)
+                pkg_strs_push(&given, name);
+            free(name);
+        }
+    }
+    int deps_rc = proj.has_mod ? project_deps(&proj, run, o.project, &given, &err) : 0;
+    pkg_strs_free(&given);
+    if (deps_rc != 0) {
         fprintf(stderr, "error: %s\n", err.msg);
         rc = CLI_FAIL;
         goto out;

@@ -132,6 +132,7 @@ struct walk {
     struct pkg_strs names, dirs;      /* resolved: import name -> directory */
     struct pkg_strs missing;          /* "key (version)" of each missing dependency */
     struct pkg_strs queue_dirs;       /* packages whose kcl.mod is still to be read */
+    struct pkg_strs given;            /* names given with -E */
     bool lock_changed;
 };
 
@@ -204,6 +205,10 @@ static void walk_mod(struct walk *w, const struct pkg_mod *m, const char *root)
             free(dir);
             dir = sub;
         }
+        if ((!dir || !pkg_has_mod(dir)) && seen(&w->given, d->name)) {
+            free(dir); /* -E names it: nothing to fetch */
+            continue;
+        }
         if (!dir || !pkg_has_mod(dir)) {
             char what[1024];
             snprintf(what, sizeof what, "%s (%s%s%s)", d->key, dep_ref(d), dir ? ", not in " : "",
@@ -242,12 +247,16 @@ static void walk_free(struct walk *w)
     pkg_strs_free(&w->dirs);
     pkg_strs_free(&w->missing);
     pkg_strs_free(&w->queue_dirs);
+    pkg_strs_free(&w->given);
 }
 
-static int walk_start(struct walk *w, struct project *p, bool vendor, struct pkg_err *err)
+static int walk_start(struct walk *w, struct project *p, bool vendor, const struct pkg_strs *given,
+                      struct pkg_err *err)
 {
     memset(w, 0, sizeof *w);
     w->vendor = vendor;
+    for (size_t i = 0; given && i < given->n; i++)
+        pkg_strs_push(&w->given, given->v[i]);
     if (pkg_env_load(&w->env, false, err) != 0)
         return -1;
     if (!strcmp(w->env.home, p->root))
@@ -258,13 +267,14 @@ static int walk_start(struct walk *w, struct project *p, bool vendor, struct pkg
     return walk_all(w, p, err);
 }
 
-int project_deps(struct project *p, scl_run *run, unsigned flags, struct pkg_err *err)
+int project_deps(struct project *p, scl_run *run, unsigned flags, const struct pkg_strs *given,
+                 struct pkg_err *err)
 {
     if (!p->has_mod)
         return 0;
     bool vendor = flags & PROJECT_VENDOR;
     struct walk w;
-    int rc = walk_start(&w, p, vendor, err);
+    int rc = walk_start(&w, p, vendor, given, err);
     if (rc == 0 && w.missing.n) {
         if (flags & PROJECT_OFFLINE) {
             struct pkg_buf b = {0};
@@ -285,7 +295,7 @@ int project_deps(struct project *p, scl_run *run, unsigned flags, struct pkg_err
                 rc = pkg_fail(err, "cannot download the dependencies of %s", p->root);
             } else {
                 walk_free(&w);
-                rc = walk_start(&w, p, vendor, err);
+                rc = walk_start(&w, p, vendor, given, err);
                 if (rc == 0 && w.missing.n)
                     rc = pkg_fail(err, "dependency %s is still missing after downloading",
                                   w.missing.v[0]);

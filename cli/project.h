@@ -25,9 +25,11 @@ enum { PROJECT_VENDOR = 1, PROJECT_OFFLINE = 2 };
 /* Maps every dependency (direct and transitive) to its directory and adds it to run (when not
  * NULL) as an external package, after the run's own -E entries, so kcl.mod wins as in KCL.
  * Missing dependencies are downloaded by the scl-mod helper unless PROJECT_OFFLINE, which makes
- * them an error naming each package, its version and the command that fetches it. Records what
- * it resolved in kcl.mod.lock as `kcl run` does (a read-only package is left alone). */
-int project_deps(struct project *p, scl_run *run, unsigned flags, struct pkg_err *err);
+ * them an error naming each package, its version and the command that fetches it; a missing
+ * one whose import name is in 'given' (the -E names) is not fetched. Records what it resolved
+ * in kcl.mod.lock as `kcl run` does (a read-only package is left alone). */
+int project_deps(struct project *p, scl_run *run, unsigned flags, const struct pkg_strs *given,
+                 struct pkg_err *err);
 
 /* A profile entry with ${KCL_MOD} / ${name:KCL_MOD} expanded (malloc'd). */
 char *project_entry_path(const struct project *p, const char *entry);

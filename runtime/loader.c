@@ -5,6 +5,7 @@
 #include "runtime/loader.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,6 +251,20 @@ static const struct ext_pkg *find_external(struct eval *ev, const char *path)
     return NULL;
 }
 
+/* E2F04 at an import statement, with the caret KCL draws there. */
+_Noreturn static void import_error(struct vm *vm, struct span at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+_Noreturn static void import_error(struct vm *vm, struct span at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct diag *g = diags_vadd(vm->diags, DIAG_ERROR, "E2F04", "CannotFindModule", at, true, fmt, ap);
+    va_end(ap);
+    if (g)
+        vm_throw_diag(vm, g);
+    vm_raise(vm, "out of memory");
+}
+
 _Noreturn static void not_found(struct eval *ev, struct ast *imp, const char *written,
                                 const char *root, const char *abs)
 {
@@ -293,14 +308,14 @@ static void disk_resolve(struct eval *ev, struct pkg *from, uint32_t file, struc
         has_ext = probe(vm, eroot, *rest == '.' ? rest + 1 : rest, eroot, &ext);
     }
     if (has_in && has_ext && strcmp(in.key, ext.key))
-        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule",
+        import_error(vm, imp->span,
                     "the `%s` is found multiple times in the current package and vendor package",
                     path);
     if (!has_in && !has_ext)
         not_found(ev, imp, written, root, path);
     *out = has_in ? in : ext;
     if (!out->nfiles)
-        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule",
+        import_error(vm, imp->span,
                     "Failed to import the module %s from %s. No KCL files found in the specified "
                     "folder",
                     written, out->key);
@@ -403,7 +418,7 @@ static struct pkg *host_import(struct eval *ev, struct pkg *from, struct ast *im
     const char *key = buf_take(vm, &idb, NULL);
     const char *msg = buf_take(vm, &msgb, NULL);
     if (st != SCL_OK || !*key)
-        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule", "%s",
+        import_error(vm, imp->span, "%s",
                     *msg ? msg : str_fmt(vm, "Cannot find the module %s", written)->b);
     struct pkg *p = find_pkg(ev, key);
     if (p)
@@ -421,11 +436,11 @@ static struct pkg *host_import(struct eval *ev, struct pkg *from, struct ast *im
     }
     src_release(&src);
     if (st != SCL_OK)
-        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule", "%s",
+        import_error(vm, imp->span, "%s",
                     *msg ? msg : str_fmt(vm, "cannot read the module %s", key)->b);
     if (!n)
-        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule",
-                    "Failed to import the module %s from %s. No KCL files found", written, key);
+        import_error(vm, imp->span, "Failed to import the module %s from %s. No KCL files found",
+                     written, key);
     p = pkg_new(ev, imp->u.import.path, key);
     p->key = key;
     p->root = key;
@@ -445,7 +460,7 @@ struct pkg *loader_import(struct eval *ev, struct pkg *from, uint32_t file, stru
                                         imp->u.import.path)->b
                               : imp->u.import.path;
     if (imp->u.import.level > 40)
-        vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule", "Cannot find the module %s",
+        import_error(vm, imp->span, "Cannot find the module %s",
                     imp->u.import.path);
     if (ev->host_loader)
         return host_import(ev, from, imp, written);
@@ -461,7 +476,7 @@ struct pkg *loader_import(struct eval *ev, struct pkg *from, uint32_t file, stru
         size_t len;
         char *text = loader_read(vm, f.files[i], &len);
         if (!text)
-            vm_raise_at(vm, imp->span, "E2F04", "CannotFindModule", "cannot read %s", f.files[i]);
+            import_error(vm, imp->span, "cannot read %s", f.files[i]);
         loader_add_source(ev, p, f.files[i], text, len);
     }
     return p;

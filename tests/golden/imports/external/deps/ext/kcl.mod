@@ -1,0 +1,3 @@
+[package]
+name = "ext"
+version = "0.1.0"
