@@ -497,3 +497,31 @@ const char *loader_find_root(struct vm *vm, const char *first_file)
     }
     return dir;
 }
+
+/* {===== file.* under a host's loader */
+
+bool loader_sandboxed(struct vm *vm)
+{
+    return vm->ev && vm->ev->host_loader;
+}
+
+bool loader_host_read(struct vm *vm, const char *path, char **out, size_t *len, bool raise)
+{
+    struct eval *ev = vm->ev;
+    const scl_loader *l = ev->host_loader;
+    const char *from = ev->cur_pkg && !ev->cur_pkg->is_main ? ev->cur_pkg->key : NULL;
+    scl_buf data = {0}, msgb = {0};
+    scl_status st = l->read_file ? l->read_file(l->ud, from, path, &data, &msgb) : SCL_EIO;
+    size_t n;
+    const char *text = buf_take(vm, &data, &n);
+    const char *msg = buf_take(vm, &msgb, NULL);
+    if (st != SCL_OK) {
+        if (raise)
+            vm_raise(vm, "failed to access the file '%s': %s", path,
+                     *msg ? msg : "refused by the host");
+        return false;
+    }
+    *out = (char *)text;
+    *len = n;
+    return true;
+}

@@ -13,4 +13,10 @@ void loader_add_source(struct eval *ev, struct pkg *p, const char *path, const c
  * kcl.mod, else the file's directory. */
 const char *loader_find_root(struct vm *vm, const char *first_file);
 
+/* Whether a host's loader serves the files (file.* then goes through its read_file hook). */
+bool loader_sandboxed(struct vm *vm);
+/* A file through the host's read_file hook: true with its bytes (in the run's arena); a refusal
+ * raises when 'raise', else gives false. */
+bool loader_host_read(struct vm *vm, const char *path, char **out, size_t *len, bool raise);
+
 #endif

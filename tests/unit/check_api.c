@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scl.h"
 
@@ -126,6 +127,165 @@ START_TEST(test_version)
 }
 END_TEST
 
+/* {===== a host's loader: modules and files served from memory */
+
+struct mem_host {
+    int resolves, reads;
+    char last_from[64];
+};
+
+static const struct {
+    const char *id, *text;
+} mem_modules[] = {
+    {"mem:lib", "import helper\nv = helper.base * 6\nname = \"lib\"\n"},
+    {"mem:helper", "base = 7\n"},
+    {"mem:broken", "x = (\n"},
+};
+
+static scl_status mem_resolve(void *ud, const char *from, const char *path, scl_buf *id,
+                              scl_buf *msg)
+{
+    struct mem_host *h = ud;
+    h->resolves++;
+    snprintf(h->last_from, sizeof h->last_from, "%s", from ? from : "(main)");
+    char want[64];
+    snprintf(want, sizeof want, "mem:%s", path);
+    for (size_t i = 0; i < sizeof mem_modules / sizeof *mem_modules; i++)
+        if (!strcmp(mem_modules[i].id, want))
+            return scl_buf_add(id, want, strlen(want));
+    const char *m = "no such module in memory";
+    scl_buf_add(msg, m, strlen(m));
+    return SCL_EIMPORT;
+}
+
+static scl_status mem_read(void *ud, const char *id, scl_src *out, scl_buf *msg)
+{
+    struct mem_host *h = ud;
+    (void)msg;
+    h->reads++;
+    for (size_t i = 0; i < sizeof mem_modules / sizeof *mem_modules; i++)
+        if (!strcmp(mem_modules[i].id, id))
+            return scl_src_add(out, id + 4, mem_modules[i].text, strlen(mem_modules[i].text));
+    return SCL_EIMPORT;
+}
+
+static scl_status mem_file(void *ud, const char *from, const char *path, scl_buf *data,
+                           scl_buf *msg)
+{
+    (void)ud;
+    (void)from;
+    if (!strcmp(path, "data.txt"))
+        return scl_buf_add(data, "from memory", 11);
+    scl_buf_add(msg, "not served", 10);
+    return SCL_EIO;
+}
+
+static scl_status eval_with(const scl_loader *l, const char *src, struct buf *out)
+{
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    ck_assert_int_eq(scl_ctx_set_loader(ctx, l), SCL_OK);
+    scl_run *run = scl_run_new(ctx);
+    scl_status st = scl_run_eval_file(run, "main.k", src, strlen(src));
+    out->n = 0;
+    out->data[0] = '\0';
+    if (st == SCL_OK)
+        scl_run_write(run, 0, buf_write, out);
+    else
+        for (size_t i = 0; i < scl_run_ndiags(run); i++)
+            scl_diag_render(run, scl_run_diag(run, i), 0, buf_write, out);
+    scl_run_free(run);
+    scl_ctx_free(ctx);
+    return st;
+}
+
+START_TEST(test_host_loader)
+{
+    struct mem_host h = {0};
+    scl_loader l = {SCL_LOADER_VERSION, &h, mem_resolve, mem_read, mem_file};
+    struct buf out;
+    const char *src = "import lib\nimport file\nr = lib.v\nnm = lib.name\nd = file.read(\"data.txt\")\n"
+                      "e = file.exists(\"/etc/passwd\")\n";
+    ck_assert_int_eq(eval_with(&l, src, &out), SCL_OK);
+    ck_assert_str_eq(out.data, "r: 42\nnm: lib\nd: from memory\ne: false\n");
+    ck_assert_int_eq(h.resolves, 2);
+    ck_assert_int_eq(h.reads, 2);             /* each id read once */
+    ck_assert_str_eq(h.last_from, "mem:lib"); /* helper was imported from lib */
+
+    /* not found: E2F04 at the import, with the host's message, even when unused */
+    ck_assert_int_eq(eval_with(&l, "import nothere\nx = 1\n", &out), SCL_EIMPORT);
+    ck_assert_ptr_nonnull(strstr(out.data, "error[E2F04]: CannotFindModule"));
+    ck_assert_ptr_nonnull(strstr(out.data, "main.k:1:1"));
+    ck_assert_ptr_nonnull(strstr(out.data, "no such module in memory"));
+
+    /* a syntax error in a served module is located in it */
+    ck_assert_int_ne(eval_with(&l, "import broken\n", &out), SCL_OK);
+    ck_assert_ptr_nonnull(strstr(out.data, "broken"));
+
+    /* the disk is closed: files the host does not serve, and every write */
+    ck_assert_int_eq(eval_with(&l, "import file\nx = file.read(\"/etc/hostname\")\n", &out),
+                     SCL_EEVAL);
+    ck_assert_ptr_nonnull(strstr(out.data, "not served"));
+    ck_assert_int_eq(eval_with(&l, "import file\nfile.write(\"/tmp/scl-x\", \"y\")\n", &out),
+                     SCL_EEVAL);
+    ck_assert_ptr_nonnull(strstr(out.data, "not allowed here"));
+
+    /* no read_file hook: file.read is refused */
+    scl_loader nofile = {SCL_LOADER_VERSION, &h, mem_resolve, mem_read, NULL};
+    ck_assert_int_eq(eval_with(&nofile, "import file\nx = file.read(\"data.txt\")\n", &out),
+                     SCL_EEVAL);
+
+    /* versions and required hooks */
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    scl_loader newer = l;
+    newer.version = SCL_LOADER_VERSION + 1;
+    ck_assert_int_eq(scl_ctx_set_loader(ctx, &newer), SCL_EINVAL);
+    scl_loader partial = l;
+    partial.read_module = NULL;
+    ck_assert_int_eq(scl_ctx_set_loader(ctx, &partial), SCL_EINVAL);
+    ck_assert_int_eq(scl_ctx_set_loader(ctx, NULL), SCL_OK);
+    scl_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_externals_and_root)
+{
+    char dir[] = "/tmp/scl-api-ext-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char mod[256], main_k[256];
+    snprintf(mod, sizeof mod, "%s/kcl.mod", dir);
+    FILE *f = fopen(mod, "w");
+    fputs("[package]\nname = \"ext\"\n", f);
+    fclose(f);
+    snprintf(main_k, sizeof main_k, "%s/main.k", dir);
+    f = fopen(main_k, "w");
+    fputs("greeting = \"hi\"\n", f);
+    fclose(f);
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    scl_run *run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_add_external(run, "ext", dir), SCL_OK);
+    ck_assert_int_eq(scl_run_add_external(run, "", dir), SCL_EINVAL);
+    const char *src = "import ext\ng = ext.greeting\n";
+    ck_assert_int_eq(scl_run_eval_file(run, "main.k", src, strlen(src)), SCL_OK);
+    struct buf out = {{0}, 0};
+    scl_run_write(run, 0, buf_write, &out);
+    ck_assert_str_eq(out.data, "g: hi\n");
+    scl_run_free(run);
+    /* the root decides where internal imports are found */
+    run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_set_root(run, dir), SCL_OK);
+    src = "import main as m\ng = m.greeting\n";
+    ck_assert_int_eq(scl_run_eval_file(run, "x.k", src, strlen(src)), SCL_OK);
+    scl_run_free(run);
+    run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_eval_file(run, "x.k", src, strlen(src)), SCL_EIMPORT);
+    scl_run_free(run);
+    scl_ctx_free(ctx);
+    unlink(main_k);
+    unlink(mod);
+    rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api");
@@ -135,6 +295,8 @@ int main(void)
     tcase_add_test(tc, test_eval_and_walk);
     tcase_add_test(tc, test_options_and_errors);
     tcase_add_test(tc, test_two_threads);
+    tcase_add_test(tc, test_host_loader);
+    tcase_add_test(tc, test_externals_and_root);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
