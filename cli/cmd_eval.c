@@ -18,8 +18,9 @@ static int usage_error(const char *msg, const char *arg)
 {
     fprintf(stderr, "scl run: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
     fputs("usage: scl run [FILE|DIR...] [-D key=value...] [-Y settings.yaml...] [-S path...]\n"
-          "               [-E name=dir...] [-o FILE] [--format yaml|json] [-k|--sort_keys]\n"
-          "               [-H|--show_hidden] [-n|--disable_none] [-r|--strict_range_check]\n"
+          "               [-E name=dir...] [-O path=value...] [-o FILE] [--format yaml|json]\n"
+          "               [-k|--sort_keys]"
+          " [-H|--show_hidden] [-n|--disable_none] [-r|--strict_range_check]\n"
           "               [-d|--debug] [-V|--vendor] [--offline]\n",
           stderr);
     return CLI_USAGE;
@@ -67,7 +68,7 @@ static int is_flag(const char *a)
 }
 
 /* What the command line asks for, applied after kcl.mod's profile (later wins). */
-enum op_kind { OP_OPTION, OP_SETTINGS, OP_SELECT, OP_EXTERNAL, OP_INPUT };
+enum op_kind { OP_OPTION, OP_SETTINGS, OP_SELECT, OP_EXTERNAL, OP_OVERRIDE, OP_INPUT };
 struct op {
     enum op_kind kind;
     const char *arg;
@@ -132,6 +133,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
             push_op(o, OP_EXTERNAL, a + 11);
         } else if (!strncmp(a, "-E", 2)) {
             push_op(o, OP_EXTERNAL, a + 2);
+        } else if (!strcmp(a, "-O") || !strcmp(a, "--overrides")) {
+            rc = take_values(argc, argv, &i, o, OP_OVERRIDE, false);
+        } else if (!strncmp(a, "--overrides=", 12)) {
+            push_op(o, OP_OVERRIDE, a + 12);
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             if (i + 1 >= argc)
                 return usage_error("missing value after", a);
@@ -199,6 +204,9 @@ static int apply_profile(scl_run *run, const struct project *p, struct opts *o)
         scl_run_select(run, m->selectors.v[i]);
     for (size_t i = 0; i < m->arguments.n; i++)
         if (add_option(run, m->arguments.v[i]) != CLI_OK)
+            return CLI_FAIL;
+    for (size_t i = 0; i < m->overrides.n; i++)
+        if (scl_run_override(run, m->overrides.v[i]) != SCL_OK)
             return CLI_FAIL;
     return CLI_OK;
 }
@@ -274,6 +282,9 @@ int cmd_eval(int argc, char **argv)
             break;
         case OP_EXTERNAL:
             rc = add_external(run, a);
+            break;
+        case OP_OVERRIDE:
+            rc = scl_run_override(run, a) == SCL_OK ? CLI_OK : CLI_FAIL;
             break;
         case OP_INPUT:
             rc = scl_run_add_path(run, a) == SCL_OK ? CLI_OK : CLI_FAIL;

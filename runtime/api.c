@@ -18,6 +18,7 @@
 #include "runtime/emit.h"
 #include "runtime/eval.h"
 #include "runtime/loader.h"
+#include "runtime/override.h"
 #include "runtime/resolve.h"
 #include "runtime/vm_impl.h"
 #include "stdlib/stdlib.h"
@@ -59,6 +60,8 @@ struct scl_run {
     void *out_ud;
     int parsed;
     const char *root;        /* scl_run_set_root, or NULL */
+    struct override *overrides;
+    uint32_t noverrides, capoverrides;
     struct ext_pkg *externals;
     uint32_t nexternals, capexternals;
 };
@@ -99,6 +102,32 @@ scl_status scl_ctx_set_loader(scl_ctx *ctx, const scl_loader *loader)
         !loader->read_module)
         return SCL_EINVAL;
     ctx->loader = *loader;
+    return SCL_OK;
+}
+
+scl_status scl_run_override(scl_run *run, const char *spec)
+{
+    if (!run || !spec)
+        return SCL_EINVAL;
+    struct override o;
+    if (!override_parse(&run->arena, &run->sm, &run->diags, spec, &o)) {
+        struct span none = {0, 0, 0};
+        diags_add(&run->diags, DIAG_ERROR, "E3M38", "EvaluationError", none, false,
+                  "invalid override spec '%s': expected path=value, path:value, path+=value or "
+                  "path-", spec);
+        return SCL_EINVAL;
+    }
+    if (run->noverrides == run->capoverrides) {
+        uint32_t cap = run->capoverrides ? run->capoverrides * 2 : 4;
+        struct override *v = arena_alloc(&run->arena, cap * sizeof *v);
+        if (!v)
+            return SCL_ENOMEM;
+        if (run->noverrides)
+            memcpy(v, run->overrides, run->noverrides * sizeof *v);
+        run->overrides = v;
+        run->capoverrides = cap;
+    }
+    run->overrides[run->noverrides++] = o;
     return SCL_OK;
 }
 
@@ -838,6 +867,17 @@ scl_status scl_run_eval(scl_run *run)
     scl_status st = scl_run_parse(run);
     if (st != SCL_OK)
         return st;
+    if (run->noverrides) {
+        struct ast **mods = arena_alloc(&run->arena, run->nfiles * sizeof *mods);
+        if (!mods)
+            return SCL_ENOMEM;
+        for (size_t i = 0; i < run->nfiles; i++)
+            mods[i] = run->files[i].module;
+        for (uint32_t i = 0; i < run->noverrides; i++)
+            if (!override_apply(&run->arena, mods, run->nfiles, &run->overrides[i]))
+                return SCL_ENOMEM;
+        run->noverrides = 0; /* applied once */
+    }
     run->vm.out_w = run->out_w;
     run->vm.out_ud = run->out_ud;
     run->vm.flags = run->flags;

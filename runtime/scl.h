@@ -102,6 +102,11 @@ SCL_API void scl_run_set_flags(scl_run *run, unsigned flags);
 SCL_API scl_status scl_run_option(scl_run *run, const char *key, scl_val *v);
 /* Parses 'text' as a -D value: JSON, else a KCL literal, else a string. */
 SCL_API scl_status scl_run_option_text(scl_run *run, const char *key, const char *text);
+/* -O: changes the main package before it runs: `a.b.c=value` (also `:` and `+=`, as config
+ * operators) sets the attribute wherever `a` is set at the top level, adding it when missing;
+ * `a.b.c-` deletes it. The value is any expression. SCL_EINVAL for a malformed spec (a syntax
+ * error in the value is recorded as a diagnostic). Applied in order at scl_run_eval. */
+SCL_API scl_status scl_run_override(scl_run *run, const char *spec);
 /* Output only the value at a dotted path (-S); may be called several times. */
 SCL_API scl_status scl_run_select(scl_run *run, const char *path);
 
