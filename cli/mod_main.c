@@ -12,6 +12,14 @@
 #include "pkg/net.h"
 
 static const struct mod_cmd cmds[] = {
+    {"init", mod_init, "create kcl.mod, kcl.mod.lock and main.k"},
+    {"add", mod_add, "add a dependency (registry, oci://, git, or a directory)"},
+    {"pull", mod_pull, "download a package into ./oci/... or ./git/..."},
+    {"push", mod_push, "push this package to an OCI registry"},
+    {"pkg", mod_pkg, "write this package as <name>_<version>.tar"},
+    {"update", mod_update, "download every dependency and update kcl.mod.lock"},
+    {"metadata", mod_metadata, "print the dependencies and where they are (JSON)"},
+    {"graph", mod_graph, "print the dependency graph"},
     {NULL, NULL, NULL},
 };
 

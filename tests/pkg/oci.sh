@@ -8,7 +8,7 @@ set -u
 srcdir=${SCL_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${SCL_BUILDDIR:-.}
 drv="$builddir/tests/pkg/oci_driver"
-k8s_src=${SCL_K8S_PACKAGE:-/work/shared/packages/k8s-1.32.4}
+k8s_src=${SCL_K8S_PACKAGE:-$srcdir/../shared/packages/k8s-1.32.4}
 
 [ -x "${REG_BIN:-/usr/bin/docker-registry}" ] || {
     echo "SKIP: docker-registry is not installed"
