@@ -64,6 +64,5 @@ int mod_fetch_dep(struct mod_session *s, const struct pkg_dep *d, const char *de
 /* Every dependency of m and theirs, breadth first; a key already resolved is kept. */
 int mod_fetch_all(struct mod_session *s, const struct pkg_mod *m, struct pkg_err *err);
 const struct mod_resolved *mod_resolved_get(const struct mod_session *s, const char *key);
-void mod_remove_tree(const char *path);
 
 #endif

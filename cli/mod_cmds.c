@@ -23,10 +23,7 @@
 
 static char *xstrdup(const char *s)
 {
-    char *d = strdup(s ? s : "");
-    if (!d)
-        abort();
-    return d;
+    return pkg_strdup(s ? s : "");
 }
 
 static int fail(const struct pkg_err *err)
@@ -639,7 +636,7 @@ int mod_push(int argc, char **argv)
         unpacked = xstrdup(tmpl);
         root = pkg_join(unpacked, "pkg");
         if (pkg_archive_extract(tar_path, root, &err) != 0) {
-            mod_remove_tree(unpacked);
+            pkg_remove_tree(unpacked);
             free(unpacked);
             free(root);
             return fail(&err);
@@ -651,7 +648,7 @@ int mod_push(int argc, char **argv)
     if (pkg_mod_read(root, &m, &err) != 0) {
         fprintf(stderr, "failed to load package in %s.\n", root);
         if (unpacked)
-            mod_remove_tree(unpacked);
+            pkg_remove_tree(unpacked);
         free(unpacked);
         free(root);
         return CLI_FAIL;
@@ -691,9 +688,9 @@ int mod_push(int argc, char **argv)
         res = oci_push_package(c, reg, repo, m.version, archive, &meta, force, digest, &err);
     }
     if (tmpdir)
-        mod_remove_tree(tmpdir);
+        pkg_remove_tree(tmpdir);
     if (unpacked)
-        mod_remove_tree(unpacked);
+        pkg_remove_tree(unpacked);
     free(tmpdir);
     free(unpacked);
     free(archive);

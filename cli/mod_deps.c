@@ -17,10 +17,7 @@
 
 static char *xstrdup(const char *s)
 {
-    char *d = strdup(s ? s : "");
-    if (!d)
-        abort();
-    return d;
+    return pkg_strdup(s ? s : "");
 }
 
 int mod_session_open(struct mod_session *s, const char *root, unsigned flags, struct pkg_err *err)
@@ -155,47 +152,12 @@ static int copy_tree(const char *src, const char *dst, struct pkg_err *err)
             rc = 0; /* another process put it there first */
         else
             rc = pkg_fail(err, "cannot move '%s' into place: %s", dst, strerror(errno));
-        mod_remove_tree(tmp);
+        pkg_remove_tree(tmp);
     } else if (rc != 0) {
-        mod_remove_tree(tmp);
+        pkg_remove_tree(tmp);
     }
     free(tmp);
     return rc;
-}
-
-void mod_remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char *sub = pkg_join(path, e->d_name);
-            mod_remove_tree(sub);
-            free(sub);
-        }
-        if (d)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static const char *basename_of(const char *s, size_t *n)
-{
-    size_t len = strlen(s);
-    while (len > 1 && s[len - 1] == '/')
-        len--;
-    const char *b = s + len;
-    while (b > s && b[-1] != '/' && b[-1] != ':')
-        b--;
-    *n = (size_t)(s + len - b);
-    return b;
 }
 
 /* The directory a fetched dependency goes to: <base>/<basename>_<ref>. */
@@ -247,7 +209,7 @@ static int fetch_oci(struct mod_session *s, const struct pkg_dep *d, struct mod_
         rc = c ? oci_latest_tag(c, reg, repo, &tag, err) : -1;
     }
     size_t n;
-    const char *bn = basename_of(repo, &n);
+    const char *bn = pkg_last_segment(repo, &n);
     char *dir = rc == 0 ? store_dir(s, bn, n, tag) : NULL;
     char *sum = NULL;
     if (rc == 0 && !pkg_has_mod(dir)) {
@@ -295,7 +257,7 @@ static int fetch_git(struct mod_session *s, const struct pkg_dep *d, struct mod_
                      struct pkg_lock_entry *le, struct pkg_err *err)
 {
     size_t n;
-    const char *bn = basename_of(d->url, &n);
+    const char *bn = pkg_last_segment(d->url, &n);
     if (n > 4 && !strncmp(bn + n - 4, ".git", 4))
         n -= 4;
     const struct pkg_lock_entry *old = pkg_lock_get(&s->lock, d->key);
@@ -320,7 +282,7 @@ static int fetch_git(struct mod_session *s, const struct pkg_dep *d, struct mod_
     } else {
         /* the default branch: recorded as the first 7 hex digits of its commit */
         char *tmp = store_dir(s, bn, n, "HEAD.fetch");
-        mod_remove_tree(tmp);
+        pkg_remove_tree(tmp);
         mod_say(s, "cloning '%s'", d->url);
         rc = pkg_git_fetch(d->url, NULL, NULL, NULL, tmp, commit_out, err);
         if (rc == 0) {
@@ -329,7 +291,7 @@ static int fetch_git(struct mod_session *s, const struct pkg_dep *d, struct mod_
             short_id[7] = '\0';
             dir = store_dir(s, bn, n, short_id);
             if (pkg_has_mod(dir) || rename(tmp, dir) == 0)
-                mod_remove_tree(tmp);
+                pkg_remove_tree(tmp);
             else
                 rc = pkg_fail(err, "cannot move '%s' into place: %s", dir, strerror(errno));
         }

@@ -21,13 +21,7 @@
 
 extern char **environ;
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
+#define xstrdup pkg_strdup
 
 static bool is_dir(const char *p)
 {

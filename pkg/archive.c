@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pkg/io.h"
 #include "pkg/net.h"
 
 /* What an extraction may write: an archive that unpacks to more is refused. */
@@ -305,31 +306,6 @@ static int mkdirs_below(const char *base, const char *rel, bool last_too, struct
     return rc;
 }
 
-static int mkdir_p(const char *path, struct pkg_err *err)
-{
-    char *p = strdup(path);
-    if (!p)
-        abort();
-    int rc = 0;
-    for (char *s = p + 1;; s++) {
-        bool end = *s == '\0';
-        if (*s != '/' && !end)
-            continue;
-        *s = '\0';
-        struct stat st;
-        if (mkdir(p, 0755) != 0 && (errno != EEXIST || stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) {
-            rc = pkg_fail(err, "cannot create directory '%s': %s", p,
-                          errno == EEXIST ? "a file is in the way" : strerror(errno));
-            break;
-        }
-        if (end)
-            break;
-        *s = '/';
-    }
-    free(p);
-    return rc;
-}
-
 /* An entry name made relative and checked: NULL when it would leave dest; "" for the root. */
 static char *safe_name(const char *name)
 {
@@ -425,7 +401,7 @@ int pkg_archive_extract(const char *archive, const char *dest, struct pkg_err *e
         archive_read_free(a);
         return rc;
     }
-    rc = mkdir_p(dest, err);
+    rc = pkg_mkdirs(dest, err);
     int64_t total = 0;
     long entries = 0;
     struct archive_entry *e;

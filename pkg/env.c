@@ -15,13 +15,7 @@
 
 static const char default_settings[] = "{\"DefaultOciRegistry\":\"ghcr.io\",\"DefaultOciRepo\":\"kcl-lang\"}";
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
+#define xstrdup pkg_strdup
 
 static char *absolute(const char *p)
 {
@@ -130,18 +124,6 @@ void pkg_dep_oci_ref(const struct pkg_env *e, const struct pkg_dep *d, char **re
     *repo = pkg_join(e->repo, name);
 }
 
-static const char *last_segment(const char *s, size_t *n)
-{
-    size_t len = strlen(s);
-    while (len > 1 && s[len - 1] == '/')
-        len--;
-    const char *b = s + len;
-    while (b > s && b[-1] != '/' && b[-1] != ':')
-        b--;
-    *n = (size_t)(s + len - b);
-    return b;
-}
-
 char *pkg_dep_dir(const struct pkg_env *e, const struct pkg_dep *d, const struct pkg_lock *lock,
                   const char *root, bool vendor)
 {
@@ -155,7 +137,7 @@ char *pkg_dep_dir(const struct pkg_env *e, const struct pkg_dep *d, const struct
     char *base_name;
     size_t n;
     if (d->src == PKG_SRC_GIT) {
-        const char *seg = last_segment(d->url, &n);
+        const char *seg = pkg_last_segment(d->url, &n);
         if (n > 4 && !strncmp(seg + n - 4, ".git", 4))
             n -= 4;
         base_name = strndup(seg, n);
@@ -165,7 +147,7 @@ char *pkg_dep_dir(const struct pkg_env *e, const struct pkg_dep *d, const struct
     } else {
         char *reg, *repo;
         pkg_dep_oci_ref(e, d, &reg, &repo);
-        const char *seg = last_segment(repo, &n);
+        const char *seg = pkg_last_segment(repo, &n);
         base_name = strndup(seg, n);
         free(reg);
         free(repo);

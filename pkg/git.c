@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pkg/io.h"
 #include "pkg/net.h"
 
 /* Shallow fetches (fetch_opts.depth) arrived in libgit2 1.7. */
@@ -43,22 +43,6 @@ static char *cat3(const char *a, const char *b, const char *c)
     memcpy(s + la, b, lb);
     memcpy(s + la + lb, c, lc + 1);
     return s;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-/* Removes path and everything below it (symbolic links are not followed); NULL: nothing. */
-static void rm_tree(const char *path)
-{
-    if (path)
-        nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* mkdir -p */
@@ -445,7 +429,7 @@ int pkg_git_fetch(const char *url, const char *tag, const char *commit, const ch
     if (rename(tree, abs) != 0) {
         /* Another fetch of the same ref won the race: its tree is complete, so ours goes. */
         if ((errno == EEXIST || errno == ENOTEMPTY) && stat(abs, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rm_tree(tree);
+            pkg_remove_tree(tree);
         } else {
             pkg_fail(err, "cannot move the checkout of '%s' to '%s': %s", url, dest,
                      strerror(errno));
@@ -461,8 +445,8 @@ out:
     git_object_free(obj);
     git_remote_free(j.remote);
     git_repository_free(j.repo);
-    rm_tree(tree);
-    rm_tree(bare);
+    pkg_remove_tree(tree);
+    pkg_remove_tree(bare);
     free(tree);
     free(bare);
     free(abs);

@@ -24,9 +24,15 @@ char *pkg_read_file(const char *path, size_t *len, struct pkg_err *err);
 /* Writes through a temporary file beside path and a rename; nothing when the bytes are the
  * same already. */
 int pkg_write_if_changed(const char *path, const char *data, size_t len, struct pkg_err *err);
+/* strdup that never returns NULL (aborts on memory exhaustion); NULL gives NULL. */
+char *pkg_strdup(const char *s);
+/* rm -rf, symbolic links not followed; NULL: nothing. */
+void pkg_remove_tree(const char *path);
+/* The last segment of a path, URL or repository ("a/b/c" -> "c"), and its length. */
+const char *pkg_last_segment(const char *s, size_t *n);
 /* "a/b" joined (malloc'd). */
 char *pkg_join(const char *a, const char *b);
-/* mkdir -p */
+/* mkdir -p; a file in the way is an error. */
 int pkg_mkdirs(const char *path, struct pkg_err *err);
 
 #endif

@@ -30,16 +30,6 @@ void pkg_lock_free(struct pkg_lock *l)
     l->n = 0;
 }
 
-static char *dup_or_null(const char *s)
-{
-    if (!s)
-        return NULL;
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
-
 struct pkg_lock_entry *pkg_lock_get(const struct pkg_lock *l, const char *key)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -50,8 +40,8 @@ struct pkg_lock_entry *pkg_lock_get(const struct pkg_lock *l, const char *key)
 
 void pkg_lock_put(struct pkg_lock *l, const struct pkg_lock_entry *e)
 {
-    struct pkg_lock_entry copy = {.key = dup_or_null(e->key)};
-#define COPY(f) copy.f = dup_or_null(e->f);
+    struct pkg_lock_entry copy = {.key = pkg_strdup(e->key)};
+#define COPY(f) copy.f = pkg_strdup(e->f);
     LOCK_FIELDS(COPY)
 #undef COPY
     struct pkg_lock_entry *old = pkg_lock_get(l, e->key);

@@ -11,16 +11,6 @@
 #include "pkg/pkg.h"
 #include "pkg/toml.h"
 
-static char *dup_or_null(const char *s)
-{
-    if (!s)
-        return NULL;
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
-
 bool pkg_has_mod(const char *dir)
 {
     char path[4096];
@@ -75,7 +65,7 @@ const struct pkg_dep *pkg_mod_dep(const struct pkg_mod *m, const char *key)
 /* kpm takes a key only when its TOML type matches. */
 static char *str_field(const struct toml *t, const char *key)
 {
-    return dup_or_null(toml_str(t, key));
+    return pkg_strdup(toml_str(t, key));
 }
 
 static void strs_field(const struct toml *t, const char *key, struct pkg_strs *out)
@@ -120,16 +110,16 @@ static int split_oci(const char *url, char **reg, char **repo, struct pkg_err *e
 
 static int read_dep(const char *key, const struct toml *v, struct pkg_dep *d, struct pkg_err *err)
 {
-    d->key = dup_or_null(key);
-    d->name = dup_or_null(key);
+    d->key = pkg_strdup(key);
+    d->name = pkg_strdup(key);
     for (char *c = d->name; *c; c++)
         if (*c == '-')
             *c = '_';
     if (v->type == TOML_STR) {
         d->src = PKG_SRC_OCI;
         d->plain = true;
-        d->version = dup_or_null(v->str);
-        d->tag = dup_or_null(v->str);
+        d->version = pkg_strdup(v->str);
+        d->tag = pkg_strdup(v->str);
         d->repo = NULL;
         return 0;
     }
@@ -141,12 +131,12 @@ static int read_dep(const char *key, const struct toml *v, struct pkg_dep *d, st
     const char *oci = toml_str(v, "oci"), *repo = toml_str(v, "repo");
     if (path) {
         d->src = PKG_SRC_LOCAL;
-        d->path = dup_or_null(path);
+        d->path = pkg_strdup(path);
         return 0;
     }
     if (git) {
         d->src = PKG_SRC_GIT;
-        d->url = dup_or_null(git);
+        d->url = pkg_strdup(git);
         d->tag = str_field(v, "tag");
         d->commit = str_field(v, "commit");
         d->branch = str_field(v, "branch");
@@ -157,12 +147,12 @@ static int read_dep(const char *key, const struct toml *v, struct pkg_dep *d, st
     d->src = PKG_SRC_OCI;
     d->tag = str_field(v, "tag");
     if (oci) {
-        d->oci = dup_or_null(oci);
+        d->oci = pkg_strdup(oci);
         return split_oci(oci, &d->reg, &d->repo, err);
     }
     if (repo) {
         d->hostless = true;
-        d->repo = dup_or_null(repo);
+        d->repo = pkg_strdup(repo);
         d->reg = str_field(v, "reg");
         return 0;
     }

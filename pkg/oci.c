@@ -21,7 +21,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -33,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pkg/io.h"
 #include "pkg/net.h"
 
 #ifndef CURL_WRITEFUNC_ERROR
@@ -258,43 +258,6 @@ static bool header_safe(const char *s)
         if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
             return false;
     return true;
-}
-
-static int rm_entry(const char *p, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb;
-    (void)type;
-    (void)ftw;
-    remove(p);
-    return 0;
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int mkdir_p(const char *path, struct pkg_err *err)
-{
-    char *p = xstrdup(path);
-    int rc = 0;
-    for (char *s = p + 1;; s++) {
-        bool end = *s == '\0';
-        if (*s != '/' && !end)
-            continue;
-        *s = '\0';
-        struct stat st;
-        if (mkdir(p, 0755) != 0 && (errno != EEXIST || stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) {
-            rc = pkg_fail(err, "cannot create directory '%s': %s", p,
-                          errno == EEXIST ? "a file is in the way" : strerror(errno));
-            break;
-        }
-        if (end)
-            break;
-        *s = '/';
-    }
-    free(p);
-    return rc;
 }
 
 /* {===== names */
@@ -2142,7 +2105,7 @@ int oci_pull_package(struct oci_client *c, const char *reg, const char *repo, co
         char *slash = strrchr(parent, '/');
         if (slash && slash != parent) {
             *slash = '\0';
-            rc = mkdir_p(parent, err);
+            rc = pkg_mkdirs(parent, err);
         }
         free(parent);
     }
@@ -2182,10 +2145,10 @@ int oci_pull_package(struct oci_client *c, const char *reg, const char *repo, co
         /* another pull put it there first: theirs passed the same checks */
         if (errno != ENOTEMPTY && errno != EEXIST)
             rc = pkg_fail(err, "cannot move the package into '%s': %s", dest, strerror(errno));
-        rm_rf(tmpdir);
+        pkg_remove_tree(tmpdir);
     }
     if (rc && tmpdir)
-        rm_rf(tmpdir);
+        pkg_remove_tree(tmpdir);
     free(tmpdir);
     free(blob);
     free(digest);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -243,23 +244,62 @@ char *pkg_join(const char *a, const char *b)
 
 int pkg_mkdirs(const char *path, struct pkg_err *err)
 {
-    char *p = strdup(path);
-    if (!p)
-        abort();
+    char *p = pkg_strdup(path);
+    int rc = 0;
     for (char *c = p + 1;; c++) {
-        if (*c == '/' || !*c) {
-            char saved = *c;
-            *c = '\0';
-            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-                pkg_fail(err, "cannot create '%s': %s", p, strerror(errno));
-                free(p);
-                return -1;
-            }
-            *c = saved;
-            if (!saved)
-                break;
+        bool end = *c == '\0';
+        if (*c != '/' && !end)
+            continue;
+        *c = '\0';
+        struct stat st;
+        if (mkdir(p, 0755) != 0 && (errno != EEXIST || stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) {
+            rc = pkg_fail(err, "cannot create directory '%s': %s", p,
+                          errno == EEXIST ? "a file is in the way" : strerror(errno));
+            break;
         }
+        if (end)
+            break;
+        *c = '/';
     }
     free(p);
+    return rc;
+}
+
+char *pkg_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d) {
+        fputs("scl: out of memory\n", stderr);
+        abort();
+    }
+    return d;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
     return 0;
+}
+
+void pkg_remove_tree(const char *path)
+{
+    if (path)
+        nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *pkg_last_segment(const char *s, size_t *n)
+{
+    size_t len = strlen(s);
+    while (len > 1 && s[len - 1] == '/')
+        len--;
+    const char *b = s + len;
+    while (b > s && b[-1] != '/' && b[-1] != ':')
+        b--;
+    *n = (size_t)(s + len - b);
+    return b;
 }
