@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,114 +11,234 @@
 #include "pkg/io.h"
 #include "pkg/pkg.h"
 
-struct version {
-    long long seg[16];
-    int nseg;
-    const char *pre; /* pre-release text, or NULL */
-    size_t npre;
+/* A version as hashicorp/go-version parses it (its VersionRegexpRaw, leftmost-first). */
+#define VER_SEGS 64
+struct ver {
+    int64_t seg[VER_SEGS];
+    size_t nseg;
+    const char *pre, *meta;
+    size_t npre, nmeta;
 };
 
-/* v?N(.N)*(-pre)?(+meta)? */
-static bool parse(const char *s, struct version *v)
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static bool is_alpha_dash(char ch)
+{
+    return ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '-' || ch == '~';
+}
+
+static bool is_ident(char ch)
+{
+    return is_digit(ch) || is_alpha_dash(ch);
+}
+
+/* first char of the class, [0-9A-Za-z-~]*, then (\.[0-9A-Za-z-~]+)* — greedy; 0: no match */
+static size_t ident_len(const char *s, bool digit_first)
+{
+    if (!(digit_first ? is_digit(s[0]) : is_alpha_dash(s[0])))
+        return 0;
+    size_t i = 1;
+    while (is_ident(s[i]))
+        i++;
+    while (s[i] == '.' && is_ident(s[i + 1])) {
+        i++;
+        while (is_ident(s[i]))
+            i++;
+    }
+    return i;
+}
+
+/* "" or "+meta" up to the end */
+static bool meta_ok(const char *s, struct ver *v)
+{
+    if (!*s) {
+        v->meta = s;
+        v->nmeta = 0;
+        return true;
+    }
+    if (*s != '+')
+        return false;
+    size_t n = ident_len(s + 1, true);
+    if (!n)
+        n = ident_len(s + 1, false);
+    if (!n || s[1 + n])
+        return false;
+    v->meta = s + 1;
+    v->nmeta = n;
+    return true;
+}
+
+static bool ver_parse(const char *t, struct ver *v)
 {
     memset(v, 0, sizeof *v);
-    if (*s == 'v')
-        s++;
+    const char *p = t;
+    if (*p == 'v')
+        p++;
+    if (!is_digit(*p))
+        return false;
     for (;;) {
-        if (!isdigit((unsigned char)*s) || v->nseg == 16)
-            return false;
-        long long n = 0;
-        while (isdigit((unsigned char)*s)) {
-            if (n > (1LL << 50))
+        int64_t x = 0;
+        for (; is_digit(*p); p++) {
+            if (x > (INT64_MAX - (*p - '0')) / 10)
                 return false;
-            n = n * 10 + (*s++ - '0');
+            x = x * 10 + (*p - '0');
         }
-        v->seg[v->nseg++] = n;
-        if (*s != '.')
+        if (v->nseg == VER_SEGS)
+            return false;
+        v->seg[v->nseg++] = x;
+        if (p[0] == '.' && is_digit(p[1]))
+            p++;
+        else
             break;
-        s++;
     }
-    if (*s == '-' || (*s && *s != '+' && isalnum((unsigned char)*s))) {
-        if (*s == '-')
-            s++;
-        const char *b = s;
-        while (*s && *s != '+') {
-            if (!isalnum((unsigned char)*s) && *s != '-' && *s != '.')
-                return false;
-            s++;
-        }
-        if (s == b)
-            return false;
-        v->pre = b;
-        v->npre = (size_t)(s - b);
+    while (v->nseg < 3)
+        v->seg[v->nseg++] = 0;
+    v->pre = p;
+    size_t n;
+    /* -([0-9]...), then -?([A-Za-z-~]...) with the dash taken, then without, then nothing */
+    if (p[0] == '-' && (n = ident_len(p + 1, true)) && meta_ok(p + 1 + n, v)) {
+        v->pre = p + 1;
+        v->npre = n;
+        return true;
     }
-    if (*s == '+') {
-        s++;
-        if (!*s)
-            return false;
-        while (*s) {
-            if (!isalnum((unsigned char)*s) && *s != '-' && *s != '.')
-                return false;
-            s++;
-        }
+    if (p[0] == '-' && (n = ident_len(p + 1, false)) && meta_ok(p + 1 + n, v)) {
+        v->pre = p + 1;
+        v->npre = n;
+        return true;
     }
-    return *s == '\0';
+    if ((n = ident_len(p, false)) && meta_ok(p + n, v)) {
+        v->pre = p;
+        v->npre = n;
+        return true;
+    }
+    v->npre = 0;
+    return meta_ok(p, v);
 }
 
-static int cmp_ident(const char *a, size_t na, const char *b, size_t nb)
+static bool parse_int(const char *s, size_t n, int64_t *out)
 {
-    bool da = na > 0, db = nb > 0;
-    for (size_t i = 0; i < na; i++)
-        da = da && isdigit((unsigned char)a[i]);
-    for (size_t i = 0; i < nb; i++)
-        db = db && isdigit((unsigned char)b[i]);
-    if (da && db) {
-        long long x = strtoll(a, NULL, 10), y = strtoll(b, NULL, 10);
-        return x < y ? -1 : x > y;
+    size_t i = 0;
+    bool neg = false;
+    if (n && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        i = 1;
     }
-    if (da != db)
-        return da ? -1 : 1;
-    size_t n = na < nb ? na : nb;
-    int c = memcmp(a, b, n);
-    return c ? (c < 0 ? -1 : 1) : (na < nb ? -1 : na > nb);
+    if (i == n)
+        return false;
+    uint64_t x = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        if (!is_digit(s[i]))
+            return false;
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (x > (lim - d) / 10)
+            return false;
+        x = x * 10 + d;
+    }
+    *out = neg ? (x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x) : (int64_t)x;
+    return true;
 }
 
-/* Dot-separated pre-release identifiers compared in turn. */
+static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb)
+{
+    int c = memcmp(a, b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+
+/* go-version's comparePart, quirks included */
+static int cmp_part(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (na == nb && !memcmp(a, b, na))
+        return 0;
+    int64_t ai = 0, bi = 0;
+    bool an = parse_int(a, na, &ai), bn = parse_int(b, nb, &bi);
+    if (na == 0)
+        return bn ? -1 : 1;
+    if (nb == 0)
+        return an ? 1 : -1;
+    if (an && !bn)
+        return -1;
+    if (!an && bn)
+        return 1;
+    if (!an && !bn && cmp_bytes(a, na, b, nb) > 0)
+        return 1;
+    if (ai > bi)
+        return 1;
+    return -1;
+}
+
 static int cmp_pre(const char *a, size_t na, const char *b, size_t nb)
 {
-    while (na || nb) {
-        if (!na)
-            return -1;
-        if (!nb)
-            return 1;
-        const char *da = memchr(a, '.', na), *db = memchr(b, '.', nb);
-        size_t la = da ? (size_t)(da - a) : na, lb = db ? (size_t)(db - b) : nb;
-        int c = cmp_ident(a, la, b, lb);
+    if (na == nb && !memcmp(a, b, na))
+        return 0;
+    const char *pa = a, *pb = b, *ea = a + na, *eb = b + nb;
+    bool da = false, db = false; /* all parts consumed */
+    while (!da || !db) {
+        const char *qa = da ? pa : memchr(pa, '.', (size_t)(ea - pa));
+        const char *qb = db ? pb : memchr(pb, '.', (size_t)(eb - pb));
+        size_t la = da ? 0 : (size_t)((qa ? qa : ea) - pa);
+        size_t lb = db ? 0 : (size_t)((qb ? qb : eb) - pb);
+        int c = cmp_part(pa, la, pb, lb);
         if (c)
             return c;
-        a += la + (da != NULL);
-        na -= la + (da != NULL);
-        b += lb + (db != NULL);
-        nb -= lb + (db != NULL);
+        if (!da) {
+            if (qa)
+                pa = qa + 1;
+            else
+                da = true;
+        }
+        if (!db) {
+            if (qb)
+                pb = qb + 1;
+            else
+                db = true;
+        }
+    }
+    return 0;
+}
+
+static int ver_cmp(const struct ver *a, const struct ver *b)
+{
+    bool same_segs = a->nseg == b->nseg && !memcmp(a->seg, b->seg, a->nseg * sizeof *a->seg);
+    if (same_segs && a->npre == b->npre && !memcmp(a->pre, b->pre, a->npre) &&
+        a->nmeta == b->nmeta && !memcmp(a->meta, b->meta, a->nmeta))
+        return 0;
+    if (same_segs) {
+        if (!a->npre && !b->npre)
+            return 0;
+        if (!a->npre)
+            return 1;
+        if (!b->npre)
+            return -1;
+        return cmp_pre(a->pre, a->npre, b->pre, b->npre);
+    }
+    size_t hs = a->nseg > b->nseg ? a->nseg : b->nseg;
+    for (size_t i = 0; i < hs; i++) {
+        if (i >= a->nseg) {
+            for (size_t j = i; j < b->nseg; j++)
+                if (b->seg[j])
+                    return -1;
+            break;
+        }
+        if (i >= b->nseg) {
+            for (size_t j = i; j < a->nseg; j++)
+                if (a->seg[j])
+                    return 1;
+            break;
+        }
+        if (a->seg[i] != b->seg[i])
+            return a->seg[i] < b->seg[i] ? -1 : 1;
     }
     return 0;
 }
 
 int pkg_version_cmp(const char *a, const char *b, bool *ok)
 {
-    struct version x, y;
-    *ok = parse(a, &x) && parse(b, &y);
-    if (!*ok)
-        return 0;
-    int n = x.nseg > y.nseg ? x.nseg : y.nseg;
-    for (int i = 0; i < n; i++) {
-        long long p = i < x.nseg ? x.seg[i] : 0, q = i < y.nseg ? y.seg[i] : 0;
-        if (p != q)
-            return p < q ? -1 : 1;
-    }
-    if (!x.pre != !y.pre)
-        return x.pre ? -1 : 1;
-    return x.pre ? cmp_pre(x.pre, x.npre, y.pre, y.npre) : 0;
+    struct ver x, y;
+    *ok = ver_parse(a, &x) && ver_parse(b, &y);
+    return *ok ? ver_cmp(&x, &y) : 0;
 }
 
 static int cmp_name(const void *a, const void *b)
