@@ -1,7 +1,6 @@
 /* Versions as hashicorp/go-version reads and orders them (spec §3.5), and sub-packages (§1.1). */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <dirent.h>
 #include <stdlib.h>

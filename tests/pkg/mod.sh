@@ -104,6 +104,17 @@ rm "$T/app/kcl.mod.lock"
 (cd "$T/app" && check "run --offline from the cache, no lock" "$bin" run --offline main.k)
 cmp -s "$T/out" "$T/downloaded.yaml" && pass "offline run: same output" || fail "offline differs"
 [ -f "$T/app/kcl.mod.lock" ] && pass "run writes the lock" || fail "run wrote no lock"
+(cd "$T/app" && check "run --vendor copies from the cache" "$bin" run --vendor main.k)
+cmp -s "$T/out" "$T/downloaded.yaml" && pass "vendor run: same output" || fail "vendor run differs"
+[ -f "$T/app/vendor/k8s_1.32.4/kcl.mod" ] && pass "vendor/k8s_1.32.4" || fail "nothing in vendor/"
+(cd "$T/app" && KCL_PKG_PATH="$T/empty" check "vendor run needs no package home" \
+    "$bin" run --vendor --offline main.k)
+rm -rf "$T/app/vendor" "$T/empty"
+mkdir -p "$T/nodeps" && printf '[package]\nname = "nodeps"\n' >"$T/nodeps/kcl.mod"
+printf 'a = 1\n' >"$T/nodeps/main.k"
+(cd "$T/nodeps" && check "run without dependencies" "$bin" run main.k)
+[ -f "$T/nodeps/kcl.mod.lock" ] && [ ! -s "$T/nodeps/kcl.mod.lock" ] &&
+    pass "an empty lock is written" || fail "no empty lock"
 (cd "$T/app" && KCL_PKG_PATH="$T/empty" "$bin" run --offline main.k >"$T/out" 2>"$T/err")
 [ $? -eq 1 ] && pass "offline without the package fails" || fail "offline should fail"
 contains "offline message names the package" "$T/err" "k8s (1.32.4"
