@@ -152,6 +152,25 @@ contains "add writes the lock" kcl.mod.lock "sum = \"$k8s_sum\""
 check "mod add (latest tag)" "$bin" mod add k8s --rename k8s_latest
 contains "add resolves the latest tag" kcl.mod 'k8s_latest = { package = "k8s", version = "1.32.4" }'
 check "mod update" "$bin" mod update
+check "mod add --oci" "$bin" mod add --oci "oci://$REG/kcl-lang/k8s" --tag 1.32.4 --rename k8s_oci
+contains "oci dependency in kcl.mod" kcl.mod "k8s_oci = { oci = \"oci://$REG/kcl-lang/k8s\", tag = \"1.32.4\""
+mkdir -p "$T/ws/localdep" && printf '[package]\nname = "localdep"\nversion = "0.2.0"\n' \
+    >"$T/ws/localdep/kcl.mod" && printf 'answer = 42\n' >"$T/ws/localdep/main.k"
+check "mod add a directory" "$bin" mod add ../localdep
+contains "local dependency in kcl.mod" kcl.mod "localdep = { path = \"$T/ws/localdep\" }"
+contains "local dependency locked" kcl.mod.lock "full_name = \"localdep_0.2.0\""
+printf 'import localdep\nimport k8s_oci.api.core.v1 as core\nv = localdep.answer\nc = core.Container {name = "x"}\n' >main.k
+check "run with local and oci dependencies" "$bin" run main.k
+contains "local dependency value" "$T/out" "v: 42"
+check "mod graph with several dependencies" "$bin" mod graph
+contains "graph: local edge" "$T/out" "demo@0.0.1 localdep@0.2.0"
+check "mod pkg" "$bin" mod pkg --target "$T/tars"
+[ -f "$T/tars/demo_0.0.1.tar" ] && pass "pkg writes demo_0.0.1.tar" || fail "no tar written"
+tar tf "$T/tars/demo_0.0.1.tar" | grep -qx 'kcl.mod' && pass "tar holds kcl.mod" || fail "tar content"
+mkdir -p "$T/ws/latest"
+printf '[package]\nname = "latest_dep"\nedition = "v0.11.0"\nversion = "0.0.1"\n\n[dependencies]\nk8s = { oci = "oci://%s/kcl-lang/k8s" }\n' "$REG" >"$T/ws/latest/kcl.mod"
+(cd "$T/ws/latest" && check "update resolves an untagged dependency" "$bin" mod update)
+contains "update writes the tag into kcl.mod" "$T/ws/latest/kcl.mod" "tag = \"1.32.4\""
 reg_stop
 
 # {===== token authentication: credentialed push, anonymous pull, a wrong password
