@@ -448,6 +448,32 @@ struct ast *ast_dict_comp(struct parser *p, struct token lb, struct ast *entry,
     return n;
 }
 
+struct ast *ast_comp_items(struct parser *p, enum ast_kind kind, struct token lb,
+                           const struct ast_list *items, struct ast_list clauses, struct token rb)
+{
+    bool list = kind == AST_LIST_COMP;
+    struct span at = clauses.n && clauses.v[0] ? clauses.v[0]->span : tspan(p, rb);
+    at.hi = at.lo + 3; /* the 'for' */
+    uint32_t n = items ? items->n : 0;
+    struct ast *elt = n == 1 ? items->v[0] : NULL;
+    if (n == 0) {
+        error_at(p, at,
+                 "expected one of [\"identifier\", \"literal\", \"(\", \"[\", \"{\"] got for");
+        return NULL;
+    }
+    if (n > 1) {
+        error_at(p, at, list ? "list multiple items found" : "config multiple entries found");
+        return NULL;
+    }
+    if (!elt || (list ? elt->kind == AST_STARRED || elt->kind == AST_LIST_IF
+                      : elt->kind != AST_ENTRY || elt->u.entry.op == ENTRY_UNPACK)) {
+        error_at(p, at,
+                 list ? "expected one of [\"]\"] got for" : "expected one of [\"}\"] got for");
+        return NULL;
+    }
+    return list ? ast_list_comp(p, lb, elt, clauses, rb) : ast_dict_comp(p, lb, elt, clauses, rb);
+}
+
 struct ast *ast_cond_if(struct parser *p, enum ast_kind kind, struct token t, struct ast *cond,
                         struct ast_list items, struct token end)
 {

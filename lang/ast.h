@@ -372,6 +372,11 @@ struct ast *ast_entry(struct parser *p, struct ast *key, enum entry_op op, struc
 struct ast *ast_entry_unpack(struct parser *p, struct token pow, struct ast *value);
 struct ast *ast_dict_comp(struct parser *p, struct token lb, struct ast *entry,
                           struct ast_list clauses, struct token rb);
+/* A comprehension whose clauses start where an item would ("[a, for x in y]", "[for …]"):
+ * kind AST_LIST_COMP or AST_DICT_COMP; 'items' (NULL: none) must be one plain item,
+ * otherwise the error is reported and NULL returned. */
+struct ast *ast_comp_items(struct parser *p, enum ast_kind kind, struct token lb,
+                           const struct ast_list *items, struct ast_list clauses, struct token rb);
 /* Conditional list items / config entries: kind AST_LIST_IF or AST_CONFIG_IF; ast_cond_elif
  * appends an elif (cond) or else (cond NULL) branch at the end of the chain. */
 struct ast *ast_cond_if(struct parser *p, enum ast_kind kind, struct token t, struct ast *cond,

@@ -54,6 +54,16 @@
  * recursive descent: in a check block "name not None" is the two checks "name" and
  * "not None" (conformance case schema/check_block/check_block_with_init).
  *
+ * Keywords: the grammar takes a keyword it has no use for as a name (%fallback in parser.y),
+ * and the feeder follows suit where it looks at tokens. It asks the parser how it would take
+ * a keyword (sclParseKeywordRole): 'elif'/'else' open a conditional item's body only as
+ * keywords ("{elif = 1}" is a key), and after any keyword token the parser is asked whether
+ * an expression just ended (a name or constant) or more must follow (an operator). A
+ * keyword on a new line after an item starts the next one when it can only be a name (see
+ * starts_item). In a schema body a few keywords become names before they are fed, where
+ * KCL's schema body parser reads a name but the grammar would see a statement keyword
+ * ("mixin?: str", "import: str", "lambda?: int"; see schema_attr_keyword).
+ *
  * Error recovery: when the parser reports a syntax error, the grammar has popped back to
  * the innermost statement list and shifted 'error'; the feeder then drops the rest of the
  * logical line, feeds a NEWLINE so that "stmt ::= error NEWLINE" completes, and drops an
@@ -153,14 +163,55 @@ static bool can_end(int k)
     case TK_INT:
     case TK_FLOAT:
     case TK_STRING:
-    case TK_TRUE:
-    case TK_FALSE:
-    case TK_NONE:
-    case TK_UNDEFINED:
     case TK_RPAREN:
     case TK_RBRACKET:
     case TK_RBRACE:
         return true;
+    default:
+        return false;
+    }
+}
+
+/* The keyword tokens: parser.y's %fallback makes each a NAME where the grammar has no use
+ * for it as a keyword. */
+static bool is_keyword(int k)
+{
+    return k >= TK_TRUE && k <= TK_TYPE;
+}
+
+/* A keyword on a new line in a list or config, after a complete item: does it start the next
+ * item? KCL's lexer keeps line breaks inside brackets, so there every line break ends an
+ * item; scl lets an operator continue the item on the next line instead (see the essay).
+ * Keywords that never continue an expression start an item (as names: "import = 1");
+ * the operator-like ones ('and', 'in', 'else', …) only when a key's operator, a ',' or the
+ * closing bracket follows, so that they can only be names. After a conditional item's
+ * body 'elif' and 'else' continue it where the grammar takes them as keywords. */
+static bool starts_item(const struct feeder *f, int k, int next)
+{
+    if (can_start(k))
+        return true;
+    switch (k) {
+    case TK_IMPORT:
+    case TK_SCHEMA:
+    case TK_MIXIN:
+    case TK_PROTOCOL:
+    case TK_CHECK:
+    case TK_ASSERT:
+    case TK_RULE:
+    case TK_TYPE:
+        return true;
+    case TK_ELIF:
+    case TK_ELSE:
+    case TK_AS:
+    case TK_IN:
+    case TK_IS:
+    case TK_AND:
+    case TK_OR:
+        if ((k == TK_ELIF || k == TK_ELSE) && f->last == TK_DEDENT &&
+            sclParseKeywordRole(f->lemon, k) == 1)
+            return false;
+        return next == TK_ASSIGN || next == TK_COLON || next == TK_PLUSEQ || next == TK_COMMA ||
+               next == TK_DOT || next == TK_RBRACKET || next == TK_RBRACE;
     default:
         return false;
     }
@@ -237,6 +288,8 @@ static void feed(struct feeder *f, int kind, struct token t)
         f->last_can_end = false;
     else if (kind == TK_DEDENT)
         f->last_can_end = f->nctx > 1; /* the end of a conditional item */
+    else if (is_keyword(kind)) /* a name, a constant, or an operator waiting for more */
+        f->last_can_end = !p->recover && sclParseAccepts(f->lemon, TK_PERCENT);
     else
         f->last_can_end = can_end(kind);
 }
@@ -294,6 +347,7 @@ static void layout_items(struct feeder *f, struct ctx *c, struct token t, bool n
             close_body(f, c, t.lo);
         return;
     }
+    bool closed = false;
     if (newline) {
         uint32_t ind = line_indent(f->src, t.lo);
         while (c->nbodies > 0 &&
@@ -302,11 +356,18 @@ static void layout_items(struct feeder *f, struct ctx *c, struct token t, bool n
     } else if (k == TK_COMMA && c->kind == CTX_LIST) {
         while (c->nbodies > 0 && c->bodies[c->nbodies - 1].inline_)
             close_body(f, c, t.lo);
-    } else if (k == TK_ELIF || (k == TK_ELSE && next == TK_COLON)) {
-        if (c->nbodies > 0 && c->bodies[c->nbodies - 1].inline_)
+    } else if (k == TK_ELIF || (k == TK_ELSE && (next == TK_COLON || f->last == TK_COMMA))) {
+        /* (an 'else' right after a ',' is not the one of "a if b else c") */
+        if (c->nbodies > 0 && c->bodies[c->nbodies - 1].inline_) {
             close_body(f, c, t.lo);
+            closed = true;
+        }
     }
-    if (newline && !c->comp && f->last_can_end && can_start(k))
+    /* A line break separates items, and so does the end of an inline body that no 'elif' or
+     * 'else' continues: KCL ends the body there and parses them as the next key
+     * ("{if a: x = 1 else: x = 2, else = 3}"). */
+    if (!c->comp && ((newline && f->last_can_end && starts_item(f, k, (int)next)) ||
+                     (closed && sclParseKeywordRole(f->lemon, k) != 1)))
         feed(f, TK_NEWLINE, synth(TK_NEWLINE, f->last_hi));
     if (k == TK_FOR)
         c->comp = true;
@@ -314,7 +375,11 @@ static void layout_items(struct feeder *f, struct ctx *c, struct token t, bool n
         return;
     bool item_start = f->last == TK_LBRACKET || f->last == TK_LBRACE || f->last == TK_COMMA ||
                       f->last == TK_NEWLINE || f->last == TK_INDENT || f->last == TK_DEDENT;
-    if ((k == TK_IF && item_start) || k == TK_ELIF || (k == TK_ELSE && next == TK_COLON)) {
+    /* 'elif'/'else' continue a conditional item only where the parser takes them as
+     * keywords: "{elif = 1}" is a key */
+    if ((k == TK_IF && item_start) ||
+        ((k == TK_ELIF || (k == TK_ELSE && next == TK_COLON)) &&
+         sclParseKeywordRole(f->lemon, k) == 1)) {
         c->header = true;
         c->header_lo = t.lo;
     }
@@ -376,17 +441,87 @@ static void layout_stmts(struct feeder *f, struct ctx *c, struct token t, bool n
 
 /* ---- statement-level rewrites ---- */
 
-static bool at_stmt_level(struct feeder *f)
+static bool at_stmt_level(const struct feeder *f)
 {
-    return f->nctx == 1 || top(f)->kind == CTX_STMTS;
+    return f->nctx == 1 || f->ctx[f->nctx - 1].kind == CTX_STMTS;
 }
 
-static bool at_stmt_start(struct feeder *f)
+static bool at_stmt_start(const struct feeder *f)
 {
     if (!at_stmt_level(f))
         return false;
     return f->last == 0 || f->last == TK_NEWLINE || f->last == TK_INDENT || f->last == TK_DEDENT ||
            (f->nctx > 1 && f->last == TK_LBRACE);
+}
+
+/* Is token f->i the first of a statement directly in a schema body (not in an if block or
+ * a lambda)? Walks back over nested blocks to the INDENT that opened this one: its header
+ * line starts with 'schema', 'mixin' or 'protocol' (decorators are lines of their own).
+ * Asked only about a keyword starting a statement, so the walk is rare. */
+static bool in_schema_body(const struct feeder *f)
+{
+    if (f->nctx != 1 || !at_stmt_start(f))
+        return false;
+    uint32_t depth = 0, j = f->i;
+    for (;;) {
+        if (j == 0)
+            return false;
+        int k = f->toks[--j].kind;
+        if (k == TK_DEDENT) {
+            depth++;
+        } else if (k == TK_INDENT) {
+            if (depth == 0)
+                break;
+            depth--;
+        }
+    }
+    /* toks[j] is the INDENT; the header line ends with the NEWLINE before it */
+    uint32_t h = j > 0 ? j - 1 : 0;
+    while (h > 0) {
+        int k = f->toks[h - 1].kind;
+        if (k == TK_NEWLINE || k == TK_INDENT || k == TK_DEDENT)
+            break;
+        h--;
+    }
+    int k = f->toks[h].kind;
+    return k == TK_SCHEMA || k == TK_MIXIN || k == TK_PROTOCOL;
+}
+
+/* A keyword 'k' starting a statement in a schema body, followed by a token of kind 'next':
+ * is it an attribute name? KCL's parse_schema_body commits to a keyword only for 'check',
+ * 'assert' and 'if', to 'mixin' only first in the body (parse_mixins), and parses everything
+ * else as an expression or, before '?', as an attribute name with parse_identifier (which
+ * takes any identifier token: "lambda?: str" is an attribute). So 'mixin' is a name there
+ * unless it comes first or a mixin list follows, 'import' unless an import path follows
+ * (ast.c then reports that an import is not allowed in a schema body), and any other
+ * keyword before '?'. The grammar takes the rest as names by itself (%fallback). */
+static bool schema_attr_keyword(const struct feeder *f, int k, int next)
+{
+    bool name;
+    switch (k) {
+    case TK_CHECK:
+    case TK_ASSERT:
+    case TK_IF:
+        return false;
+    case TK_MIXIN: {
+        /* first in the body (after the docstring), KCL's parse_mixins takes it whatever
+         * follows */
+        const struct token *v = f->toks;
+        uint32_t i = f->i;
+        bool first = i > 0 && (v[i - 1].kind == TK_INDENT ||
+                               (i > 2 && v[i - 1].kind == TK_NEWLINE &&
+                                v[i - 2].kind == TK_STRING && v[i - 3].kind == TK_INDENT));
+        name = next != TK_LBRACKET && !first;
+        break;
+    }
+    case TK_IMPORT:
+        name = next != TK_NAME && next != TK_DOT && next != TK_ELLIPSIS && !is_keyword(next);
+        break;
+    default:
+        name = next == TK_QUESTION;
+        break;
+    }
+    return name && in_schema_body(f);
 }
 
 /* '[' … ']' ':' at the start of a statement: an index signature. */
@@ -645,6 +780,8 @@ static void run(struct feeder *f)
             consumed = 2;
         } else if (k == TK_LBRACKET && at_stmt_start(f) && is_index_sig(f)) {
             k = TK_SIGLBRACKET;
+        } else if (is_keyword(k) && schema_attr_keyword(f, k, next.kind)) {
+            t.kind = k = TK_NAME;
         } else if (k == TK_LAMBDA) {
             mark_brace_params(f);
         }

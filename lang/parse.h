@@ -65,5 +65,10 @@ void sclParseInit(void *parser, struct parser *p);
 void sclParseFinalize(void *parser);
 void sclParse(void *parser, int kind, struct token tok);
 size_t sclParseSizeof(void);
+/* Would the parser take a token of kind 'tok' now (after any reductions)? */
+bool sclParseAccepts(void *parser, int tok);
+/* How the parser would take keyword token 'kw' now: 1 as the keyword, 2 as a name (parser.y's
+ * %fallback), 0 not at all (a syntax error). */
+int sclParseKeywordRole(void *parser, int kw);
 
 #endif

@@ -27,6 +27,23 @@
  * PREC_LOW is never a token at all: it only names the lowest precedence level. */
 %token ISNOT SIGLBRACKET PREC_LOW.
 
+/* Keywords are names wherever the grammar cannot take them as keywords. KCL's lexer makes
+ * every keyword an identifier token and its parser looks for a keyword only where a
+ * construct can start with one (kclvm/parser: parse_identifier takes any identifier token,
+ * parse_operand_expr only checks for True/False/None/Undefined, lambda and the quantifiers,
+ * statements for if/import/type/assert/schema/mixin/protocol/rule). Lemon's %fallback is
+ * that rule for an LALR parser (SQLite's parse.y makes its non-reserved keywords IDs the
+ * same way): a keyword with no action in the current state is shifted as NAME, carrying
+ * its spelling. So "{import = 1, check = True}", "f(type = 1)", "x.filter" and
+ * "import .rules.rule as rule" need no rule of their own, while "{if a: …}", "lambda",
+ * "all x in …", "not x", "True" stay keywords where an expression starts, as in KCL.
+ * Where KCL's recursive descent commits to a keyword that the grammar would take as a name
+ * (a 'for' starting a list item or config entry), rules below keep it a keyword; where it
+ * reads a name that the grammar would take as a statement keyword ("mixin?: str" and
+ * "import: str" in a schema body), parse.c's feeder hands over a NAME. */
+%fallback NAME TRUE FALSE NONE UNDEFINED IMPORT AS IF ELIF ELSE FOR IN IS NOT AND OR
+               SCHEMA MIXIN PROTOCOL CHECK ASSERT RULE LAMBDA ALL ANY MAP FILTER TYPE.
+
 %include {
 #include "config.h"
 
@@ -182,6 +199,44 @@ static bool would_accept(const yyParser *yyp, int tok)
         n++;
     }
     return false;
+}
+
+bool sclParseAccepts(void *parser, int tok)
+{
+    return tok > 0 && tok < YYNTOKEN && would_accept(parser, tok);
+}
+
+/* How the parser in its current state would take keyword 'kw': 1 as the keyword, 2 as the
+ * NAME it falls back to (no action of its own in the state that shifts it), 0 not at all.
+ * Runs the reductions on a copy of the state stack, as would_accept does. */
+int sclParseKeywordRole(void *parser, int kw)
+{
+    enum { MAXSIM = 1024 };
+    const yyParser *yyp = parser;
+    YYACTIONTYPE st[MAXSIM];
+    int n = (int)(yyp->yytos - yyp->yystack) + 1;
+    if (n > MAXSIM || kw <= 0 || kw >= YYNTOKEN)
+        return 0;
+    for (int i = 0; i < n; i++)
+        st[i] = yyp->yystack[i].stateno;
+    for (int guard = 0; guard < 10000; guard++) {
+        YYACTIONTYPE s = st[n - 1];
+        bool own = s > YY_MAX_SHIFT || yy_lookahead[yy_shift_ofst[s] + kw] == kw;
+        YYACTIONTYPE act = yy_find_shift_action((YYCODETYPE)kw, s);
+        if (act <= YY_MAX_SHIFTREDUCE)
+            return own ? 1 : 2;
+        if (act == YY_ACCEPT_ACTION)
+            return 1;
+        if (act < YY_MIN_REDUCE || act > YY_MAX_REDUCE)
+            return 0;
+        unsigned rule = (unsigned)(act - YY_MIN_REDUCE);
+        n += yyRuleInfoNRhs[rule];
+        if (n < 1 || n >= MAXSIM)
+            return 0;
+        st[n] = yy_find_reduce_action(st[n - 1], yyRuleInfoLhs[rule]);
+        n++;
+    }
+    return 0;
 }
 
 static void syntax_error(struct yyParser *yyp, int major, struct token tok)
@@ -438,44 +493,17 @@ param(A) ::= sname(N) ASSIGN expr(E).            { A = ast_param(p, N, NULL, E);
 param(A) ::= sname(N) COLON type(T) ASSIGN expr(E). { A = ast_param(p, N, T, E); }
 
 /* {=====================================================================
- * Names. As in KCL, whose lexer makes keywords identifiers and whose parser only looks for
- * them where a construct starts, some keywords are names elsewhere: 'rule', 'protocol' and
- * 'schema' can name variables, attributes, config keys and arguments (only a following name
- * makes them start a declaration), and after '.' every keyword is an attribute name
- * (config.map, import pkg.mixin.v1).
+ * Names. Any keyword the grammar cannot take as a keyword is a NAME (the %fallback above),
+ * so after '.' every keyword is an attribute name (config.map, import pkg.mixin.v1). At the
+ * start of a statement 'rule', 'protocol' and 'schema' do start declarations, but only
+ * when a name follows: otherwise they name variables and schema attributes
+ * ("rule: {str:}" in a schema body, as KCL's schema body parser allows).
  * ====================================================================} */
 %type sname {struct token}
 sname(A) ::= NAME(T).       { A = T; }
 sname(A) ::= RULE(T).       { A = T; }
 sname(A) ::= PROTOCOL(T).   { A = T; }
 sname(A) ::= SCHEMA(T).     { A = T; }
-
-%type attr_name {struct token}
-attr_name(A) ::= sname(T).      { A = T; }
-attr_name(A) ::= TRUE(T).       { A = T; }
-attr_name(A) ::= FALSE(T).      { A = T; }
-attr_name(A) ::= NONE(T).       { A = T; }
-attr_name(A) ::= UNDEFINED(T).  { A = T; }
-attr_name(A) ::= IMPORT(T).     { A = T; }
-attr_name(A) ::= AS(T).         { A = T; }
-attr_name(A) ::= IF(T).         { A = T; }
-attr_name(A) ::= ELIF(T).       { A = T; }
-attr_name(A) ::= ELSE(T).       { A = T; }
-attr_name(A) ::= FOR(T).        { A = T; }
-attr_name(A) ::= IN(T).         { A = T; }
-attr_name(A) ::= IS(T).         { A = T; }
-attr_name(A) ::= NOT(T).        { A = T; }
-attr_name(A) ::= AND(T).        { A = T; }
-attr_name(A) ::= OR(T).         { A = T; }
-attr_name(A) ::= MIXIN(T).      { A = T; }
-attr_name(A) ::= CHECK(T).      { A = T; }
-attr_name(A) ::= ASSERT(T).     { A = T; }
-attr_name(A) ::= LAMBDA(T).     { A = T; }
-attr_name(A) ::= ALL(T).        { A = T; }
-attr_name(A) ::= ANY(T).        { A = T; }
-attr_name(A) ::= MAP(T).        { A = T; }
-attr_name(A) ::= FILTER(T).     { A = T; }
-attr_name(A) ::= TYPE(T).       { A = T; }
 
 /* {=====================================================================
  * Types
@@ -509,7 +537,7 @@ type_list(A) ::= type_list(L) COMMA type(T).    { A = ast_list_add(p, L, T); }
 
 /* pkg.Name: an AST_NAME or a chain of AST_SELECT on it. */
 dotted_name(A) ::= sname(N).                    { A = ast_name(p, N); }
-dotted_name(A) ::= dotted_name(D) DOT attr_name(N).  { A = ast_select(p, D, N, false); }
+dotted_name(A) ::= dotted_name(D) DOT sname(N).      { A = ast_select(p, D, N, false); }
 
 /* {=====================================================================
  * Expressions
@@ -557,15 +585,15 @@ primary(A) ::= oprimary(E).                     { A = E; }
 
 nprimary(A) ::= sname(N).                       { A = ast_name(p, N); }
 nprimary(A) ::= nprimary(E) config(C).          { A = ast_schema_expr(p, E, C); }
-nprimary(A) ::= nprimary(E) DOT attr_name(N).        { A = ast_select(p, E, N, false); }
-nprimary(A) ::= nprimary(E) QDOT attr_name(N).       { A = ast_select(p, E, N, true); }
+nprimary(A) ::= nprimary(E) DOT sname(N).            { A = ast_select(p, E, N, false); }
+nprimary(A) ::= nprimary(E) QDOT sname(N).           { A = ast_select(p, E, N, true); }
 nprimary(A) ::= nprimary(E) LBRACKET subscript(S) RBRACKET(R).  { A = ast_subscript(p, E, S, false, R); }
 nprimary(A) ::= nprimary(E) QLBRACKET subscript(S) RBRACKET(R). { A = ast_subscript(p, E, S, true, R); }
 nprimary(A) ::= nprimary(E) LPAREN args(L) RPAREN(R).           { A = ast_call(p, E, L, R); }
 
 oprimary(A) ::= operand(E).                     { A = E; }
-oprimary(A) ::= oprimary(E) DOT attr_name(N).        { A = ast_select(p, E, N, false); }
-oprimary(A) ::= oprimary(E) QDOT attr_name(N).       { A = ast_select(p, E, N, true); }
+oprimary(A) ::= oprimary(E) DOT sname(N).            { A = ast_select(p, E, N, false); }
+oprimary(A) ::= oprimary(E) QDOT sname(N).           { A = ast_select(p, E, N, true); }
 oprimary(A) ::= oprimary(E) LBRACKET subscript(S) RBRACKET(R).  { A = ast_subscript(p, E, S, false, R); }
 oprimary(A) ::= oprimary(E) QLBRACKET subscript(S) RBRACKET(R). { A = ast_subscript(p, E, S, true, R); }
 oprimary(A) ::= oprimary(E) LPAREN args(L) RPAREN(R).           { A = ast_call(p, E, L, R); }
@@ -617,6 +645,14 @@ opt_comma ::= COMMA.
 list(A) ::= LBRACKET(L) RBRACKET(R).                        { A = ast_list_expr(p, L, NULL, R); }
 list(A) ::= LBRACKET(L) list_items(I) opt_comma RBRACKET(R). { A = ast_list_expr(p, L, &I, R); }
 list(A) ::= LBRACKET(L) expr(E) comp_clauses(C) RBRACKET(R). { A = ast_list_comp(p, L, E, C, R); }
+/* KCL's parse_list_items and parse_config_entries stop at a 'for' that starts an item and
+ * take the comprehension clauses from there, so such a 'for' is never a name (the
+ * %fallback would make "{for = 1}" a config): "[a, for x in y]" is [a for x in y], and
+ * with no item or more than one ast.c reports an error ("list multiple items found"). */
+list(A) ::= LBRACKET(L) comp_clauses(C) RBRACKET(R).
+                                { A = ast_comp_items(p, AST_LIST_COMP, L, NULL, C, R); }
+list(A) ::= LBRACKET(L) list_items(I) COMMA comp_clauses(C) RBRACKET(R).
+                                { A = ast_comp_items(p, AST_LIST_COMP, L, &I, C, R); }
 
 %type list_items {struct ast_list}
 list_items(A) ::= list_item(E).                         { A = ast_list_one(p, E); }
@@ -625,16 +661,23 @@ list_item(A) ::= expr(E).                               { A = E; }
 list_item(A) ::= STAR(T) expr(E).                       { A = ast_starred(p, T, E); }
 list_item(A) ::= list_if(E).                            { A = E; }
 
-list_if(A) ::= IF(T) expr(C) COLON INDENT list_items(I) opt_comma DEDENT(E).
-                                        { A = ast_cond_if(p, AST_LIST_IF, T, C, I, E); }
-list_if(A) ::= list_if(H) ELIF(T) expr(C) COLON INDENT list_items(I) opt_comma DEDENT(E).
-                                        { A = ast_cond_elif(p, H, T, C, I, E); }
-list_if(A) ::= list_if(H) ELSE(T) COLON INDENT list_items(I) opt_comma DEDENT(E).
+/* An 'else' branch ends the chain: after it 'elif' and 'else' are names again, as in KCL
+ * ("{if a: x = 1 else: x = 2\n else = 3}" has a key 'else'). */
+list_if(A) ::= list_elifs(H).                           { A = H; }
+list_if(A) ::= list_elifs(H) ELSE(T) COLON INDENT list_items(I) opt_comma DEDENT(E).
                                         { A = ast_cond_elif(p, H, T, NULL, I, E); }
+list_elifs(A) ::= IF(T) expr(C) COLON INDENT list_items(I) opt_comma DEDENT(E).
+                                        { A = ast_cond_if(p, AST_LIST_IF, T, C, I, E); }
+list_elifs(A) ::= list_elifs(H) ELIF(T) expr(C) COLON INDENT list_items(I) opt_comma DEDENT(E).
+                                        { A = ast_cond_elif(p, H, T, C, I, E); }
 
 config(A) ::= LBRACE(L) RBRACE(R).                          { A = ast_config(p, L, NULL, R); }
 config(A) ::= LBRACE(L) entries(I) opt_comma RBRACE(R).     { A = ast_config(p, L, &I, R); }
 config(A) ::= LBRACE(L) kv_entry(E) comp_clauses(C) RBRACE(R). { A = ast_dict_comp(p, L, E, C, R); }
+config(A) ::= LBRACE(L) comp_clauses(C) RBRACE(R).
+                                { A = ast_comp_items(p, AST_DICT_COMP, L, NULL, C, R); }
+config(A) ::= LBRACE(L) entries(I) COMMA comp_clauses(C) RBRACE(R).
+                                { A = ast_comp_items(p, AST_DICT_COMP, L, &I, C, R); }
 
 %type entries {struct ast_list}
 entries(A) ::= entry(E).                        { A = ast_list_one(p, E); }
@@ -646,12 +689,13 @@ kv_entry(A) ::= expr(K) COLON expr(V).          { A = ast_entry(p, K, ENTRY_UNIO
 kv_entry(A) ::= expr(K) ASSIGN expr(V).         { A = ast_entry(p, K, ENTRY_OVERRIDE, V); }
 kv_entry(A) ::= expr(K) PLUSEQ expr(V).         { A = ast_entry(p, K, ENTRY_INSERT, V); }
 
-config_if(A) ::= IF(T) expr(C) COLON INDENT entries(I) opt_comma DEDENT(E).
-                                        { A = ast_cond_if(p, AST_CONFIG_IF, T, C, I, E); }
-config_if(A) ::= config_if(H) ELIF(T) expr(C) COLON INDENT entries(I) opt_comma DEDENT(E).
-                                        { A = ast_cond_elif(p, H, T, C, I, E); }
-config_if(A) ::= config_if(H) ELSE(T) COLON INDENT entries(I) opt_comma DEDENT(E).
+config_if(A) ::= config_elifs(H).                       { A = H; }
+config_if(A) ::= config_elifs(H) ELSE(T) COLON INDENT entries(I) opt_comma DEDENT(E).
                                         { A = ast_cond_elif(p, H, T, NULL, I, E); }
+config_elifs(A) ::= IF(T) expr(C) COLON INDENT entries(I) opt_comma DEDENT(E).
+                                        { A = ast_cond_if(p, AST_CONFIG_IF, T, C, I, E); }
+config_elifs(A) ::= config_elifs(H) ELIF(T) expr(C) COLON INDENT entries(I) opt_comma DEDENT(E).
+                                        { A = ast_cond_elif(p, H, T, C, I, E); }
 
 /* Comprehension clauses: for k[, v] in iter (if cond)*. Loop variables are parsed as
  * dotted names so that ast.c can report KCL's messages for "for a.b in" and "for a, b, c". */
@@ -697,8 +741,8 @@ quant_target(A) ::= STRING(T).                                  { A = parse_stri
 quant_target(A) ::= list(E).                                    { A = E; }
 quant_target(A) ::= config(E).                                  { A = E; }
 quant_target(A) ::= LPAREN(L) expr(E) RPAREN(R).                { A = ast_paren(p, L, E, R); }
-quant_target(A) ::= quant_target(E) DOT attr_name(N).                { A = ast_select(p, E, N, false); }
-quant_target(A) ::= quant_target(E) QDOT attr_name(N).               { A = ast_select(p, E, N, true); }
+quant_target(A) ::= quant_target(E) DOT sname(N).                    { A = ast_select(p, E, N, false); }
+quant_target(A) ::= quant_target(E) QDOT sname(N).                   { A = ast_select(p, E, N, true); }
 quant_target(A) ::= quant_target(E) LBRACKET subscript(S) RBRACKET(R).  { A = ast_subscript(p, E, S, false, R); }
 quant_target(A) ::= quant_target(E) QLBRACKET subscript(S) RBRACKET(R). { A = ast_subscript(p, E, S, true, R); }
 quant_target(A) ::= quant_target(E) LPAREN args(L) RPAREN(R).   { A = ast_call(p, E, L, R); }

@@ -220,6 +220,7 @@ struct resolver {
     unsigned depth;
     bool top;           /* walking a top-level statement (not in a schema or lambda) */
     struct rmap gnames; /* KCL's "global names": targets of top-level (augmented) assignments */
+    struct ast *defining; /* the top-level "f = lambda …" whose lambda is being walked */
 };
 
 /* {=====================================================================
@@ -2896,6 +2897,28 @@ static const struct rtype *builtin_result(struct resolver *r, struct ast *func)
     return &T_ANY;
 }
 
+/* Is 'ft' the type of a package variable that r->defining is assigning its lambda to? KCL
+ * starts an unannotated package variable as any (init_scope_with_assign_stmt) and gives it
+ * the type of its value only once the assignment has been walked (walk_assign_stmt calls
+ * set_type_to_scope after walking the value). In the lambda's own body the variable is
+ * still any, and walk_call_expr checks a call of an any against a variadic signature:
+ * neither the number nor the types of the arguments. scl types top-level lambdas before
+ * the walk (for calls ahead of the definition, which KCL checks: conformance case
+ * lambda/lambda_forward_reference_type_check), so it leaves these calls alone here. */
+static bool defining_type(struct resolver *r, const struct rtype *ft)
+{
+    const struct ast *n = r->defining;
+    if (!n)
+        return false;
+    for (uint32_t i = 0; i < n->u.assign.targets.n; i++) {
+        const struct ast *t = n->u.assign.targets.v[i];
+        struct rsym *y = t->kind == AST_NAME ? rmap_get(&r->pkg->syms, t->u.name) : NULL;
+        if (y && y->kind == SYM_VAR && y->type == ft)
+            return true;
+    }
+    return false;
+}
+
 static const struct rtype *walk_call(struct resolver *r, struct ast *n)
 {
     const struct rtype *ft = walk_expr(r, n->u.call.func);
@@ -2912,6 +2935,8 @@ static const struct rtype *walk_call(struct resolver *r, struct ast *n)
         return &s->inst;
     }
     if (ft->kind == RT_FUNC && ft->u.func.params) {
+        if (defining_type(r, ft)) /* calls itself: an untyped callee to KCL */
+            return &T_ANY;
         check_args(r, ft->u.func.params, ft->u.func.nparams, NULL, &n->u.call.args, types,
                    n->u.call.func->span);
         return ft->u.func.ret ? ft->u.func.ret : &T_ANY;
@@ -3388,6 +3413,9 @@ static void walk_assign(struct resolver *r, struct ast *n)
     const struct rtype *ann =
         n->u.assign.type ? type_of_ann(r, r->pkg, r->file, n->u.assign.type, true) : NULL;
     const struct rtype *vt = NULL;
+    struct ast *defining = r->defining;
+    if (r->top && !ann && value && value->kind == AST_LAMBDA)
+        r->defining = n; /* see defining_type */
     for (uint32_t i = 0; i < n->u.assign.targets.n; i++) {
         struct ast *t = n->u.assign.targets.v[i];
         if (!check_target(r, t))
@@ -3421,6 +3449,7 @@ static void walk_assign(struct resolver *r, struct ast *n)
     }
     if (!vt)
         walk_expr(r, value);
+    r->defining = defining;
 }
 
 static void walk_schema(struct resolver *r, struct rschema *s);

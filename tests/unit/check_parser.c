@@ -619,6 +619,33 @@ static const struct shape_case expr_cases[] = {
     {"any k, v in d {\n    v\n    if k\n}", "(any k v d v k)"},
     {"filter x in [1, 2] {x > 1}", "(filter x (list 1 2) (cmp x > 1))"},
     {"map x in a.b[0] { x * 2 }", "(map x ([] (. a b) 0) (* x 2))"},
+    /* keywords are names wherever the grammar cannot take them as keywords (KCL) */
+    {"{import = 1, check = True}", "(config (= import 1) (= check True))"},
+    {"{schema.openAPIV3Schema = {type = \"object\"}}",
+     "(config (= (. schema openAPIV3Schema) (config (= type \"object\"))))"},
+    {"{as = 1, in = 2, is = 3, and = 4, or = 5, elif = 6, else = 7, rule = 8, mixin = 9}",
+     "(config (= as 1) (= in 2) (= is 3) (= and 4) (= or 5) (= elif 6) (= else 7) (= rule 8) "
+     "(= mixin 9))"},
+    {"{protocol: \"TCP\", assert: 1, None: 2}", "(config (: protocol \"TCP\") (: assert 1) (: None 2))"},
+    {"f(type = \"x\", for = 1, if = 2, check = 3)",
+     "(call f (kw type \"x\") (kw for 1) (kw if 2) (kw check 3))"},
+    {"x.filter.all?.None.lambda", "(. (?. (. (. x filter) all) None) lambda)"},
+    {"{\n    check = True\n    import = 1\n}", "(config (= check True) (= import 1))"},
+    {"{\n    x = check\n    and = 1\n    in: 2\n}", "(config (= x check) (= and 1) (: in 2))"},
+    {"[a\n and b]", "(list (and a b))"},
+    {"[a\n and]", "(list a and)"},
+    {"{if a: x = 1 else: x = 2, else = 3, elif: 4}",
+     "(config (if-entry a ((= x 1)) (if-entry _ ((= x 2)))) (= else 3) (: elif 4))"},
+    {"{\n    if a:\n        x = 1\n    else:\n        x = 2\n    else = 3\n}",
+     "(config (if-entry a ((= x 1)) (if-entry _ ((= x 2)))) (= else 3))"},
+    {"{x = a if b else c, d: 1}", "(config (= x (?: b a c)) (: d 1))"},
+    {"[in for in in x]", "(listcomp in (for in x))"},
+    {"[a, for x in y if x]", "(listcomp a (for x y x))"},
+    {"{k = 1, for k in y}", "(dictcomp (= k 1) (for k y))"},
+    {"all for in y { for > 0 }", "(all for y (cmp for > 0))"},
+    {"lambda type, check = 1 { type + check }",
+     "(lambda ((param type _ _) (param check _ 1)) _ (+ type check))"},
+    {"{True = 1, not x: 2}", "(config (= True 1) (: (not x) 2))"},
 };
 
 START_TEST(test_expr)
@@ -696,6 +723,20 @@ static const struct shape_case stmt_cases[] = {
      "(check b _ \"msg\")))"},
     {"f: (int) -> str = lambda x: int -> str { str(x) }\n",
      "(= f : (fn (int) str) (lambda ((param x int _)) str (call str x)))"},
+    /* keywords as names */
+    {"import .rules.rule as rule\n", "(import rules.rule 1 rule)"},
+    {"import pkg.if.check as for\n", "(import pkg.if.check 0 for)"},
+    {"for = 1\nin = for\ncheck = in\nelse = 2\n", "(= for 1)\n(= in for)\n(= check in)\n(= else 2)"},
+    {"schema S:\n    a: int\n    mixin?: str\n    rule?: [str]\n    mixin: str\n"
+     "    import: str\n    lambda?: int\n    True?: int\n    for: int = 1\n",
+     "(schema S (attr a int) (attr mixin? str) (attr rule? [str]) (attr mixin str) "
+     "(attr import str) (attr lambda? int) (attr True? int) (attr for int = 1))"},
+    {"schema S:\n    \"\"\"Doc.\"\"\"\n    mixin [M]\n    mixin: str\n",
+     "(schema S (doc) (mixins M) (attr mixin str))"},
+    {"schema S[type: str, check: int = 1]:\n    [import: str]: str\n    check:\n        type\n"
+     "        in not None\n",
+     "(schema S (params (param type str _) (param check int 1)) (index import str str) "
+     "(checks (check type _ _) (check in _ _) (check (not None) _ _)))"},
 };
 
 START_TEST(test_stmt)
@@ -738,6 +779,27 @@ static const struct error_case error_cases[] = {
     {"a: int\n", 1, 1, "expected one of [\"=\"] got newline"},
     {"if x:\n    a?: int\n", 1, 2, "only be declared in a schema body"},
     {"schema S:\n    import a\n", 1, 2, "'import' is not allowed"},
+    /* keywords KCL never takes as names where they stand */
+    {"a = {for = 3}\n", 1, 1, "expected one of [\"identifier\"] got ="},
+    {"a = {b = 1, for = 3}\n", 1, 1, "expected one of [\"identifier\"] got ="},
+    {"a = [for]\n", 1, 1, "expected one of [\"identifier\"] got ]"},
+    {"a = [for x in y]\n", 1, 1, "got for"},
+    {"a = [1, 2, for x in y]\n", 1, 1, "list multiple items found"},
+    {"a = {b = 1, c = 2, for x in y}\n", 1, 1, "config multiple entries found"},
+    {"a = {if = 2}\n", 1, 1, NULL},
+    {"a = {lambda = 1}\n", 1, 1, NULL},
+    {"a = {all = 1}\n", 1, 1, NULL},
+    {"a = {not = 1}\n", 1, 1, NULL},
+    {"a = {if c: x = 1, else = 2}\n", 1, 1, NULL},
+    {"a = {\n    if c:\n        x = 1\n    elif = 2\n}\n", 1, 4, NULL},
+    {"import = 1\n", 1, 1, NULL},
+    {"mixin = 1\n", 1, 1, NULL},
+    {"assert = 1\n", 1, 1, NULL},
+    {"schema S:\n    check: bool\n", 1, 2, NULL},
+    {"schema S:\n    mixin?: str\n", 1, 2, NULL},
+    {"schema S:\n    \"\"\"Doc.\"\"\"\n    mixin: str\n", 1, 3, NULL},
+    {"schema S:\n    if?: str\n", 1, 2, NULL},
+    {"schema S:\n    a: int\n    lambda: int\n", 1, 3, NULL},
 };
 
 START_TEST(test_errors)
