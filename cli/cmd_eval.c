@@ -192,6 +192,48 @@ static bool is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* The package an input belongs to: its kcl.mod root, else its directory (malloc'd). */
+static char *package_of(const char *input, struct pkg_err *err, int *rc)
+{
+    struct project p;
+    *rc = project_open(&p, input, err);
+    char *out = NULL;
+    if (*rc == 0 && p.root) {
+        out = pkg_strdup(p.root);
+    } else if (*rc == 0) {
+        char *abs = realpath(input, NULL);
+        struct stat st;
+        if (abs && stat(abs, &st) == 0 && !S_ISDIR(st.st_mode))
+            *strrchr(abs, '/') = '\0';
+        out = pkg_strdup(abs && *abs ? abs : "/");
+        free(abs);
+    }
+    project_close(&p);
+    return out;
+}
+
+/* Inputs from two packages (two kcl.mod roots) cannot run together, as in kpm. */
+static int check_one_package(const struct opts *o, struct pkg_err *err)
+{
+    char *first = NULL;
+    int rc = 0;
+    for (int i = 0; i < o->nops && rc == 0; i++) {
+        /* ${KCL_MOD}/... is in the main package; a missing input is reported by the run */
+        if (o->ops[i].kind != OP_INPUT || access(o->ops[i].arg, F_OK) != 0)
+            continue;
+        char *pkg = package_of(o->ops[i].arg, err, &rc);
+        if (rc == 0 && !first)
+            first = pkg;
+        else if (rc == 0 && strcmp(first, pkg) && (pkg_has_mod(first) || pkg_has_mod(pkg)))
+            rc = pkg_fail(err, "cannot compile multiple packages [%s %s] at the same time", first,
+                          pkg);
+        if (pkg != first)
+            free(pkg);
+    }
+    free(first);
+    return rc;
+}
+
 /* kcl.mod's [profile]: options, selectors and flags first, so the command line wins. */
 static int apply_profile(scl_run *run, const struct project *p, struct opts *o)
 {
@@ -259,7 +301,7 @@ int cmd_eval(int argc, char **argv)
     }
     if (rc != CLI_OK)
         goto out;
-    if (project_open(&proj, first_input(&o), &err) != 0) {
+    if (project_open(&proj, first_input(&o), &err) != 0 || check_one_package(&o, &err) != 0) {
         fprintf(stderr, "%s\n", err.msg);
         rc = CLI_FAIL;
         goto out;
