@@ -221,6 +221,7 @@ struct resolver {
     bool top;           /* walking a top-level statement (not in a schema or lambda) */
     struct rmap gnames; /* KCL's "global names": targets of top-level (augmented) assignments */
     struct ast *defining; /* the top-level "f = lambda …" whose lambda is being walked */
+    const struct span *ann_at; /* where an undefined name in a type is reported, if not at it */
 };
 
 /* {=====================================================================
@@ -812,7 +813,9 @@ static void t_print(struct rbuf *b, const struct rtype *t)
         rb_puts(b, "function");
         break;
     case RT_MODULE:
-        rb_puts(b, "module");
+        rb_puts(b, "module '");
+        rb_puts(b, t->u.mod.path);
+        rb_puts(b, "'");
         break;
     }
 }
@@ -1561,8 +1564,8 @@ static const struct rtype *named_type(struct resolver *r, struct rpkg *rp, uint3
             cands = rgrow(r, cands, &cap, nc, sizeof *cands);
             cands[nc++] = rp->schemas[i]->name;
         }
-        report(r, "E2L23", "CompileError", t->span, "name '%s' is not defined%s", name,
-               suggest(r, name, cands, nc, true));
+        report(r, "E2L23", "CompileError", r->ann_at ? *r->ann_at : t->span,
+               "name '%s' is not defined%s", name, suggest(r, name, cands, nc, true));
     }
     return &T_ANY;
 }
@@ -1813,23 +1816,122 @@ static void index_sig_print(struct rbuf *b, struct resolver *r, struct rschema *
 /* The checks KCL makes when it builds a schema type: decorators, parameters, the index
  * signature against the attributes, and attributes redeclared with another type or made
  * optional. */
+/* KCL's RESERVED_TYPE_IDENTIFIERS: no schema, rule or type alias takes these names. */
+static const char *const reserved_types[] = {"any", "int", "float", "str", "bool"};
+#define RESERVED_TYPES_TEXT "[\"any\", \"int\", \"float\", \"str\", \"bool\"]"
+
+static bool is_reserved_type(const char *name)
+{
+    for (size_t i = 0; i < sizeof reserved_types / sizeof reserved_types[0]; i++)
+        if (!strcmp(name, reserved_types[i]))
+            return true;
+    return false;
+}
+
+/* str, a str literal or a union of them (an index signature's key type). */
+static bool t_is_str_like(const struct rtype *t)
+{
+    if (t->kind == RT_STR || t->kind == RT_LIT_STR)
+        return true;
+    if (t->kind != RT_UNION)
+        return false;
+    for (uint32_t i = 0; i < t->u.uni.n; i++)
+        if (!t_is_str_like(t->u.uni.v[i]))
+            return false;
+    return true;
+}
+
+/* KCL's has_only_attribute_definitions: no parameters, mixins or checks, only attributes
+ * (scl keeps the index signature in the body). */
+static bool only_attributes(const struct ast *n)
+{
+    if (n->u.schema.params.n || n->u.schema.mixins.n || n->u.schema.checks.n)
+        return false;
+    for (uint32_t i = 0; i < n->u.schema.body.n; i++) {
+        unsigned k = n->u.schema.body.v[i]->kind;
+        if (k != AST_SCHEMA_ATTR && k != AST_INDEX_SIG)
+            return false;
+    }
+    return true;
+}
+
+/* What KCL checks of a schema's or rule's name and of what it builds on: reserved names, the
+ * Protocol suffix and protocol bodies, `for` hosts (only mixins and rules have one, and it is
+ * a protocol) and rule parents (rules). */
+static void check_schema_head(struct resolver *r, struct rschema *s)
+{
+    struct ast *n = s->node;
+    struct span name = schema_name_span(r, n);
+    if (is_reserved_type(s->name))
+        report(r, "E2L23", "CompileError", name,
+               "%s name '%s' cannot be the same as the built-in types (" RESERVED_TYPES_TEXT ")",
+               s->is_rule ? "rule" : "schema", s->name);
+    if (s->is_protocol && !ends_with(s->name, "Protocol"))
+        report(r, "E2L23", "CompileError", name, "schema protocol name must end with 'Protocol'");
+    if (s->is_protocol && !only_attributes(n))
+        report(r, "E2L23", "CompileError", name,
+               "a protocol is only allowed to define attributes in it");
+    struct ast *host = n->u.schema.for_host;
+    if (host) {
+        bool known;
+        struct rschema *p = schema_ref(r, s->pkg, s->file, host, &known);
+        if (!s->is_rule && !s->is_mixin)
+            report(r, "E2D34", "IllegalInheritError", host->span,
+                   "only schema mixin can inherit from protocol");
+        else if (known && !p->is_protocol && !ends_with(p->name, "Protocol"))
+            report(r, "E2D34", "IllegalInheritError", host->span,
+                   "invalid schema inherit object type, expect protocol, got '%s'", p->name);
+    }
+    if (s->is_rule)
+        for (uint32_t i = 0; i < n->u.schema.parents.n; i++) {
+            bool known;
+            struct rschema *p = schema_ref(r, s->pkg, s->file, n->u.schema.parents.v[i], &known);
+            if (known && !p->is_rule)
+                report(r, "E2D34", "IllegalInheritError", n->u.schema.parents.v[i]->span,
+                       "illegal rule type '%s'", p->name);
+        }
+}
+
+/* A parameter's name. The span of a bare parameter `[a]` may start at the file's start (the
+ * parser joins the name with its absent type and default); the name ends it. */
+static struct span param_name_span(const struct ast *p)
+{
+    struct span sp = p->span;
+    size_t k = strlen(p->u.param.name);
+    if (!p->u.param.type && !p->u.param.value && sp.hi >= k)
+        sp.lo = sp.hi - (uint32_t)k;
+    return sp;
+}
+
 static void check_schema_decl(struct resolver *r, struct rschema *s)
 {
     struct ast *n = s->node;
+    check_schema_head(r, s);
     check_decorators(r, &n->u.schema.decorators);
     check_params(r, &n->u.schema.params);
-    for (uint32_t i = 0; i < n->u.schema.params.n; i++)
-        type_of_ann(r, s->pkg, s->file, n->u.schema.params.v[i]->u.param.type, true);
+    for (uint32_t i = 0; i < n->u.schema.params.n; i++) {
+        struct ast *p = n->u.schema.params.v[i];
+        type_of_ann(r, s->pkg, s->file, p->u.param.type, true);
+        /* KCL: a parameter is not named like one of the schema's own attributes */
+        if (!s->is_rule && schema_own_attr(s, p->u.param.name))
+            report(r, "E2L23", "CompileError", param_name_span(p),
+                   "Unexpected parameter name '%s' with the same name as the schema attribute",
+                   p->u.param.name);
+    }
     struct ast *ix = s->index_sig;
     const struct rtype *ixval = NULL;
     if (ix) {
         ixval = type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, true);
-        type_of_ann(r, s->pkg, s->file, ix->u.index_sig.key_type, true);
+        const struct rtype *ixkey = type_of_ann(r, s->pkg, s->file, ix->u.index_sig.key_type, true);
         if (ix->u.index_sig.key_name && schema_own_attr(s, ix->u.index_sig.key_name))
             report(r, "E1001", "IndexSignatureError", ix->span,
                    "index signature attribute name '%s' cannot have the same name as schema "
                    "attributes",
                    ix->u.index_sig.key_name);
+        /* KCL: keys are strings */
+        if (!t_is_any(ixkey) && !t_is_str_like(ixkey))
+            report(r, "E1001", "IndexSignatureError", schema_name_span(r, n),
+                   "invalid index signature key type: '%s'", t_str(r, ixkey));
     }
     struct ast_list *body = &n->u.schema.body;
     for (uint32_t i = 0; i < body->n; i++) {
@@ -1888,6 +1990,7 @@ static void check_schema_decl(struct resolver *r, struct rschema *s)
 
 struct imm_obj {
     struct span span;
+    struct ast *node; /* a schema or rule */
 };
 
 /* KCL: a public package-level name is bound once. A further assignment to it (or to a member
@@ -1966,10 +2069,18 @@ static void check_immutable(struct resolver *r)
             struct ast *n = body->v[i];
             if (n->kind != AST_SCHEMA && n->kind != AST_RULE)
                 continue;
-            if (rmap_get(&objs, n->u.schema.name))
+            struct imm_obj *first = rmap_get(&objs, n->u.schema.name);
+            if (first) {
+                /* KCL: schema and rule names are unique in a package */
+                struct diag *g = report(r, "E2L28", "UniqueKeyError", schema_name_span(r, n),
+                                        "Unique key error name '%s'", n->u.schema.name);
+                label(r, g, schema_name_span(r, first->node), "The variable '%s' is declared here",
+                      n->u.schema.name);
                 continue;
+            }
             struct imm_obj *o = rz(r, sizeof *o);
             o->span = n->span;
+            o->node = n;
             rmap_put(r, &objs, n->u.schema.name, o);
         }
     }
@@ -2805,10 +2916,39 @@ static const struct rtype *walk_quant(struct resolver *r, struct ast *n)
     return n->u.quant.kind == QUANT_ALL || n->u.quant.kind == QUANT_ANY ? &T_BOOL : &T_ANY;
 }
 
-/* Arguments of a call to a schema or a lambda whose parameters are known: KCL checks their
- * number and types. 'name' is the schema's name for the "takes N" message (NULL: lambda). */
+/* KCL names the callee in argument errors: "f" for a name, "a.b" for a dotted name, the
+ * attribute for any other a.b, "anonymous function" otherwise (get_func_name). */
+static const char *call_name(struct resolver *r, const struct ast *func)
+{
+    while (func->kind == AST_PAREN)
+        func = func->u.unary.operand;
+    const char *d = dotted_name(r, func);
+    struct rbuf b = {r, NULL, 0, 0};
+    if (*d || func->kind == AST_SELECT) {
+        rb_puts(&b, "\"");
+        rb_puts(&b, *d ? d : func->u.select.attr);
+        rb_puts(&b, "\"");
+        return rb_str(&b);
+    }
+    return "anonymous function";
+}
+
+/* "1 positional argument", "2 positional arguments" (KCL's UnitUsize: plural above one). */
+static const char *n_args(struct resolver *r, uint32_t n)
+{
+    struct rbuf b = {r, NULL, 0, 0};
+    char num[32];
+    snprintf(num, sizeof num, "%u positional argument%s", n, n > 1 ? "s" : "");
+    rb_puts(&b, num);
+    return rb_str(&b);
+}
+
+/* Arguments of a call to a schema or a lambda whose parameters are known, checked as KCL's
+ * do_arguments_type_check does: the parameters without a default must all be given, no more
+ * positional arguments than parameters (the check stops at the first one too many), keyword
+ * arguments name parameters, and every argument has its parameter's type. */
 static void check_args(struct resolver *r, const struct rt_param *params, uint32_t nparams,
-                       const char *name, const struct ast_list *args,
+                       const struct ast *func, const struct ast_list *args,
                        const struct rtype *const *types, struct span at)
 {
     uint32_t npos = 0;
@@ -2819,47 +2959,48 @@ static void check_args(struct resolver *r, const struct rt_param *params, uint32
         if (a->kind != AST_KWARG)
             npos++;
     }
-    if (npos > nparams) {
-        for (uint32_t i = 0, k = 0; i < args->n; i++)
-            if (args->v[i]->kind != AST_KWARG && k++ == nparams) {
-                at = args->v[i]->span;
-                break;
-            }
-        if (name)
-            report(r, "E2L23", "CompileError", at,
-                   "\"%s\" takes %u positional argument but %u were given", name, nparams, npos);
-        return;
-    }
-    uint32_t nreq = 0, found = npos;
+    const char *fname = call_name(r, func);
+    uint32_t nreq = 0, got = npos;
     for (uint32_t i = 0; i < nparams; i++) {
         if (params[i].has_default)
             continue;
         nreq++;
-        if (i < npos)
-            continue;
         for (uint32_t k = 0; k < args->n; k++)
-            if (args->v[k]->kind == AST_KWARG && !strcmp(args->v[k]->u.kwarg.name, params[i].name))
-                found++;
+            if (args->v[k]->kind == AST_KWARG &&
+                !strcmp(args->v[k]->u.kwarg.name, params[i].name)) {
+                got++;
+                break;
+            }
     }
-    /* KCL: every parameter without a default is given */
-    if (found < nreq)
-        report(r, "E2L23", "CompileError", at, "expected %u positional argument%s, found %u", nreq,
-               nreq == 1 ? "" : "s", found < npos ? npos : found);
+    if (got < nreq)
+        report(r, "E2L23", "CompileError", at, "expected %s, found %u", n_args(r, nreq), got);
     uint32_t pos = 0;
     for (uint32_t i = 0; i < args->n; i++) {
         struct ast *a = args->v[i];
-        const struct rt_param *p = NULL;
-        if (a->kind == AST_KWARG) {
-            for (uint32_t k = 0; k < nparams; k++)
-                if (!strcmp(params[k].name, a->u.kwarg.name))
-                    p = &params[k];
-        } else {
-            p = pos < nparams ? &params[pos] : NULL;
-            pos++;
+        if (a->kind == AST_KWARG)
+            continue;
+        if (pos >= nparams) {
+            report(r, "E2L23", "CompileError", a->span, "%s takes %s but %u were given", fname,
+                   n_args(r, nparams), npos);
+            return;
         }
-        if (p)
-            must_assignable(r, types[i], p->type,
-                            a->kind == AST_KWARG ? a->u.kwarg.value->span : a->span, &p->span);
+        must_assignable(r, types[i], params[pos].type, a->span, &params[pos].span);
+        pos++;
+    }
+    for (uint32_t i = 0; i < args->n; i++) {
+        struct ast *a = args->v[i];
+        if (a->kind != AST_KWARG)
+            continue;
+        const struct rt_param *p = NULL;
+        for (uint32_t k = 0; k < nparams && !p; k++)
+            if (!strcmp(params[k].name, a->u.kwarg.name))
+                p = &params[k];
+        if (!p) {
+            report(r, "E2L23", "CompileError", a->span,
+                   "%s got an unexpected keyword argument '%s'", fname, a->u.kwarg.name);
+            continue;
+        }
+        must_assignable(r, types[i], p->type, a->u.kwarg.value->span, &p->span);
     }
 }
 
@@ -2930,17 +3071,24 @@ static const struct rtype *walk_call(struct resolver *r, struct ast *n)
         struct rschema *s = ft->u.schema;
         schema_params(r, s);
         if (!s->is_rule && !s->is_mixin && !s->is_protocol)
-            check_args(r, s->params, s->nparams, s->name, &n->u.call.args, types,
+            check_args(r, s->params, s->nparams, n->u.call.func, &n->u.call.args, types,
                        n->u.call.func->span);
         return &s->inst;
     }
     if (ft->kind == RT_FUNC && ft->u.func.params) {
         if (defining_type(r, ft)) /* calls itself: an untyped callee to KCL */
             return &T_ANY;
-        check_args(r, ft->u.func.params, ft->u.func.nparams, NULL, &n->u.call.args, types,
+        check_args(r, ft->u.func.params, ft->u.func.nparams, n->u.call.func, &n->u.call.args, types,
                    n->u.call.func->span);
         return ft->u.func.ret ? ft->u.func.ret : &T_ANY;
     }
+    /* KCL calls functions and schemas; a value of any other known type is not callable */
+    if (ft->kind == RT_SCHEMA && ft->instance)
+        report(r, "E2L23", "CompileError", n->u.call.func->span,
+               "schema '%s' instance is not callable", t_str(r, ft));
+    else if (!t_is_any(ft) && ft->kind != RT_FUNC && ft->kind != RT_SCHEMA)
+        report(r, "E2L23", "CompileError", n->u.call.func->span, "'%s' object is not callable",
+               t_str(r, ft));
     return &T_ANY;
 }
 
@@ -2962,7 +3110,7 @@ static const struct rtype *walk_schema_expr(struct resolver *r, struct ast *n)
     ctx_pop(r, 1);
     if (!t->instance && !s->is_rule && !s->is_mixin && !s->is_protocol) {
         schema_params(r, s);
-        check_args(r, s->params, s->nparams, s->name, &n->u.schema_expr.args, types,
+        check_args(r, s->params, s->nparams, n->u.schema_expr.name, &n->u.schema_expr.args, types,
                    n->u.schema_expr.name->span);
     }
     return &s->inst;
@@ -3495,6 +3643,20 @@ static const struct rtype *walk_stmt(struct resolver *r, struct ast *n)
         walk_stmts(r, &n->u.if_stmt.body);
         walk_stmts(r, &n->u.if_stmt.orelse);
         break;
+    case AST_TYPE_ALIAS: {
+        /* KCL resolves the aliased type where the alias is named */
+        const char *name = n->u.type_alias.name;
+        struct span at = find_word(r, n->span, n->span.lo + 4, n->span.hi, name);
+        if (is_reserved_type(name))
+            report(r, "E2G22", "TypeError", at,
+                   "type alias '%s' cannot be the same as the built-in types (" RESERVED_TYPES_TEXT
+                   ")",
+                   name);
+        r->ann_at = &at;
+        type_of_ann(r, r->pkg, r->file, n->u.type_alias.type, true);
+        r->ann_at = NULL;
+        break;
+    }
     case AST_SCHEMA:
     case AST_RULE:
         for (uint32_t i = 0; i < r->pkg->nschemas; i++)
@@ -3564,7 +3726,7 @@ static void walk_schema(struct resolver *r, struct rschema *s)
         } else if (st->kind == AST_INDEX_SIG) {
             if (st->u.index_sig.value)
                 walk_default(r, type_of_ann(r, s->pkg, s->file, st->u.index_sig.value_type, false),
-                             st->u.index_sig.value, st->span, false);
+                             st->u.index_sig.value, st->span, true);
         } else {
             walk_stmt(r, st);
         }
