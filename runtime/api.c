@@ -20,6 +20,7 @@
 #include "runtime/loader.h"
 #include "runtime/override.h"
 #include "runtime/resolve.h"
+#include "runtime/vet.h"
 #include "runtime/vm_impl.h"
 #include "stdlib/stdlib.h"
 
@@ -1146,4 +1147,112 @@ scl_status scl_run_write(scl_run *run, int json, scl_write_fn w, void *ud)
     if (!vm_protect(&run->vm, write_fn, &c))
         return SCL_EEVAL;
     return c.rc ? SCL_EIO : SCL_OK;
+}
+
+/* {===== validating data (scl vet) */
+
+static scl_status validate_doc(scl_run *run, struct ast *stmt)
+{
+    struct ast_list *body = &run->files[0].module->u.module.body;
+    if (!ast_list_push(&run->arena, body, stmt))
+        return SCL_ENOMEM;
+    run->vm.out_w = run->out_w;
+    run->vm.out_ud = run->out_ud;
+    run->vm.flags = run->flags;
+    bool ok = vm_protect(&run->vm, eval_fn, run);
+    body->n--; /* the program is left as it was */
+    run->result = NULL; /* the output is discarded */
+    if (ok)
+        return SCL_OK;
+    const struct diag *g = run->vm.last_error;
+    if (g && !strcmp(g->code, "E2F04"))
+        return SCL_EIMPORT;
+    if (g && !strcmp(g->code, "E1001"))
+        return SCL_ESYNTAX;
+    if (g && !strcmp(g->code, "E2G22"))
+        return SCL_ETYPE;
+    return SCL_EEVAL;
+}
+
+scl_status scl_run_validate(scl_run *run, const char *file, const char *data, size_t len,
+                            scl_data_format format, const char *schema, const char *attr)
+{
+    struct span none = {0, 0, 0};
+    if (!run || (format != SCL_DATA_JSON && format != SCL_DATA_YAML) || (!file && !data))
+        return SCL_EINVAL;
+    if (!run->nfiles) {
+        diags_add(&run->diags, DIAG_ERROR, "E3M38", "EvaluationError", none, false,
+                  "Cannot find the kcl file, please check the file path validationTempKCLCode.k");
+        return SCL_EINVAL;
+    }
+    const char *name = file ? file : "<data>";
+    if (!data) {
+        data = read_file(run, file, &len);
+        if (!data) {
+            struct diag *g = diags_add(&run->diags, DIAG_ERROR, "E3M38", "EvaluationError", none,
+                                       false, "Failed to Load '%s'", file);
+            if (g)
+                diag_add_note(&run->diags, g, "%s", strerror(errno));
+            return SCL_EIO;
+        }
+    }
+    struct source *src = source_map_add(&run->sm, display_path(run, name), data, len);
+    if (!src)
+        return SCL_ENOMEM;
+    scl_status st = scl_run_parse(run);
+    if (st != SCL_OK)
+        return st;
+    struct ast **mods = arena_alloc(&run->arena, run->nfiles * sizeof *mods);
+    if (!mods)
+        return SCL_ENOMEM;
+    for (size_t i = 0; i < run->nfiles; i++)
+        mods[i] = run->files[i].module;
+    if (!schema || !*schema)
+        schema = vet_first_schema(mods, run->nfiles);
+
+    struct ast_list docs = {0};
+    struct vet_error err;
+    enum vet_format fmt = format == SCL_DATA_YAML ? VET_YAML : VET_JSON;
+    if (!vet_build(&run->arena, src, fmt, schema, &docs, &err)) {
+        if (err.cause && !strcmp(err.cause, "out of memory"))
+            return SCL_ENOMEM;
+        struct diag *g;
+        if (err.not_text)
+            g = diags_add(&run->diags, DIAG_ERROR, "E3M38", "EvaluationError", err.at, true,
+                          "Failed to Load '%s'", name);
+        else
+            g = diags_add(&run->diags, DIAG_ERROR, "E3M38", "EvaluationError", err.at, true,
+                          "Failed to Load %s", fmt == VET_JSON ? "JSON" : "YAML");
+        if (g && err.cause)
+            diag_add_note(&run->diags, g, "%s", err.cause);
+        return err.not_text ? SCL_EIO : SCL_ESYNTAX;
+    }
+
+    for (uint32_t i = 0; i < run->noverrides; i++)
+        if (!override_apply(&run->arena, mods, run->nfiles, &run->overrides[i]))
+            return SCL_ENOMEM;
+    run->noverrides = 0; /* applied once */
+    const char *target = arena_strndup(&run->arena, attr ? attr : "", attr ? strlen(attr) : 0);
+    if (!target)
+        return SCL_ENOMEM;
+    for (uint32_t i = 0; i < docs.n; i++) {
+        struct ast *doc = docs.v[i];
+        struct ast *stmt = ast_new(&run->arena, AST_ASSIGN, doc->span);
+        struct ast *name_node = ast_new(&run->arena, AST_NAME, doc->span);
+        if (!stmt || !name_node)
+            return SCL_ENOMEM;
+        name_node->u.name = target;
+        if (!ast_list_push(&run->arena, &stmt->u.assign.targets, name_node))
+            return SCL_ENOMEM;
+        stmt->u.assign.value = doc;
+        st = validate_doc(run, stmt);
+        if (st != SCL_OK) {
+            struct diag *g = run->vm.last_error;
+            if (g && docs.n > 1)
+                diag_add_note(&run->diags, g, "in document %u of %u of %s", i + 1, docs.n,
+                              src->path);
+            return st;
+        }
+    }
+    return SCL_OK;
 }

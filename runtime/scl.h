@@ -180,6 +180,34 @@ typedef struct scl_loader {
  * version is newer than this library's or a required hook (resolve, read_module) is NULL. */
 SCL_API scl_status scl_ctx_set_loader(scl_ctx *ctx, const scl_loader *loader);
 
+/* {===== validating data (`scl vet`, KCL's `kcl vet`) */
+
+typedef enum scl_data_format { SCL_DATA_JSON, SCL_DATA_YAML } scl_data_format;
+
+/* Validates data against the main package (the files added so far): the data becomes an
+ * expression whose every node points into the data, `attr = <expression>` is appended to the
+ * first added file, and the program is checked and evaluated; its output is discarded.
+ * A mapping at the top (or an item of a top-level list, at any list depth) becomes
+ * `schema {k: v, ...}`; nested mappings are plain configs; null, booleans, numbers and strings
+ * become None, True/False, int (must fit int64), float and str. A YAML real is kept only when it
+ * prints back as written (1.5, not 1.0 or 1e3); YAML tags and aliases are refused.
+ *
+ * file: the data's name in diagnostics; data NULL: read from that file (copied either way).
+ * schema NULL or "": the first schema declared at the top level of the main package, in file
+ * order (none: mappings stay plain configs); a dotted name selects from an imported module.
+ * attr NULL: "" (KCL's default); the code may refer to it (`assert value > 0`).
+ * Every document of a YAML stream is validated in turn, each one alone in the program (KCL
+ * checks the first only); the first invalid one stops, and its diagnostic notes which it was.
+ *
+ * SCL_OK: the data is valid. Otherwise the diagnostics say why: SCL_EIO with
+ * "Failed to Load '<file>'" (unreadable, or not UTF-8); SCL_ESYNTAX with "Failed to Load JSON"
+ * or "Failed to Load YAML" (not parseable, an unsigned 64-bit integer, ...; the cause is a note,
+ * the place a label); SCL_EINVAL with "Cannot find the kcl file, please check the file path
+ * validationTempKCLCode.k" when no file was added; else the status scl_run_eval would give. */
+SCL_API scl_status scl_run_validate(scl_run *run, const char *file, const char *data, size_t len,
+                                    scl_data_format format, const char *schema,
+                                    const char *attr);
+
 /* {===== diagnostics */
 
 SCL_API size_t scl_run_ndiags(const scl_run *run);

@@ -286,6 +286,75 @@ START_TEST(test_externals_and_root)
 }
 END_TEST
 
+/* scl_run_validate: data from memory and from a file, schema choice, the attribute name, a
+ * YAML stream, loader errors and their texts. */
+static int diag_has(const scl_run *run, const char *text)
+{
+    for (size_t i = 0; i < scl_run_ndiags(run); i++) {
+        struct buf b = {{0}, 0};
+        scl_diag_render(run, scl_run_diag(run, i), 0, buf_write, &b);
+        if (strstr(b.data, text))
+            return 1;
+    }
+    return 0;
+}
+
+START_TEST(test_validate)
+{
+    static const char code[] = "schema A:\n    x: int\nschema B:\n    y: str\n"
+                               "assert typeof(v) != \"A\" or v.x > 0, \"x must be positive\"\n";
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    /* no code at all */
+    scl_run *run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_validate(run, "d.json", "1", 1, SCL_DATA_JSON, NULL, NULL),
+                     SCL_EINVAL);
+    ck_assert(diag_has(run, "Cannot find the kcl file, please check the file path "
+                            "validationTempKCLCode.k"));
+    scl_run_free(run);
+    /* the first schema (A) by default; spans point into the data */
+    static const struct {
+        const char *data, *schema;
+        scl_data_format fmt;
+        scl_status want;
+        const char *text; /* in the diagnostics, when it fails */
+    } cases[] = {
+        {"{\"x\": 1}", NULL, SCL_DATA_JSON, SCL_OK, NULL},
+        {"{\"x\": -1}", NULL, SCL_DATA_JSON, SCL_EEVAL, "x must be positive"},
+        {"{\n  \"x\": \"s\"}", NULL, SCL_DATA_JSON, SCL_ETYPE, "d.json:2:3"},
+        {"{\"y\": \"s\"}", "B", SCL_DATA_JSON, SCL_OK, NULL},
+        {"[{\"x\": 1}, {\"x\": 2}]", "", SCL_DATA_JSON, SCL_OK, NULL},
+        {"x: 1\n---\nx: 2\n", NULL, SCL_DATA_YAML, SCL_OK, NULL},
+        {"x: 1\n---\nx: -2\n", NULL, SCL_DATA_YAML, SCL_EEVAL, "document 2 of 2"},
+        {"x: 1", NULL, SCL_DATA_JSON, SCL_ESYNTAX, "Failed to Load JSON"},
+        {"", NULL, SCL_DATA_YAML, SCL_ESYNTAX, "Failed to Load YAML"},
+        {"{\"x\": 18446744073709551615}", NULL, SCL_DATA_JSON, SCL_ESYNTAX,
+         "Unsupported Unsigned 64"},
+        {"x: 2.50", NULL, SCL_DATA_YAML, SCL_ESYNTAX, "Unsupported Number Type"},
+        {"\xff", NULL, SCL_DATA_JSON, SCL_EIO, "Failed to Load 'd.json'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        run = scl_run_new(ctx);
+        ck_assert_int_eq(scl_run_add_file(run, "code.k", code, strlen(code)), SCL_OK);
+        scl_status st = scl_run_validate(run, "d.json", cases[i].data, strlen(cases[i].data),
+                                         cases[i].fmt, cases[i].schema, "v");
+        ck_assert_msg(st == cases[i].want, "case %zu: status %d", i, (int)st);
+        if (cases[i].text)
+            ck_assert_msg(diag_has(run, cases[i].text), "case %zu: no '%s'", i, cases[i].text);
+        ck_assert_ptr_null(scl_run_result(run)); /* the output is discarded */
+        scl_run_free(run);
+    }
+    /* an unreadable data file */
+    run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_add_file(run, "code.k", code, strlen(code)), SCL_OK);
+    ck_assert_int_eq(scl_run_validate(run, "/nonexistent/d.json", NULL, 0, SCL_DATA_JSON, NULL,
+                                      "v"),
+                     SCL_EIO);
+    ck_assert(diag_has(run, "Failed to Load '/nonexistent/d.json'"));
+    scl_run_free(run);
+    scl_ctx_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api");
@@ -297,6 +366,7 @@ int main(void)
     tcase_add_test(tc, test_two_threads);
     tcase_add_test(tc, test_host_loader);
     tcase_add_test(tc, test_externals_and_root);
+    tcase_add_test(tc, test_validate);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
