@@ -1038,7 +1038,7 @@ static bool type_match(struct eval *ev, struct ast *t, struct value v)
 static _Noreturn void type_mismatch(struct eval *ev, struct ast *t, struct value v,
                                     struct span span)
 {
-    vm_raise_at(ev->vm, span, "E2G22", "TypeError", "expect %s, got %s", type_str(ev, t),
+    vm_raise_at(ev->vm, span, "E3M38", "EvaluationError", "expect %s, got %s", type_str(ev, t),
                 v_type_name(v));
 }
 

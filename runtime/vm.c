@@ -103,11 +103,13 @@ void vm_raise(struct vm *vm, const char *fmt, ...)
     vm_vraise_at(vm, vm->span, "E3M38", "EvaluationError", fmt, ap);
 }
 
+/* A value of the wrong type met while running: KCL reports every run-time failure, type
+ * errors included, as an EvaluationError. */
 void vm_type_error(struct vm *vm, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vm_vraise_at(vm, vm->span, "E2G22", "TypeError", fmt, ap);
+    vm_vraise_at(vm, vm->span, "E3M38", "EvaluationError", fmt, ap);
 }
 
 struct span vm_current_span(const struct vm *vm)

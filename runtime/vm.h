@@ -51,7 +51,8 @@ _Noreturn void vm_raise_at(struct vm *vm, struct span span, const char *code, co
                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 _Noreturn void vm_vraise_at(struct vm *vm, struct span span, const char *code, const char *kind,
                             const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
-/* "expect T, got U" style type errors at the current span (E2G22 TypeError). */
+/* "expect T, got U" style type errors at the current span (E3M38 EvaluationError, as KCL
+ * reports every run-time failure). */
 _Noreturn void vm_type_error(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct span vm_current_span(const struct vm *vm);
 /* Raises a diagnostic already recorded in the run's list (several labels, notes). */
