@@ -93,6 +93,16 @@ static const struct rtype T_BOOL = {.kind = RT_BOOL};
 static const struct rtype T_INT = {.kind = RT_INT};
 static const struct rtype T_FLOAT = {.kind = RT_FLOAT};
 static const struct rtype T_STR = {.kind = RT_STR};
+static const struct rtype T_LIST_ANY = {.kind = RT_LIST, .u.elem = &T_ANY};
+static const struct rtype T_LIST_INT = {.kind = RT_LIST, .u.elem = &T_INT};
+static const struct rtype T_LIST_STR = {.kind = RT_LIST, .u.elem = &T_STR};
+static const struct rtype T_DICT_ANY = {.kind = RT_DICT, .u.dict = {&T_ANY, &T_ANY, NULL, 0}};
+static const struct rtype *const ITERABLE_TYPES[] = {&T_STR, &T_DICT_ANY, &T_LIST_ANY};
+/* KCL's Type::iterable(): str | {any:any} | [any] */
+static const struct rtype T_ITERABLE = {.kind = RT_UNION, .u.uni = {ITERABLE_TYPES, 3}};
+static const struct rtype *const NUMBER_TYPES[] = {&T_INT, &T_FLOAT};
+/* KCL's Type::number(): int | float */
+static const struct rtype T_NUMBER = {.kind = RT_UNION, .u.uni = {NUMBER_TYPES, 2}};
 
 /* {=====================================================================
  * Packages, schemas and scopes
@@ -1298,6 +1308,14 @@ static struct rschema *schema_ref(struct resolver *r, struct rpkg *rp, uint32_t 
         }
     }
     return NULL;
+}
+
+/* a, a.b, a.b.c: what KCL parses as one identifier (not a?.b) */
+static bool is_name_chain(const struct ast *n)
+{
+    while (n->kind == AST_SELECT && !n->u.select.optional)
+        n = n->u.select.value;
+    return n->kind == AST_NAME;
 }
 
 static const char *dotted_name(struct resolver *r, const struct ast *n)
@@ -2922,11 +2940,10 @@ static const char *call_name(struct resolver *r, const struct ast *func)
 {
     while (func->kind == AST_PAREN)
         func = func->u.unary.operand;
-    const char *d = dotted_name(r, func);
     struct rbuf b = {r, NULL, 0, 0};
-    if (*d || func->kind == AST_SELECT) {
+    if (is_name_chain(func) || func->kind == AST_SELECT) {
         rb_puts(&b, "\"");
-        rb_puts(&b, *d ? d : func->u.select.attr);
+        rb_puts(&b, is_name_chain(func) ? dotted_name(r, func) : func->u.select.attr);
         rb_puts(&b, "\"");
         return rb_str(&b);
     }
@@ -2984,7 +3001,8 @@ static void check_args(struct resolver *r, const struct rt_param *params, uint32
                    n_args(r, nparams), npos);
             return;
         }
-        must_assignable(r, types[i], params[pos].type, a->span, &params[pos].span);
+        must_assignable(r, types[i], params[pos].type, a->span,
+                        params[pos].span.hi ? &params[pos].span : NULL);
         pos++;
     }
     for (uint32_t i = 0; i < args->n; i++) {
@@ -3000,7 +3018,7 @@ static void check_args(struct resolver *r, const struct rt_param *params, uint32
                    "%s got an unexpected keyword argument '%s'", fname, a->u.kwarg.name);
             continue;
         }
-        must_assignable(r, types[i], p->type, a->u.kwarg.value->span, &p->span);
+        must_assignable(r, types[i], p->type, a->u.kwarg.value->span, p->span.hi ? &p->span : NULL);
     }
 }
 
@@ -3014,28 +3032,147 @@ static const struct rtype **walk_args(struct resolver *r, const struct ast_list 
     return v;
 }
 
-/* The result types of the builtin conversions. */
-static const struct rtype *builtin_result(struct resolver *r, struct ast *func)
-{
-    static const struct {
+/* {=====================================================================
+ * Signatures of the builtin functions and str methods (KCL's BUILTIN_FUNCTIONS and
+ * STRING_MEMBER_FUNCTIONS), for the argument checks of their calls
+ * ====================================================================} */
+
+struct bsig {
+    const char *name;
+    const struct rtype *ret;
+    bool variadic; /* no checks of its arguments */
+    uint8_t n;
+    struct {
         const char *name;
         const struct rtype *type;
-    } results[] = {
-        {"bool", &T_BOOL}, {"float", &T_FLOAT}, {"int", &T_INT}, {"len", &T_INT}, {"str", &T_STR},
-    };
-    if (func->kind != AST_NAME)
-        return &T_ANY;
-    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++) {
-        if (strcmp(func->u.name, results[i].name))
-            continue;
-        for (struct rscope *s = r->scope; s; s = s->parent)
-            if (scope_index(s, func->u.name) >= 0 || (s->kind == RS_SCHEMA && s->schema))
-                return &T_ANY;
-        if (rmap_get(&r->pkg->syms, func->u.name) || pkg_import(r->pkg, r->file, func->u.name))
-            return &T_ANY;
-        return results[i].type;
+        bool has_default;
+    } p[5];
+};
+
+#define P(n, t) {n, t, false}
+#define D(n, t) {n, t, true}
+
+/* Results KCL types as int | float (pow, round) are left any here. */
+static const struct bsig builtin_sigs[] = {
+    {"abs", &T_ANY, false, 1, {P("inval", &T_ANY)}},
+    {"all_true", &T_BOOL, false, 1, {P("inval", &T_LIST_ANY)}},
+    {"any_true", &T_BOOL, false, 1, {P("inval", &T_LIST_ANY)}},
+    {"bin", &T_STR, false, 1, {P("number", &T_INT)}},
+    {"bool", &T_BOOL, false, 1, {D("x", &T_ANY)}},
+    {"dict", &T_DICT_ANY, true, 0, {{0}}},
+    {"float", &T_FLOAT, false, 1, {P("number", &T_ANY)}},
+    {"hex", &T_STR, false, 1, {P("number", &T_INT)}},
+    {"int", &T_INT, false, 2, {P("number", &T_ANY), D("base", &T_INT)}},
+    {"isunique", &T_BOOL, false, 1, {P("inval", &T_LIST_ANY)}},
+    {"len", &T_INT, false, 1, {P("inval", &T_ITERABLE)}},
+    {"list", &T_LIST_ANY, false, 1, {D("x", &T_ANY)}},
+    {"max", &T_ANY, true, 0, {{0}}},
+    {"min", &T_ANY, true, 0, {{0}}},
+    {"multiplyof", &T_BOOL, false, 2, {P("a", &T_INT), P("b", &T_INT)}},
+    {"oct", &T_STR, false, 1, {P("number", &T_INT)}},
+    {"option",
+     &T_ANY,
+     false,
+     5,
+     {P("key", &T_STR), D("type", &T_STR), D("required", &T_BOOL), D("default", &T_ANY),
+      D("help", &T_STR)}},
+    {"ord", &T_INT, false, 1, {P("c", &T_STR)}},
+    {"pow", &T_ANY, false, 3, {P("x", &T_NUMBER), P("y", &T_NUMBER), D("z", &T_NUMBER)}},
+    {"print", &T_NONE, true, 0, {{0}}},
+    {"range", &T_LIST_INT, false, 3, {D("start", &T_INT), D("stop", &T_INT), D("step", &T_INT)}},
+    {"round", &T_ANY, false, 2, {P("number", &T_NUMBER), D("ndigits", &T_INT)}},
+    {"sorted", &T_LIST_ANY, false, 2, {P("inval", &T_ITERABLE), D("reverse", &T_BOOL)}},
+    {"str", &T_STR, false, 1, {D("x", &T_ANY)}},
+    {"sum", &T_ANY, false, 2, {P("iterable", &T_LIST_ANY), D("start", &T_ANY)}},
+    {"typeof", &T_STR, false, 2, {P("x", &T_ANY), D("full_name", &T_BOOL)}},
+    {"zip", &T_LIST_ANY, true, 0, {{0}}},
+};
+
+static const struct bsig str_sigs[] = {
+    {"capitalize", &T_STR, false, 0, {{0}}},
+    {"chars", &T_LIST_STR, false, 0, {{0}}},
+    {"count", &T_INT, false, 3, {P("sub", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
+    {"endswith", &T_BOOL, false, 3, {P("val", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
+    {"find", &T_INT, false, 3, {P("sub", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
+    {"format", &T_STR, true, 0, {{0}}},
+    {"index", &T_INT, false, 3, {P("sub", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
+    {"isalnum", &T_BOOL, false, 0, {{0}}},
+    {"isalpha", &T_BOOL, false, 0, {{0}}},
+    {"isdigit", &T_BOOL, false, 0, {{0}}},
+    {"islower", &T_BOOL, false, 0, {{0}}},
+    {"isspace", &T_BOOL, false, 0, {{0}}},
+    {"istitle", &T_BOOL, false, 0, {{0}}},
+    {"isupper", &T_BOOL, false, 0, {{0}}},
+    {"join", &T_STR, false, 1, {P("iter", &T_LIST_ANY)}},
+    {"lower", &T_STR, false, 0, {{0}}},
+    {"lstrip", &T_STR, false, 1, {D("chars", &T_STR)}},
+    {"removeprefix", &T_STR, false, 1, {P("prefix", &T_STR)}},
+    {"removesuffix", &T_STR, false, 1, {P("suffix", &T_STR)}},
+    {"replace", &T_STR, false, 3, {P("old", &T_STR), P("new", &T_STR), D("count", &T_INT)}},
+    {"rfind", &T_INT, false, 3, {P("sub", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
+    {"rindex", &T_INT, false, 3, {P("sub", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
+    {"rsplit", &T_LIST_STR, false, 2, {D("sep", &T_STR), D("maxsplit", &T_INT)}},
+    {"rstrip", &T_STR, false, 1, {D("chars", &T_STR)}},
+    {"split", &T_LIST_STR, false, 2, {D("sep", &T_STR), D("maxsplit", &T_INT)}},
+    {"splitlines", &T_LIST_STR, false, 1, {D("keepends", &T_BOOL)}},
+    {"startswith", &T_BOOL, false, 3, {P("val", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
+    {"strip", &T_STR, false, 1, {D("chars", &T_STR)}},
+    {"title", &T_STR, false, 0, {{0}}},
+    {"upper", &T_STR, false, 0, {{0}}},
+};
+
+#undef P
+#undef D
+
+static const struct bsig *bsig_find(const struct bsig *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i].name, name))
+            return &v[i];
+    return NULL;
+}
+
+/* The function type of a signature; a variadic one has no parameters to check. */
+static const struct rtype *bsig_type(struct resolver *r, const struct bsig *g)
+{
+    struct rtype *t = rz(r, sizeof *t);
+    t->kind = RT_FUNC;
+    t->u.func.ret = g->ret;
+    if (!g->variadic) {
+        struct rt_param *v = rz(r, (g->n ? g->n : 1) * sizeof *v);
+        for (uint32_t i = 0; i < g->n; i++) {
+            v[i].name = g->p[i].name;
+            v[i].type = g->p[i].type;
+            v[i].has_default = g->p[i].has_default;
+        }
+        t->u.func.params = v;
+        t->u.func.nparams = g->n;
     }
-    return &T_ANY;
+    return t;
+}
+
+/* The builtin function a call's callee names, unless a local, an attribute, a package name or
+ * an import hides it (or a scope whose names can't all be known might). */
+static const struct bsig *builtin_callee(struct resolver *r, const struct ast *func)
+{
+    if (func->kind != AST_NAME)
+        return NULL;
+    const char *name = func->u.name;
+    const struct bsig *g =
+        bsig_find(builtin_sigs, sizeof builtin_sigs / sizeof builtin_sigs[0], name);
+    if (!g || !rmap_get(&r->builtins, name))
+        return NULL;
+    for (struct rscope *s = r->scope; s; s = s->parent) {
+        if (scope_index(s, name) >= 0 || s->open)
+            return NULL;
+        if (s->kind == RS_SCHEMA && s->schema &&
+            (schema_has_name_d(s->schema, name, 0) || schema_is_open(s->schema, 0) ||
+             s->schema->is_mixin || s->schema->is_protocol || schema_index_sig(s->schema)))
+            return NULL;
+    }
+    if (rmap_get(&r->pkg->syms, name) || pkg_import(r->pkg, r->file, name))
+        return NULL;
+    return g;
 }
 
 /* Is 'ft' the type of a package variable that r->defining is assigning its lambda to? KCL
@@ -3064,9 +3201,9 @@ static const struct rtype *walk_call(struct resolver *r, struct ast *n)
 {
     const struct rtype *ft = walk_expr(r, n->u.call.func);
     const struct rtype **types = walk_args(r, &n->u.call.args);
-    const struct rtype *bt = builtin_result(r, n->u.call.func);
-    if (!t_is_any(bt))
-        return bt;
+    const struct bsig *g = builtin_callee(r, n->u.call.func);
+    if (g)
+        ft = bsig_type(r, g);
     if (ft->kind == RT_SCHEMA && !ft->instance) {
         struct rschema *s = ft->u.schema;
         schema_params(r, s);
@@ -3271,12 +3408,27 @@ static const struct rtype *walk_compare(struct resolver *r, struct ast *n)
     return &T_BOOL;
 }
 
-/* KCL: a.b reads a member a module or a schema has. */
+/* Where KCL reports a missing attribute: the whole name for a dotted name (a.b.c is one
+ * identifier to it), the attribute after any other value. */
+static struct span attr_span(struct resolver *r, const struct ast *n)
+{
+    if (is_name_chain(n))
+        return n->span;
+    return find_word(r, n->span, n->u.select.value->span.hi, n->span.hi, n->u.select.attr);
+}
+
+/* KCL (load_attr): a.b reads a member a module, a schema or a str has (dicts have any
+ * member); numbers, bools, None, lists and functions have none. */
 static const struct rtype *walk_select(struct resolver *r, struct ast *n)
 {
     const struct rtype *v = walk_expr(r, n->u.select.value);
     const char *attr = n->u.select.attr;
     if (v->kind == RT_MODULE) {
+        if (n->u.select.optional)
+            report(r, "E2L23", "CompileError", n->u.select.value->span,
+                   "For the module type, the use of '?.%s' is unnecessary and it can be modified "
+                   "as '.%s'",
+                   attr, attr);
         if (v->u.mod.pkg) {
             struct rsym *y = rmap_get(&v->u.mod.pkg->syms, attr);
             if (y && y->kind == SYM_SCHEMA && y->schema)
@@ -3290,15 +3442,52 @@ static const struct rtype *walk_select(struct resolver *r, struct ast *n)
                v->u.mod.path);
         return &T_ANY;
     }
-    if (is_schema_inst(v)) {
+    switch ((enum rt_kind)v->kind) {
+    case RT_SCHEMA: {
         struct rschema *s = v->u.schema;
         struct rattr *a = schema_attr(s, attr);
-        if (a && attr_declared(a))
+        if (a && v->instance && attr_declared(a))
             return schema_attr_type(r, s, a);
-        if (!a && !schema_accepts(s, attr))
-            report(r, "E2G22", "TypeError", n->span, "attribute '%s' not found in '%s'", attr,
-                   s->name);
+        if (a || schema_accepts(s, attr))
+            return &T_ANY;
+        /* the member functions of schemas */
+        if (!strcmp(attr, "instances"))
+            return &T_ANY;
+        const char **cands = NULL;
+        uint32_t nc = 0, cap = 0;
+        if (v->instance) {
+            schema_attr_names(r, s, &cands, &nc, &cap, 0);
+        } else {
+            static const char *const members[] = {"instances"};
+            cands = (const char **)members;
+            nc = 1;
+        }
+        report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'%s",
+               attr, s->name, suggest(r, attr, cands, nc, false));
+        return &T_ANY;
     }
+    case RT_STR:
+    case RT_LIT_STR: {
+        const struct bsig *g = bsig_find(str_sigs, sizeof str_sigs / sizeof str_sigs[0], attr);
+        if (g)
+            return bsig_type(r, g);
+        break;
+    }
+    case RT_NONE:
+    case RT_BOOL:
+    case RT_LIT_BOOL:
+    case RT_INT:
+    case RT_LIT_INT:
+    case RT_FLOAT:
+    case RT_LIT_FLOAT:
+    case RT_LIST:
+    case RT_FUNC:
+        break;
+    default:
+        return &T_ANY;
+    }
+    report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'", attr,
+           t_str(r, v));
     return &T_ANY;
 }
 
