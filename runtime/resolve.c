@@ -951,6 +951,9 @@ static bool assignable(const struct rtype *v, const struct rtype *e)
     case RT_LIST:
         return v->kind == RT_LIST && assignable(v->u.elem, e->u.elem);
     case RT_DICT:
+        /* a schema instance is a config: left to the run */
+        if (v->kind == RT_SCHEMA && v->instance)
+            return true;
         return v->kind == RT_DICT && assignable(v->u.dict.key, e->u.dict.key) &&
                assignable(v->u.dict.val, e->u.dict.val);
     case RT_SCHEMA:
@@ -3049,53 +3052,77 @@ struct bsig {
     } p[5];
 };
 
-#define P(n, t) {n, t, false}
-#define D(n, t) {n, t, true}
-
 /* Results KCL types as int | float (pow, round) are left any here. */
 static const struct bsig builtin_sigs[] = {
-    {"abs", &T_ANY, false, 1, {P("inval", &T_ANY)}},
-    {"all_true", &T_BOOL, false, 1, {P("inval", &T_LIST_ANY)}},
-    {"any_true", &T_BOOL, false, 1, {P("inval", &T_LIST_ANY)}},
-    {"bin", &T_STR, false, 1, {P("number", &T_INT)}},
-    {"bool", &T_BOOL, false, 1, {D("x", &T_ANY)}},
+    {"abs", &T_ANY, false, 1, {{"inval", &T_ANY, false}}},
+    {"all_true", &T_BOOL, false, 1, {{"inval", &T_LIST_ANY, false}}},
+    {"any_true", &T_BOOL, false, 1, {{"inval", &T_LIST_ANY, false}}},
+    {"bin", &T_STR, false, 1, {{"number", &T_INT, false}}},
+    {"bool", &T_BOOL, false, 1, {{"x", &T_ANY, true}}},
     {"dict", &T_DICT_ANY, true, 0, {{0}}},
-    {"float", &T_FLOAT, false, 1, {P("number", &T_ANY)}},
-    {"hex", &T_STR, false, 1, {P("number", &T_INT)}},
-    {"int", &T_INT, false, 2, {P("number", &T_ANY), D("base", &T_INT)}},
-    {"isunique", &T_BOOL, false, 1, {P("inval", &T_LIST_ANY)}},
-    {"len", &T_INT, false, 1, {P("inval", &T_ITERABLE)}},
-    {"list", &T_LIST_ANY, false, 1, {D("x", &T_ANY)}},
+    {"float", &T_FLOAT, false, 1, {{"number", &T_ANY, false}}},
+    {"hex", &T_STR, false, 1, {{"number", &T_INT, false}}},
+    {"int", &T_INT, false, 2, {{"number", &T_ANY, false}, {"base", &T_INT, true}}},
+    {"isunique", &T_BOOL, false, 1, {{"inval", &T_LIST_ANY, false}}},
+    {"len", &T_INT, false, 1, {{"inval", &T_ITERABLE, false}}},
+    {"list", &T_LIST_ANY, false, 1, {{"x", &T_ANY, true}}},
     {"max", &T_ANY, true, 0, {{0}}},
     {"min", &T_ANY, true, 0, {{0}}},
-    {"multiplyof", &T_BOOL, false, 2, {P("a", &T_INT), P("b", &T_INT)}},
-    {"oct", &T_STR, false, 1, {P("number", &T_INT)}},
+    {"multiplyof", &T_BOOL, false, 2, {{"a", &T_INT, false}, {"b", &T_INT, false}}},
+    {"oct", &T_STR, false, 1, {{"number", &T_INT, false}}},
     {"option",
      &T_ANY,
      false,
      5,
-     {P("key", &T_STR), D("type", &T_STR), D("required", &T_BOOL), D("default", &T_ANY),
-      D("help", &T_STR)}},
-    {"ord", &T_INT, false, 1, {P("c", &T_STR)}},
-    {"pow", &T_ANY, false, 3, {P("x", &T_NUMBER), P("y", &T_NUMBER), D("z", &T_NUMBER)}},
+     {{"key", &T_STR, false},
+      {"type", &T_STR, true},
+      {"required", &T_BOOL, true},
+      {"default", &T_ANY, true},
+      {"help", &T_STR, true}}},
+    {"ord", &T_INT, false, 1, {{"c", &T_STR, false}}},
+    {"pow",
+     &T_ANY,
+     false,
+     3,
+     {{"x", &T_NUMBER, false}, {"y", &T_NUMBER, false}, {"z", &T_NUMBER, true}}},
     {"print", &T_NONE, true, 0, {{0}}},
-    {"range", &T_LIST_INT, false, 3, {D("start", &T_INT), D("stop", &T_INT), D("step", &T_INT)}},
-    {"round", &T_ANY, false, 2, {P("number", &T_NUMBER), D("ndigits", &T_INT)}},
-    {"sorted", &T_LIST_ANY, false, 2, {P("inval", &T_ITERABLE), D("reverse", &T_BOOL)}},
-    {"str", &T_STR, false, 1, {D("x", &T_ANY)}},
-    {"sum", &T_ANY, false, 2, {P("iterable", &T_LIST_ANY), D("start", &T_ANY)}},
-    {"typeof", &T_STR, false, 2, {P("x", &T_ANY), D("full_name", &T_BOOL)}},
+    {"range",
+     &T_LIST_INT,
+     false,
+     3,
+     {{"start", &T_INT, true}, {"stop", &T_INT, true}, {"step", &T_INT, true}}},
+    {"round", &T_ANY, false, 2, {{"number", &T_NUMBER, false}, {"ndigits", &T_INT, true}}},
+    {"sorted", &T_LIST_ANY, false, 2, {{"inval", &T_ITERABLE, false}, {"reverse", &T_BOOL, true}}},
+    {"str", &T_STR, false, 1, {{"x", &T_ANY, true}}},
+    {"sum", &T_ANY, false, 2, {{"iterable", &T_LIST_ANY, false}, {"start", &T_ANY, true}}},
+    {"typeof", &T_STR, false, 2, {{"x", &T_ANY, false}, {"full_name", &T_BOOL, true}}},
     {"zip", &T_LIST_ANY, true, 0, {{0}}},
 };
 
 static const struct bsig str_sigs[] = {
     {"capitalize", &T_STR, false, 0, {{0}}},
     {"chars", &T_LIST_STR, false, 0, {{0}}},
-    {"count", &T_INT, false, 3, {P("sub", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
-    {"endswith", &T_BOOL, false, 3, {P("val", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
-    {"find", &T_INT, false, 3, {P("sub", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
+    {"count",
+     &T_INT,
+     false,
+     3,
+     {{"sub", &T_STR, false}, {"start", &T_INT, true}, {"end", &T_INT, true}}},
+    {"endswith",
+     &T_BOOL,
+     false,
+     3,
+     {{"val", &T_STR, false}, {"start", &T_INT, true}, {"end", &T_INT, true}}},
+    {"find",
+     &T_INT,
+     false,
+     3,
+     {{"sub", &T_STR, false}, {"start", &T_INT, true}, {"end", &T_INT, true}}},
     {"format", &T_STR, true, 0, {{0}}},
-    {"index", &T_INT, false, 3, {P("sub", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
+    {"index",
+     &T_INT,
+     false,
+     3,
+     {{"sub", &T_STR, false}, {"start", &T_INT, true}, {"end", &T_INT, true}}},
     {"isalnum", &T_BOOL, false, 0, {{0}}},
     {"isalpha", &T_BOOL, false, 0, {{0}}},
     {"isdigit", &T_BOOL, false, 0, {{0}}},
@@ -3103,26 +3130,39 @@ static const struct bsig str_sigs[] = {
     {"isspace", &T_BOOL, false, 0, {{0}}},
     {"istitle", &T_BOOL, false, 0, {{0}}},
     {"isupper", &T_BOOL, false, 0, {{0}}},
-    {"join", &T_STR, false, 1, {P("iter", &T_LIST_ANY)}},
+    {"join", &T_STR, false, 1, {{"iter", &T_LIST_ANY, false}}},
     {"lower", &T_STR, false, 0, {{0}}},
-    {"lstrip", &T_STR, false, 1, {D("chars", &T_STR)}},
-    {"removeprefix", &T_STR, false, 1, {P("prefix", &T_STR)}},
-    {"removesuffix", &T_STR, false, 1, {P("suffix", &T_STR)}},
-    {"replace", &T_STR, false, 3, {P("old", &T_STR), P("new", &T_STR), D("count", &T_INT)}},
-    {"rfind", &T_INT, false, 3, {P("sub", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
-    {"rindex", &T_INT, false, 3, {P("sub", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
-    {"rsplit", &T_LIST_STR, false, 2, {D("sep", &T_STR), D("maxsplit", &T_INT)}},
-    {"rstrip", &T_STR, false, 1, {D("chars", &T_STR)}},
-    {"split", &T_LIST_STR, false, 2, {D("sep", &T_STR), D("maxsplit", &T_INT)}},
-    {"splitlines", &T_LIST_STR, false, 1, {D("keepends", &T_BOOL)}},
-    {"startswith", &T_BOOL, false, 3, {P("val", &T_STR), D("start", &T_INT), D("end", &T_INT)}},
-    {"strip", &T_STR, false, 1, {D("chars", &T_STR)}},
+    {"lstrip", &T_STR, false, 1, {{"chars", &T_STR, true}}},
+    {"removeprefix", &T_STR, false, 1, {{"prefix", &T_STR, false}}},
+    {"removesuffix", &T_STR, false, 1, {{"suffix", &T_STR, false}}},
+    {"replace",
+     &T_STR,
+     false,
+     3,
+     {{"old", &T_STR, false}, {"new", &T_STR, false}, {"count", &T_INT, true}}},
+    {"rfind",
+     &T_INT,
+     false,
+     3,
+     {{"sub", &T_STR, false}, {"start", &T_INT, true}, {"end", &T_INT, true}}},
+    {"rindex",
+     &T_INT,
+     false,
+     3,
+     {{"sub", &T_STR, false}, {"start", &T_INT, true}, {"end", &T_INT, true}}},
+    {"rsplit", &T_LIST_STR, false, 2, {{"sep", &T_STR, true}, {"maxsplit", &T_INT, true}}},
+    {"rstrip", &T_STR, false, 1, {{"chars", &T_STR, true}}},
+    {"split", &T_LIST_STR, false, 2, {{"sep", &T_STR, true}, {"maxsplit", &T_INT, true}}},
+    {"splitlines", &T_LIST_STR, false, 1, {{"keepends", &T_BOOL, true}}},
+    {"startswith",
+     &T_BOOL,
+     false,
+     3,
+     {{"val", &T_STR, false}, {"start", &T_INT, true}, {"end", &T_INT, true}}},
+    {"strip", &T_STR, false, 1, {{"chars", &T_STR, true}}},
     {"title", &T_STR, false, 0, {{0}}},
     {"upper", &T_STR, false, 0, {{0}}},
 };
-
-#undef P
-#undef D
 
 static const struct bsig *bsig_find(const struct bsig *v, size_t n, const char *name)
 {
@@ -3462,8 +3502,8 @@ static const struct rtype *walk_select(struct resolver *r, struct ast *n)
             cands = (const char **)members;
             nc = 1;
         }
-        report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'%s",
-               attr, s->name, suggest(r, attr, cands, nc, false));
+        report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'%s", attr,
+               s->name, suggest(r, attr, cands, nc, false));
         return &T_ANY;
     }
     case RT_STR:
