@@ -10,6 +10,7 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 int cmd_parse(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_vet(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* Renders every diagnostic of 'run' to stderr. */
 void cli_print_diags(const scl_run *run);

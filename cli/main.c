@@ -16,6 +16,7 @@ static const char usage[] =
     "  eval, run FILE...   evaluate and print YAML (or JSON with --format json)\n"
     "  parse FILE...       parse only; --ast prints the syntax tree as JSON\n"
     "  vet DATA CODE       validate JSON or YAML data with the schemas of CODE\n"
+    "  import FILE...      KCL schemas from CRDs/OpenAPI/JSON Schema, configs from JSON/YAML\n"
     "  mod COMMAND         packages: init, add, pull, push, pkg, update, metadata, graph\n"
     "\n"
     "options:\n"
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(cmd, "vet"))
         return cmd_vet(argc - 1, argv + 1);
+    if (!strcmp(cmd, "import"))
+        return cmd_import(argc - 1, argv + 1);
     if (!strcmp(cmd, "mod")) {
         /* the package commands live in the scl-mod helper (network libraries) */
         const char *helper = cli_mod_helper();

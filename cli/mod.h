@@ -23,6 +23,7 @@ int mod_pkg(int argc, char **argv);
 int mod_update(int argc, char **argv);
 int mod_metadata(int argc, char **argv);
 int mod_graph(int argc, char **argv);
+int mod_fetch_url(int argc, char **argv); /* hidden: for `scl import URL` (cli/mod_fetch.c) */
 
 /* {===== fetching dependencies (cli/mod_deps.c) */
 

@@ -20,6 +20,7 @@ static const struct mod_cmd cmds[] = {
     {"update", mod_update, "download every dependency and update kcl.mod.lock"},
     {"metadata", mod_metadata, "print the dependencies and where they are (JSON)"},
     {"graph", mod_graph, "print the dependency graph"},
+    {"fetch-url", mod_fetch_url, NULL}, /* hidden: scl import of an http(s) URL */
     {NULL, NULL, NULL},
 };
 
@@ -27,7 +28,8 @@ static void usage(FILE *f)
 {
     fputs("usage: scl mod COMMAND [ARGS...]\n\ncommands:\n", f);
     for (const struct mod_cmd *c = cmds; c->name; c++)
-        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+        if (c->summary)
+            fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fputs("\n`scl mod COMMAND --help` describes one command.\n", f);
 }
 
