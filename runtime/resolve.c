@@ -951,9 +951,6 @@ static bool assignable(const struct rtype *v, const struct rtype *e)
     case RT_LIST:
         return v->kind == RT_LIST && assignable(v->u.elem, e->u.elem);
     case RT_DICT:
-        /* a schema instance is a config: left to the run */
-        if (v->kind == RT_SCHEMA && v->instance)
-            return true;
         return v->kind == RT_DICT && assignable(v->u.dict.key, e->u.dict.key) &&
                assignable(v->u.dict.val, e->u.dict.val);
     case RT_SCHEMA:
@@ -3340,12 +3337,66 @@ static bool is_schema_inst(const struct rtype *t)
     return t->kind == RT_SCHEMA && t->instance;
 }
 
+/* Kinds of operands as KCL's operator table (calculation.rs) sees them; OT_UNKNOWN (any, a
+ * unit literal, a union, a function, a schema type) takes no check. */
+enum operand_kind { OT_UNKNOWN, OT_NONE, OT_BOOL, OT_INT, OT_FLOAT, OT_STR, OT_LIST, OT_DICT, OT_SCHEMA };
+
+static enum operand_kind operand_kind(const struct rtype *t)
+{
+    switch ((enum rt_kind)t->kind) {
+    case RT_NONE:
+        return OT_NONE;
+    case RT_BOOL:
+    case RT_LIT_BOOL:
+        return OT_BOOL;
+    case RT_INT:
+        return OT_INT;
+    case RT_LIT_INT:
+        return t->suffix ? OT_UNKNOWN : OT_INT;
+    case RT_FLOAT:
+    case RT_LIT_FLOAT:
+        return OT_FLOAT;
+    case RT_STR:
+    case RT_LIT_STR:
+        return OT_STR;
+    case RT_LIST:
+        return OT_LIST;
+    case RT_DICT:
+        return OT_DICT;
+    case RT_SCHEMA:
+        return t->instance ? OT_SCHEMA : OT_UNKNOWN;
+    default:
+        return OT_UNKNOWN;
+    }
+}
+
+static bool is_num_kind(enum operand_kind k)
+{
+    return k == OT_INT || k == OT_FLOAT;
+}
+
+/* KCL's ZERO_LIT_TYPES: 0, 0.0 and False. */
+static bool is_zero_lit(const struct rtype *t)
+{
+    return (t->kind == RT_LIT_INT && !t->suffix && t->u.i == 0) ||
+           (t->kind == RT_LIT_FLOAT && t->u.f == 0) || (t->kind == RT_LIT_BOOL && !t->u.b);
+}
+
+static const struct rtype *list_item(const struct rtype *t)
+{
+    return t->kind == RT_LIST ? t->u.elem : &T_ANY;
+}
+
 /* KCL's operand checks of `|` for the kinds both sides surely have. */
 static const struct rtype *walk_union(struct resolver *r, struct span at, const struct rtype *l,
                                       const struct rtype *rt)
 {
-    if (t_is_any(l) || t_is_any(rt) || l->kind == RT_NONE || rt->kind == RT_NONE)
+    if (t_is_any(l) || t_is_any(rt))
         return &T_ANY;
+    if (l->kind == RT_NONE)
+        return rt;
+    if (rt->kind == RT_NONE)
+        return l;
     bool bad = false;
     if (is_dictish(l) && is_schema_inst(rt))
         bad = true;
@@ -3365,71 +3416,113 @@ static const struct rtype *walk_union(struct resolver *r, struct span at, const 
         check_type(r, rt, l, true, NULL);
         return l;
     }
+    /* the rest of KCL's table: int | int, list | list, dict | dict, schema | schema */
+    enum operand_kind a = operand_kind(l), b = operand_kind(rt);
+    if (a == OT_UNKNOWN || b == OT_UNKNOWN)
+        return &T_ANY;
+    if (a == OT_INT && b == OT_INT)
+        return &T_INT;
+    if (a == OT_LIST && b == OT_LIST)
+        return t_list(r, t_sup2(r, list_item(l), list_item(rt)));
+    if (a == OT_DICT && b == OT_DICT)
+        return t_dict(r, t_sup2(r, l->u.dict.key, rt->u.dict.key),
+                      t_sup2(r, l->u.dict.val, rt->u.dict.val), NULL, 0);
+    if (a == OT_SCHEMA && b == OT_SCHEMA)
+        return l;
+    report(r, "E2G22", "TypeError", at, "unsupported operand type(s) for |: '%s' and '%s'",
+           t_str(r, l), t_str(r, rt));
     return &T_ANY;
 }
 
-enum operand_class { OC_UNKNOWN, OC_NUM, OC_STR, OC_LIST, OC_DICT, OC_SCHEMA };
-
-static enum operand_class operand_class(const struct rtype *t)
+/* The type of `l op rt` for the arithmetic, bitwise and logic operators, with KCL's operand
+ * checks: + adds numbers, strings or lists; * also repeats a string or a list by an int; the
+ * other arithmetic operators take numbers (a literal zero divisor is an error); shifts and
+ * the bitwise operators take ints; `and` gives bool, `or` either side. */
+static const struct rtype *binary_type(struct resolver *r, unsigned op, const struct rtype *l,
+                                       const struct rtype *rt, struct span at)
 {
-    switch ((enum rt_kind)t->kind) {
-    case RT_INT:
-    case RT_FLOAT:
-    case RT_LIT_INT:
-    case RT_LIT_FLOAT:
-        return OC_NUM;
-    case RT_STR:
-    case RT_LIT_STR:
-        return OC_STR;
-    case RT_LIST:
-        return OC_LIST;
-    case RT_DICT:
-        return OC_DICT;
-    case RT_SCHEMA:
-        return t->instance ? OC_SCHEMA : OC_UNKNOWN;
-    default:
-        return OC_UNKNOWN;
-    }
-}
-
-static bool is_int_type(const struct rtype *t)
-{
-    return t->kind == RT_INT || t->kind == RT_LIT_INT;
-}
-
-/* KCL's operand checks of the arithmetic operators, for the kinds both sides surely have:
- * + adds numbers, strings or lists; * also repeats a string or a list; the others take
- * numbers. */
-static void check_arith(struct resolver *r, unsigned op, const struct rtype *l,
-                        const struct rtype *rt, struct span at)
-{
-    enum operand_class a = operand_class(l), b = operand_class(rt);
-    if (a == OC_UNKNOWN || b == OC_UNKNOWN)
-        return;
-    bool ok;
+    if (op == OP_AND)
+        return &T_BOOL;
+    if (op == OP_OR)
+        return t_sup2(r, l, rt);
+    enum operand_kind a = operand_kind(l), b = operand_kind(rt);
+    if (a == OT_UNKNOWN || b == OT_UNKNOWN)
+        return &T_ANY;
+    const struct rtype *num = a == OT_FLOAT || b == OT_FLOAT ? &T_FLOAT : &T_INT;
+    const struct rtype *res = NULL;
     switch (op) {
     case OP_ADD:
-        ok = a == b && (a == OC_NUM || a == OC_STR || a == OC_LIST);
-        break;
-    case OP_MUL:
-        ok = (a == OC_NUM && b == OC_NUM) || ((a == OC_STR || a == OC_LIST) && is_int_type(rt)) ||
-             ((b == OC_STR || b == OC_LIST) && is_int_type(l));
+        if (is_num_kind(a) && is_num_kind(b))
+            res = num;
+        else if (a == OT_STR && b == OT_STR)
+            res = &T_STR;
+        else if (a == OT_LIST && b == OT_LIST)
+            res = t_list(r, t_sup2(r, list_item(l), list_item(rt)));
         break;
     case OP_SUB:
+    case OP_POW:
+        if (is_num_kind(a) && is_num_kind(b))
+            res = num;
+        break;
+    case OP_MUL:
+        if (is_num_kind(a) && is_num_kind(b))
+            res = num;
+        else if (a == OT_INT && (b == OT_STR || b == OT_LIST))
+            res = rt;
+        else if ((a == OT_STR || a == OT_LIST) && b == OT_INT)
+            res = l;
+        break;
     case OP_DIV:
     case OP_FLOORDIV:
-    case OP_POW:
-        ok = a == OC_NUM && b == OC_NUM;
+    case OP_MOD:
+        if (is_num_kind(a) && is_num_kind(b)) {
+            if (is_zero_lit(rt))
+                report(r, "E2G22", "TypeError", at, "integer division or modulo by zero");
+            res = op == OP_MOD ? &T_INT : num;
+        }
+        break;
+    case OP_LSHIFT:
+    case OP_RSHIFT:
+    case OP_BITAND:
+    case OP_BITXOR:
+        if (a == OT_INT && b == OT_INT)
+            res = &T_INT;
         break;
     default:
-        return;
+        return &T_ANY;
     }
-    if (!ok)
+    if (!res) {
         report(r, "E2G22", "TypeError", at, "unsupported operand type(s) for %s: '%s' and '%s'",
                ast_op_name((enum ast_op)op), t_str(r, l), t_str(r, rt));
+        return &T_ANY;
+    }
+    return res;
 }
 
-/* KCL orders numbers and strings, not lists: `[0] < [1]` is a TypeError. */
+/* KCL's unary operators: + and - take numbers, ~ an int or a bool. */
+static const struct rtype *unary_type(struct resolver *r, unsigned op, const struct rtype *t,
+                                      struct span at)
+{
+    if (op == OP_NOT)
+        return &T_BOOL;
+    enum operand_kind k = operand_kind(t);
+    if (k == OT_UNKNOWN)
+        return &T_ANY;
+    bool ok = op == OP_INVERT ? k == OT_INT || k == OT_BOOL : is_num_kind(k);
+    if (ok)
+        return t;
+    report(r, "E2G22", "TypeError", at, "bad operand type for unary %s: '%s'",
+           ast_op_name((enum ast_op)op), t_str(r, t));
+    return &T_ANY;
+}
+
+static bool is_numbool_kind(enum operand_kind k)
+{
+    return k == OT_INT || k == OT_FLOAT || k == OT_BOOL;
+}
+
+/* KCL orders numbers and bools with each other and strings with strings (`[0] < [1]` and
+ * `1 < "a"` are TypeErrors), and `in` looks into a str, a list, a dict or a schema. */
 static const struct rtype *walk_compare(struct resolver *r, struct ast *n)
 {
     uint32_t k = n->u.compare.operands.n;
@@ -3438,9 +3531,17 @@ static const struct rtype *walk_compare(struct resolver *r, struct ast *n)
         v[i] = walk_expr(r, n->u.compare.operands.v[i]);
     for (uint32_t i = 0; i + 1 < k; i++) {
         uint8_t op = n->u.compare.ops[i];
-        if (op != OP_LT && op != OP_LE && op != OP_GT && op != OP_GE)
+        enum operand_kind a = operand_kind(v[i]), b = operand_kind(v[i + 1]);
+        if (a == OT_UNKNOWN || b == OT_UNKNOWN)
             continue;
-        if (v[i]->kind == RT_LIST && v[i + 1]->kind == RT_LIST)
+        bool ok;
+        if (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE)
+            ok = (is_numbool_kind(a) && is_numbool_kind(b)) || (a == OT_STR && b == OT_STR);
+        else if (op == OP_IN || op == OP_NOT_IN)
+            ok = b == OT_STR || b == OT_LIST || b == OT_DICT || b == OT_SCHEMA;
+        else
+            continue;
+        if (!ok)
             report(r, "E2G22", "TypeError", n->span,
                    "unsupported operand type(s) for %s: '%s' and '%s'",
                    ast_op_name((enum ast_op)op), t_str(r, v[i]), t_str(r, v[i + 1]));
@@ -3493,17 +3594,8 @@ static const struct rtype *walk_select(struct resolver *r, struct ast *n)
         /* the member functions of schemas */
         if (!strcmp(attr, "instances"))
             return &T_ANY;
-        const char **cands = NULL;
-        uint32_t nc = 0, cap = 0;
-        if (v->instance) {
-            schema_attr_names(r, s, &cands, &nc, &cap, 0);
-        } else {
-            static const char *const members[] = {"instances"};
-            cands = (const char **)members;
-            nc = 1;
-        }
-        report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'%s", attr,
-               s->name, suggest(r, attr, cands, nc, false));
+        report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'", attr,
+               s->name);
         return &T_ANY;
     }
     case RT_STR:
@@ -3606,8 +3698,8 @@ static const struct rtype *walk_expr(struct resolver *r, struct ast *n)
         t = walk_expr(r, n->u.unary.operand);
         break;
     case AST_UNARY:
-        walk_expr(r, n->u.unary.operand);
-        t = n->u.unary.op == OP_NOT ? &T_BOOL : &T_ANY;
+        t = unary_type(r, n->u.unary.op, walk_expr(r, n->u.unary.operand),
+                       n->u.unary.operand->span);
         break;
     case AST_STARRED:
         walk_expr(r, n->u.unary.operand);
@@ -3618,7 +3710,7 @@ static const struct rtype *walk_expr(struct resolver *r, struct ast *n)
         if (n->u.binary.op == OP_BITOR)
             t = walk_union(r, n->span, l, rt);
         else
-            check_arith(r, n->u.binary.op, l, rt, n->span);
+            t = binary_type(r, n->u.binary.op, l, rt, n->span);
         break;
     }
     case AST_COMPARE:
@@ -3849,7 +3941,7 @@ static const struct rtype *walk_stmt(struct resolver *r, struct ast *n)
         if (n->u.aug.op == OP_BITOR)
             walk_union(r, t->span, lt, vt);
         else
-            check_arith(r, n->u.aug.op, lt, vt, t->span);
+            binary_type(r, n->u.aug.op, lt, vt, t->span);
         break;
     }
     case AST_UNIFY: {
