@@ -3339,7 +3339,17 @@ static bool is_schema_inst(const struct rtype *t)
 
 /* Kinds of operands as KCL's operator table (calculation.rs) sees them; OT_UNKNOWN (any, a
  * unit literal, a union, a function, a schema type) takes no check. */
-enum operand_kind { OT_UNKNOWN, OT_NONE, OT_BOOL, OT_INT, OT_FLOAT, OT_STR, OT_LIST, OT_DICT, OT_SCHEMA };
+enum operand_kind {
+    OT_UNKNOWN,
+    OT_NONE,
+    OT_BOOL,
+    OT_INT,
+    OT_FLOAT,
+    OT_STR,
+    OT_LIST,
+    OT_DICT,
+    OT_SCHEMA
+};
 
 static enum operand_kind operand_kind(const struct rtype *t)
 {
