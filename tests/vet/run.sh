@@ -238,6 +238,9 @@ cp deep.json deep.yaml
 vet_fails "deep YAML" "recursion limit exceeded" deep.yaml plain.k --format yaml
 awk 'BEGIN { for (i = 0; i < 100; i++) printf "["; for (i = 0; i < 100; i++) printf "]"; print "" }' >d100.json
 vet_ok "100 levels" d100.json user.k
+printf 'schema Open:\n    [...str]: any\n' >open.k
+awk 'BEGIN { for (i = 0; i < 120; i++) printf "{\"a\": "; printf "1"; for (i = 0; i < 120; i++) printf "}"; print "" }' >deepobj.json
+vet_ok "120 levels of mappings under a schema" deepobj.json open.k
 awk 'BEGIN { printf "["; for (i = 0; i < 100000; i++) printf "%s{\"name\": \"n%d\", \"age\": %d}", (i ? "," : ""), i, i; print "]" }' >big.json
 vet_ok "100000 items" big.json user.k
 awk 'BEGIN { for (i = 0; i < 20000; i++) printf "---\nname: n%d\nage: %d\n", i, i }' >many.yaml
