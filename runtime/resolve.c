@@ -905,6 +905,66 @@ static bool t_concrete(const struct rtype *t)
     }
 }
 
+/* Kinds of operands as KCL's operator table (calculation.rs) sees them; OT_UNKNOWN (any, a
+ * unit literal, a union, a function, a schema type) takes no check. */
+enum operand_kind {
+    OT_UNKNOWN,
+    OT_NONE,
+    OT_BOOL,
+    OT_INT,
+    OT_FLOAT,
+    OT_STR,
+    OT_LIST,
+    OT_DICT,
+    OT_SCHEMA
+};
+
+static enum operand_kind operand_kind(const struct rtype *t)
+{
+    switch ((enum rt_kind)t->kind) {
+    case RT_NONE:
+        return OT_NONE;
+    case RT_BOOL:
+    case RT_LIT_BOOL:
+        return OT_BOOL;
+    case RT_INT:
+        return OT_INT;
+    case RT_LIT_INT:
+        return t->suffix ? OT_UNKNOWN : OT_INT;
+    case RT_FLOAT:
+    case RT_LIT_FLOAT:
+        return OT_FLOAT;
+    case RT_STR:
+    case RT_LIT_STR:
+        return OT_STR;
+    case RT_LIST:
+        return OT_LIST;
+    case RT_DICT:
+        return OT_DICT;
+    case RT_SCHEMA:
+        return t->instance ? OT_SCHEMA : OT_UNKNOWN;
+    default:
+        return OT_UNKNOWN;
+    }
+}
+
+static bool is_num_kind(enum operand_kind k)
+{
+    return k == OT_INT || k == OT_FLOAT;
+}
+
+/* KCL's ZERO_LIT_TYPES: 0, 0.0 and False. */
+static bool is_zero_lit(const struct rtype *t)
+{
+    return (t->kind == RT_LIT_INT && !t->suffix && t->u.i == 0) ||
+           (t->kind == RT_LIT_FLOAT && t->u.f == 0) || (t->kind == RT_LIT_BOOL && !t->u.b);
+}
+
+static const struct rtype *list_item(const struct rtype *t)
+{
+    return t->kind == RT_LIST ? t->u.elem : &T_ANY;
+}
+
 static bool schema_is_sub(const struct rschema *s, const struct rschema *base);
 
 /* KCL's assignability of a value of type 'v' to a place of type 'e' for the types both know;
@@ -2673,6 +2733,10 @@ static void walk_entry(struct resolver *r, struct ast *e, struct dict_acc *acc)
     if (!key) {
         /* **value */
         const struct rtype *vt = walk_expr(r, value);
+        enum operand_kind vk = operand_kind(vt);
+        if (vk != OT_UNKNOWN && vk != OT_NONE && vk != OT_DICT && vk != OT_SCHEMA)
+            report(r, "E2L23", "CompileError", value->span,
+                   "only dict and schema can be used ** unpack, got '%s'", t_str(r, vt));
         struct rctx *top = ctx_top(r);
         if (top && top->type && top->type->kind == RT_SCHEMA && value->kind != AST_CONFIG &&
             vt->kind == RT_DICT)
@@ -2716,6 +2780,13 @@ static void walk_entry(struct resolver *r, struct ast *e, struct dict_acc *acc)
         check_key_type(r, key, walk_expr(r, key));
     }
     const struct rtype *vt = walk_expr(r, value);
+    /* KCL: `k += v` inserts a list (`k[i] += v` is checked elsewhere) */
+    if (e->u.entry.op == ENTRY_INSERT && !has_index) {
+        enum operand_kind vk = operand_kind(vt);
+        if (vk != OT_UNKNOWN && vk != OT_LIST)
+            report(r, "E2A31", "IllegalAttributeError", value->span,
+                   "only list type can in inserted, got '%s'", t_str(r, vt));
+    }
     if (checked && first < r->nctx) {
         /* a.b.c: v is {b: {c: v}} given to a */
         struct rctx *at = &r->ctx[first];
@@ -2813,6 +2884,15 @@ static const struct rtype *walk_config(struct resolver *r, struct ast *n)
     return acc_type(r, &acc);
 }
 
+/* KCL: *v unpacks a list, a dict or a schema (its message names the type any). */
+static void check_starred(struct resolver *r, const struct ast *operand, const struct rtype *t)
+{
+    enum operand_kind k = operand_kind(t);
+    if (k != OT_UNKNOWN && k != OT_NONE && k != OT_LIST && k != OT_DICT && k != OT_SCHEMA)
+        report(r, "E2L23", "CompileError", operand->span,
+               "only list, dict, schema object can be used * unpacked, got any");
+}
+
 static const struct rtype *walk_list(struct resolver *r, struct ast *n)
 {
     ctx_switch(r, "[]");
@@ -2822,7 +2902,7 @@ static const struct rtype *walk_list(struct resolver *r, struct ast *n)
     for (uint32_t i = 0; i < n->u.list.items.n; i++) {
         struct ast *it = n->u.list.items.v[i];
         if (it->kind == AST_STARRED) {
-            walk_expr(r, it->u.unary.operand);
+            check_starred(r, it->u.unary.operand, walk_expr(r, it->u.unary.operand));
             open = true;
         } else if (it->kind == AST_LIST_IF) {
             for (struct ast *c = it; c; c = c->u.cond_items.orelse) {
@@ -2834,7 +2914,10 @@ static const struct rtype *walk_list(struct resolver *r, struct ast *n)
                     walk_expr(r, c->u.cond_items.cond);
                 for (uint32_t k = 0; k < c->u.cond_items.items.n; k++) {
                     struct ast *x = c->u.cond_items.items.v[k];
-                    walk_expr(r, x->kind == AST_STARRED ? x->u.unary.operand : x);
+                    if (x->kind == AST_STARRED)
+                        check_starred(r, x->u.unary.operand, walk_expr(r, x->u.unary.operand));
+                    else
+                        walk_expr(r, x);
                 }
             }
             open = true;
@@ -3337,66 +3420,6 @@ static bool is_schema_inst(const struct rtype *t)
     return t->kind == RT_SCHEMA && t->instance;
 }
 
-/* Kinds of operands as KCL's operator table (calculation.rs) sees them; OT_UNKNOWN (any, a
- * unit literal, a union, a function, a schema type) takes no check. */
-enum operand_kind {
-    OT_UNKNOWN,
-    OT_NONE,
-    OT_BOOL,
-    OT_INT,
-    OT_FLOAT,
-    OT_STR,
-    OT_LIST,
-    OT_DICT,
-    OT_SCHEMA
-};
-
-static enum operand_kind operand_kind(const struct rtype *t)
-{
-    switch ((enum rt_kind)t->kind) {
-    case RT_NONE:
-        return OT_NONE;
-    case RT_BOOL:
-    case RT_LIT_BOOL:
-        return OT_BOOL;
-    case RT_INT:
-        return OT_INT;
-    case RT_LIT_INT:
-        return t->suffix ? OT_UNKNOWN : OT_INT;
-    case RT_FLOAT:
-    case RT_LIT_FLOAT:
-        return OT_FLOAT;
-    case RT_STR:
-    case RT_LIT_STR:
-        return OT_STR;
-    case RT_LIST:
-        return OT_LIST;
-    case RT_DICT:
-        return OT_DICT;
-    case RT_SCHEMA:
-        return t->instance ? OT_SCHEMA : OT_UNKNOWN;
-    default:
-        return OT_UNKNOWN;
-    }
-}
-
-static bool is_num_kind(enum operand_kind k)
-{
-    return k == OT_INT || k == OT_FLOAT;
-}
-
-/* KCL's ZERO_LIT_TYPES: 0, 0.0 and False. */
-static bool is_zero_lit(const struct rtype *t)
-{
-    return (t->kind == RT_LIT_INT && !t->suffix && t->u.i == 0) ||
-           (t->kind == RT_LIT_FLOAT && t->u.f == 0) || (t->kind == RT_LIT_BOOL && !t->u.b);
-}
-
-static const struct rtype *list_item(const struct rtype *t)
-{
-    return t->kind == RT_LIST ? t->u.elem : &T_ANY;
-}
-
 /* KCL's operand checks of `|` for the kinds both sides surely have. */
 static const struct rtype *walk_union(struct resolver *r, struct span at, const struct rtype *l,
                                       const struct rtype *rt)
@@ -3633,6 +3656,84 @@ static const struct rtype *walk_select(struct resolver *r, struct ast *n)
     return &T_ANY;
 }
 
+/* KCL's walk_subscript for v[i]: a str or a list takes any index; a dict or a schema a str
+ * key (a literal key of a schema must name an attribute); nothing else is subscriptable. */
+static const struct rtype *walk_index(struct resolver *r, struct ast *n)
+{
+    struct ast *value = n->u.index.value;
+    const struct rtype *v = walk_expr(r, value);
+    const struct rtype *k = walk_expr(r, n->u.index.index);
+    switch (operand_kind(v)) {
+    case OT_UNKNOWN:
+        return &T_ANY;
+    case OT_STR:
+        return &T_STR;
+    case OT_LIST:
+        return list_item(v);
+    case OT_DICT:
+    case OT_SCHEMA:
+        if (t_is_any(k) || k->kind == RT_NONE)
+            return v->kind == RT_DICT ? v->u.dict.val : &T_ANY;
+        if (!t_is_str_like(k)) {
+            report(r, "E2L23", "CompileError", value->span, "invalid dict/schema key type: '%s'",
+                   t_str(r, k));
+            return &T_ANY;
+        }
+        if (k->kind == RT_LIT_STR && v->kind == RT_SCHEMA) {
+            struct rschema *s = v->u.schema;
+            struct rattr *a = schema_attr(s, k->u.s);
+            if (a && attr_declared(a))
+                return schema_attr_type(r, s, a);
+            if (!a && !schema_accepts(s, k->u.s) && strcmp(k->u.s, "instances"))
+                report(r, "E2G22", "TypeError", value->span, "attribute '%s' not found in '%s'",
+                       k->u.s, s->name);
+            return &T_ANY;
+        }
+        if (v->kind == RT_DICT) {
+            if (k->kind == RT_LIT_STR)
+                for (uint32_t i = 0; i < v->u.dict.nattrs; i++)
+                    if (!strcmp(v->u.dict.attrs[i].name, k->u.s))
+                        return v->u.dict.attrs[i].type;
+            return v->u.dict.val;
+        }
+        return &T_ANY;
+    default:
+        report(r, "E2L23", "CompileError", value->span, "'%s' object is not subscriptable",
+               t_str(r, v));
+        return &T_ANY;
+    }
+}
+
+/* v[lo:hi:step]: the bounds of a str or list slice are ints; dicts and schemas can't be
+ * sliced. */
+static const struct rtype *walk_slice(struct resolver *r, struct ast *n)
+{
+    struct ast *value = n->u.slice.value;
+    const struct rtype *v = walk_expr(r, value);
+    struct ast *parts[3] = {n->u.slice.lo, n->u.slice.hi, n->u.slice.step};
+    const struct rtype *pt[3];
+    for (int i = 0; i < 3; i++)
+        pt[i] = walk_expr(r, parts[i]);
+    switch (operand_kind(v)) {
+    case OT_UNKNOWN:
+        return &T_ANY;
+    case OT_STR:
+    case OT_LIST:
+        for (int i = 0; i < 3; i++)
+            if (parts[i])
+                must_assignable(r, pt[i], &T_INT, parts[i]->span, NULL);
+        return v->kind == RT_LIST ? v : &T_STR;
+    case OT_DICT:
+    case OT_SCHEMA:
+        report(r, "E2L23", "CompileError", value->span, "unhashable type: 'slice'");
+        return &T_ANY;
+    default:
+        report(r, "E2L23", "CompileError", value->span, "'%s' object is not subscriptable",
+               t_str(r, v));
+        return &T_ANY;
+    }
+}
+
 static bool ctx_transparent(const struct ast *n)
 {
     switch ((enum ast_kind)n->kind) {
@@ -3712,7 +3813,7 @@ static const struct rtype *walk_expr(struct resolver *r, struct ast *n)
                        n->u.unary.operand->span);
         break;
     case AST_STARRED:
-        walk_expr(r, n->u.unary.operand);
+        check_starred(r, n->u.unary.operand, walk_expr(r, n->u.unary.operand));
         break;
     case AST_BINARY: {
         const struct rtype *l = walk_expr(r, n->u.binary.left);
@@ -3749,14 +3850,10 @@ static const struct rtype *walk_expr(struct resolver *r, struct ast *n)
         t = walk_select(r, n);
         break;
     case AST_INDEX:
-        walk_expr(r, n->u.index.value);
-        walk_expr(r, n->u.index.index);
+        t = walk_index(r, n);
         break;
     case AST_SLICE:
-        walk_expr(r, n->u.slice.value);
-        walk_expr(r, n->u.slice.lo);
-        walk_expr(r, n->u.slice.hi);
-        walk_expr(r, n->u.slice.step);
+        t = walk_slice(r, n);
         break;
     case AST_CALL:
         t = walk_call(r, n);
