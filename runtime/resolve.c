@@ -1789,6 +1789,19 @@ static void check_params(struct resolver *r, const struct ast_list *params)
 }
 
 /* KCL knows two decorators, @deprecated and @info. */
+static const struct rtype **walk_args(struct resolver *r, const struct ast_list *args);
+static void check_args(struct resolver *r, const struct rt_param *params, uint32_t nparams,
+                       const struct ast *func, const struct ast_list *args,
+                       const struct rtype *const *types, struct span at);
+
+/* KCL's BUILTIN_DECORATORS: @deprecated(version: str, reason: str, strict: bool), all with
+ * defaults, and @info(...), which takes anything. */
+static const struct rt_param deprecated_params[] = {
+    {"version", &T_STR, true, {0, 0, 0}},
+    {"reason", &T_STR, true, {0, 0, 0}},
+    {"strict", &T_BOOL, true, {0, 0, 0}},
+};
+
 static void check_decorators(struct resolver *r, const struct ast_list *decorators)
 {
     for (uint32_t i = 0; i < decorators->n; i++) {
@@ -1797,7 +1810,13 @@ static void check_decorators(struct resolver *r, const struct ast_list *decorato
         if (!name)
             continue;
         const char *s = name->kind == AST_NAME ? name->u.name : dotted_name(r, name);
-        if (strcmp(s, "deprecated") && strcmp(s, "info"))
+        const struct rtype **types = walk_args(r, &d->u.decorator.args);
+        if (name->kind != AST_NAME)
+            report(r, "E2G22", "TypeError", name->span,
+                   "decorator name must be a single identifier");
+        else if (!strcmp(s, "deprecated"))
+            check_args(r, deprecated_params, 3, name, &d->u.decorator.args, types, name->span);
+        else if (strcmp(s, "info"))
             report(r, "E2L23", "CompileError", name->span, "UnKnown decorator %s", s);
     }
 }
@@ -3389,6 +3408,14 @@ static const struct rtype *walk_lambda(struct resolver *r, struct ast *n)
     for (uint32_t i = 0; i < ps->n; i++)
         if (ps->v[i]->u.param.value)
             walk_expr(r, ps->v[i]->u.param.value);
+    if (n->u.lambda.body.n) {
+        /* KCL: a lambda's value is its last statement's */
+        struct ast *last = n->u.lambda.body.v[n->u.lambda.body.n - 1];
+        if (last->kind != AST_EXPR_STMT && last->kind != AST_ASSIGN &&
+            last->kind != AST_AUG_ASSIGN && last->kind != AST_ASSERT)
+            report(r, "E2L23", "CompileError", last->span,
+                   "The last statement of the lambda body must be a expression e.g., x, 1, etc.");
+    }
     bool top = r->top;
     uint32_t nctx = r->nctx;
     r->top = false;
@@ -4061,11 +4088,15 @@ static const struct rtype *walk_stmt(struct resolver *r, struct ast *n)
         break;
     }
     case AST_ASSERT:
-    case AST_CHECK_EXPR:
+    case AST_CHECK_EXPR: {
         walk_expr(r, n->u.check_expr.test);
         walk_expr(r, n->u.check_expr.cond);
-        walk_expr(r, n->u.check_expr.msg);
+        /* KCL: the message is a str */
+        const struct rtype *mt = walk_expr(r, n->u.check_expr.msg);
+        if (n->u.check_expr.msg)
+            must_assignable(r, mt, &T_STR, n->u.check_expr.msg->span, NULL);
         break;
+    }
     case AST_IF:
         walk_expr(r, n->u.if_stmt.cond);
         walk_stmts(r, &n->u.if_stmt.body);
