@@ -127,6 +127,7 @@ struct walk {
     struct pkg_strs missing;          /* "key (version)" of each missing dependency */
     struct pkg_strs queue_dirs;       /* packages whose kcl.mod is still to be read */
     struct pkg_strs given;            /* names given with -E */
+    bool partial;                     /* a dependency was left to -E: the lock is not complete */
     bool lock_changed;
 };
 
@@ -200,7 +201,8 @@ static void walk_mod(struct walk *w, const struct pkg_mod *m, const char *root)
             dir = sub;
         }
         if ((!dir || !pkg_has_mod(dir)) && seen(&w->given, d->name)) {
-            free(dir); /* -E names it: nothing to fetch */
+            free(dir); /* -E names it: nothing to fetch, and the lock stays as it is */
+            w->partial = true;
             continue;
         }
         if (!dir || !pkg_has_mod(dir)) {
@@ -305,7 +307,7 @@ int project_deps(struct project *p, scl_run *run, unsigned flags, const struct p
         }
         /* kcl run records what it resolved; a read-only package is not an error */
         struct pkg_err ignored;
-        if (w.lock_changed || access(p->root, W_OK) == 0) {
+        if (!w.partial && (w.lock_changed || access(p->root, W_OK) == 0)) {
             char *lock_path = pkg_join(p->root, "kcl.mod.lock");
             if (w.lock_changed || access(lock_path, F_OK) != 0)
                 pkg_lock_write(p->root, &w.lock, &ignored);
