@@ -1190,14 +1190,24 @@ static uint32_t utf8_offset(const char *s, uint32_t n, int64_t ci)
     return n;
 }
 
+/* A type name as KCL's run-time subscript errors print it. */
+static const char *subscr_type(struct value v)
+{
+    return v.tag == V_NONE ? "NoneType" : v_type_name(v);
+}
+
+/* v[idx] as KCL's bin_subscr: a list or a str takes an int, a dict any key (a non-str one
+ * reads Undefined), a schema a str; anything else is an error. */
 static struct value index_value(struct eval *ev, struct value v, struct value idx, struct span span)
 {
     struct vm *vm = ev->vm;
     vm->span = span;
+    if (((v.tag == V_LIST || v.tag == V_STR) && idx.tag != V_INT) ||
+        (v.tag == V_SCHEMA && idx.tag != V_STR))
+        vm_raise(vm, "'%s' object is not subscriptable with '%s'", subscr_type(v),
+                 subscr_type(idx));
     switch (v.tag) {
     case V_LIST: {
-        if (idx.tag != V_INT && idx.tag != V_BOOL)
-            vm_raise(vm, "list indices must be integers, not %s", v_type_name(idx));
         int64_t i = norm_index(idx.as.i, v.as.l->n);
         if (i < 0 || i >= (int64_t)v.as.l->n)
             vm_raise(vm, "list index out of range: %lld", (long long)idx.as.i);
@@ -1209,8 +1219,6 @@ static struct value index_value(struct eval *ev, struct value v, struct value id
             return v_undef();
         return dict_get(v.as.d, idx.as.s);
     case V_STR: {
-        if (idx.tag != V_INT)
-            vm_raise(vm, "string indices must be integers");
         uint32_t nc = utf8_count(v.as.s->b, v.as.s->len);
         int64_t i = norm_index(idx.as.i, nc);
         if (i < 0 || i >= (int64_t)nc)
@@ -1219,11 +1227,9 @@ static struct value index_value(struct eval *ev, struct value v, struct value id
         uint32_t b1 = utf8_offset(v.as.s->b, v.as.s->len, i + 1);
         return v_str(str_new(vm, v.as.s->b + b0, b1 - b0));
     }
-    case V_NONE:
-    case V_UNDEF:
-        return v_none();
     default:
-        vm_raise(vm, "'%s' object is not subscriptable", v_type_name(v));
+        vm_raise(vm, "'%s' object is not subscriptable with '%s'", subscr_type(v),
+                 subscr_type(idx));
     }
 }
 

@@ -47,13 +47,26 @@ static struct value check_int(struct vm *vm, bool overflow, int64_t r, const cha
     return v_int(r);
 }
 
+/* KCL's panic_f32_overflow: the value as Rust's {:e} writes it, with a '+' in a positive
+ * exponent ("3.4e+40"). */
+static _Noreturn void f32_overflow(struct vm *vm, double f)
+{
+    char buf[64], out[72];
+    fmt_float(f, true, buf, sizeof buf);
+    size_t k = 0;
+    for (const char *p = buf; *p && k + 2 < sizeof out; p++) {
+        out[k++] = *p;
+        if (*p == 'e' && p[1] != '-')
+            out[k++] = '+';
+    }
+    out[k] = '\0';
+    vm_raise(vm, "%s: A 32-bit floating point number overflow", out);
+}
+
 static struct value check_float(struct vm *vm, double f)
 {
-    if ((vm->flags & SCL_RUN_STRICT_RANGE) && isfinite(f) && fabs(f) > 3.4028234663852886e38) {
-        char buf[64];
-        fmt_float(f, true, buf, sizeof buf);
-        vm_raise(vm, "%s: A 32-bit floating point number overflow", buf);
-    }
+    if ((vm->flags & SCL_RUN_STRICT_RANGE) && isfinite(f) && fabs(f) > 3.4028234663852886e38)
+        f32_overflow(vm, f);
     return v_float(f);
 }
 
@@ -137,12 +150,14 @@ static struct value arith(struct vm *vm, unsigned op, struct value a, struct val
             o = __builtin_mul_overflow(x, y, &r);
             break;
         case OP_DIV:
-            if (y == 0)
-                vm_raise(vm, "ZeroDivisionError: division by zero");
+            /* a float division: by zero it gives inf or NaN, as KCL's does */
             return check_float(vm, (double)x / (double)y);
         case OP_FLOORDIV:
+            /* KCL's integer division panics: its floor step takes the remainder first when
+             * the signs differ */
             if (y == 0)
-                vm_raise(vm, "ZeroDivisionError: integer division or modulo by zero");
+                vm_raise(vm, x < 0 ? "attempt to calculate the remainder with a divisor of zero"
+                                   : "attempt to divide by zero");
             if (x == INT64_MIN && y == -1)
                 o = true;
             else
@@ -150,7 +165,7 @@ static struct value arith(struct vm *vm, unsigned op, struct value a, struct val
             break;
         case OP_MOD:
             if (y == 0)
-                vm_raise(vm, "ZeroDivisionError: integer division or modulo by zero");
+                vm_raise(vm, "attempt to calculate the remainder with a divisor of zero");
             r = (y == -1) ? 0 : floor_mod(x, y);
             break;
         case OP_POW:
@@ -202,6 +217,9 @@ static struct value arith(struct vm *vm, unsigned op, struct value a, struct val
                 snprintf(what, sizeof what, "%lld", (long long)x);
             }
         }
+        /* KCL's subtraction reports its 64-bit overflow with the 32-bit text */
+        if (o && op == OP_SUB)
+            vm_raise(vm, "%s: A 32 bit integer overflow", what);
         return check_int(vm, o, r, what);
     }
     double x, y;
@@ -210,22 +228,21 @@ static struct value arith(struct vm *vm, unsigned op, struct value a, struct val
         op != OP_BITXOR) {
         switch (op) {
         case OP_ADD:
+            /* KCL checks an int + float sum against the 32-bit range even without -r */
+            if ((a.tag == V_INT) != (b.tag == V_INT) && isfinite(x + y) &&
+                fabs(x + y) > 3.4028234663852886e38)
+                f32_overflow(vm, x + y);
             return check_float(vm, x + y);
         case OP_SUB:
             return check_float(vm, x - y);
         case OP_MUL:
             return check_float(vm, x * y);
+        /* IEEE: a zero divisor gives inf or NaN, as in KCL */
         case OP_DIV:
-            if (y == 0)
-                vm_raise(vm, "ZeroDivisionError: float division by zero");
             return check_float(vm, x / y);
         case OP_FLOORDIV:
-            if (y == 0)
-                vm_raise(vm, "ZeroDivisionError: float divmod()");
             return check_float(vm, floor(x / y));
         case OP_MOD: {
-            if (y == 0)
-                vm_raise(vm, "ZeroDivisionError: float modulo");
             double m = fmod(x, y);
             if (m != 0 && ((m < 0) != (y < 0)))
                 m += y;
@@ -260,6 +277,9 @@ static struct value arith(struct vm *vm, unsigned op, struct value a, struct val
         if (s.tag == V_INT)
             s = b, n = a;
         if (n.tag == V_INT && s.tag == V_STR) {
+            /* KCL repeats a string a usize number of times: a negative one overflows */
+            if (n.as.i < 0 && s.as.s->len)
+                vm_raise(vm, "capacity overflow");
             int64_t t = n.as.i < 0 ? 0 : n.as.i;
             if (s.as.s->len && t > (int64_t)(UINT32_MAX / s.as.s->len))
                 vm_raise(vm, "repeated string too long: %lld x %u bytes", (long long)t,
