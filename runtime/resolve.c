@@ -3368,10 +3368,36 @@ static const struct rtype *walk_call(struct resolver *r, struct ast *n)
     return &T_ANY;
 }
 
+/* The type a type alias stands for, when 'name' names one (and nothing hides it). */
+static const struct rtype *alias_named(struct resolver *r, const struct ast *name)
+{
+    if (name->kind != AST_NAME)
+        return NULL;
+    for (struct rscope *s = r->scope; s; s = s->parent)
+        if (scope_index(s, name->u.name) >= 0 || s->open ||
+            (s->kind == RS_SCHEMA && s->schema && schema_has_name_d(s->schema, name->u.name, 0)))
+            return NULL;
+    struct rsym *y = rmap_get(&r->pkg->syms, name->u.name);
+    return y && y->kind == SYM_ALIAS ? alias_type(r, r->pkg, y) : NULL;
+}
+
+/* KCL: `S {…}` instantiates a schema or updates a schema instance (without arguments), and
+ * `d {…}` unions a config into a dict; nothing else takes a config this way. */
 static const struct rtype *walk_schema_expr(struct resolver *r, struct ast *n)
 {
-    const struct rtype *t = walk_expr(r, n->u.schema_expr.name);
+    struct ast *name = n->u.schema_expr.name;
+    const struct rtype *t = walk_expr(r, name);
     const struct rtype **types = walk_args(r, &n->u.schema_expr.args);
+    const struct rtype *alias = t_is_any(t) ? alias_named(r, name) : NULL;
+    if (alias && alias->kind == RT_SCHEMA)
+        t = &alias->u.schema->type;
+    else if (alias)
+        t = alias;
+    if (t->kind != RT_SCHEMA && t->kind != RT_DICT && !t_is_any(t))
+        report(r, "E2L23", "CompileError", name->span, "Invalid schema type '%s'", t_str(r, t));
+    if (t->kind == RT_SCHEMA && t->instance && n->u.schema_expr.has_args)
+        report(r, "E2L23", "CompileError", name->span,
+               "Arguments cannot be used in the schema modification expression");
     if (t->kind != RT_SCHEMA) {
         ctx_push(r, NULL, NULL);
         if (n->u.schema_expr.config)
