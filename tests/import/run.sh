@@ -323,6 +323,253 @@ printf 'a: 1\n---\nb: [x]\n' | "$SCL" import -m yaml -o - - > "$T/y.k" || bad "y
 has "$T/y.k" 'manifests.yaml_stream(items)'
 "$SCL" run "$T/y.k" > "$T/out" 2>&1 && ok || { bad "yaml stream run"; cat "$T/out"; }
 
+# {===== -m jsonschema (§9)
+J=$T/js
+mkdir -p "$J"
+# byte-exact: the layout, names, docstring, declarations and checks of §9, written by hand
+cat > "$J/person.json" <<'EOF'
+{"$schema": "https://json-schema.org/draft/2020-12/schema",
+ "$id": "https://example.com/person.schema.json", "description": "A person.", "type": "object",
+ "required": ["name"],
+ "properties": {"name": {"type": "string", "minLength": 1, "description": "Full name."},
+  "age": {"type": "integer", "minimum": 0, "default": 18},
+  "home": {"type": "object", "properties": {"city": {"type": "string"}}}}}
+EOF
+{
+    cat "$SRC/tests/import/header.txt" | sed '$d'
+    cat <<'EOF'
+
+schema PersonSchema:
+    r"""
+    A person.
+
+    Attributes
+    ----------
+    name : str, required
+        Full name.
+    age : int, optional, default is 18
+    home : PersonSchemaHome, optional
+    """
+
+    name: str
+    age?: int = 18
+    home?: PersonSchemaHome
+
+    check:
+        len(name) >= 1
+        age >= 0 if age
+
+schema PersonSchemaHome:
+    r"""
+    PersonSchemaHome
+
+    Attributes
+    ----------
+    city : str, optional
+    """
+
+    city?: str
+
+EOF
+} > "$J/person.want"
+"$SCL" import -m jsonschema -o "$J/person.k" "$J/person.json" && ok || bad "import person"
+cmp -s "$J/person.k" "$J/person.want" && ok || { bad "person.k bytes"; diff "$J/person.want" "$J/person.k"; }
+# -m auto picks jsonschema for a .json with $schema; the default output is ./<base>.k
+rm -f "$J/person.k"
+(cd "$J" && "$SCL" import person.json) && cmp -s "$J/person.k" "$J/person.want" && ok \
+    || bad "auto person.json"
+
+# every keyword family; the root name comes from $id without ".json" (my-order → MyOrder)
+cat > "$J/order.json" <<'EOF'
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://example.com/schemas/my-order.json",
+  "description": "An order.",
+  "type": "object",
+  "required": ["id", "items", "kind"],
+  "properties": {
+    "id": {"type": "string", "pattern": "^[A-Z]{3}-[0-9]+$", "minLength": 5, "maxLength": 12},
+    "kind": {"const": "Order"},
+    "quantity": {"type": "integer", "minimum": 1, "maximum": 100, "multipleOf": 2, "default": 2},
+    "price": {"type": "number", "exclusiveMinimum": 0.5, "exclusiveMaximum": 1e6},
+    "legacy": {"type": "number", "maximum": 10, "exclusiveMaximum": true},
+    "status": {"enum": ["new", "paid", "shipped", null], "default": "new"},
+    "tags": {"type": "array", "items": {"type": "string", "maxLength": 8}, "minItems": 1,
+             "maxItems": 3, "uniqueItems": true},
+    "email": {"type": ["string", "null"], "format": "email"},
+    "created": {"type": "string", "format": "date-time"},
+    "shipping": {"$ref": "#/$defs/address", "description": "Where to."},
+    "billing": {"type": "object", "properties": {"street": {"type": "string"}}, "required": ["street"]},
+    "items": {"type": "array", "items": {"type": "object", "required": ["sku"],
+              "properties": {"sku": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}}},
+    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+    "meta": {"type": "object"},
+    "env": {"type": "object", "patternProperties": {"^[A-Z_]+$": {"type": "string"}}},
+    "payment": {"oneOf": [{"type": "string"}, {"type": "object", "properties": {"card": {"type": "string"}}},
+                {"type": "null"}]},
+    "a-b": {"type": "string"},
+    "if": {"type": "boolean", "default": false},
+    "weights": {"type": "object", "default": {"b": 1, "a": 2.5}},
+    "color": {"$ref": "#/definitions/color"},
+    "size": {"allOf": [{"type": "integer", "minimum": 1}, {"maximum": 9}]}
+  },
+  "$defs": {
+    "address": {"type": "object", "description": "A postal address.", "required": ["city"],
+      "properties": {"city": {"type": "string"}, "geo": {"$ref": "#/$defs/address/$defs/geo"}},
+      "$defs": {"geo": {"type": "object", "properties": {"lat": {"type": "number", "minimum": -90, "maximum": 90}}}}}
+  },
+  "definitions": {"color": {"type": "string", "enum": ["red", "green"]}}
+}
+EOF
+"$SCL" import -m jsonschema -o "$J/order.k" "$J/order.json" && ok || bad "import order"
+F=$J/order.k
+got=$(sed -n 's/^schema \([A-Za-z0-9]*\):$/\1/p' "$F" | tr '\n' ' ' | sed 's/ $//')
+[ "$got" = "MyOrder Address Geo MyOrderBilling MyOrderEnv MyOrderItemsItems0 MyOrderLabels MyOrderMeta MyOrderPaymentOneOf1 MyOrderWeights" ] \
+    && ok || bad "order schemas: $got"
+[ "$(sed -n 5p "$F")" = "import regex" ] && [ "$(sed -n 6p "$F")" = "" ] && ok || bad "order imports"
+for l in '    id: str' '    kind: "Order" = "Order"' '    quantity?: int = 2' '    price?: float' \
+    '    status?: "new" | "paid" | "shipped" = "new"' '    tags?: [str]' '    email?: str' \
+    '    shipping?: Address' '    billing?: MyOrderBilling' '    items: [MyOrderItemsItems0]' \
+    '    labels?: MyOrderLabels' '    meta?: MyOrderMeta' '    env?: MyOrderEnv' \
+    '    payment?: str | MyOrderPaymentOneOf1' '    "a-b"?: str' '    $if?: bool = False' \
+    '    weights?: MyOrderWeights = {a = 2.5, b = 1}' '    color?: "red" | "green"' '    size?: int' \
+    '    status : "new" | "paid" | "shipped", optional, default is "new"' \
+    '    shipping : Address, optional' '        Where to.' \
+    '        len(id) <= 12' '        len(id) >= 5' '        regex.match(id, r"^[A-Z]{3}-[0-9]+$")' \
+    '        multiplyof(quantity, 2) if quantity' '        quantity <= 100 if quantity' \
+    '        quantity >= 1 if quantity' '        price < 1e+06 if price' '        price > 0.5 if price' \
+    '        legacy < 10 if legacy' \
+    '        len(tags) <= 3 if tags' '        len(tags) >= 1 if tags' '        isunique(tags) if tags' \
+    '        all item in tags { len(item) <= 8 } if tags' \
+    '        regex.match(created, r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$") if created' \
+    '        size >= 1 if size' '        size <= 9 if size' \
+    '    [...str]: str' '    [...str]: any' '    [key: str]: str' '        regex.match(key, r"^[A-Z_]+$")' \
+    '        count >= 1 if count' '        lat <= 90 if lat' '        lat >= -90 if lat' \
+    '    A postal address.' '    geo?: Geo' '    city: str' '    street: str' '    card?: str'; do
+    has "$F" "$l"
+done
+grep -q 'if "a-b"' "$F" && bad "check on a quoted name" || ok
+# declarations have no blank lines between them; each schema ends with one empty line
+awk '/^    id: str$/ {getline; if ($0 != "    kind: \"Order\" = \"Order\"") exit 1}' "$F" && ok || bad "order spacing"
+[ "$(tail -c 2 "$F" | od -An -c | tr -d ' ')" = '\n\n' ] && ok || bad "order file end"
+# the file evaluates; a config accepts good values and each check refuses a bad one
+cat > "$J/good.k" <<'EOF'
+o = MyOrder {
+    id = "ABC-123"
+    items = [{sku = "x", count = 2}]
+    quantity = 4
+    price = 9.5
+    legacy = 9.5
+    tags = ["a", "b"]
+    email = "a@b.co"
+    created = "2024-01-02T03:04:05Z"
+    shipping = {city = "Paris", geo.lat = 48.8}
+    labels = {team = "x"}
+    env = {HOME_DIR = "/root"}
+    payment = {card = "visa"}
+    "a-b" = "abc"
+    color = "red"
+    size = 5
+}
+EOF
+cat "$F" "$J/good.k" > "$J/run.k"
+"$SCL" run "$J/run.k" > "$J/out" 2>&1 && ok || { bad "order run"; cat "$J/out"; }
+grep -qx '  status: new' "$J/out" && grep -qx '  kind: Order' "$J/out" && ok || bad "order defaults"
+for v in 'id = "AB-1"' 'id = "abc-1234"' 'id = "ABC-1234567890"' 'quantity = 3' 'quantity = 102' \
+    'quantity = -2' 'price = 0.25' 'price = 1000000' 'legacy = 10' 'tags = ["a", "a"]' \
+    'tags = ["a", "b", "c", "d"]' 'tags = ["toolongtag"]' 'email = "nope"' 'created = "yesterday"' \
+    'status = "lost"' 'shipping.geo.lat = 91' 'shipping = {}' 'items = [{count = 1}]' \
+    'items = [{sku = "a", count = -1}]' 'env = {lower = "x"}' 'labels = {a = 1}' 'kind = "Other"' \
+    'color = "blue"' 'size = 10' 'billing = {}' 'payment = 1' 'nope = 1'; do
+    printf 'p = MyOrder {\n    id = "ABC-123"\n    items = []\n}\nq = p | {\n    %s\n}\n' "$v" > "$J/bad.k"
+    cat "$F" "$J/bad.k" > "$J/run.k"
+    "$SCL" run "$J/run.k" > "$J/out" 2>&1 && bad "order accepts: $v" || ok
+done
+# the failing check line is the one named in the message
+printf 'p = MyOrder {\n    id = "ABC-123"\n    items = []\n    quantity = 102\n}\n' > "$J/bad.k"
+cat "$F" "$J/bad.k" > "$J/run.k"
+"$SCL" run "$J/run.k" > "$J/out" 2>&1
+grep -q 'quantity <= 100 if quantity' "$J/out" && grep -q 'Check failed' "$J/out" && ok \
+    || { bad "check message"; cat "$J/out"; }
+
+# YAML input, nested $defs, recursion through a named schema, definitions used from the root
+cat > "$J/tree.yaml" <<'EOF'
+$schema: https://json-schema.org/draft-07/schema
+$ref: "#/definitions/node"
+definitions:
+  node:
+    type: object
+    description: |
+      A node.
+      With children.
+    required: [value]
+    properties:
+      value: {$ref: "#/definitions/value"}
+      children:
+        type: array
+        items: {$ref: "#/definitions/node"}
+      extra:
+        $ref: "#/definitions/more/definitions/extra"
+  value:
+    type: string
+    maxLength: 4
+  more:
+    definitions:
+      extra:
+        type: object
+        additionalProperties: false
+        properties:
+          note: {type: string}
+EOF
+"$SCL" import -m jsonschema -o "$J/tree.k" "$J/tree.yaml" && ok || bad "import tree"
+F=$J/tree.k
+got=$(sed -n 's/^schema \([A-Za-z0-9]*\):$/\1/p' "$F" | tr '\n' ' ' | sed 's/ $//')
+[ "$got" = "Tree Extra Node" ] && ok || bad "tree schemas: $got"
+has "$F" '    children?: [Node]'
+has "$F" '    value: str'
+has "$F" '    extra?: Extra'
+has "$F" '        len(value) <= 4'
+has "$F" '    With children.'
+grep -q '\[\.\.\.str\]' "$F" && bad "additionalProperties: false gave an index signature" || ok
+printf 't = Tree {value = "a", children = [{value = "b", children = [{value = "c"}]}], extra.note = "n"}\n' \
+    > "$J/t.k"
+cat "$F" "$J/t.k" > "$J/run.k"
+"$SCL" run "$J/run.k" > "$J/out" 2>&1 && ok || { bad "tree run"; cat "$J/out"; }
+printf 't = Tree {value = "a", children = [{value = "toolong"}]}\n' > "$J/t.k"
+cat "$F" "$J/t.k" > "$J/run.k"
+"$SCL" run "$J/run.k" > "$J/out" 2>&1 && bad "tree accepts a long nested value" || ok
+printf 't = Tree {value = "a", extra.other = 1}\n' > "$J/t.k"
+cat "$F" "$J/t.k" > "$J/run.k"
+"$SCL" run "$J/run.k" > "$J/out" 2>&1 && bad "closed schema accepts an unknown attribute" || ok
+
+# without $id: the input name (my-config.json → MyConfig); the same input twice gives the same bytes
+printf '{"type": "object", "properties": {"url-path": {"type": "string"}, "HTTPPort": {"type": "object", "properties": {"n": {"type": "integer"}}}}}\n' \
+    > "$J/my-config.json"
+"$SCL" import -m jsonschema -o "$J/c1.k" "$J/my-config.json" && ok || bad "import my-config"
+has "$J/c1.k" 'schema MyConfig:'
+has "$J/c1.k" 'schema MyConfigHttpport:'
+has "$J/c1.k" '    "url-path"?: str'
+"$SCL" import -m jsonschema -o "$J/c2.k" "$J/my-config.json" && cmp -s "$J/c1.k" "$J/c2.k" && ok \
+    || bad "jsonschema output differs between runs"
+"$SCL" run "$J/c1.k" > "$J/out" 2>&1 && ok || { bad "my-config run"; cat "$J/out"; }
+
+# errors: located, exit 1
+printf '{"type": "object",\n  "properties": {"a": [1, }\n' > "$J/bad.json"
+err_case "jsonschema: not JSON" 'bad\.json:2:[0-9]+: invalid' -m jsonschema -o - "$J/bad.json"
+printf 'type: object\nproperties:\n  a: [1, 2\n' > "$J/bad.yaml"
+err_case "jsonschema: not YAML" 'bad\.yaml:[0-9]+:[0-9]+: invalid YAML' -m jsonschema -o - "$J/bad.yaml"
+printf '{"type": "object",\n "properties": {"a": {"$ref": "#/$defs/nope"}}}\n' > "$J/dangling.json"
+err_case "jsonschema: dangling \$ref" 'dangling\.json:2:[0-9]+: \$ref "#/\$defs/nope" points nowhere' \
+    -m jsonschema -o - "$J/dangling.json"
+printf 'type: object\nproperties:\n  a:\n    $ref: "#/$defs/p"\n$defs:\n  p:\n    $ref: "#/$defs/q"\n  q:\n    allOf:\n    - $ref: "#/$defs/p"\n' \
+    > "$J/cycle.yaml"
+err_case "jsonschema: cyclic \$ref" 'cycle\.yaml:[0-9]+:[0-9]+: cyclic \$ref' -m jsonschema -o - "$J/cycle.yaml"
+printf '{"type": "object",\n "properties": {"a": {"type": "string", "pattern": "a(b"}}}\n' > "$J/pattern.json"
+err_case "jsonschema: bad pattern" 'pattern\.json:2:[0-9]+: invalid pattern "a\(b"' -m jsonschema -o - "$J/pattern.json"
+printf '{"type": "string"}\n' > "$J/scalar.json"
+err_case "jsonschema: root not an object" 'scalar\.json:1:[0-9]+: the root schema is not an object' \
+    -m jsonschema -o - "$J/scalar.json"
+
 # {===== URLs through the scl-mod helper against a loopback server
 PY=${PYTHON3:-python3}
 if command -v "$PY" > /dev/null 2>&1; then
