@@ -408,10 +408,13 @@ static _Noreturn void check_failed(struct eval *ev, struct span inst_span, struc
     struct vm *vm = ev->vm;
     struct diag *g = diags_add(vm->diags, DIAG_ERROR, "E3M38", "EvaluationError", inst_span,
                                true, "Instance check failed");
+    /* KCL locates the failure where it evaluated last: the message, when there is one (the
+     * last line of a check written over several lines) */
+    struct span at = chk->u.check_expr.msg ? chk->u.check_expr.msg->span : chk->span;
     if (msg && *msg)
-        diag_add_label(vm->diags, g, chk->span, false, "Check failed on the condition: %s", msg);
+        diag_add_label(vm->diags, g, at, false, "Check failed on the condition: %s", msg);
     else
-        diag_add_label(vm->diags, g, chk->span, false, "Check failed on the condition");
+        diag_add_label(vm->diags, g, at, false, "Check failed on the condition");
     vm_throw_diag(vm, g);
 }
 
