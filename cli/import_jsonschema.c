@@ -722,7 +722,7 @@ static char *view_type(struct js *J, struct view *v, const char *name,
       char *mt = type_of(J, m, mname);
       free(mname);
       if (!mt) {
-        types_join(&ts, "");
+        free(types_join(&ts, ""));
         return NULL;
       }
       types_add(&ts, mt);
@@ -764,7 +764,7 @@ static char *view_type(struct js *J, struct view *v, const char *name,
       one = xstrdup("str");
     }
     if (!one) {
-      types_join(&ts, "");
+      free(types_join(&ts, ""));
       return NULL;
     }
     types_add(&ts, one);
