@@ -500,12 +500,11 @@ static void check_dict_fits(struct eval *ev, struct ast *type, struct value v)
 static void bind_params(struct eval *ev, struct schema_type *st, struct scope *s,
                         const struct callargs *a, struct span span)
 {
+    /* As KCL's walk_arguments: a parameter without an argument or a default is None, and
+     * arguments no parameter takes are dropped (the resolver rejects such calls where it
+     * sees them; a dict converted to the schema passes none). */
     struct ast_list *params = &st->node->u.schema.params;
     uint32_t npos = a ? a->npos : 0;
-    if (npos > params->n)
-        vm_raise_at(ev->vm, span, "E2L23", "CompileError",
-                    "\"%s\" takes %u positional argument%s but %u were given", st->name->b,
-                    params->n, params->n == 1 ? "" : "s", npos);
     for (uint32_t i = 0; i < params->n; i++) {
         struct ast *pr = params->v[i];
         struct str *pname = ev_name(ev, pr->u.param.name);
@@ -522,8 +521,7 @@ static void bind_params(struct eval *ev, struct schema_type *st, struct scope *s
         if (!have && pr->u.param.value)
             v = eval_expr(ev, pr->u.param.value);
         else if (!have)
-            vm_raise_at(ev->vm, span, "E2L23", "CompileError",
-                        "missing 1 required positional argument: '%s'", pname->b);
+            v = v_none();
         if (pr->u.param.type) {
             check_dict_fits(ev, pr->u.param.type, v);
             v = type_convert(ev, pr->u.param.type, v, span);
