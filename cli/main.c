@@ -18,6 +18,7 @@ static const char usage[] =
     "  vet DATA CODE       validate JSON or YAML data with the schemas of CODE\n"
     "  import FILE...      KCL schemas from CRDs/OpenAPI/JSON Schema, configs from JSON/YAML\n"
     "  mod COMMAND         packages: init, add, pull, push, pkg, update, metadata, graph\n"
+    "  function serve      the Crossplane composition-function server (function-kcl compatible)\n"
     "\n"
     "options:\n"
     "  -h, --help          this text\n"
@@ -67,6 +68,14 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "mod")) {
         /* the package commands live in the scl-mod helper (network libraries) */
         const char *helper = cli_mod_helper();
+        argv[1] = (char *)helper;
+        execv(helper, argv + 1);
+        fprintf(stderr, "scl: cannot run %s: %s\n", helper, strerror(errno));
+        return CLI_FAIL;
+    }
+    if (!strcmp(cmd, "function")) {
+        /* the Crossplane function server lives in the scl-function helper (gRPC) */
+        const char *helper = cli_helper("scl-function", "SCL_FUNCTION_HELPER");
         argv[1] = (char *)helper;
         execv(helper, argv + 1);
         fprintf(stderr, "scl: cannot run %s: %s\n", helper, strerror(errno));

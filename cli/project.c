@@ -78,10 +78,10 @@ void project_close(struct project *p)
 
 /* {===== the helper */
 
-const char *cli_mod_helper(void)
+const char *cli_helper(const char *name, const char *env_name)
 {
-    static char path[PATH_MAX + 16];
-    const char *env = getenv("SCL_MOD_HELPER");
+    static char path[PATH_MAX + 64];
+    const char *env = env_name ? getenv(env_name) : NULL;
     if (env && *env)
         return env;
     char self[PATH_MAX];
@@ -91,13 +91,18 @@ const char *cli_mod_helper(void)
         char *slash = strrchr(self, '/');
         if (slash) {
             *slash = '\0';
-            snprintf(path, sizeof path, "%s/scl-mod", self);
+            snprintf(path, sizeof path, "%s/%s", self, name);
             if (access(path, X_OK) == 0)
                 return path;
         }
     }
-    snprintf(path, sizeof path, "%s/scl-mod", SCL_PKGLIBEXECDIR);
+    snprintf(path, sizeof path, "%s/%s", SCL_PKGLIBEXECDIR, name);
     return path;
+}
+
+const char *cli_mod_helper(void)
+{
+    return cli_helper("scl-mod", "SCL_MOD_HELPER");
 }
 
 int cli_run_helper(char *const argv[])

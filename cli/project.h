@@ -34,6 +34,9 @@ int project_deps(struct project *p, scl_run *run, unsigned flags, const struct p
 /* A profile entry with ${KCL_MOD} / ${name:KCL_MOD} expanded (malloc'd). */
 char *project_entry_path(const struct project *p, const char *entry);
 
+/* A helper program 'name': $env_name (when not NULL and set), else beside this program, else
+ * where it is installed. Returns a static buffer, overwritten by the next call. */
+const char *cli_helper(const char *name, const char *env_name);
 /* The scl-mod helper: $SCL_MOD_HELPER, else beside this program, else where it is installed. */
 const char *cli_mod_helper(void);
 /* Runs argv (argv[0] a path), waits, returns its exit status. */
