@@ -2778,6 +2778,7 @@ static void walk_entry(struct resolver *r, struct ast *e, struct dict_acc *acc)
     if (literal && nn == 1 && key->kind == AST_NAME && is_loop_var(r, names[0]))
         literal = false;
     uint32_t pushed = 0, first = r->nctx;
+    const struct rtype *kt = NULL; /* a key written as another literal (an error) */
     struct rctx *top = ctx_top(r);
     /* `a[i] += [...]` inserts items: its value is not a's type */
     bool checked = literal && top && top->type && !(has_index && e->u.entry.op == ENTRY_INSERT);
@@ -2796,9 +2797,12 @@ static void walk_entry(struct resolver *r, struct ast *e, struct dict_acc *acc)
         ctx_push(r, NULL, NULL);
         pushed++;
     } else if (!(key->kind == AST_NAME)) {
-        check_key_type(r, key, walk_expr(r, key));
+        kt = walk_expr(r, key);
     }
     const struct rtype *vt = walk_expr(r, value);
+    /* KCL checks the key's type after walking the value */
+    if (kt)
+        check_key_type(r, key, kt);
     /* KCL: `k += v` inserts a list (`k[i] += v` is checked elsewhere) */
     if (e->u.entry.op == ENTRY_INSERT && !has_index) {
         enum operand_kind vk = operand_kind(vt);
@@ -2832,6 +2836,10 @@ static void walk_entry(struct resolver *r, struct ast *e, struct dict_acc *acc)
         for (uint32_t i = 1; i < nn; i++)
             wt = t_dict(r, &T_STR, wt, NULL, 0);
         acc_kv(r, acc, &T_STR, has_index ? t_list(r, vt) : wt);
+    } else if (kt && kt->kind != RT_STR && kt->kind != RT_LIT_STR && !t_is_any(kt) &&
+               operand_kind(kt) != OT_UNKNOWN) {
+        /* KCL keeps the key's type: {1: v} is an {int(1):…} */
+        acc_kv(r, acc, kt, vt);
     } else {
         acc->open = true;
     }
