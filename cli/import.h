@@ -13,16 +13,15 @@
 /* {===== string builder (cli/import_names.c) */
 
 struct ibuf {
-  char *p; /* owned: free with ibuf_free; always NUL-terminated once anything
-              was added */
-  size_t n, cap;
+    char *p; /* owned: free with ibuf_free; always NUL-terminated once anything
+                was added */
+    size_t n, cap;
 };
 
 void ibuf_putn(struct ibuf *b, const char *s, size_t n);
 void ibuf_puts(struct ibuf *b, const char *s);
 void ibuf_putc(struct ibuf *b, char c);
-void ibuf_printf(struct ibuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void ibuf_printf(struct ibuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hands the text over (owned: free with free()); the builder is empty
  * afterwards. */
 char *ibuf_take(struct ibuf *b);
@@ -59,63 +58,60 @@ bool imp_truthy(const cJSON *v);
 /* {===== documents with positions (cli/import_load.c) */
 
 struct imp_loc {
-  const cJSON *node;
-  int line, col;
+    const cJSON *node;
+    int line, col;
 };
 
 struct imp_doc {
-  char *name;           /* the input's name for messages (owned) */
-  cJSON *root;          /* owned: cJSON_Delete */
-  struct imp_loc *locs; /* YAML only: where each node starts (owned) */
-  size_t nlocs, caplocs;
+    char *name;           /* the input's name for messages (owned) */
+    cJSON *root;          /* owned: cJSON_Delete */
+    struct imp_loc *locs; /* YAML only: where each node starts (owned) */
+    size_t nlocs, caplocs;
 };
 
 struct imp_docs {
-  struct imp_doc *v;
-  size_t n;
+    struct imp_doc *v;
+    size_t n;
 };
 
 struct imp_err {
-  char msg[1024];
+    char msg[1024];
 };
-int imp_fail(struct imp_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int imp_fail(struct imp_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "name:line:col: " for 'node' (or just "name: " when unknown), into 'out'. */
-void imp_where(const struct imp_doc *d, const cJSON *node, char *out,
-               size_t size);
+void imp_where(const struct imp_doc *d, const cJSON *node, char *out, size_t size);
 
 /* Parses YAML text (every document; JSON is YAML for this purpose) into cJSON
  * trees. Scalars follow YAML 1.1 as Kubernetes' loader does. Empty documents
  * are dropped. */
-int imp_load_yaml(const char *name, const char *text, size_t len,
-                  struct imp_docs *out, struct imp_err *err);
+int imp_load_yaml(const char *name, const char *text, size_t len, struct imp_docs *out,
+                  struct imp_err *err);
 /* Parses JSON text with cJSON (one document). */
-int imp_load_json(const char *name, const char *text, size_t len,
-                  struct imp_docs *out, struct imp_err *err);
+int imp_load_json(const char *name, const char *text, size_t len, struct imp_docs *out,
+                  struct imp_err *err);
 void imp_docs_free(struct imp_docs *docs);
 
 /* {===== output files (cli/import_load.c) */
 
 int imp_mkdirs(const char *dir, struct imp_err *err);
 /* Writes 'text' to 'path' (0644), creating the directories above it. */
-int imp_write_file(const char *path, const char *text, size_t len,
-                   struct imp_err *err);
+int imp_write_file(const char *path, const char *text, size_t len, struct imp_err *err);
 char *imp_join(const char *a, const char *b); /* owned */
 
 /* {===== the Swagger model generator (cli/import_gen.c) */
 
 struct imp_defs {
-  const struct imp_doc *doc; /* for positions */
-  const cJSON *defs;         /* name -> schema */
-  const char *ref_prefix;    /* "#/definitions/" or "#/components/schemas/" */
-  bool dotted_modules; /* OpenAPI 3 mode: a.b.C lives in module a.b, file c.k */
-  bool crd; /* the definition is a CRD version: metadata is v1.ObjectMeta */
+    const struct imp_doc *doc; /* for positions */
+    const cJSON *defs;         /* name -> schema */
+    const char *ref_prefix;    /* "#/definitions/" or "#/components/schemas/" */
+    bool dotted_modules;       /* OpenAPI 3 mode: a.b.C lives in module a.b, file c.k */
+    bool crd;                  /* the definition is a CRD version: metadata is v1.ObjectMeta */
 };
 
 /* Writes the file of definition 'name' below 'pkg_dir' (OUT/<pkg>); the path is
  * §3.2's, or the x-kcl-type / dotted module path. */
-int imp_gen_definition(const struct imp_defs *ds, const char *name,
-                       const char *pkg_dir, struct imp_err *err);
+int imp_gen_definition(const struct imp_defs *ds, const char *name, const char *pkg_dir,
+                       struct imp_err *err);
 
 /* The Kubernetes meta/v1 definitions the CRD files refer to (cli/import_meta.c,
  * generated). */
@@ -124,26 +120,24 @@ extern const char imp_k8s_meta_json[];
 /* {===== the modes */
 
 struct imp_opts {
-  const char *mode;
-  const char *output; /* NULL: default */
-  const char *package;
-  bool force, skip_validation, recursive;
+    const char *mode;
+    const char *output; /* NULL: default */
+    const char *package;
+    bool force, skip_validation, recursive;
 };
 
 /* One input: its name and its text. */
 struct imp_input {
-  char *name; /* owned */
-  char *text; /* owned */
-  size_t len;
+    char *name; /* owned */
+    char *text; /* owned */
+    size_t len;
 };
 
-int imp_crd(const struct imp_opts *o, const struct imp_input *in, size_t n,
-            struct imp_err *err);
+int imp_crd(const struct imp_opts *o, const struct imp_input *in, size_t n, struct imp_err *err);
 int imp_openapi(const struct imp_opts *o, const struct imp_input *in, size_t n,
                 struct imp_err *err);
 /* Data (json/yaml) and JSON Schema: the KCL text of one input, owned. */
-int imp_data(const struct imp_input *in, bool yaml, char **out,
-             struct imp_err *err);
+int imp_data(const struct imp_input *in, bool yaml, char **out, struct imp_err *err);
 int imp_jsonschema(const struct imp_input *in, char **out, struct imp_err *err);
 
 #endif

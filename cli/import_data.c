@@ -2,12 +2,12 @@
  * (spec/import.md §10). */
 #include "config.h"
 
-#include "cli/import.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cli/import.h"
 
 static const char header[] =
     "\"\"\"\n"
@@ -18,107 +18,109 @@ static const char header[] =
 
 /* kcl-go's keywords for names (§9) */
 static const char *const keywords[] = {
-    "True", "False", "None",   "Undefined", "import",   "and",   "or",
-    "in",   "is",    "not",    "as",        "if",       "else",  "elif",
-    "for",  "type",  "schema", "mixin",     "protocol", "check", "assert",
-    "all",  "any",   "map",    "filter",    "lambda",   "rule",
+    "True",     "False", "None",   "Undefined", "import", "and", "or",     "in",     "is",
+    "not",      "as",    "if",     "else",      "elif",   "for", "type",   "schema", "mixin",
+    "protocol", "check", "assert", "all",       "any",    "map", "filter", "lambda", "rule",
 };
 
-static void put_key(struct ibuf *b, const char *k) {
-  bool ident =
-      (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '_';
-  for (const char *p = k; ident && *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-          (*p >= '0' && *p <= '9') || *p == '_'))
-      ident = false;
-  if (!ident) {
-    imp_put_string(b, k);
-    return;
-  }
-  for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-    if (!strcmp(k, keywords[i])) {
-      ibuf_putc(b, '$');
-      break;
+static void put_key(struct ibuf *b, const char *k)
+{
+    bool ident = (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '_';
+    for (const char *p = k; ident && *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_'))
+            ident = false;
+    if (!ident) {
+        imp_put_string(b, k);
+        return;
     }
-  ibuf_puts(b, k);
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+        if (!strcmp(k, keywords[i])) {
+            ibuf_putc(b, '$');
+            break;
+        }
+    ibuf_puts(b, k);
 }
 
 /* FormatFloat('f', -1): the shortest digits, never an exponent */
-static void put_fixed(struct ibuf *b, double v) {
-  if (v == floor(v) && fabs(v) < 1e18) {
-    ibuf_printf(b, "%lld", (long long)v);
-    return;
-  }
-  char e[40];
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(e, sizeof e, "%.*e", prec - 1, v);
-    if (strtod(e, NULL) == v)
-      break;
-  }
-  int exp = atoi(strchr(e, 'e') + 1);
-  int decimals = 0;
-  const char *dot = strchr(e, '.');
-  if (dot)
-    decimals = (int)(strchr(e, 'e') - dot - 1);
-  int frac = decimals - exp;
-  ibuf_printf(b, "%.*f", frac > 0 ? frac : 0, v);
+static void put_fixed(struct ibuf *b, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e18) {
+        ibuf_printf(b, "%lld", (long long)v);
+        return;
+    }
+    char e[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    int exp = atoi(strchr(e, 'e') + 1);
+    int decimals = 0;
+    const char *dot = strchr(e, '.');
+    if (dot)
+        decimals = (int)(strchr(e, 'e') - dot - 1);
+    int frac = decimals - exp;
+    ibuf_printf(b, "%.*f", frac > 0 ? frac : 0, v);
 }
 
 static void put_value(struct ibuf *b, const cJSON *v, int indent);
 
-static void put_entries(struct ibuf *b, const cJSON *v, int indent) {
-  for (const cJSON *c = v->child; c; c = c->next) {
-    ibuf_printf(b, "%*s", indent, "");
-    if (cJSON_IsObject(v)) {
-      put_key(b, c->string);
-      ibuf_puts(b, " = ");
+static void put_entries(struct ibuf *b, const cJSON *v, int indent)
+{
+    for (const cJSON *c = v->child; c; c = c->next) {
+        ibuf_printf(b, "%*s", indent, "");
+        if (cJSON_IsObject(v)) {
+            put_key(b, c->string);
+            ibuf_puts(b, " = ");
+        }
+        put_value(b, c, indent);
+        ibuf_putc(b, '\n');
     }
-    put_value(b, c, indent);
-    ibuf_putc(b, '\n');
-  }
 }
 
-static void put_value(struct ibuf *b, const cJSON *v, int indent) {
-  if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
-    bool obj = cJSON_IsObject(v);
-    ibuf_puts(b, obj ? "{\n" : "[\n");
-    put_entries(b, v, indent + 4);
-    ibuf_printf(b, "%*s%s", indent, "", obj ? "}" : "]");
-  } else if (cJSON_IsNumber(v)) {
-    put_fixed(b, v->valuedouble);
-  } else {
-    imp_put_value(b, v, false);
-  }
+static void put_value(struct ibuf *b, const cJSON *v, int indent)
+{
+    if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        bool obj = cJSON_IsObject(v);
+        ibuf_puts(b, obj ? "{\n" : "[\n");
+        put_entries(b, v, indent + 4);
+        ibuf_printf(b, "%*s%s", indent, "", obj ? "}" : "]");
+    } else if (cJSON_IsNumber(v)) {
+        put_fixed(b, v->valuedouble);
+    } else {
+        imp_put_value(b, v, false);
+    }
 }
 
-int imp_data(const struct imp_input *in, bool yaml, char **out,
-             struct imp_err *err) {
-  struct imp_docs docs = {0};
-  int rc = yaml ? imp_load_yaml(in->name, in->text, in->len, &docs, err)
-                : imp_load_json(in->name, in->text, in->len, &docs, err);
-  if (rc != 0) {
+int imp_data(const struct imp_input *in, bool yaml, char **out, struct imp_err *err)
+{
+    struct imp_docs docs = {0};
+    int rc = yaml ? imp_load_yaml(in->name, in->text, in->len, &docs, err)
+                  : imp_load_json(in->name, in->text, in->len, &docs, err);
+    if (rc != 0) {
+        imp_docs_free(&docs);
+        return rc;
+    }
+    struct ibuf b = {0};
+    ibuf_puts(&b, header);
+    if (docs.n > 1) {
+        ibuf_puts(&b, "import manifests\n\nitems = [\n");
+        for (size_t i = 0; i < docs.n; i++) {
+            ibuf_puts(&b, "    ");
+            put_value(&b, docs.v[i].root, 4);
+            ibuf_putc(&b, '\n');
+        }
+        ibuf_puts(&b, "]\n\nmanifests.yaml_stream(items)\n");
+    } else {
+        ibuf_putc(&b, '\n');
+        if (docs.n == 0)
+            ibuf_puts(&b, "{}");
+        else
+            put_value(&b, docs.v[0].root, 0);
+        ibuf_putc(&b, '\n');
+    }
     imp_docs_free(&docs);
-    return rc;
-  }
-  struct ibuf b = {0};
-  ibuf_puts(&b, header);
-  if (docs.n > 1) {
-    ibuf_puts(&b, "import manifests\n\nitems = [\n");
-    for (size_t i = 0; i < docs.n; i++) {
-      ibuf_puts(&b, "    ");
-      put_value(&b, docs.v[i].root, 4);
-      ibuf_putc(&b, '\n');
-    }
-    ibuf_puts(&b, "]\n\nmanifests.yaml_stream(items)\n");
-  } else {
-    ibuf_putc(&b, '\n');
-    if (docs.n == 0)
-      ibuf_puts(&b, "{}");
-    else
-      put_value(&b, docs.v[0].root, 0);
-    ibuf_putc(&b, '\n');
-  }
-  imp_docs_free(&docs);
-  *out = ibuf_take(&b);
-  return 0;
+    *out = ibuf_take(&b);
+    return 0;
 }
