@@ -232,6 +232,9 @@ struct resolver {
     struct rmap gnames; /* KCL's "global names": targets of top-level (augmented) assignments */
     struct ast *defining; /* the top-level "f = lambda …" whose lambda is being walked */
     const struct span *ann_at; /* where an undefined name in a type is reported, if not at it */
+    struct {                   /* t_widen's results by type: a dict's value type repeats the */
+        const struct rtype *from, *to; /* types of its attributes, so nested configs were */
+    } widened[512];            /* widened once per path to them, 2^depth times, without it */
 };
 
 /* {=====================================================================
@@ -839,10 +842,25 @@ static const char *t_str(struct resolver *r, const struct rtype *t)
 
 /* The type a variable gets from the value it is first assigned: literal types widen to their
  * base type, recursively (KCL's infer_to_variable_type). */
+static const struct rtype *t_widen_uncached(struct resolver *r, const struct rtype *t);
+
 static const struct rtype *t_widen(struct resolver *r, const struct rtype *t)
 {
     if (!t)
         return &T_ANY;
+    if (t->kind != RT_LIST && t->kind != RT_DICT && t->kind != RT_UNION)
+        return t_widen_uncached(r, t);
+    size_t slot = ((uintptr_t)t >> 4) % (sizeof r->widened / sizeof r->widened[0]);
+    if (r->widened[slot].from == t)
+        return r->widened[slot].to;
+    const struct rtype *w = t_widen_uncached(r, t);
+    r->widened[slot].from = t;
+    r->widened[slot].to = w;
+    return w;
+}
+
+static const struct rtype *t_widen_uncached(struct resolver *r, const struct rtype *t)
+{
     switch ((enum rt_kind)t->kind) {
     case RT_LIT_BOOL:
         return &T_BOOL;
