@@ -439,20 +439,75 @@ static const char *short_repr(struct vm *vm, struct value v)
     return v_to_json(vm, v, 0, false, false, false)->b;
 }
 
-static _Noreturn void conflict(struct vm *vm, struct str *key, struct value old, struct value nv)
+/* The keys from the outermost config down to the one being merged: KCL's union path. */
+struct upath {
+    const struct upath *up;
+    const char *key; /* NULL: the item 'idx' of a list */
+    uint32_t idx;
+};
+
+static void put_path(struct sbuf *b, const struct upath *p)
 {
-    if (!key)
+    if (p->up) {
+        put_path(b, p->up);
+        sbuf_put(b, ".", 1);
+    }
+    if (p->key) {
+        sbuf_put(b, p->key, (uint32_t)strlen(p->key));
+    } else {
+        char seg[32];
+        int n = snprintf(seg, sizeof seg, "list[%u]", p->idx);
+        sbuf_put(b, seg, (uint32_t)n);
+    }
+}
+
+static _Noreturn void conflict(struct vm *vm, const struct upath *p, struct value old,
+                               struct value nv)
+{
+    /* the attribute is the innermost key of the path */
+    while (p && !p->key)
+        p = p->up;
+    if (!p)
         vm_raise(vm, "conflicting values between %s and %s", short_repr(vm, nv),
                  short_repr(vm, old));
+    struct sbuf path;
+    sbuf_init(&path, vm);
+    put_path(&path, p);
     vm_raise(vm,
              "conflicting values on the attribute '%s' between :\n    %s\nand\n    %s\n"
              "with union path :\n    %s\ntry operator '=' to override the attribute, like:\n"
-             "    %s = %s",
-             key->b, short_repr(vm, old), short_repr(vm, nv), key->b, key->b,
+             "    {...} | {\n            ...\n            %s = %s\n            ...\n    }",
+             p->key, short_repr(vm, old), short_repr(vm, nv), sbuf_str(&path)->b, p->key,
              short_repr(vm, nv));
 }
 
-static struct value unify_key(struct vm *vm, struct str *key, struct value a, struct value b,
+/* KCL's value_subsume without its recursive check: whether 'b' may be unified into 'a' under
+ * `:` (equal scalars, lists of the same length whose items may, any two configs). */
+static bool subsume(struct value a, struct value b)
+{
+    if (v_is_null(a) || v_is_null(b))
+        return true;
+    if (v_is_dictlike(a) && v_is_dictlike(b))
+        return true;
+    if (a.tag == V_LIST && b.tag == V_LIST) {
+        if (a.as.l->n != b.as.l->n)
+            return false;
+        for (uint32_t i = 0; i < a.as.l->n; i++)
+            if (!subsume(a.as.l->v[i], b.as.l->v[i]))
+                return false;
+        return true;
+    }
+    if (v_is_dictlike(a) || v_is_dictlike(b) || a.tag == V_LIST || b.tag == V_LIST)
+        return false;
+    return v_equal(a, b);
+}
+
+static struct dict_entry *merge_entry(struct vm *vm, struct dict *d, struct str *key,
+                                      struct value v, unsigned op, int32_t ins, bool strict,
+                                      const struct upath *up);
+
+/* Unifies 'b' into 'a' (the value at path 'p'); 'strict' is KCL's idempotent check. */
+static struct value unify_key(struct vm *vm, const struct upath *p, struct value a, struct value b,
                               bool strict)
 {
     if (b.tag == V_UNDEF)
@@ -467,7 +522,7 @@ static struct value unify_key(struct vm *vm, struct str *key, struct value a, st
             struct dict_entry *e = &b.as.d->e[i];
             if (!e->key)
                 continue;
-            struct dict_entry *r = op_merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict);
+            struct dict_entry *r = merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict, p);
             if (e->file)
                 r->file = e->file, r->lo = e->lo;
         }
@@ -481,25 +536,20 @@ static struct value unify_key(struct vm *vm, struct str *key, struct value a, st
         r.as.d = d;
         return r;
     }
+    if (strict && !subsume(a, b))
+        conflict(vm, p, a, b);
     if (a.tag == V_LIST && b.tag == V_LIST) {
-        if (strict && a.as.l->n != b.as.l->n)
-            conflict(vm, key, a, b);
         struct list *l = list_copy(vm, a.as.l);
         for (uint32_t i = 0; i < b.as.l->n; i++) {
-            if (i < l->n)
-                l->v[i] = unify_key(vm, key, l->v[i], b.as.l->v[i], strict);
-            else
+            if (i < l->n) {
+                struct upath here = {p, NULL, i};
+                l->v[i] = unify_key(vm, &here, l->v[i], b.as.l->v[i], strict);
+            } else {
                 list_push(vm, l, b.as.l->v[i]);
+            }
         }
         return v_list(l);
     }
-    if (v_is_dictlike(a) || v_is_dictlike(b) || a.tag == V_LIST || b.tag == V_LIST) {
-        if (strict)
-            conflict(vm, key, a, b);
-        return b;
-    }
-    if (strict && !v_equal(a, b))
-        conflict(vm, key, a, b);
     return b;
 }
 
@@ -508,6 +558,39 @@ struct value op_unify(struct vm *vm, struct value a, struct value b, bool strict
     return unify_key(vm, NULL, a, b, strict);
 }
 
+static struct value union_list(struct vm *vm, struct value a, struct value b);
+
+/* KCL's union of two values outside or-mode: dicts merge with the idempotent check (a key
+ * written with `:` on both sides must agree), lists merge element by element, anything else
+ * is replaced. (A schema instance unions its config and runs again: schema_union; here it
+ * merges without the check.) */
+static struct value union_value(struct vm *vm, struct value a, struct value b)
+{
+    if (v_is_null(a))
+        return b;
+    if (v_is_null(b))
+        return a;
+    if (v_is_dictlike(a) && v_is_dictlike(b))
+        return unify_key(vm, NULL, a, b, a.tag == V_DICT && b.tag == V_DICT);
+    if (a.tag == V_LIST && b.tag == V_LIST)
+        return union_list(vm, a, b);
+    return b;
+}
+
+static struct value union_list(struct vm *vm, struct value a, struct value b)
+{
+    struct list *l = list_copy(vm, a.as.l);
+    for (uint32_t i = 0; i < b.as.l->n; i++) {
+        if (i < l->n)
+            l->v[i] = union_value(vm, l->v[i], b.as.l->v[i]);
+        else
+            list_push(vm, l, b.as.l->v[i]);
+    }
+    return v_list(l);
+}
+
+/* `a | b` (KCL's bin_bit_or): int | int is bitwise, configs and lists union as union_value
+ * does; a config with a non-config is an error. */
 struct value op_union(struct vm *vm, struct value a, struct value b)
 {
     if (a.tag == V_INT && b.tag == V_INT)
@@ -519,12 +602,19 @@ struct value op_union(struct vm *vm, struct value a, struct value b)
     if (v_is_null(b))
         return a;
     if ((v_is_dictlike(a) && v_is_dictlike(b)) || (a.tag == V_LIST && b.tag == V_LIST))
-        return unify_key(vm, NULL, a, b, false);
+        return union_value(vm, a, b);
     vm_raise(vm, "unsupported operand type(s) for |: '%s' and '%s'", err_type(a), err_type(b));
 }
 
 struct dict_entry *op_merge_entry(struct vm *vm, struct dict *d, struct str *key, struct value v,
                                   unsigned op, int32_t ins, bool strict)
+{
+    return merge_entry(vm, d, key, v, op, ins, strict, NULL);
+}
+
+static struct dict_entry *merge_entry(struct vm *vm, struct dict *d, struct str *key,
+                                      struct value v, unsigned op, int32_t ins, bool strict,
+                                      const struct upath *up)
 {
     struct dict_entry *e = dict_find(d, key);
     if (!e)
@@ -555,9 +645,11 @@ struct dict_entry *op_merge_entry(struct vm *vm, struct dict *d, struct str *key
         e->val = v_list(l);
         break;
     }
-    default:
-        e->val = unify_key(vm, key, e->val, v, strict);
+    default: {
+        struct upath here = {up, key->b, 0};
+        e->val = unify_key(vm, &here, e->val, v, strict);
         break;
+    }
     }
     /* an override sticks: later unions and inserts refine its value */
     if (op == OPK_OVERRIDE || e->op != OPK_OVERRIDE)
