@@ -19,6 +19,7 @@ static const char usage[] =
     "  import FILE...      KCL schemas from CRDs/OpenAPI/JSON Schema, configs from JSON/YAML\n"
     "  mod COMMAND         packages: init, add, pull, push, pkg, update, metadata, graph\n"
     "  function serve      the Crossplane composition-function server (function-kcl compatible)\n"
+    "  function render     run a Pipeline Composition's KCL steps in-process (crossplane render)\n"
     "\n"
     "options:\n"
     "  -h, --help          this text\n"
@@ -74,7 +75,7 @@ int main(int argc, char **argv)
         return CLI_FAIL;
     }
     if (!strcmp(cmd, "function")) {
-        /* the Crossplane function server lives in the scl-function helper (gRPC) */
+        /* the Crossplane function server and render live in the scl-function helper (gRPC) */
         const char *helper = cli_helper("scl-function", "SCL_FUNCTION_HELPER");
         argv[1] = (char *)helper;
         execv(helper, argv + 1);

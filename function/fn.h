@@ -78,12 +78,15 @@ int fn_merge(struct fn_arena *a, pb_struct *dst, const pb_struct *src);
 
 /* {===== RunFunction (function/run.c) */
 
+enum { FN_MAX_EXTERNAL = 64 };
+
 struct fn_config {
-    const char *root;                /* --root: module root of inline sources, or NULL */
-    const char **ext_names, **ext_dirs; /* -E name=dir */
+    const char *root; /* --root: module root of inline sources, or NULL */
+    const char *ext_names[FN_MAX_EXTERNAL], *ext_dirs[FN_MAX_EXTERNAL]; /* -E name=dir */
     size_t next;
-    const char *dependencies;        /* --dependencies file text, or NULL */
-    unsigned max_depth;              /* nesting bound of requests */
+    const char *deps_file;    /* --dependencies FILE, or NULL */
+    const char *dependencies; /* its text (fn_config_load), or NULL */
+    unsigned max_depth;       /* nesting bound of requests */
     bool debug;
 };
 
@@ -98,5 +101,22 @@ struct fn_worker_ctx {
  * NULL only on memory exhaustion. */
 fn_response *fn_run_function(struct fn_worker_ctx *w, struct fn_arena *a, const fn_request *req,
                              const char **fatal);
+
+/* {===== the program (function/main.c): `scl-function serve|render ...` */
+
+/* The options both commands take: --root, -E/--external, --dependencies, -d/--debug. Consumes
+ * argv[*i] (and its value): 1; not one of them: 0; a bad value: -1 (reported on stderr). */
+int fn_config_option(struct fn_config *cfg, int argc, char **argv, int *i);
+/* Reads the --dependencies file: 0, or -1 (reported). */
+int fn_config_load(struct fn_config *cfg);
+void fn_config_free(struct fn_config *cfg);
+/* The value of option 'name' at argv[*i] (`--name=v` or `--name v`), or NULL when argv[*i] is
+ * another option; exits 2 when the value is missing. */
+const char *fn_opt_value(int argc, char **argv, int *i, const char *name);
+/* A whole file, malloc'ed and NUL-terminated (*len its size if len); NULL (reported) on error. */
+char *fn_read_file(const char *path, size_t *len);
+
+int fn_serve(int argc, char **argv);  /* function/server.c */
+int fn_render(int argc, char **argv); /* function/render.c */
 
 #endif

@@ -310,10 +310,11 @@ static void *worker_main(void *ud)
 
 static const char usage[] =
     "usage: scl function serve [options]\n"
+    "       scl function render XR.yaml COMPOSITION.yaml [FUNCTIONS.yaml] [options]\n"
     "\n"
     "Serves Crossplane's FunctionRunnerService (function-kcl compatible) over gRPC.\n"
     "\n"
-    "  --address ADDR               listen address (default 0.0.0.0:9443; :PORT = every interface)\n"
+    "  --address ADDR               listen address (default :9443, every interface)\n"
     "  --network tcp                listen network (tcp only)\n"
     "  --insecure                   plaintext HTTP/2; certificates are ignored\n"
     "  --tls-certs-dir DIR          tls.crt, tls.key and ca.crt for mTLS (env TLS_SERVER_CERTS_DIR)\n"
@@ -321,54 +322,12 @@ static const char usage[] =
     "  --root DIR                   module root of inline sources: their imports resolve under DIR\n"
     "  -E, --external NAME=DIR      package NAME is the directory DIR (repeatable)\n"
     "  --dependencies FILE          kcl.mod [dependencies] lines added to every input's\n"
+    "                               spec.dependencies\n"
     "  --workers N                  worker threads (default 4)\n"
     "  -d, --debug                  one log line per request on stderr\n";
 
-static char *read_text(const char *dir, const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "scl-function: cannot read %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *p = malloc(cap);
-    size_t got;
-    while (p && (got = fread(p + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            char *q = realloc(p, cap *= 2);
-            if (!q) {
-                free(p);
-                p = NULL;
-            }
-            p = q;
-        }
-    }
-    fclose(f);
-    if (p)
-        p[n] = '\0';
-    return p;
-}
-
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (!strcmp(argv[*i], name)) {
-        if (*i + 1 >= argc) {
-            fprintf(stderr, "scl-function: %s needs a value\n", name);
-            exit(2);
-        }
-        return argv[++*i];
-    }
-    return NULL;
-}
-
-int main(int argc, char **argv)
+/* argv[0] is the program or "serve" */
+int fn_serve(int argc, char **argv)
 {
     /* signals first: the threads grpc_init starts inherit the mask, so SIGTERM reaches sigwait */
     sigset_t sigs;
@@ -380,73 +339,50 @@ int main(int argc, char **argv)
 
     struct server srv;
     memset(&srv, 0, sizeof srv);
-    const char *address = "0.0.0.0:9443", *certs = getenv("TLS_SERVER_CERTS_DIR");
-    const char *deps_file = NULL;
+    const char *address = ":9443", *certs = getenv("TLS_SERVER_CERTS_DIR");
     bool insecure = false;
     long max_mib = 4, nworkers = 4;
-    const char *ext_names[64], *ext_dirs[64];
-    srv.cfg.ext_names = ext_names;
-    srv.cfg.ext_dirs = ext_dirs;
     srv.cfg.max_depth = MAX_DEPTH;
-    int i = 1;
-    if (i < argc && !strcmp(argv[i], "serve"))
-        i++;
-    for (; i < argc; i++) {
+    for (int i = 1; i < argc; i++) {
         const char *v;
+        int r = fn_config_option(&srv.cfg, argc, argv, &i);
+        if (r < 0)
+            return 2;
+        if (r > 0)
+            continue;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(usage, stdout);
             return 0;
         } else if (!strcmp(argv[i], "--insecure")) {
             insecure = true;
-        } else if (!strcmp(argv[i], "-d") || !strcmp(argv[i], "--debug")) {
-            srv.cfg.debug = true;
-        } else if ((v = opt_value(argc, argv, &i, "--address"))) {
+        } else if ((v = fn_opt_value(argc, argv, &i, "--address"))) {
             address = v;
-        } else if ((v = opt_value(argc, argv, &i, "--network"))) {
+        } else if ((v = fn_opt_value(argc, argv, &i, "--network"))) {
             if (strcmp(v, "tcp")) {
                 fprintf(stderr, "scl-function: --network %s: only tcp is supported\n", v);
                 return 2;
             }
-        } else if ((v = opt_value(argc, argv, &i, "--tls-certs-dir"))) {
+        } else if ((v = fn_opt_value(argc, argv, &i, "--tls-certs-dir"))) {
             certs = v;
-        } else if ((v = opt_value(argc, argv, &i, "--max-recv-message-size"))) {
+        } else if ((v = fn_opt_value(argc, argv, &i, "--max-recv-message-size"))) {
             max_mib = strtol(v, NULL, 10);
             if (max_mib <= 0 || max_mib > 2047) {
                 fprintf(stderr, "scl-function: bad --max-recv-message-size %s\n", v);
                 return 2;
             }
-        } else if ((v = opt_value(argc, argv, &i, "--workers"))) {
+        } else if ((v = fn_opt_value(argc, argv, &i, "--workers"))) {
             nworkers = strtol(v, NULL, 10);
             if (nworkers <= 0 || nworkers > MAX_WORKERS) {
                 fprintf(stderr, "scl-function: bad --workers %s\n", v);
                 return 2;
             }
-        } else if ((v = opt_value(argc, argv, &i, "--root"))) {
-            srv.cfg.root = v;
-        } else if ((v = opt_value(argc, argv, &i, "--dependencies"))) {
-            deps_file = v;
-        } else if ((v = opt_value(argc, argv, &i, "-E")) ||
-                   (v = opt_value(argc, argv, &i, "--external"))) {
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v || !eq[1] || srv.cfg.next == 64) {
-                fprintf(stderr, "scl-function: -E wants NAME=DIR, got %s\n", v);
-                return 2;
-            }
-            ext_names[srv.cfg.next] = strndup(v, (size_t)(eq - v));
-            ext_dirs[srv.cfg.next++] = eq + 1;
         } else {
             fprintf(stderr, "scl-function: unknown argument %s\n%s", argv[i], usage);
             return 2;
         }
     }
-    if (deps_file) {
-        char *slash = strrchr(deps_file, '/');
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - deps_file) : 1,
-                 slash ? deps_file : ".");
-        if (!(srv.cfg.dependencies = read_text(dir, slash ? slash + 1 : deps_file)))
-            return 1;
-    }
+    if (fn_config_load(&srv.cfg))
+        return 1;
     char *crt = NULL, *key = NULL, *ca = NULL;
     if (!insecure) {
         if (!certs || !*certs) {
@@ -454,8 +390,15 @@ int main(int argc, char **argv)
                             "(or set TLS_SERVER_CERTS_DIR)\n");
             return 2;
         }
-        if (!(crt = read_text(certs, "tls.crt")) || !(key = read_text(certs, "tls.key")) ||
-            !(ca = read_text(certs, "ca.crt")))
+        char path[4096];
+        snprintf(path, sizeof path, "%s/tls.crt", certs);
+        if (!(crt = fn_read_file(path, NULL)))
+            return 1;
+        snprintf(path, sizeof path, "%s/tls.key", certs);
+        if (!(key = fn_read_file(path, NULL)))
+            return 1;
+        snprintf(path, sizeof path, "%s/ca.crt", certs);
+        if (!(ca = fn_read_file(path, NULL)))
             return 1;
     }
     char addr[512];
@@ -551,9 +494,7 @@ int main(int argc, char **argv)
         scl_ctx_free(workers[k].wc.ctx);
     }
     grpc_shutdown();
-    for (size_t k = 0; k < srv.cfg.next; k++)
-        free((char *)ext_names[k]);
-    free((char *)srv.cfg.dependencies);
+    fn_config_free(&srv.cfg);
     free(crt);
     free(key);
     free(ca);
