@@ -4279,6 +4279,7 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
     check_immutable(r);
     /* annotated package variables have their type from the start */
     r->pkg = main;
+    struct rmap annotated = {0};
     for (uint32_t f = 0; f < p->nfiles; f++) {
         struct ast_list *body = &p->files[f].module->u.module.body;
         for (uint32_t i = 0; i < body->n; i++) {
@@ -4311,6 +4312,24 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
                 struct rsym *y = t->kind == AST_NAME ? rmap_get(&main->syms, t->u.name) : NULL;
                 if (y && y->kind == SYM_VAR && !y->type)
                     y->type = type_of_ann(r, main, f, n->u.assign.type, false);
+                if (t->kind != AST_NAME || !is_private(t->u.name))
+                    continue;
+                /* KCL: a (private) variable annotated again keeps a type its first annotation
+                 * admits (a public one can't be assigned twice at all) */
+                const struct rtype *ty = type_of_ann(r, main, f, n->u.assign.type, false);
+                struct rt_attr *first = rmap_get(&annotated, t->u.name);
+                if (!first) {
+                    first = rz(r, sizeof *first);
+                    first->name = t->u.name;
+                    first->type = ty;
+                    first->span = t->span;
+                    rmap_put(r, &annotated, t->u.name, first);
+                } else if (!assignable(ty, first->type)) {
+                    struct diag *g = report(r, "E2G22", "TypeError", t->span,
+                                            "can not change the type of '%s' to %s", t->u.name,
+                                            t_str(r, first->type));
+                    label(r, g, first->span, "expected %s", t_str(r, first->type));
+                }
             }
         }
     }
