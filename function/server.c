@@ -409,11 +409,16 @@ int fn_serve(int argc, char **argv)
     srv.arena_limit = (size_t)max_mib * 64 * 1024 * 1024;
 
     grpc_init();
-    grpc_arg arg;
-    arg.type = GRPC_ARG_INTEGER;
-    arg.key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-    arg.value.integer = (int)(max_mib * 1024 * 1024);
-    grpc_channel_args args = {1, &arg};
+    /* no SO_REUSEPORT (gRPC's default): a second server on a busy port fails to start instead
+       of silently sharing the port with the first */
+    grpc_arg arg[2];
+    arg[0].type = GRPC_ARG_INTEGER;
+    arg[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+    arg[0].value.integer = (int)(max_mib * 1024 * 1024);
+    arg[1].type = GRPC_ARG_INTEGER;
+    arg[1].key = GRPC_ARG_ALLOW_REUSEPORT;
+    arg[1].value.integer = 0;
+    grpc_channel_args args = {2, arg};
     srv.server = grpc_server_create(&args, NULL);
     srv.method[CALL_V1] = grpc_server_register_method(
         srv.server, PATH_V1, NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
