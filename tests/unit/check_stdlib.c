@@ -1068,8 +1068,11 @@ CASES_TEST(test_template, template_cases)
 /* {===== collection */
 
 static const struct call collection_cases[] = {
-    {"collection", "union_all", "[[{\"a\": 1}, {\"b\": 2}, {\"a\": 3}]]", NULL,
-     "{\"a\": 3, \"b\": 2}", NULL},
+    {"collection", "union_all", "[[{\"a\": 1}, {\"b\": 2}, {\"a\": 1}]]", NULL,
+     "{\"a\": 1, \"b\": 2}", NULL},
+    /* a fold with `|`: KCL's idempotent check refuses a key given two values */
+    {"collection", "union_all", "[[{\"a\": 1}, {\"b\": 2}, {\"a\": 3}]]", NULL, NULL,
+     "conflicting values on the attribute 'a'"},
     {"collection", "union_all", "[[{\"a\": {\"x\": 1}}, {\"a\": {\"y\": 2}}]]", NULL,
      "{\"a\": {\"x\": 1, \"y\": 2}}", NULL},
     {"collection", "union_all", "[[]]", NULL, "{}", NULL},
