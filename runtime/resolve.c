@@ -3704,10 +3704,12 @@ static const struct rtype *walk_select(struct resolver *r, struct ast *n)
         if (a || schema_accepts(s, attr))
             return &T_ANY;
         /* the member functions of schemas */
-        if (!strcmp(attr, "instances"))
+        static const char *const members[] = {"instances"};
+        if (!strcmp(attr, members[0]))
             return &T_ANY;
-        report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'", attr,
-               s->name);
+        /* KCL suggests the member functions for a schema (not for an instance) */
+        report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'%s", attr,
+               s->name, v->instance ? "" : suggest(r, attr, members, 1, false));
         return &T_ANY;
     }
     case RT_STR:
@@ -4279,7 +4281,7 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
     check_immutable(r);
     /* annotated package variables have their type from the start */
     r->pkg = main;
-    struct rmap annotated = {0};
+    struct rmap annotated = {0}, first_ann = {0};
     for (uint32_t f = 0; f < p->nfiles; f++) {
         struct ast_list *body = &p->files[f].module->u.module.body;
         for (uint32_t i = 0; i < body->n; i++) {
@@ -4314,22 +4316,53 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
                     y->type = type_of_ann(r, main, f, n->u.assign.type, false);
                 if (t->kind != AST_NAME || !is_private(t->u.name))
                     continue;
-                /* KCL: a (private) variable annotated again keeps a type its first annotation
+                /* KCL: a (private) variable annotated again keeps a type its previous annotation
                  * admits (a public one can't be assigned twice at all) */
                 const struct rtype *ty = type_of_ann(r, main, f, n->u.assign.type, false);
-                struct rt_attr *first = rmap_get(&annotated, t->u.name);
-                if (!first) {
-                    first = rz(r, sizeof *first);
+                struct rt_attr *prev = rmap_get(&annotated, t->u.name);
+                if (!prev) {
+                    prev = rz(r, sizeof *prev);
+                    prev->name = t->u.name;
+                    rmap_put(r, &annotated, t->u.name, prev);
+                    /* the first annotation, for KCL's second scan (below) */
+                    struct rt_attr *first = rz(r, sizeof *first);
                     first->name = t->u.name;
                     first->type = ty;
                     first->span = t->span;
-                    rmap_put(r, &annotated, t->u.name, first);
-                } else if (!assignable(ty, first->type)) {
+                    rmap_put(r, &first_ann, t->u.name, first);
+                } else if (!assignable(ty, prev->type)) {
                     struct diag *g = report(r, "E2G22", "TypeError", t->span,
                                             "can not change the type of '%s' to %s", t->u.name,
-                                            t_str(r, first->type));
-                    label(r, g, first->span, "expected %s", t_str(r, first->type));
+                                            t_str(r, prev->type));
+                    label(r, g, prev->span, "expected %s", t_str(r, prev->type));
                 }
+                prev->type = ty;
+                prev->span = t->span;
+            }
+        }
+    }
+    /* KCL scans the annotations a second time, starting from the last one: the first is then
+     * checked against it */
+    for (uint32_t f = 0; f < p->nfiles; f++) {
+        struct ast_list *body = &p->files[f].module->u.module.body;
+        for (uint32_t i = 0; i < body->n; i++) {
+            struct ast *n = body->v[i];
+            if (n->kind != AST_ASSIGN || !n->u.assign.type)
+                continue;
+            for (uint32_t k = 0; k < n->u.assign.targets.n; k++) {
+                struct ast *t = n->u.assign.targets.v[k];
+                if (t->kind != AST_NAME || !is_private(t->u.name))
+                    continue;
+                struct rt_attr *first = rmap_get(&first_ann, t->u.name);
+                struct rt_attr *last = rmap_get(&annotated, t->u.name);
+                if (!first || first->span.lo != t->span.lo || first->span.file != t->span.file ||
+                    (last->span.lo == first->span.lo && last->span.file == first->span.file) ||
+                    assignable(first->type, last->type))
+                    continue;
+                struct diag *g = report(r, "E2G22", "TypeError", t->span,
+                                        "can not change the type of '%s' to %s", t->u.name,
+                                        t_str(r, last->type));
+                label(r, g, last->span, "expected %s", t_str(r, last->type));
             }
         }
     }
