@@ -41,6 +41,8 @@ static const char usage[] =
     "  --dependencies FILE                kcl.mod [dependencies] lines added to every input's\n"
     "                                     spec.dependencies\n";
 
+typedef M(Result) result;
+
 struct named {
     const char *name;
     pb_struct *obj;
@@ -61,7 +63,7 @@ struct render {
     bool results, with_context, full_xr;
     /* what the steps produced */
     fn_state *desired;
-    M(Result) **res; /* every step's results, in order */
+    result **res; /* every step's results, in order */
     const char **res_step;
     size_t nres, capres;
     const char **first_name; /* composed resource names, by the step that first desired them */
@@ -197,8 +199,8 @@ static int add_observed(struct render *r, const char *path)
     r->observed = v;
     for (size_t i = 0; i < d.n; i++) {
         pb_struct *s = as_struct(d.v[i]);
-        const char *name = fn_get_str(fn_get_struct(fn_get_struct(s, "metadata"), "annotations"),
-                                      NAME_ANN);
+        const char *name =
+            fn_get_str(fn_get_struct(fn_get_struct(s, "metadata"), "annotations"), NAME_ANN);
         if (!s || !name || !*name)
             return errf("%s: observed resource %zu has no %s annotation", path, i + 1, NAME_ANN);
         size_t k = 0;
@@ -289,8 +291,7 @@ static int add_context(struct render *r, const char *arg, bool files)
     char *list = fn_strdup(&r->a, arg, strlen(arg));
     if (!list)
         return oom();
-    for (char *save = NULL, *kv = strtok_r(list, ",", &save); kv;
-         kv = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *kv = strtok_r(list, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
         if (!eq || eq == kv)
             return errf("--context-%s wants KEY=%s, got %s", files ? "files" : "values",
@@ -360,7 +361,7 @@ static int note_results(struct render *r, const char *step, const fn_response *r
     for (size_t i = 0; i < rsp->n_results; i++) {
         if (r->nres == r->capres) {
             size_t cap = r->capres ? r->capres * 2 : 16;
-            M(Result) **v = fn_alloc(&r->a, cap * sizeof *v);
+            result **v = fn_alloc(&r->a, cap * sizeof *v);
             const char **s = fn_alloc(&r->a, cap * sizeof *s);
             if (!v || !s)
                 return oom();
@@ -418,8 +419,7 @@ static int run_pipeline(struct render *r)
     const pb_struct *ref = fn_get_struct(spec, "compositeTypeRef");
     const char *api = fn_get_str(ref, "apiVersion"), *kind = fn_get_str(ref, "kind");
     const char *xapi = fn_get_str(r->xr, "apiVersion"), *xkind = fn_get_str(r->xr, "kind");
-    if (api && kind &&
-        (!xapi || !xkind || strcmp(api, xapi) || strcmp(kind, xkind)))
+    if (api && kind && (!xapi || !xkind || strcmp(api, xapi) || strcmp(kind, xkind)))
         return errf("the Composition composes %s %s, but the XR is %s %s", api, kind,
                     xapi ? xapi : "?", xkind ? xkind : "?");
     const pb_list *steps = get_list(spec, "pipeline");
@@ -439,8 +439,8 @@ static int run_pipeline(struct render *r)
             while (k < r->nfunctions && strcmp(r->functions[k], fname))
                 k++;
             if (k == r->nfunctions)
-                return errf("pipeline step \"%s\": no Function \"%s\" in the functions file",
-                            name, fname);
+                return errf("pipeline step \"%s\": no Function \"%s\" in the functions file", name,
+                            fname);
         }
         pb_struct *input = fn_get_struct(step, "input");
         if (!is_kcl_input(input)) {
@@ -594,7 +594,7 @@ static const char *severity_name(int s)
 static pb_struct *out_result(struct render *r, size_t i)
 {
     struct fn_arena *a = &r->a;
-    const M(Result) *res = r->res[i];
+    const result *res = r->res[i];
     pb_struct *o = fn_struct_new(a);
     if (!o || set_str(a, o, "apiVersion", RENDER_API) || set_str(a, o, "kind", "Result") ||
         set_str(a, o, "step", r->res_step[i]) ||
@@ -604,7 +604,7 @@ static pb_struct *out_result(struct render *r, size_t i)
         (res->target != E(TARGET__TARGET_UNSPECIFIED) &&
          set_str(a, o, "target",
                  res->target == E(TARGET__TARGET_COMPOSITE_AND_CLAIM) ? "CompositeAndClaim"
-                                                                        : "Composite")))
+                                                                      : "Composite")))
         return NULL;
     return o;
 }

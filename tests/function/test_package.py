@@ -10,7 +10,8 @@
    runtime stage copies from the build stage, at their image paths, and every library `ldd`
    lists for the entrypoint, with the dynamic loader. The entrypoint is started from there with
    no arguments and TLS_SERVER_CERTS_DIR set to certificates made with openssl: in a chroot as
-   uid 2000 when the test runs as root (unless SCL_TEST_NO_CHROOT is set), else through the staged loader with only the staged
+   uid 2000 when the test runs as root (unless SCL_TEST_NO_CHROOT is set or the server is a
+   sanitizer build, which needs /proc), else through the staged loader with only the staged
    libraries on its path. It must serve mTLS on :9443; when that port is taken on this host
    (another server, a concurrent test), on --address 127.0.0.1:<free port> instead.
 4. mTLS: a client with a certificate signed by the CA of the certificate folder is served; no
@@ -179,7 +180,8 @@ def stage_root(root, entrypoint, from_build):
         if "ld-linux" in os.path.basename(lib):
             loader = lib
     check(loader is not None, "the dynamic loader is staged")
-    return exe, loader, sorted({os.path.dirname(os.path.join(root, l.lstrip("/"))) for l in libs})
+    sanitized = any("libasan" in l or "libubsan" in l for l in libs)
+    return exe, loader, sorted({os.path.dirname(os.path.join(root, l.lstrip("/"))) for l in libs}), sanitized
 
 
 # {===== certificates
@@ -286,7 +288,7 @@ def main():
         staged = stage_root(root, entrypoint, from_build)
         if not staged:
             return 1
-        exe, loader, libdirs = staged
+        exe, loader, libdirs, sanitized = staged
         certs = os.path.join(root, "tls", "server")
         os.makedirs(certs)
         pki = os.path.join(tmp, "pki")
@@ -299,17 +301,20 @@ def main():
         for src, dst in (("server.crt", "tls.crt"), ("server.key", "tls.key"), ("ca.crt", "ca.crt")):
             shutil.copy(os.path.join(pki, src), os.path.join(certs, dst))
             os.chmod(os.path.join(certs, dst), 0o644)
-        chroot = os.geteuid() == 0 and not os.environ.get("SCL_TEST_NO_CHROOT") and shutil.which("chroot")
+        # a sanitizer build needs /proc (LeakSanitizer), which the staged root has not
+        chroot = (os.geteuid() == 0 and not sanitized and not os.environ.get("SCL_TEST_NO_CHROOT")
+                  and shutil.which("chroot"))
+        keep = {k: v for k, v in os.environ.items() if k.endswith("SAN_OPTIONS")}
 
         def start(args):
             if chroot:
                 os.chmod(root, 0o755)
                 cmd = [chroot, "--userspec=2000:2000", root, entrypoint[0]] + entrypoint[1:] + args
-                env = {"TLS_SERVER_CERTS_DIR": "/tls/server", "PATH": "/usr/local/bin:/usr/bin:/bin"}
+                env = dict(keep, TLS_SERVER_CERTS_DIR="/tls/server", PATH="/usr/local/bin:/usr/bin:/bin")
             else:
                 cmd = [os.path.join(root, loader.lstrip("/")), "--library-path", ":".join(libdirs),
                        exe] + entrypoint[1:] + args
-                env = {"TLS_SERVER_CERTS_DIR": certs, "PATH": "/usr/bin:/bin"}
+                env = dict(keep, TLS_SERVER_CERTS_DIR=certs, PATH="/usr/bin:/bin")
             with open(log_path, "w") as log:
                 return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
 
