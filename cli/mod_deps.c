@@ -65,6 +65,7 @@ void mod_session_close(struct mod_session *s)
         free(s->res[i].name);
         free(s->res[i].dir);
         free(s->res[i].version);
+        free(s->res[i].ref);
         free(s->res[i].parent);
     }
     free(s->res);

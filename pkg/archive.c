@@ -153,7 +153,8 @@ static int tar_walk(struct tar_out *t, const char *path, const char *relbase, un
         if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
             pkg_strs_push(&names, de->d_name);
     closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, cmp_name);
+    if (names.n > 1)
+        qsort(names.v, names.n, sizeof *names.v, cmp_name);
     int rc = 0;
     for (size_t i = 0; i < names.n && rc == 0; i++) {
         char *full = join(path, names.v[i]);

@@ -56,7 +56,8 @@ static int walk(EVP_MD_CTX *md, const char *path, unsigned depth, struct pkg_err
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
             pkg_strs_push(&names, e->d_name);
     closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, cmp_name);
+    if (names.n > 1)
+        qsort(names.v, names.n, sizeof *names.v, cmp_name);
     int rc = 0;
     for (size_t i = 0; i < names.n && rc == 0; i++) {
         size_t len = strlen(path) + strlen(names.v[i]) + 2;

@@ -278,7 +278,8 @@ static void search(const char *dir, const char *name, const char *version, unsig
         if (e->d_name[0] != '.')
             pkg_strs_push(&names, e->d_name);
     closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, cmp_name);
+    if (names.n > 1)
+        qsort(names.v, names.n, sizeof *names.v, cmp_name);
     for (size_t i = 0; i < names.n; i++) {
         char *sub = pkg_join(dir, names.v[i]);
         struct stat st;
