@@ -555,11 +555,10 @@ static double jaro_winkler(const char *s, const char *t)
 
 /* ", did you mean '["a", "b"]'?" for the candidates close to 'name', or "". For names (not
  * attributes) a candidate the name contains is close too (ErrOther: Other). */
-static const char *suggest(struct resolver *r, const char *name, const char *const *cands,
-                           uint32_t n, bool contained)
+/* The candidates close to 'name', in order and without repeats (see suggest). */
+static uint32_t close_names(struct resolver *r, const char *name, const char *const *cands,
+                            uint32_t n, bool contained, const char ***out)
 {
-    struct rbuf b = {r, NULL, 0, 0};
-    uint32_t found = 0;
     const char **kept = NULL;
     uint32_t nkept = 0, capkept = 0;
     if (r->nreports > 100)
@@ -577,13 +576,40 @@ static const char *suggest(struct resolver *r, const char *name, const char *con
             continue;
         kept = rgrow(r, kept, &capkept, nkept, sizeof *kept);
         kept[nkept++] = cands[i];
-        rb_puts(&b, found ? ", \"" : ", did you mean '[\"");
-        rb_puts(&b, cands[i]);
-        rb_puts(&b, "\"");
-        found++;
     }
-    if (found)
+    *out = kept;
+    return nkept;
+}
+
+static const char *suggest(struct resolver *r, const char *name, const char *const *cands,
+                           uint32_t n, bool contained)
+{
+    struct rbuf b = {r, NULL, 0, 0};
+    const char **kept;
+    uint32_t nkept = close_names(r, name, cands, n, contained, &kept);
+    for (uint32_t i = 0; i < nkept; i++) {
+        rb_puts(&b, i ? ", \"" : ", did you mean '[\"");
+        rb_puts(&b, kept[i]);
+        rb_puts(&b, "\"");
+    }
+    if (nkept)
         rb_puts(&b, "]'?");
+    return rb_str(&b);
+}
+
+/* ", did you mean 'a' or 'b'?" (KCL's suggestion for a keyword argument), or "". */
+static const char *suggest_or(struct resolver *r, const char *name, const char *const *cands,
+                              uint32_t n)
+{
+    struct rbuf b = {r, NULL, 0, 0};
+    const char **kept;
+    uint32_t nkept = close_names(r, name, cands, n, false, &kept);
+    for (uint32_t i = 0; i < nkept; i++) {
+        rb_puts(&b, i ? " or " : ", did you mean '");
+        rb_puts(&b, kept[i]);
+    }
+    if (nkept)
+        rb_puts(&b, "'?");
     return rb_str(&b);
 }
 
@@ -3142,8 +3168,12 @@ static void check_args(struct resolver *r, const struct rt_param *params, uint32
             if (!strcmp(params[k].name, a->u.kwarg.name))
                 p = &params[k];
         if (!p) {
+            const char **names = rz(r, (nparams ? nparams : 1) * sizeof *names);
+            for (uint32_t k = 0; k < nparams; k++)
+                names[k] = params[k].name;
             report(r, "E2L23", "CompileError", a->span,
-                   "%s got an unexpected keyword argument '%s'", fname, a->u.kwarg.name);
+                   "%s got an unexpected keyword argument '%s'%s", fname, a->u.kwarg.name,
+                   suggest_or(r, a->u.kwarg.name, names, nparams));
             continue;
         }
         must_assignable(r, types[i], p->type, a->u.kwarg.value->span, p->span.hi ? &p->span : NULL);
