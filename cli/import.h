@@ -48,6 +48,13 @@ void imp_put_number(struct ibuf *b, double v);
 /* A string as a valid KCL "..." literal (quote, backslash, newline, "${"
  * escaped). */
 void imp_put_string(struct ibuf *b, const char *s);
+/* Whether s is a KCL identifier ([A-Za-z_][A-Za-z0-9_]*). */
+bool imp_is_ident(const char *s);
+/* An attribute or config key as kcl-go writes it: quoted when not an identifier, '$' before a
+ * keyword. */
+void imp_put_key(struct ibuf *b, const char *k);
+/* A number as Go's FormatFloat('f', -1): the shortest digits, never an exponent. */
+void imp_put_fixed(struct ibuf *b, double v);
 /* A value as kcl-openapi's ToKclValue prints it (§5.3), with strings escaped.
  * 'as_int': print integral numbers as integers (for int-typed attributes). */
 void imp_put_value(struct ibuf *b, const cJSON *v, bool as_int);

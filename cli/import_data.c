@@ -16,54 +16,6 @@ static const char header[] =
     "generate command.\n"
     "\"\"\"\n";
 
-/* kcl-go's keywords for names (§9) */
-static const char *const keywords[] = {
-    "True",     "False", "None",   "Undefined", "import", "and", "or",     "in",     "is",
-    "not",      "as",    "if",     "else",      "elif",   "for", "type",   "schema", "mixin",
-    "protocol", "check", "assert", "all",       "any",    "map", "filter", "lambda", "rule",
-};
-
-static void put_key(struct ibuf *b, const char *k)
-{
-    bool ident = (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '_';
-    for (const char *p = k; ident && *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_'))
-            ident = false;
-    if (!ident) {
-        imp_put_string(b, k);
-        return;
-    }
-    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-        if (!strcmp(k, keywords[i])) {
-            ibuf_putc(b, '$');
-            break;
-        }
-    ibuf_puts(b, k);
-}
-
-/* FormatFloat('f', -1): the shortest digits, never an exponent */
-static void put_fixed(struct ibuf *b, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e18) {
-        ibuf_printf(b, "%lld", (long long)v);
-        return;
-    }
-    char e[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, v);
-        if (strtod(e, NULL) == v)
-            break;
-    }
-    int exp = atoi(strchr(e, 'e') + 1);
-    int decimals = 0;
-    const char *dot = strchr(e, '.');
-    if (dot)
-        decimals = (int)(strchr(e, 'e') - dot - 1);
-    int frac = decimals - exp;
-    ibuf_printf(b, "%.*f", frac > 0 ? frac : 0, v);
-}
-
 static void put_value(struct ibuf *b, const cJSON *v, int indent);
 
 static void put_entries(struct ibuf *b, const cJSON *v, int indent)
@@ -71,7 +23,7 @@ static void put_entries(struct ibuf *b, const cJSON *v, int indent)
     for (const cJSON *c = v->child; c; c = c->next) {
         ibuf_printf(b, "%*s", indent, "");
         if (cJSON_IsObject(v)) {
-            put_key(b, c->string);
+            imp_put_key(b, c->string);
             ibuf_puts(b, " = ");
         }
         put_value(b, c, indent);
@@ -87,7 +39,7 @@ static void put_value(struct ibuf *b, const cJSON *v, int indent)
         put_entries(b, v, indent + 4);
         ibuf_printf(b, "%*s%s", indent, "", obj ? "}" : "]");
     } else if (cJSON_IsNumber(v)) {
-        put_fixed(b, v->valuedouble);
+        imp_put_fixed(b, v->valuedouble);
     } else {
         imp_put_value(b, v, false);
     }

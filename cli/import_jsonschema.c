@@ -186,67 +186,6 @@ static char *concat_name(const char *parent, const char *part)
     return ibuf_take(&b);
 }
 
-static const char *const keywords[] = {
-    "True",     "False", "None",   "Undefined", "import", "and", "or",     "in",     "is",
-    "not",      "as",    "if",     "else",      "elif",   "for", "type",   "schema", "mixin",
-    "protocol", "check", "assert", "all",       "any",    "map", "filter", "lambda", "rule",
-};
-
-static bool is_ident(const char *k)
-{
-    if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '_'))
-        return false;
-    for (const char *p = k + 1; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_'))
-            return false;
-    return true;
-}
-
-/* An attribute or config key as written (§9): quoted when not an identifier,
- * '$' before a keyword. */
-static void put_name(struct ibuf *b, const char *k)
-{
-    if (!is_ident(k)) {
-        imp_put_string(b, k);
-        return;
-    }
-    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-        if (!strcmp(k, keywords[i])) {
-            ibuf_putc(b, '$');
-            break;
-        }
-    ibuf_puts(b, k);
-}
-
-/* {===== values (genkcl_value) */
-
-/* FormatFloat('f', -1): the shortest digits, never an exponent */
-static void put_fixed(struct ibuf *b, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e18) {
-        ibuf_printf(b, "%lld", (long long)v);
-        return;
-    }
-    if (!isfinite(v)) {
-        imp_put_number(b, v);
-        return;
-    }
-    char e[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, v);
-        if (strtod(e, NULL) == v)
-            break;
-    }
-    int exp = atoi(strchr(e, 'e') + 1);
-    int decimals = 0;
-    const char *dot = strchr(e, '.');
-    if (dot)
-        decimals = (int)(strchr(e, 'e') - dot - 1);
-    int frac = decimals - exp;
-    ibuf_printf(b, "%.*f", frac > 0 ? frac : 0, v);
-}
-
 static int key_cmp(const void *a, const void *b)
 {
     return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
@@ -257,7 +196,7 @@ static void put_value(struct ibuf *b, const cJSON *v)
     if (cJSON_IsString(v)) {
         imp_put_string(b, v->valuestring);
     } else if (cJSON_IsNumber(v)) {
-        put_fixed(b, v->valuedouble);
+        imp_put_fixed(b, v->valuedouble);
     } else if (cJSON_IsBool(v)) {
         ibuf_puts(b, cJSON_IsTrue(v) ? "True" : "False");
     } else if (cJSON_IsArray(v)) {
@@ -284,7 +223,7 @@ static void put_value(struct ibuf *b, const cJSON *v)
         for (size_t i = 0; i < n; i++) {
             if (i)
                 ibuf_puts(b, ", ");
-            put_name(b, keys[i]->string);
+            imp_put_key(b, keys[i]->string);
             ibuf_puts(b, " = ");
             put_value(b, keys[i]);
         }
@@ -1045,7 +984,7 @@ static char *build_schema(struct js *J, struct view *v, const char *name, bool r
         const struct prop *p = &v->props[i];
         struct jattr *a = &as[na++];
         struct ibuf nb = {0};
-        put_name(&nb, p->key);
+        imp_put_key(&nb, p->key);
         a->name = ibuf_take(&nb);
         if (!strcmp(p->key, "key"))
             key_taken = true;
@@ -1072,7 +1011,7 @@ static char *build_schema(struct js *J, struct view *v, const char *name, bool r
             }
             a->desc = pv.desc;
             /* a quoted name cannot be referred to in a check (doc/import.md) */
-            if (!pv.ref && is_ident(p->key))
+            if (!pv.ref && imp_is_ident(p->key))
                 rc = attr_checks(J, &pv, a->name, a->type, a->required, 0, &checks);
         }
         view_free(&pv);

@@ -367,7 +367,7 @@ static const char *const attr_keywords[] = {
     "filter", "map", "type",   "True",   "False", "None",     "Undefined",
 };
 
-static bool is_ident(const char *s)
+bool imp_is_ident(const char *s)
 {
     if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
         return false;
@@ -381,7 +381,7 @@ static bool is_ident(const char *s)
 char *imp_attr_name(const char *raw)
 {
     struct ibuf b = {0};
-    if (!is_ident(raw)) {
+    if (!imp_is_ident(raw)) {
         imp_put_string(&b, raw);
         return ibuf_take(&b);
     }
@@ -535,4 +535,55 @@ bool imp_truthy(const cJSON *v)
     if (cJSON_IsArray(v) || cJSON_IsObject(v))
         return v->child != NULL;
     return true;
+}
+
+/* {===== keys and numbers as kcl-go writes them (§9, §10) */
+
+/* kcl-go's keywords for names (§9) */
+static const char *const keywords[] = {
+    "True",     "False", "None",   "Undefined", "import", "and", "or",     "in",     "is",
+    "not",      "as",    "if",     "else",      "elif",   "for", "type",   "schema", "mixin",
+    "protocol", "check", "assert", "all",       "any",    "map", "filter", "lambda", "rule",
+};
+
+/* An attribute or config key as written (§9): quoted when not an identifier,
+ * '$' before a keyword. */
+void imp_put_key(struct ibuf *b, const char *k)
+{
+    if (!imp_is_ident(k)) {
+        imp_put_string(b, k);
+        return;
+    }
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+        if (!strcmp(k, keywords[i])) {
+            ibuf_putc(b, '$');
+            break;
+        }
+    ibuf_puts(b, k);
+}
+
+/* FormatFloat('f', -1): the shortest digits, never an exponent */
+void imp_put_fixed(struct ibuf *b, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e18) {
+        ibuf_printf(b, "%lld", (long long)v);
+        return;
+    }
+    if (!isfinite(v)) {
+        imp_put_number(b, v);
+        return;
+    }
+    char e[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    int exp = atoi(strchr(e, 'e') + 1);
+    int decimals = 0;
+    const char *dot = strchr(e, '.');
+    if (dot)
+        decimals = (int)(strchr(e, 'e') - dot - 1);
+    int frac = decimals - exp;
+    ibuf_printf(b, "%.*f", frac > 0 ? frac : 0, v);
 }
