@@ -79,6 +79,12 @@ int fn_merge(struct fn_arena *a, pb_struct *dst, const pb_struct *src);
 /* {===== RunFunction (function/run.c) */
 
 enum { FN_MAX_EXTERNAL = 64 };
+#define FN_DEFAULT_TIMEOUT_MS 10000u                 /* --timeout 10 */
+#define FN_DEFAULT_MAX_MEMORY ((size_t)256 << 20)    /* --max-memory 256 */
+
+/* Sets the defaults that are not zero (limits). */
+struct fn_config;
+void fn_config_init(struct fn_config *cfg);
 
 struct fn_config {
     const char *root; /* --root: module root of inline sources, or NULL */
@@ -87,6 +93,8 @@ struct fn_config {
     const char *deps_file;    /* --dependencies FILE, or NULL */
     const char *dependencies; /* its text (fn_config_load), or NULL */
     unsigned max_depth;       /* nesting bound of requests */
+    uint64_t timeout_ms;      /* --timeout: time budget of each evaluation; 0: none */
+    size_t max_memory;        /* --max-memory: memory budget of each evaluation; 0: none */
     bool debug;
 };
 

@@ -56,11 +56,42 @@ char *fn_read_file(const char *path, size_t *len)
     return p;
 }
 
+void fn_config_init(struct fn_config *cfg)
+{
+    cfg->timeout_ms = FN_DEFAULT_TIMEOUT_MS;
+    cfg->max_memory = FN_DEFAULT_MAX_MEMORY;
+}
+
+/* A number >= 0 for --timeout (seconds) or --max-memory (MiB); -1 (reported) if malformed. */
+static int limit_value(const char *opt, const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || !(d >= 0) || d > 1e9) {
+        fprintf(stderr, "scl-function: bad %s %s (a number, 0 for none)\n", opt, v);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
 int fn_config_option(struct fn_config *cfg, int argc, char **argv, int *i)
 {
     const char *v;
+    double d;
     if (!strcmp(argv[*i], "-d") || !strcmp(argv[*i], "--debug")) {
         cfg->debug = true;
+    } else if ((v = fn_opt_value(argc, argv, i, "--timeout"))) {
+        if (limit_value("--timeout", v, &d))
+            return -1;
+        cfg->timeout_ms = (uint64_t)(d * 1000.0 + 0.5);
+        if (d > 0 && !cfg->timeout_ms)
+            cfg->timeout_ms = 1;
+    } else if ((v = fn_opt_value(argc, argv, i, "--max-memory"))) {
+        if (limit_value("--max-memory", v, &d))
+            return -1;
+        cfg->max_memory = (size_t)(d * 1048576.0);
     } else if ((v = fn_opt_value(argc, argv, i, "--root"))) {
         cfg->root = v;
     } else if ((v = fn_opt_value(argc, argv, i, "--dependencies"))) {

@@ -39,7 +39,9 @@ static const char usage[] =
     "  --root DIR                         module root of inline sources\n"
     "  -E, --external NAME=DIR            package NAME is the directory DIR (repeatable)\n"
     "  --dependencies FILE                kcl.mod [dependencies] lines added to every input's\n"
-    "                                     spec.dependencies\n";
+    "                                     spec.dependencies\n"
+    "  --timeout SECONDS                  time budget of each step (default 10; 0: none)\n"
+    "  --max-memory MIB                   memory budget of each step (default 256; 0: none)\n";
 
 typedef M(Result) result;
 
@@ -701,6 +703,7 @@ int fn_render(int argc, char **argv)
     bool ctx_files[64];
     size_t nctx = 0;
     fn_arena_init(&r.a, 0);
+    fn_config_init(&r.cfg);
     for (int i = 1; i < argc; i++) {
         const char *v;
         int c = fn_config_option(&r.cfg, argc, argv, &i);

@@ -1238,6 +1238,9 @@ fn_response *fn_run_function(struct fn_worker_ctx *w, struct fn_arena *a, const 
                                        ? &refusing_loader
                                        : NULL);
         scl_run *run = scl_run_new(w->ctx);
+        scl_limits lim = {SCL_LIMITS_VERSION, 0, w->cfg->timeout_ms, w->cfg->max_memory, 0};
+        if (run)
+            scl_run_set_limits(run, &lim);
         if (!run)
             oom(&j);
         else if (process(&j, run) == 0)

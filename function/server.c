@@ -323,6 +323,8 @@ static const char usage[] =
     "  -E, --external NAME=DIR      package NAME is the directory DIR (repeatable)\n"
     "  --dependencies FILE          kcl.mod [dependencies] lines added to every input's\n"
     "                               spec.dependencies\n"
+    "  --timeout SECONDS            time budget of each evaluation (default 10; 0: none)\n"
+    "  --max-memory MIB             memory budget of each evaluation (default 256; 0: none)\n"
     "  --workers N                  worker threads (default 4)\n"
     "  -d, --debug                  one log line per request on stderr\n";
 
@@ -343,6 +345,7 @@ int fn_serve(int argc, char **argv)
     bool insecure = false;
     long max_mib = 4, nworkers = 4;
     srv.cfg.max_depth = MAX_DEPTH;
+    fn_config_init(&srv.cfg);
     for (int i = 1; i < argc; i++) {
         const char *v;
         int r = fn_config_option(&srv.cfg, argc, argv, &i);
@@ -483,6 +486,8 @@ int fn_serve(int argc, char **argv)
         NULL);
     if (ev.type == GRPC_QUEUE_TIMEOUT) {
         grpc_server_cancel_all_calls(srv.server);
+        for (long k = 0; k < nworkers; k++) /* evaluations still running stop now */
+            scl_ctx_interrupt(workers[k].wc.ctx);
         grpc_completion_queue_next(ctl, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
     }
     atomic_store(&srv.stopping, true);

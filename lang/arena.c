@@ -72,8 +72,14 @@ static int arena_grow(struct arena *a, size_t n)
         size = (size_t)64 << 20;
     if (size < want)
         size = want;
-    if (a->limit && a->total + size > a->limit)
-        return 0;
+    if (a->limit && a->total + size > a->limit) {
+        /* the last chunk takes what is left, so the whole budget can be used */
+        if (a->total >= a->limit || a->limit - a->total < want) {
+            a->over = 1;
+            return 0;
+        }
+        size = a->limit - a->total;
+    }
     struct arena_chunk *c = a->alloc(a->ud, NULL, 0, size);
     if (!c)
         return 0;

@@ -16,6 +16,7 @@ struct arena {
     char *cur, *end;          /* free space in 'head' */
     size_t total;             /* bytes obtained from 'alloc' so far */
     size_t limit;             /* 0: unlimited; else arena_alloc fails past it */
+    int over;                 /* set when the limit (not the allocator) refused a chunk */
     arena_alloc_fn alloc;
     void *ud;
 };

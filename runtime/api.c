@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct scl_ctx {
     scl_alloc_fn alloc;
     void *ud;
     scl_loader loader; /* version 0: the disk */
+    atomic_int interrupt; /* scl_ctx_interrupt: pending until a run sees it */
 };
 
 struct run_file {
@@ -88,7 +90,43 @@ scl_ctx *scl_ctx_new(scl_alloc_fn alloc, void *ud)
     ctx->alloc = alloc;
     ctx->ud = ud;
     memset(&ctx->loader, 0, sizeof ctx->loader);
+    atomic_init(&ctx->interrupt, 0);
     return ctx;
+}
+
+void scl_ctx_interrupt(scl_ctx *ctx)
+{
+    if (ctx)
+        atomic_store(&ctx->interrupt, 1);
+}
+
+scl_status scl_run_set_limits(scl_run *run, const scl_limits *l)
+{
+    if (!run)
+        return SCL_EINVAL;
+    scl_limits z;
+    memset(&z, 0, sizeof z);
+    z.version = SCL_LIMITS_VERSION;
+    if (!l)
+        l = &z;
+    if (l->version < 1 || l->version > SCL_LIMITS_VERSION)
+        return SCL_EINVAL;
+    run->vm.time_ms = l->time_ms;
+    run->arena.limit = l->memory;
+    run->arena.over = 0;
+    run->vm.out_limit = l->output;
+    run->vm.max_depth = l->depth ? l->depth : SCL_DEFAULT_DEPTH;
+    return SCL_OK;
+}
+
+void scl_run_limits(const scl_run *run, scl_limits *out)
+{
+    memset(out, 0, sizeof *out);
+    out->version = SCL_LIMITS_VERSION;
+    out->time_ms = run->vm.time_ms;
+    out->memory = run->arena.limit;
+    out->output = run->vm.out_limit;
+    out->depth = run->vm.max_depth;
 }
 
 scl_status scl_ctx_set_loader(scl_ctx *ctx, const scl_loader *loader)
@@ -193,6 +231,7 @@ scl_run *scl_run_new(scl_ctx *ctx)
     diags_init(&run->diags, &run->arena);
     run->out_w = stdout_write;
     vm_init(&run->vm, &run->arena, &run->diags);
+    run->vm.interrupt = &ctx->interrupt;
     run->options = arena_zalloc(&run->arena, sizeof *run->options);
     run->selectors = arena_zalloc(&run->arena, sizeof *run->selectors);
     if (!run->options || !run->selectors) {
@@ -633,6 +672,26 @@ struct emit_call {
     int rc;
 };
 
+/* A writer that counts bytes against the run's output budget. */
+struct budget_writer {
+    struct vm *vm;
+    scl_write_fn w;
+    void *ud;
+    bool over;
+};
+
+static int budget_write(void *ud, const char *buf, size_t len)
+{
+    struct budget_writer *b = ud;
+    struct vm *vm = b->vm;
+    if (vm->out_limit && len > vm->out_limit - vm->out_used) {
+        b->over = true;
+        return 1;
+    }
+    vm->out_used += len;
+    return b->w(b->ud, buf, len);
+}
+
 static void emit_fn(struct vm *vm, void *ud)
 {
     struct emit_call *c = ud;
@@ -654,14 +713,17 @@ static scl_status emit_any(const scl_val *v, unsigned flags, int json, int inden
 {
     if (!v || !w)
         return SCL_EINVAL;
-    struct emit_call c = {v->v, flags, json, indent, w, ud, 0};
     struct vm *vm = v->vm;
+    struct budget_writer b = {vm, w, ud, false};
+    struct emit_call c = {v->v, flags, json, indent, budget_write, &b, 0};
     unsigned n = vm->diags->n, ne = vm->diags->nerrors;
     if (!vm_protect(vm, emit_fn, &c)) {
         vm->diags->n = n;
         vm->diags->nerrors = ne;
         return SCL_EEVAL;
     }
+    if (b.over)
+        return SCL_ELIMIT;
     return c.rc ? SCL_EIO : SCL_OK;
 }
 
@@ -882,9 +944,12 @@ scl_status scl_run_eval(scl_run *run)
     run->vm.out_w = run->out_w;
     run->vm.out_ud = run->out_ud;
     run->vm.flags = run->flags;
+    vm_start_clock(&run->vm);
     if (!vm_protect(&run->vm, eval_fn, run)) {
         run->result = NULL;
         const struct diag *g = run->vm.last_error;
+        if (run->vm.limit_hit)
+            return SCL_ELIMIT;
         if (g && !strcmp(g->code, "E2F04"))
             return SCL_EIMPORT;
         if (g && !strcmp(g->code, "E1001"))
@@ -1143,9 +1208,17 @@ scl_status scl_run_write(scl_run *run, int json, scl_write_fn w, void *ud)
 {
     if (!run || !run->result || !w)
         return SCL_EINVAL;
-    struct write_call c = {run, json, w, ud, 0};
+    struct budget_writer b = {&run->vm, w, ud, false};
+    struct write_call c = {run, json, budget_write, &b, 0};
+    run->vm.limit_hit = false;
     if (!vm_protect(&run->vm, write_fn, &c))
-        return SCL_EEVAL;
+        return run->vm.limit_hit ? SCL_ELIMIT : SCL_EEVAL;
+    if (b.over) {
+        struct span none = {0, 0, 0};
+        diags_add(&run->diags, DIAG_ERROR, "E3M38", "EvaluationError", none, false,
+                  "output exceeded its size budget of %zu bytes", run->vm.out_limit);
+        return SCL_ELIMIT;
+    }
     return c.rc ? SCL_EIO : SCL_OK;
 }
 
@@ -1159,12 +1232,15 @@ static scl_status validate_doc(scl_run *run, struct ast *stmt)
     run->vm.out_w = run->out_w;
     run->vm.out_ud = run->out_ud;
     run->vm.flags = run->flags;
+    vm_start_clock(&run->vm);
     bool ok = vm_protect(&run->vm, eval_fn, run);
     body->n--; /* the program is left as it was */
     run->result = NULL; /* the output is discarded */
     if (ok)
         return SCL_OK;
     const struct diag *g = run->vm.last_error;
+    if (run->vm.limit_hit)
+        return SCL_ELIMIT;
     if (g && !strcmp(g->code, "E2F04"))
         return SCL_EIMPORT;
     if (g && !strcmp(g->code, "E1001"))

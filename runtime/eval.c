@@ -434,7 +434,7 @@ static struct value call_lambda(struct eval *ev, struct func *fn, const struct c
     struct ast *lam = (struct ast *)fn->lambda;
     struct vm *vm = ev->vm;
     if (++vm->depth > vm->max_depth)
-        vm_raise(vm, "maximum recursion depth exceeded");
+        vm_raise_limit(vm, "maximum recursion depth exceeded");
     struct ev_place saved = fn->pkg ? ev_enter(ev, fn->pkg, fn->pkg_file, fn->closure)
                                     : ev_enter(ev, ev->cur_pkg, ev->cur_file, fn->closure);
     struct scope *s = scope_push(ev, SCOPE_LOCAL);
@@ -490,6 +490,7 @@ static struct value call_lambda(struct eval *ev, struct func *fn, const struct c
 
 struct value eval_call(struct eval *ev, struct value fnv, const struct callargs *a)
 {
+    vm_poll(ev->vm);
     if (fnv.tag == V_TYPE)
         return schema_call(ev, fnv.as.st, a);
     if (fnv.tag != V_FUNC)
@@ -913,17 +914,21 @@ static bool iterate(struct eval *ev, struct value coll, iter_fn fn, void *ud, st
     switch (coll.tag) {
     case V_LIST: {
         struct list *l = coll.as.l;
-        for (uint32_t i = 0; i < l->n; i++)
+        for (uint32_t i = 0; i < l->n; i++) {
+            vm_poll(vm);
             if (!fn(ev, ud, v_int(i), l->v[i]))
                 return false;
+        }
         return true;
     }
     case V_DICT:
     case V_SCHEMA: {
         struct dict *d = coll.as.d;
-        for (uint32_t i = 0; i < d->used; i++)
+        for (uint32_t i = 0; i < d->used; i++) {
+            vm_poll(vm);
             if (d->e[i].key && !fn(ev, ud, v_str(d->e[i].key), d->e[i].val))
                 return false;
+        }
         return true;
     }
     case V_STR: {
@@ -940,6 +945,7 @@ static bool iterate(struct eval *ev, struct value coll, iter_fn fn, void *ud, st
                 k = 2;
             if (i + k > n)
                 k = n - i;
+            vm_poll(vm);
             if (!fn(ev, ud, v_int(idx++), v_str(str_new(vm, (const char *)s + i, k))))
                 return false;
             i += k;

@@ -601,8 +601,11 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
                                 const struct callargs *args, struct span span)
 {
     struct vm *vm = ev->vm;
-    if (++vm->depth > vm->max_depth)
-        vm_raise_at(vm, span, "E3M38", "EvaluationError", "maximum recursion depth exceeded");
+    vm_poll(vm);
+    if (++vm->depth > vm->max_depth) {
+        vm->span = span;
+        vm_raise_limit(vm, "maximum recursion depth exceeded");
+    }
     if (st->node)
         check_deprecated(ev, &st->node->u.schema.decorators, st->name->b, span);
     struct schema_layout *L = layout_get(ev, st);

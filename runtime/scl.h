@@ -50,7 +50,7 @@ typedef enum scl_status {
     SCL_ETYPE,   /* compile-time (resolver/type) errors */
     SCL_EEVAL,   /* run-time errors: assert, check, conflict, ... */
     SCL_EIMPORT, /* a module could not be found or read */
-    SCL_ELIMIT,  /* memory or recursion limit */
+    SCL_ELIMIT,  /* a limit (scl_run_set_limits) or an interrupt stopped the run */
     SCL_ENOMEM,
     SCL_EIO,     /* reading a file or writing output failed */
     SCL_EINVAL   /* a bad argument to the API */
@@ -93,6 +93,42 @@ SCL_API void scl_ctx_free(scl_ctx *ctx); /* NULL ok; free its runs first */
 
 SCL_API scl_run *scl_run_new(scl_ctx *ctx); /* NULL on memory exhaustion */
 SCL_API void scl_run_free(scl_run *run);    /* NULL ok; releases every value at once */
+
+/* {===== limits
+ *
+ * Budgets of one run, each 0 for none (the default, except depth). Exceeding one ends the
+ * evaluation (or scl_run_write) with SCL_ELIMIT and one E3M38 EvaluationError diagnostic at
+ * the expression being evaluated; the context and its other runs are unaffected.
+ *   time_ms  wall time of each scl_run_eval / scl_run_validate, on the monotonic clock:
+ *            "evaluation exceeded its time budget of 2.0 s"
+ *   memory   bytes the run's arena may take from the context's allocator (source text,
+ *            syntax trees, values, diagnostics; counted from scl_run_new, in chunks):
+ *            "evaluation exceeded its memory budget of 256 MiB"
+ *   output   bytes the run writes in all: print() output plus scl_run_write (and scl_emit_*
+ *            of its values): "output exceeded its size budget of 1048576 bytes"
+ *   depth    nested calls of lambdas and schema instantiations (0: SCL_DEFAULT_DEPTH); deep
+ *            nesting also stops before the C stack runs out: "maximum recursion depth exceeded"
+ * The evaluator checks the clock and the interrupt flag at calls (lambdas, builtins, schema
+ * instantiation) and loop back-edges (comprehensions, quantifiers, range), reading the clock
+ * once every few thousand checks, so a run may overrun its time budget by about a millisecond. */
+#define SCL_LIMITS_VERSION 1
+#define SCL_DEFAULT_DEPTH  2000
+typedef struct scl_limits {
+    unsigned version; /* SCL_LIMITS_VERSION: fields are only ever appended */
+    unsigned depth;
+    uint64_t time_ms;
+    size_t memory;
+    size_t output;
+} scl_limits;
+/* Copies *l (NULL: no limits). SCL_EINVAL when the version is newer than this library's. */
+SCL_API scl_status scl_run_set_limits(scl_run *run, const scl_limits *l);
+/* The run's limits (depth: the effective one). */
+SCL_API void scl_run_limits(const scl_run *run, scl_limits *out);
+/* The one scl function that may be called from any thread (or a signal handler: it only
+ * stores to an atomic flag): stops the evaluation running on ctx at its next check, with
+ * SCL_ELIMIT and "evaluation was interrupted". The request stays pending until a run of ctx
+ * sees it, so a call made just before scl_run_eval starts still stops that run. */
+SCL_API void scl_ctx_interrupt(scl_ctx *ctx);
 
 /* Where print() writes (default: stdout). */
 SCL_API void scl_run_set_stdout(scl_run *run, scl_write_fn w, void *ud);

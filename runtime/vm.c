@@ -6,16 +6,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "runtime/vm_impl.h"
+#include "scl.h"
 
 void vm_init(struct vm *vm, struct arena *arena, struct diags *diags)
 {
     memset(vm, 0, sizeof *vm);
     vm->arena = arena;
     vm->diags = diags;
-    vm->max_depth = 2000;
+    vm->max_depth = SCL_DEFAULT_DEPTH;
     vm->stack_limit = (size_t)6 << 20;
+    vm->poll_left = VM_POLL_EVERY;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void vm_start_clock(struct vm *vm)
+{
+    vm->limit_hit = false;
+    vm->poll_left = VM_POLL_EVERY;
+    vm->deadline_ns = vm->time_ms ? now_ns() + vm->time_ms * 1000000u : 0;
+}
+
+void vm_raise_limit(struct vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vm->limit_hit = true;
+    vm_vraise_at(vm, vm->span, "E3M38", "EvaluationError", fmt, ap);
+}
+
+void vm_poll_slow(struct vm *vm)
+{
+    vm->poll_left = VM_POLL_EVERY;
+    /* pending until a run sees it: a run that starts after the call stops at once */
+    if (vm->interrupt && atomic_load_explicit(vm->interrupt, memory_order_relaxed) &&
+        atomic_exchange(vm->interrupt, 0))
+        vm_raise_limit(vm, "evaluation was interrupted");
+    if (vm->deadline_ns && now_ns() >= vm->deadline_ns)
+        vm_raise_limit(vm, "evaluation exceeded its time budget of %.*f s",
+                       vm->time_ms % 100 ? 3 : 1, (double)vm->time_ms / 1000.0);
+}
+
+void vm_count_output(struct vm *vm, size_t n)
+{
+    if (vm->out_limit && n > vm->out_limit - vm->out_used)
+        vm_raise_limit(vm, "output exceeded its size budget of %zu bytes", vm->out_limit);
+    vm->out_used += n;
 }
 
 bool vm_protect(struct vm *vm, void (*fn)(struct vm *vm, void *ud), void *ud)
@@ -54,6 +98,15 @@ void vm_throw_diag(struct vm *vm, struct diag *g)
 
 static _Noreturn void oom(struct vm *vm)
 {
+    struct arena *a = vm->arena;
+    if (a->over) {
+        size_t budget = a->limit;
+        a->over = 0;
+        a->limit += (size_t)1 << 20; /* room to record the diagnostic and unwind */
+        if (budget >= (size_t)1 << 20 && budget % ((size_t)1 << 20) == 0)
+            vm_raise_limit(vm, "evaluation exceeded its memory budget of %zu MiB", budget >> 20);
+        vm_raise_limit(vm, "evaluation exceeded its memory budget of %zu bytes", budget);
+    }
     vm_raise_at(vm, vm->span, "E3M38", "EvaluationError", "out of memory");
 }
 
@@ -119,6 +172,7 @@ struct span vm_current_span(const struct vm *vm)
 
 void vm_write_stdout(struct vm *vm, const char *s, size_t n)
 {
+    vm_count_output(vm, n);
     if (vm->out_w)
         vm->out_w(vm->out_ud, s, n);
     else

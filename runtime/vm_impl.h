@@ -3,6 +3,7 @@
 #define SCL_RUNTIME_VM_IMPL_H
 
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "lang/arena.h"
@@ -33,7 +34,37 @@ struct vm {
     struct diag *last_error; /* set by vm_raise* */
     uintptr_t stack_base;    /* stack address at the outermost protected call */
     size_t stack_limit;      /* bytes of C stack evaluation may use below it */
+    /* limits (scl_run_set_limits): polled at calls and loop back-edges by vm_poll */
+    int poll_left;               /* polls until the next vm_poll_slow */
+    atomic_int *interrupt;       /* the context's scl_ctx_interrupt flag, or NULL */
+    uint64_t time_ms;            /* time budget; 0: none */
+    uint64_t deadline_ns;        /* CLOCK_MONOTONIC end of the budget; 0: none */
+    size_t out_limit, out_used;  /* output budget (print and the writers); 0: none */
+    bool limit_hit;              /* the last error was a limit (SCL_ELIMIT) */
 };
+
+/* Polls between the slow checks (interrupt flag, clock): a few microseconds of work at most. */
+#define VM_POLL_EVERY 1024
+
+void vm_poll_slow(struct vm *vm);
+
+/* Called at calls and loop back-edges: a counter decrement; every VM_POLL_EVERY polls it
+ * checks the interrupt flag and the time budget and raises a limit error when either is up. */
+static inline void vm_poll(struct vm *vm)
+{
+    if (--vm->poll_left <= 0)
+        vm_poll_slow(vm);
+}
+
+/* Starts the time budget (at the start of an evaluation). */
+void vm_start_clock(struct vm *vm);
+
+/* A limit error (E3M38 EvaluationError at the current span): the run ends with SCL_ELIMIT. */
+_Noreturn void vm_raise_limit(struct vm *vm, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Counts n bytes of output against the budget; raises when it is exceeded. */
+void vm_count_output(struct vm *vm, size_t n);
 
 /* Deep recursion (nested expressions, recursive lambdas and schemas) stops with an error
  * before the C stack runs out. */
@@ -41,7 +72,7 @@ static inline void vm_check_stack(struct vm *vm)
 {
     char here;
     if (vm->stack_base - (uintptr_t)&here > vm->stack_limit)
-        vm_raise(vm, "maximum recursion depth exceeded");
+        vm_raise_limit(vm, "maximum recursion depth exceeded");
 }
 
 void vm_init(struct vm *vm, struct arena *arena, struct diags *diags);

@@ -444,8 +444,11 @@ static struct value bi_range(struct vm *vm, const struct callargs *a)
         vm_raise(vm, "range() result has too many items");
     struct list *l = list_new(vm, (uint32_t)count);
     uint64_t cur = (uint64_t)start;
-    for (uint64_t i = 0; i < count; i++, cur += (uint64_t)step)
+    for (uint64_t i = 0; i < count; i++, cur += (uint64_t)step) {
+        if ((i & 4095) == 4095)
+            vm_poll(vm);
         l->v[i] = v_int((int64_t)cur);
+    }
     l->n = (uint32_t)count;
     return v_list(l);
 }

@@ -336,6 +336,29 @@ items = [{
         r = server.call(V1, request(Req, steps["image"]), Rsp)
         check("image" in resources(r), "still serving")
 
+        # limits: a step that never ends, or allocates without bound, gets a FATAL result and
+        # the worker answers the next request (one worker, so it is the same one)
+        lim = Server(["--timeout", "0.5", "--max-memory", "512", "--workers", "1"],
+                     os.path.join(tmp, "limits.log"))
+        try:
+            t0 = time.time()
+            r = lim.call(V1, request(Req, "fib = lambda n { 1 if n < 2 else fib(n-1) + fib(n-2) }\n"
+                                          "x = fib(100)"), Rsp)
+            f = fatal(r)
+            check(len(f) == 1 and "time budget of 0.5 s" in f[0].message and time.time() - t0 < 10,
+                  "endless step -> FATAL at the time budget: %r" % [x.message for x in r.results])
+            r = lim.call(V1, request(Req, "a = all x in range(100000) { all y in range(100000) { y >= 0 } }"), Rsp)
+            check(fatal(r) and "time budget" in fatal(r)[0].message,
+                  "endless loop -> FATAL: %r" % [x.message for x in r.results])
+            r = lim.call(V1, request(Req, "a = [[0] * 10000000 for _ in range(1000)]"), Rsp)
+            check(fatal(r) and "memory budget of 512 MiB" in fatal(r)[0].message,
+                  "memory hog -> FATAL: %r" % [x.message for x in r.results])
+            r = lim.call(V1, request(Req, 'items = [{apiVersion = "v1", kind = "A", metadata.name = "a"}]'), Rsp)
+            check("a" in resources(r) and not fatal(r),
+                  "the worker is free again after the limits: %r" % to_dict(r))
+        finally:
+            lim.stop()
+
         # SIGTERM: a clean exit 0 within seconds
         server.proc.send_signal(signal.SIGTERM)
         try:

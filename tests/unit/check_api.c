@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "scl.h"
@@ -355,6 +356,239 @@ START_TEST(test_validate)
 }
 END_TEST
 
+/* {===== limits */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Evaluates src in a new run of ctx with limits l; returns the status and checks that the
+ * last diagnostic mentions 'text'. */
+static scl_status eval_limited(scl_ctx *ctx, const scl_limits *l, const char *src,
+                               const char *text)
+{
+    scl_run *run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_set_limits(run, l), SCL_OK);
+    scl_status st = scl_run_eval_file(run, "lim.k", src, strlen(src));
+    if (text) {
+        size_t n = scl_run_ndiags(run);
+        ck_assert_uint_ge(n, 1);
+        const scl_diag *d = scl_run_diag(run, n - 1);
+        ck_assert_msg(strstr(scl_diag_message(d), text), "'%s' has no '%s'",
+                      scl_diag_message(d), text);
+        ck_assert_str_eq(scl_diag_code(d), "E3M38");
+        ck_assert_uint_ge(scl_diag_span(run, d).line, 1); /* located */
+    }
+    scl_run_free(run);
+    return st;
+}
+
+/* The context evaluates normally after a run was stopped. */
+static void ctx_still_works(scl_ctx *ctx)
+{
+    scl_run *run = scl_run_new(ctx);
+    const char *ok = "a = sum([x for x in range(100)])\n";
+    ck_assert_int_eq(scl_run_eval_file(run, "ok.k", ok, strlen(ok)), SCL_OK);
+    int64_t a = 0;
+    ck_assert(scl_val_int(scl_val_get(scl_run_result(run), "a"), &a));
+    ck_assert_int_eq(a, 4950);
+    scl_run_free(run);
+}
+
+START_TEST(test_limit_time)
+{
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    scl_limits l = {SCL_LIMITS_VERSION, 0, 200, 0, 0};
+    /* range(1e9) alone would take 16 GB: the memory budget stops that one first */
+    const char *progs[][2] = {
+        {"a = [x for x in range(1000000000)]\n", "budget"},
+        {"fib = lambda n { 1 if n < 2 else fib(n - 1) + fib(n - 2) }\nx = fib(100)\n",
+         "time budget"},
+        {"a = all x in range(100000) { all y in range(100000) { y >= 0 } }\n", "time budget"},
+        {"schema S:\n    v: int\nl = [S {v = i} for i in range(10000000)]\n", "time budget"},
+        {"a = {str(x): x for x in range(1000000) for y in range(1000000)}\n", "time budget"},
+    };
+    for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
+        l.memory = (size_t)1 << 30;
+        double t0 = now_s();
+        scl_status st = eval_limited(ctx, &l, progs[i][0], progs[i][1]);
+        double t = now_s() - t0;
+        ck_assert_msg(st == SCL_ELIMIT, "program %zu: status %d", i, (int)st);
+        ck_assert_msg(t < 5.0, "program %zu took %.2f s", i, t);
+        ctx_still_works(ctx);
+    }
+    l.memory = 0;
+    ck_assert_int_eq(eval_limited(ctx, &l, progs[1][0], "exceeded its time budget of 0.2 s"),
+                     SCL_ELIMIT);
+    l.time_ms = 2000;
+    ck_assert_int_eq(eval_limited(ctx, &l, "a = 1\n", NULL), SCL_OK);
+    l.version = SCL_LIMITS_VERSION + 1;
+    scl_run *run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_set_limits(run, &l), SCL_EINVAL);
+    ck_assert_int_eq(scl_run_set_limits(run, NULL), SCL_OK);
+    scl_limits got;
+    scl_run_limits(run, &got);
+    ck_assert_uint_eq(got.depth, SCL_DEFAULT_DEPTH);
+    ck_assert_uint_eq(got.time_ms, 0);
+    scl_run_free(run);
+    scl_ctx_free(ctx);
+}
+END_TEST
+
+struct interrupter {
+    scl_ctx *ctx;
+    unsigned delay_ms;
+};
+
+static void *interrupt_later(void *p)
+{
+    struct interrupter *it = p;
+    usleep(it->delay_ms * 1000u);
+    scl_ctx_interrupt(it->ctx);
+    return NULL;
+}
+
+START_TEST(test_limit_interrupt)
+{
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    const char *src = "fib = lambda n { 1 if n < 2 else fib(n - 1) + fib(n - 2) }\nx = fib(100)\n";
+    struct interrupter it = {ctx, 100};
+    pthread_t th;
+    double t0 = now_s();
+    ck_assert_int_eq(pthread_create(&th, NULL, interrupt_later, &it), 0);
+    ck_assert_int_eq(eval_limited(ctx, NULL, src, "evaluation was interrupted"), SCL_ELIMIT);
+    pthread_join(th, NULL);
+    ck_assert(now_s() - t0 < 5.0);
+    /* the request was consumed: the next run is not interrupted */
+    ctx_still_works(ctx);
+    /* a request made before the run starts stops it */
+    scl_ctx_interrupt(ctx);
+    ck_assert_int_eq(eval_limited(ctx, NULL, src, "evaluation was interrupted"), SCL_ELIMIT);
+    ctx_still_works(ctx);
+    scl_ctx_interrupt(NULL); /* no-op */
+    scl_ctx_free(ctx);
+}
+END_TEST
+
+static void *hog_thread(void *p)
+{
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    scl_limits l = {SCL_LIMITS_VERSION, 0, 0, (size_t)32 << 20, 0};
+    const char *src = p;
+    scl_status st = eval_limited(ctx, &l, src, "exceeded its memory budget of 32 MiB");
+    scl_ctx_free(ctx);
+    return (void *)(intptr_t)st;
+}
+
+START_TEST(test_limit_memory)
+{
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    scl_limits l = {SCL_LIMITS_VERSION, 0, 0, (size_t)64 << 20, 0};
+    const char *hogs[] = {
+        "a = [[0] * 100000 for _ in range(100000)]\n",
+        "a = [x for x in range(1000000000)]\n",
+        "s = \"x\" * 1000\nl = [s + str(i) for i in range(10000000)]\n",
+        "d = {str(i): i for i in range(100000000)}\n",
+    };
+    for (size_t i = 0; i < sizeof hogs / sizeof hogs[0]; i++) {
+        scl_status st = eval_limited(ctx, &l, hogs[i], "exceeded its memory budget of 64 MiB");
+        ck_assert_msg(st == SCL_ELIMIT, "hog %zu: status %d", i, (int)st);
+        ctx_still_works(ctx);
+    }
+    /* a budget that is not whole MiB */
+    l.memory = 5000000;
+    ck_assert_int_eq(eval_limited(ctx, &l, hogs[0], "memory budget of 5000000 bytes"),
+                     SCL_ELIMIT);
+    /* two threads, each with its own context, hitting their budgets at once */
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, hog_thread, (void *)hogs[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        ck_assert_int_eq((int)(intptr_t)r, SCL_ELIMIT);
+    }
+    scl_ctx_free(ctx);
+}
+END_TEST
+
+static int sink_write(void *ud, const char *s, size_t len)
+{
+    (void)s;
+    *(size_t *)ud += len;
+    return 0;
+}
+
+START_TEST(test_limit_output)
+{
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    const char *src = "items = [{name = \"item-${i}\", value = i} for i in range(100000)]\n";
+    scl_limits l = {SCL_LIMITS_VERSION, 0, 0, 0, 100000};
+    scl_run *run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_set_limits(run, &l), SCL_OK);
+    ck_assert_int_eq(scl_run_eval_file(run, "big.k", src, strlen(src)), SCL_OK);
+    size_t n = 0;
+    ck_assert_int_eq(scl_run_write(run, 0, sink_write, &n), SCL_ELIMIT);
+    ck_assert_uint_le(n, 100000);
+    const scl_diag *d = scl_run_diag(run, scl_run_ndiags(run) - 1);
+    ck_assert_str_eq(scl_diag_message(d), "output exceeded its size budget of 100000 bytes");
+    n = 0;
+    ck_assert_int_eq(scl_run_write(run, 1, sink_write, &n), SCL_ELIMIT); /* JSON too */
+    scl_run_free(run);
+    /* print() counts against the same budget */
+    struct buf out = {{0}, 0};
+    run = scl_run_new(ctx);
+    l.output = 1000;
+    ck_assert_int_eq(scl_run_set_limits(run, &l), SCL_OK);
+    scl_run_set_stdout(run, buf_write, &out);
+    const char *pr = "a = [print(\"line ${i}\") for i in range(1000)]\n";
+    ck_assert_int_eq(scl_run_eval_file(run, "p.k", pr, strlen(pr)), SCL_ELIMIT);
+    ck_assert_uint_le(out.n, 1000);
+    ck_assert(strstr(scl_diag_message(scl_run_diag(run, scl_run_ndiags(run) - 1)),
+                     "output exceeded its size budget of 1000 bytes"));
+    scl_run_free(run);
+    /* under the budget: written whole */
+    run = scl_run_new(ctx);
+    l.output = 1000;
+    ck_assert_int_eq(scl_run_set_limits(run, &l), SCL_OK);
+    ck_assert_int_eq(scl_run_eval_file(run, "s.k", "a = 1\n", 6), SCL_OK);
+    n = 0;
+    ck_assert_int_eq(scl_run_write(run, 0, sink_write, &n), SCL_OK);
+    ck_assert_uint_eq(n, 5);
+    scl_run_free(run);
+    scl_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_limit_depth)
+{
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    scl_limits l = {SCL_LIMITS_VERSION, 50, 0, 0, 0};
+    const char *deep = "f = lambda n { 0 if n == 0 else 1 + f(n - 1) }\nx = f(100)\n";
+    const char *shallow = "f = lambda n { 0 if n == 0 else 1 + f(n - 1) }\nx = f(40)\n";
+    ck_assert_int_eq(eval_limited(ctx, &l, deep, "maximum recursion depth exceeded"),
+                     SCL_ELIMIT);
+    ck_assert_int_eq(eval_limited(ctx, &l, shallow, NULL), SCL_OK);
+    ck_assert_int_eq(eval_limited(ctx, NULL, deep, NULL), SCL_OK); /* default: 2000 */
+    const char *schemas = "schema Node:\n    n: int\n    next?: Node = Node {n = n - 1} if n > 0 else None\n"
+                          "x = Node {n = 100}\n";
+    ck_assert_int_eq(eval_limited(ctx, &l, schemas, "maximum recursion depth exceeded"),
+                     SCL_ELIMIT);
+    /* unbounded recursion stops at the default depth, or at the stack guard */
+    const char *inf = "f = lambda n { f(n + 1) }\nx = f(0)\n";
+    ck_assert_int_eq(eval_limited(ctx, NULL, inf, "maximum recursion depth exceeded"),
+                     SCL_ELIMIT);
+    l.depth = 1000000;
+    ck_assert_int_eq(eval_limited(ctx, &l, inf, "maximum recursion depth exceeded"),
+                     SCL_ELIMIT);
+    ctx_still_works(ctx);
+    scl_ctx_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api");
@@ -367,6 +601,11 @@ int main(void)
     tcase_add_test(tc, test_host_loader);
     tcase_add_test(tc, test_externals_and_root);
     tcase_add_test(tc, test_validate);
+    tcase_add_test(tc, test_limit_time);
+    tcase_add_test(tc, test_limit_interrupt);
+    tcase_add_test(tc, test_limit_memory);
+    tcase_add_test(tc, test_limit_output);
+    tcase_add_test(tc, test_limit_depth);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
