@@ -5,7 +5,8 @@
  * is copied. No function keeps a pointer to caller memory after it returns.
  *
  * Threads: a context and its runs are used by one thread at a time. Contexts share nothing
- * mutable, so two threads may each evaluate with their own context at the same time.
+ * mutable, so two threads may each evaluate with their own context at the same time. The one
+ * exception is scl_ctx_interrupt, which any thread may call at any time.
  *
  * Errors: functions return an scl_status; details are diagnostics recorded on the run
  * (scl_run_ndiags / scl_run_diag), never printed by the library. */
