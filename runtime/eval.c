@@ -49,11 +49,25 @@ static struct value *scope_slot(struct scope *s, struct str *name)
 
 /* Records that config key 'name' was written in the literal of config scope 's' (its value
  * lives in the dict being built, so only the name is kept). */
+enum { SCOPE_MARKS_LINEAR = 16 }; /* past this many keys a config scope indexes them */
+
 static void scope_mark(struct eval *ev, struct scope *s, struct str *name)
 {
+    if (s->marks) {
+        if (!dict_find(s->marks, name))
+            dict_set(ev->vm, s->marks, name, v_bool(true));
+        return;
+    }
     for (uint32_t i = 0; i < s->n; i++)
         if (s->names[i] == name)
             return;
+    if (s->n == SCOPE_MARKS_LINEAR) {
+        s->marks = dict_new(ev->vm, 4 * SCOPE_MARKS_LINEAR);
+        for (uint32_t i = 0; i < s->n; i++)
+            dict_set(ev->vm, s->marks, s->names[i], v_bool(true));
+        dict_set(ev->vm, s->marks, name, v_bool(true));
+        return;
+    }
     if (s->n == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : 8;
         s->names = vm_realloc(ev->vm, s->names, s->cap * sizeof *s->names, cap * sizeof *s->names);
@@ -64,6 +78,8 @@ static void scope_mark(struct eval *ev, struct scope *s, struct str *name)
 
 static bool scope_marked(const struct scope *s, struct str *name)
 {
+    if (s->marks)
+        return dict_find(s->marks, name) != NULL;
     for (uint32_t i = s->n; i-- > 0;)
         if (s->names[i] == name)
             return true;

@@ -92,6 +92,7 @@ struct scope {
     struct str **names;
     struct value *vals;
     struct dict *config;          /* SCOPE_CONFIG: the dict being built */
+    struct dict *marks;           /* SCOPE_CONFIG with many keys: 'names' as a set */
     struct schema_frame *frame;   /* SCOPE_SCHEMA */
 };
 
