@@ -4,10 +4,13 @@
 
 #include "function/fn.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 extern char **environ;
 
@@ -414,6 +417,185 @@ static scl_status refuse_read(void *ud, const char *id, scl_src *out, scl_buf *m
 
 static const scl_loader refusing_loader = {SCL_LOADER_VERSION, NULL, refuse_resolve,
                                            refuse_read, NULL};
+
+/* {===== confinement: the imports and file.* reads of a step reach only its own source folder,
+ * the --root folder and the -E folders (real paths, so that no symbolic link leads out);
+ * imports resolve as on the disk (scl_disk_resolve) */
+
+static const char OUTSIDE[] = "is outside the allowed folders (the step's source folder, "
+                              "--root and the -E dependency folders)";
+
+struct confine {
+    struct job *j;
+    scl_disk_modules m;
+    const char *step_dir;  /* real path of a local source's folder, or NULL */
+    const char *base;      /* relative file.* paths count from it: step_dir, else --root */
+    const char *allowed[FN_MAX_EXTERNAL + 2];
+    size_t nallowed;
+    bool ready;
+};
+
+static const char *real_in(struct fn_arena *a, const char *p)
+{
+    char *r = p ? realpath(p, NULL) : NULL;
+    if (!r)
+        return NULL;
+    const char *s = fn_strdup(a, r, strlen(r));
+    free(r);
+    return s;
+}
+
+static void confine_ready(struct confine *c)
+{
+    if (c->ready)
+        return;
+    c->ready = true;
+    const struct fn_config *cfg = c->j->w->cfg;
+    const char *root = real_in(c->j->a, cfg->root);
+    if (c->step_dir)
+        c->allowed[c->nallowed++] = c->step_dir;
+    if (root)
+        c->allowed[c->nallowed++] = root;
+    for (size_t i = 0; i < cfg->next && c->nallowed < FN_MAX_EXTERNAL + 2; i++) {
+        const char *d = real_in(c->j->a, cfg->ext_dirs[i]);
+        if (d)
+            c->allowed[c->nallowed++] = d;
+    }
+    c->base = c->step_dir ? c->step_dir : root;
+}
+
+static bool confined(struct confine *c, const char *real)
+{
+    confine_ready(c);
+    for (size_t i = 0; i < c->nallowed; i++) {
+        const char *d = c->allowed[i];
+        size_t n = strlen(d);
+        if (!strncmp(real, d, n) && (real[n] == '/' || real[n] == '\0' || (n == 1 && *d == '/')))
+            return true;
+    }
+    return false;
+}
+
+static void confine_msg(struct confine *c, scl_buf *msg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void confine_msg(struct confine *c, scl_buf *msg, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    (void)c;
+    if (n > 0)
+        scl_buf_add(msg, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static scl_status confine_resolve(void *ud, const char *from, const char *path, scl_buf *id,
+                                  scl_buf *msg)
+{
+    struct confine *c = ud;
+    struct sbuf b = {0};
+    scl_status st = scl_disk_resolve(&c->m, from, path, sbuf_write, &b, msg);
+    if (st == SCL_OK && (!b.p || !confined(c, b.p))) {
+        confine_msg(c, msg, "the module %s (%s) %s", path, b.p ? b.p : "", OUTSIDE);
+        st = SCL_EIMPORT;
+    } else if (st == SCL_OK) {
+        st = scl_buf_add(id, b.p, b.n);
+    }
+    free(b.p);
+    return st;
+}
+
+static scl_status confine_read_module(void *ud, const char *id, scl_src *out, scl_buf *msg)
+{
+    struct confine *c = ud;
+    if (!confined(c, id)) {
+        confine_msg(c, msg, "the module %s %s", id, OUTSIDE);
+        return SCL_EIMPORT;
+    }
+    return scl_disk_read_module(id, out, msg);
+}
+
+static scl_status confine_read_file(void *ud, const char *from, const char *path, scl_buf *data,
+                                    scl_buf *msg)
+{
+    struct confine *c = ud;
+    (void)from;
+    confine_ready(c);
+    const char *full = path;
+    if (path[0] != '/') {
+        if (!c->base) {
+            confine_msg(c, msg, "%s %s", path, OUTSIDE);
+            return SCL_EIO;
+        }
+        full = fn_printf(c->j->a, "%s/%s", c->base, path);
+        if (!full)
+            return SCL_ENOMEM;
+    }
+    const char *real = real_in(c->j->a, full);
+    if (!real) {
+        /* a missing file is reported as missing only inside the allowed folders */
+        const char *slash = strrchr(full, '/');
+        const char *dir = slash == full ? "/" : fn_strdup(c->j->a, full, (size_t)(slash - full));
+        const char *rdir = real_in(c->j->a, dir);
+        if (rdir && confined(c, rdir))
+            confine_msg(c, msg, "%s: no such file", full);
+        else
+            confine_msg(c, msg, "%s %s", full, OUTSIDE);
+        return SCL_EIO;
+    }
+    if (!confined(c, real)) {
+        confine_msg(c, msg, "%s %s", real, OUTSIDE);
+        return SCL_EIO;
+    }
+    FILE *f = fopen(real, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+        confine_msg(c, msg, "%s: %s", real, f ? "not a regular file" : strerror(errno));
+        if (f)
+            fclose(f);
+        return SCL_EIO;
+    }
+    size_t max = c->j->w->cfg->max_memory;
+    if (max && (uint64_t)st.st_size > max) {
+        fclose(f);
+        confine_msg(c, msg, "%s: larger than the memory budget", real);
+        return SCL_EIO;
+    }
+    char buf[65536];
+    size_t n;
+    scl_status rs = SCL_OK;
+    while (rs == SCL_OK && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        rs = scl_buf_add(data, buf, n);
+    if (rs == SCL_OK && ferror(f)) {
+        confine_msg(c, msg, "%s: read error", real);
+        rs = SCL_EIO;
+    }
+    fclose(f);
+    return rs;
+}
+
+/* The loader of a step: its folder (local sources), --root and -E. */
+static void confine_init(struct confine *c, struct job *j, bool inline_src)
+{
+    const struct fn_config *cfg = j->w->cfg;
+    memset(c, 0, sizeof *c);
+    c->j = j;
+    if (!inline_src) {
+        const char *r = real_in(j->a, j->source);
+        struct stat st;
+        if (r && stat(r, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            const char *slash = strrchr(r, '/');
+            r = slash == r ? "/" : fn_strdup(j->a, r, (size_t)(slash - r));
+        }
+        c->step_dir = r;
+    }
+    c->m.root = inline_src ? cfg->root : NULL;
+    c->m.main_dir = c->step_dir;
+    c->m.nexternals = cfg->next;
+    c->m.ext_names = cfg->ext_names;
+    c->m.ext_dirs = cfg->ext_dirs;
+}
 
 static bool is_local(const char *s)
 {
@@ -1234,9 +1416,13 @@ fn_response *fn_run_function(struct fn_worker_ctx *w, struct fn_arena *a, const 
     *fatal = NULL;
     if (read_input(&j) == 0) {
         bool inline_src = !is_local(j.source);
+        struct confine conf;
+        confine_init(&conf, &j, inline_src);
+        scl_loader confining = {SCL_LOADER_VERSION, &conf, confine_resolve, confine_read_module,
+                                confine_read_file};
         scl_ctx_set_loader(w->ctx, inline_src && !w->cfg->root && !w->cfg->next
                                        ? &refusing_loader
-                                       : NULL);
+                                       : &confining);
         scl_run *run = scl_run_new(w->ctx);
         scl_limits lim = {SCL_LIMITS_VERSION, 0, w->cfg->timeout_ms, w->cfg->max_memory, 0};
         if (run)

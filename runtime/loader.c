@@ -195,10 +195,9 @@ static bool probe(struct vm *vm, const char *base, const char *rel, const char *
     return false;
 }
 
-/* The directory of 'file' relative to 'root' as a dotted path ("" at or outside the root). */
-static const char *dotted_dir(struct vm *vm, const char *root, const char *file)
+/* Directory 'dir' (a real path) relative to 'root' as a dotted path ("" at or outside the root). */
+static const char *dotted_dir(struct vm *vm, const char *root, const char *dir)
 {
-    const char *dir = parent_dir(vm, real_or_same(vm, file));
     size_t n = strlen(root);
     if (strncmp(dir, root, n) || (dir[n] != '/' && dir[n] != '\0'))
         return "";
@@ -210,12 +209,12 @@ static const char *dotted_dir(struct vm *vm, const char *root, const char *file)
     return d;
 }
 
-/* §2.4: a relative import (level leading dots) from 'file' as an absolute dotted path; ""
- * when it climbs above the root. */
-static const char *absolute_path(struct vm *vm, const char *root, const char *file,
+/* §2.4: a relative import (level leading dots) from a file in directory 'dir' as an absolute
+ * dotted path; "" when it climbs above the root. */
+static const char *absolute_path(struct vm *vm, const char *root, const char *dir,
                                  uint32_t level, const char *path)
 {
-    const char *d = dotted_dir(vm, root, file);
+    const char *d = dotted_dir(vm, root, dir);
     if (!*d)
         return level == 1 ? path : "";
     uint32_t nseg = 1;
@@ -240,11 +239,12 @@ static const char *absolute_path(struct vm *vm, const char *root, const char *fi
     return str_fmt(vm, "%.*s.%s", (int)(end - d), d, path)->b;
 }
 
-static const struct ext_pkg *find_external(struct eval *ev, const char *path)
+static const struct ext_pkg *find_external(const struct ext_pkg *exts, uint32_t next,
+                                           const char *path)
 {
     size_t n = strcspn(path, ".");
-    for (uint32_t i = ev->nexternals; i-- > 0;) {
-        const struct ext_pkg *e = &ev->externals[i];
+    for (uint32_t i = next; i-- > 0;) {
+        const struct ext_pkg *e = &exts[i];
         if (strlen(e->name) == n && !strncmp(e->name, path, n))
             return e;
     }
@@ -288,37 +288,60 @@ _Noreturn static void not_found(struct eval *ev, struct ast *imp, const char *wr
     vm_raise(vm, "out of memory");
 }
 
-static void disk_resolve(struct eval *ev, struct pkg *from, uint32_t file, struct ast *imp,
-                         const char *written, struct found *out)
+enum { RESOLVED, NOT_FOUND, FOUND_TWICE, NO_FILES };
+
+/* The resolution itself, shared by imports and scl_disk_resolve: dotted 'path' with 'level'
+ * leading dots, imported from a file in directory 'dir' (a real path) of a package whose module
+ * root is 'root' (NULL: none, only externals resolve). *abs: the absolute dotted path. */
+static int resolve_core(struct vm *vm, const char *root, const char *dir, uint32_t level,
+                        const char *path, const struct ext_pkg *exts, uint32_t next,
+                        const char **abs, struct found *out)
 {
-    struct vm *vm = ev->vm;
-    const char *root = from->root ? from->root : ev->root;
-    const char *path = imp->u.import.path;
-    if (imp->u.import.level > 0)
-        path = absolute_path(vm, root, from->files[file].src->path, imp->u.import.level, path);
+    if (level > 0)
+        path = root ? absolute_path(vm, root, dir, level, path) : "";
+    *abs = path;
     if (!*path)
-        not_found(ev, imp, written, root, path);
+        return NOT_FOUND;
     struct found in, ext;
-    bool has_in = probe(vm, root, path, root, &in);
+    bool has_in = root && probe(vm, root, path, root, &in);
     bool has_ext = false;
-    const struct ext_pkg *e = imp->u.import.level == 0 ? find_external(ev, path) : NULL;
+    const struct ext_pkg *e = level == 0 ? find_external(exts, next, path) : NULL;
     if (e && is_file(str_fmt(vm, "%s/kcl.mod", e->dir)->b)) {
         const char *rest = path + strlen(e->name);
         const char *eroot = real_or_same(vm, e->dir);
         has_ext = probe(vm, eroot, *rest == '.' ? rest + 1 : rest, eroot, &ext);
     }
     if (has_in && has_ext && strcmp(in.key, ext.key))
+        return FOUND_TWICE;
+    if (!has_in && !has_ext)
+        return NOT_FOUND;
+    *out = has_in ? in : ext;
+    return out->nfiles ? RESOLVED : NO_FILES;
+}
+
+static void disk_resolve(struct eval *ev, struct pkg *from, uint32_t file, struct ast *imp,
+                         const char *written, struct found *out)
+{
+    struct vm *vm = ev->vm;
+    const char *root = from->root ? from->root : ev->root;
+    const char *dir = parent_dir(vm, real_or_same(vm, from->files[file].src->path));
+    const char *abs;
+    switch (resolve_core(vm, root, dir, imp->u.import.level, imp->u.import.path, ev->externals,
+                         ev->nexternals, &abs, out)) {
+    case NOT_FOUND:
+        not_found(ev, imp, written, root, abs);
+    case FOUND_TWICE:
         import_error(vm, imp->span,
                     "the `%s` is found multiple times in the current package and vendor package",
-                    path);
-    if (!has_in && !has_ext)
-        not_found(ev, imp, written, root, path);
-    *out = has_in ? in : ext;
-    if (!out->nfiles)
+                    abs);
+    case NO_FILES:
         import_error(vm, imp->span,
                     "Failed to import the module %s from %s. No KCL files found in the specified "
                     "folder",
                     written, out->key);
+    default:
+        break;
+    }
 }
 
 /* {===== a host's loader (scl.h) */
@@ -524,4 +547,156 @@ bool loader_host_read(struct vm *vm, const char *path, char **out, size_t *len, 
     *out = (char *)text;
     *len = n;
     return true;
+}
+
+/* {===== the disk's resolution for a host's loader (scl.h) */
+
+static void *heap_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
+{
+    (void)ud;
+    (void)old_size;
+    if (!new_size) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, new_size);
+}
+
+struct disk_call {
+    const scl_disk_modules *m;
+    const char *from, *path, *id;
+    scl_write_fn w;
+    void *ud;
+    scl_buf *msg;
+    scl_src *src;
+    scl_status st;
+};
+
+static void put_msg(scl_buf *msg, const char *s)
+{
+    if (msg)
+        buf_put(msg, s, strlen(s));
+}
+
+/* The root of package 'id' (a real path): the longest of the main root and the externals'
+ * roots holding it. */
+static const char *root_of(struct vm *vm, const scl_disk_modules *m, const char *id)
+{
+    const char *best = NULL;
+    size_t best_n = 0;
+    for (size_t i = 0; i <= m->nexternals; i++) {
+        const char *d = i < m->nexternals ? m->ext_dirs[i] : m->root;
+        if (!d)
+            continue;
+        const char *r = real_or_same(vm, d);
+        size_t n = strlen(r);
+        if (!strncmp(id, r, n) && (id[n] == '/' || id[n] == '\0' || !strcmp(r, "/")) &&
+            (!best || n > best_n)) {
+            best = i < m->nexternals ? r : d;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
+static void disk_resolve_fn(struct vm *vm, void *ud)
+{
+    struct disk_call *c = ud;
+    const scl_disk_modules *m = c->m;
+    uint32_t next = (uint32_t)m->nexternals;
+    struct ext_pkg *exts = vm_alloc(vm, (next ? next : 1) * sizeof *exts);
+    for (uint32_t i = 0; i < next; i++) {
+        exts[i].name = m->ext_names[i];
+        exts[i].dir = m->ext_dirs[i];
+    }
+    uint32_t level = 0;
+    const char *path = c->path;
+    while (path[level] == '.')
+        level++;
+    path += level;
+    const char *root, *dir;
+    if (!c->from) {
+        root = m->root;
+        if (!root && m->main_dir)
+            root = loader_find_root(vm, str_fmt(vm, "%s/_", m->main_dir)->b);
+        dir = real_or_same(vm, m->main_dir ? m->main_dir : root ? root : ".");
+    } else {
+        root = root_of(vm, m, c->from);
+        dir = is_dir(c->from) ? c->from : parent_dir(vm, c->from);
+    }
+    const char *abs;
+    struct found f;
+    switch (resolve_core(vm, root, dir, level, path, exts, next, &abs, &f)) {
+    case RESOLVED:
+        c->st = c->w(c->ud, f.key, strlen(f.key)) ? SCL_EIO : SCL_OK;
+        return;
+    case NOT_FOUND:
+        put_msg(c->msg, str_fmt(vm, "Cannot find the module %s from %s/%s", c->path,
+                                root ? root : "", abs)->b);
+        break;
+    case FOUND_TWICE:
+        put_msg(c->msg, str_fmt(vm, "the `%s` is found multiple times in the current package "
+                                    "and vendor package", abs)->b);
+        break;
+    default:
+        put_msg(c->msg, str_fmt(vm, "Failed to import the module %s from %s. No KCL files found "
+                                    "in the specified folder", c->path, f.key)->b);
+        break;
+    }
+    c->st = SCL_EIMPORT;
+}
+
+static scl_status disk_call(struct disk_call *c, void (*fn)(struct vm *, void *))
+{
+    struct arena arena;
+    struct diags diags;
+    struct vm vm;
+    arena_init(&arena, heap_alloc, NULL);
+    diags_init(&diags, &arena);
+    vm_init(&vm, &arena, &diags);
+    c->st = SCL_OK;
+    bool ok = vm_protect(&vm, fn, c);
+    arena_free(&arena);
+    return ok ? c->st : SCL_ENOMEM;
+}
+
+scl_status scl_disk_resolve(const scl_disk_modules *m, const char *from, const char *path,
+                            scl_write_fn w, void *ud, scl_buf *msg)
+{
+    if (!m || !path || !w || (m->nexternals && (!m->ext_names || !m->ext_dirs)))
+        return SCL_EINVAL;
+    struct disk_call c = {.m = m, .from = from, .path = path, .w = w, .ud = ud, .msg = msg};
+    return disk_call(&c, disk_resolve_fn);
+}
+
+static void disk_read_fn(struct vm *vm, void *ud)
+{
+    struct disk_call *c = ud;
+    char **files;
+    uint32_t n;
+    if (is_dir(c->id)) {
+        n = list_dir(vm, c->id, &files);
+    } else {
+        files = vm_alloc(vm, sizeof *files);
+        files[0] = str_cstr(vm, c->id)->b;
+        n = 1;
+    }
+    for (uint32_t i = 0; i < n && c->st == SCL_OK; i++) {
+        size_t len;
+        char *text = loader_read(vm, files[i], &len);
+        if (!text) {
+            put_msg(c->msg, str_fmt(vm, "cannot read %s", files[i])->b);
+            c->st = SCL_EIO;
+        } else {
+            c->st = scl_src_add(c->src, files[i], text, len);
+        }
+    }
+}
+
+scl_status scl_disk_read_module(const char *id, scl_src *out, scl_buf *msg)
+{
+    if (!id || !out)
+        return SCL_EINVAL;
+    struct disk_call c = {.id = id, .src = out, .msg = msg};
+    return disk_call(&c, disk_read_fn);
 }

@@ -217,6 +217,26 @@ typedef struct scl_loader {
  * version is newer than this library's or a required hook (resolve, read_module) is NULL. */
 SCL_API scl_status scl_ctx_set_loader(scl_ctx *ctx, const scl_loader *loader);
 
+/* The disk's resolution (above), for a host's loader that wraps it, to confine or log it. */
+typedef struct scl_disk_modules {
+    const char *root;     /* module root of the main package; NULL: found from main_dir as
+                             scl_run_set_root's default is, or none when main_dir is NULL too
+                             (then only externals resolve) */
+    const char *main_dir; /* directory of the main package's files (relative imports count from
+                             it); NULL: root */
+    size_t nexternals;    /* -E ext_names[i]=ext_dirs[i]; later entries win */
+    const char *const *ext_names, *const *ext_dirs;
+} scl_disk_modules;
+/* A resolve hook's work on the disk: `import path` (as written) from package 'from' (an id this
+ * function gave; NULL: the main package) -> the package's id, the real path of its directory or
+ * file, written through w (once, whole) for the host to check and hand on. SCL_EIMPORT and msg
+ * as the disk's E2F04 says it; SCL_EIO when w fails. Reads no file. */
+SCL_API scl_status scl_disk_resolve(const scl_disk_modules *m, const char *from,
+                                    const char *path, scl_write_fn w, void *ud, scl_buf *msg);
+/* A read_module hook's work on the disk: the files of package 'id' (from scl_disk_resolve) in
+ * load order. SCL_EIO and msg when one cannot be read. */
+SCL_API scl_status scl_disk_read_module(const char *id, scl_src *out, scl_buf *msg);
+
 /* {===== validating data (`scl vet`, KCL's `kcl vet`) */
 
 typedef enum scl_data_format { SCL_DATA_JSON, SCL_DATA_YAML } scl_data_format;

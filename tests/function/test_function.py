@@ -165,6 +165,140 @@ def fatal(rsp):
     return [r for r in rsp.results if r.severity == 1]
 
 
+def configmap_step(data):
+    """A program whose one item is a ConfigMap `out` with 'data' (KCL text of a dict)."""
+    return 'items = [{apiVersion = "v1", kind = "ConfigMap", metadata.name = "out", data = %s}]' % data
+
+
+def confinement(Req, Rsp, tmp):
+    """Imports and file.* reach only the step's folder, --root and the -E folders."""
+    root = os.path.join(tmp, "confroot")
+    step = os.path.join(tmp, "confstep")
+    lib = os.path.join(tmp, "conflib")
+    outside = os.path.join(tmp, "outside")
+    for d in (root, step, os.path.join(step, "sub"), lib, outside):
+        os.makedirs(d)
+    open(os.path.join(root, "kcl.mod"), "w").write('[package]\nname = "confroot"\n')
+    open(os.path.join(root, "shared.k"), "w").write('who = "root"\n')
+    open(os.path.join(root, "root.txt"), "w").write("in root")
+    open(os.path.join(lib, "kcl.mod"), "w").write('[package]\nname = "lib"\n')
+    open(os.path.join(lib, "util.k"), "w").write('who = "lib"\n')
+    open(os.path.join(step, "sub", "s.k"), "w").write('who = "sub"\n')
+    open(os.path.join(step, "data.txt"), "w").write("in step")
+    open(os.path.join(outside, "secret.txt"), "w").write("secret")
+    open(os.path.join(outside, "o.k"), "w").write('who = "outside"\n')
+    os.symlink(outside, os.path.join(step, "evil"))            # a folder leading out
+    os.symlink(os.path.join(outside, "secret.txt"), os.path.join(step, "link.txt"))
+
+    def local(name, text):
+        d = os.path.join(tmp, "confsteps", name)
+        shutil.copytree(step, d, symlinks=True)
+        open(os.path.join(d, "main.k"), "w").write(text.replace("@DIR@", d))
+        return d
+
+    srv = Server(["--root", root, "-E", "lib=" + lib], os.path.join(tmp, "confine.log"))
+    try:
+        def run(source):
+            r = srv.call(V1, request(Req, source), Rsp)
+            return r, resources(r).get("out", {}).get("data", {})
+
+        # inside: the step's folder (relative and absolute), its subpackages, --root and -E
+        r, d = run(local("ok", "import file\nimport sub\nimport lib.util\n" + configmap_step(
+            '{a = file.read("data.txt"), b = file.read("%s"), c = sub.who, d = util.who, '
+            'e = "yes" if file.exists("data.txt") else "no"}' % "@DIR@/data.txt")))
+        check(not fatal(r) and d == {"a": "in step", "b": "in step", "c": "sub", "d": "lib", "e": "yes"},
+              "a local step reads and imports inside its folder and -E: %r %r"
+              % (d, [x.message for x in r.results]))
+        r, d = run("import file\nimport shared\n" + configmap_step(
+            '{a = file.read("root.txt"), b = file.read("%s"), c = shared.who}'
+            % os.path.join(root, "root.txt")))
+        check(not fatal(r) and d == {"a": "in root", "b": "in root", "c": "root"},
+              "an inline step reads and imports under --root: %r %r" % (d, [x.message for x in r.results]))
+
+        # outside: FATAL, naming the path and the allowed folders
+        for what, src in (
+                ("file.read of /etc/passwd", local("passwd", 'import file\na = file.read("/etc/passwd")')),
+                ("inline file.read of /etc/passwd", 'import file\na = file.read("/etc/passwd")'),
+                ("a relative path climbing out", local("up", 'import file\na = file.read("../outside/secret.txt")')),
+                ("a symbolic link leading out", local("link", 'import file\na = file.read("link.txt")')),
+                ("another step's folder", local("other", 'import file\na = file.read("%s")'
+                                                % os.path.join(tmp, "confsteps", "ok", "data.txt")))):
+            r = srv.call(V1, request(Req, src), Rsp)
+            f = fatal(r)
+            check(len(f) == 1 and "is outside the allowed folders" in f[0].message
+                  and "secret" not in f[0].message.replace("secret.txt", "") and "root:" not in f[0].message,
+                  "%s -> FATAL outside the allowed folders: %r" % (what, [x.message for x in r.results]))
+        r = srv.call(V1, request(Req, local("passwd2", 'import file\na = file.read("/etc/passwd")')), Rsp)
+        check(fatal(r) and "/etc/passwd" in fatal(r)[0].message, "the message names the path: %r"
+              % [x.message for x in r.results])
+        r, d = run(local("exists", "import file\n" + configmap_step(
+            '{a = "yes" if file.exists("/etc/passwd") else "no"}')))
+        check(d == {"a": "no"}, "file.exists outside is false: %r %r" % (d, [x.message for x in r.results]))
+        r = srv.call(V1, request(Req, local("imp", "import evil.o\na = o.who")), Rsp)
+        f = fatal(r)
+        check(len(f) == 1 and "is outside the allowed folders" in f[0].message
+              and os.path.realpath(outside) in f[0].message,
+              "import of a module outside -> FATAL: %r" % [x.message for x in r.results])
+        r = srv.call(V1, request(Req, local("rel", "import ...outside.o\na = o.who")), Rsp)
+        check(fatal(r) and "o.who" not in [x.message for x in r.results], "a relative import climbing out is refused")
+        r, d = run(local("after", "import file\n" + configmap_step('{a = file.read("data.txt")}')))
+        check(d == {"a": "in step"}, "still serving after refusals: %r" % d)
+    finally:
+        srv.stop()
+
+
+def large_request(server, Req, Rsp):
+    """A 1 MiB observed resource is served, its content reaching the program whole."""
+    blob = "x" * (1 << 20)
+    big = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"}, "data": {"blob": blob}}
+    req = request(Req, configmap_step('{n = str(len(option("params").ocds.big.Resource.data.blob))}'),
+                  ocds={"big": big})
+    check(req.ByteSize() > (1 << 20), "the request is over 1 MiB: %d" % req.ByteSize())
+    t0 = time.time()
+    r = server.call(V1, req, Rsp, timeout=60)
+    check(not fatal(r) and resources(r).get("out", {}).get("data") == {"n": str(1 << 20)}
+          and time.time() - t0 < 30,
+          "1 MiB request served: %r" % [x.message for x in r.results])
+
+
+def concurrent_clients(server, Req, Rsp, threads=8, each=25):
+    """Clients on their own connections at once: every answer is the right one."""
+    import threading
+    errors = []
+    ok = [0] * threads
+
+    def client(t):
+        ch = grpc.insecure_channel("127.0.0.1:%d" % server.port)
+        try:
+            fn = ch.unary_unary(V1, request_serializer=lambda m: m.SerializeToString(),
+                                response_deserializer=Rsp.FromString)
+            for i in range(each):
+                tag = "c%d-%d" % (t, i)
+                req = request(Req, configmap_step('{v = option("params").tag}'), params={"tag": tag},
+                              tag=tag)
+                r = fn(req, timeout=60)
+                got = resources(r).get("out", {}).get("data", {}).get("v")
+                if r.meta.tag != tag or got != tag or fatal(r):
+                    errors.append("%s: %r %r" % (tag, got, [x.message for x in r.results]))
+                else:
+                    ok[t] += 1
+        except Exception as e:  # noqa: BLE001 (reported as a failure)
+            errors.append("client %d: %r" % (t, e))
+        finally:
+            ch.close()
+
+    ts = [threading.Thread(target=client, args=(t,), daemon=True) for t in range(threads)]
+    t0 = time.time()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(timeout=max(1, 240 - (time.time() - t0)))
+    check(not any(t.is_alive() for t in ts), "concurrent clients finished in time")
+    check(sum(ok) == threads * each and not errors,
+          "%d x %d concurrent requests answered correctly (%d): %s" % (threads, each, sum(ok), errors[:3]))
+    check(server.proc.poll() is None, "the server is alive after the concurrent clients")
+
+
 def main():
     if not os.path.isdir(K8S):
         print("SKIP: no k8s package at", K8S)
@@ -335,6 +469,10 @@ items = [{
         # still serving after all of that
         r = server.call(V1, request(Req, steps["image"]), Rsp)
         check("image" in resources(r), "still serving")
+
+        large_request(server, Req, Rsp)
+        concurrent_clients(server, Req, Rsp)
+        confinement(Req, Rsp, tmp)
 
         # limits: a step that never ends, or allocates without bound, gets a FATAL result and
         # the worker answers the next request (one worker, so it is the same one)

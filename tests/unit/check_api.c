@@ -248,6 +248,31 @@ START_TEST(test_host_loader)
 }
 END_TEST
 
+/* A host loader over the disk's resolution (scl_disk_resolve, scl_disk_read_module). */
+struct disk_host {
+    scl_disk_modules m;
+    int resolves;
+};
+
+static int id_write(void *ud, const char *s, size_t n)
+{
+    return scl_buf_add(ud, s, n) != SCL_OK;
+}
+
+static scl_status disk_host_resolve(void *ud, const char *from, const char *path, scl_buf *id,
+                                    scl_buf *msg)
+{
+    struct disk_host *h = ud;
+    h->resolves++;
+    return scl_disk_resolve(&h->m, from, path, id_write, id, msg);
+}
+
+static scl_status disk_host_read(void *ud, const char *id, scl_src *out, scl_buf *msg)
+{
+    (void)ud;
+    return scl_disk_read_module(id, out, msg);
+}
+
 START_TEST(test_externals_and_root)
 {
     char dir[] = "/tmp/scl-api-ext-XXXXXX";
@@ -281,6 +306,21 @@ START_TEST(test_externals_and_root)
     ck_assert_int_eq(scl_run_eval_file(run, "x.k", src, strlen(src)), SCL_EIMPORT);
     scl_run_free(run);
     scl_ctx_free(ctx);
+    /* the disk's resolution from a host's loader: same packages, ids are real paths */
+    const char *names[] = {"ext"}, *dirs[] = {dir};
+    struct disk_host dh = {{dir, NULL, 1, names, dirs}, 0};
+    scl_loader dl = {SCL_LOADER_VERSION, &dh, disk_host_resolve, disk_host_read, NULL};
+    struct buf dout;
+    ck_assert_int_eq(eval_with(&dl, "import main as m\nimport ext\nimport .main as r\n"
+                                    "g = m.greeting + ext.greeting + r.greeting\n", &dout), SCL_OK);
+    ck_assert_str_eq(dout.data, "g: hihihi\n");
+    ck_assert_int_eq(dh.resolves, 3);
+    ck_assert_int_eq(eval_with(&dl, "import nothere\n", &dout), SCL_EIMPORT);
+    ck_assert_ptr_nonnull(strstr(dout.data, "Cannot find the module nothere from"));
+    dh.m.root = NULL; /* no root and no main folder: only externals */
+    ck_assert_int_eq(eval_with(&dl, "import main as m\n", &dout), SCL_EIMPORT);
+    ck_assert_int_eq(eval_with(&dl, "import ext\ng = ext.greeting\n", &dout), SCL_OK);
+    ck_assert_int_eq(scl_disk_resolve(NULL, NULL, "x", buf_write, &dout, NULL), SCL_EINVAL);
     unlink(main_k);
     unlink(mod);
     rmdir(dir);
