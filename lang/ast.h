@@ -115,7 +115,6 @@ struct ast {
             const struct strlit *lit;
             struct ast **exprs; /* exprs[i] is the parsed expression of lit->parts[i] when
                                    that part is STRPART_EXPR, else NULL */
-            void *cache; /* the evaluator's interned value of a constant string */
         } str;
         struct {
             uint8_t op;

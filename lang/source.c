@@ -43,15 +43,17 @@ struct source *source_map_add(struct source_map *sm, const char *path, const cha
             s->line_start[n++] = (uint32_t)(i + 1);
     s->nlines = n;
     sm->v[sm->n++] = s;
-    s->id = sm->n;
+    s->id = sm->base + sm->n;
     return s;
 }
 
 const struct source *source_map_get(const struct source_map *sm, uint32_t file)
 {
-    if (file == 0 || file > sm->n)
+    if (sm->shared && file > sm->shared->base)
+        return source_map_get(sm->shared, file);
+    if (file <= sm->base || file - sm->base > sm->n)
         return NULL;
-    return sm->v[file - 1];
+    return sm->v[file - sm->base - 1];
 }
 
 void source_line_col(const struct source *s, uint32_t off, uint32_t *line, uint32_t *col)

@@ -26,7 +26,13 @@ struct source_map {
     struct arena *arena; /* borrowed: holds every source and table */
     struct source **v;
     uint32_t n, cap;
+    uint32_t base;       /* ids are base + 1, base + 2, ... */
+    const struct source_map *shared; /* ids above shared->base live there (a context's
+                                        cache of parsed modules, outliving runs) */
 };
+
+/* The id base of a context's shared map: run maps count from 0 and stay below it. */
+enum { SOURCE_SHARED_BASE = 0x40000000 };
 
 void source_map_init(struct source_map *sm, struct arena *arena);
 /* Copies path and text. NULL on memory exhaustion or text over 4 GiB. */

@@ -33,6 +33,7 @@ struct scl_ctx {
     scl_alloc_fn alloc;
     void *ud;
     scl_loader loader; /* version 0: the disk */
+    struct mod_cache modules; /* parsed imported modules, reused by later runs */
     atomic_int interrupt; /* scl_ctx_interrupt: pending until a run sees it */
 };
 
@@ -91,6 +92,7 @@ scl_ctx *scl_ctx_new(scl_alloc_fn alloc, void *ud)
     ctx->ud = ud;
     memset(&ctx->loader, 0, sizeof ctx->loader);
     atomic_init(&ctx->interrupt, 0);
+    mod_cache_init(&ctx->modules, alloc, ud);
     return ctx;
 }
 
@@ -207,8 +209,10 @@ scl_status scl_run_add_external(scl_run *run, const char *name, const char *dir)
 
 void scl_ctx_free(scl_ctx *ctx)
 {
-    if (ctx)
-        ctx->alloc(ctx->ud, ctx, sizeof *ctx, 0);
+    if (!ctx)
+        return;
+    mod_cache_free(&ctx->modules);
+    ctx->alloc(ctx->ud, ctx, sizeof *ctx, 0);
 }
 
 static int stdout_write(void *ud, const char *buf, size_t len)
@@ -228,6 +232,7 @@ scl_run *scl_run_new(scl_ctx *ctx)
     run->ctx = ctx;
     arena_init(&run->arena, ctx->alloc, ctx->ud);
     source_map_init(&run->sm, &run->arena);
+    run->sm.shared = &ctx->modules.sm;
     diags_init(&run->diags, &run->arena);
     run->out_w = stdout_write;
     vm_init(&run->vm, &run->arena, &run->diags);
@@ -896,6 +901,7 @@ static void eval_fn(struct vm *vm, void *ud)
     ev->externals = run->externals;
     ev->nexternals = run->nexternals;
     ev->host_loader = run->ctx->loader.version ? &run->ctx->loader : NULL;
+    ev->mod_cache = &run->ctx->modules;
     const char *dir = ev->root;
     struct pkg *p = pkg_new(ev, "__main__", dir);
     p->is_main = true;

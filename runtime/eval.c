@@ -107,16 +107,21 @@ void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value 
 /* The interned str of a name of the syntax tree (or a static string). Those texts never move
  * or change during a run, so a direct-mapped cache keyed by their address answers most
  * lookups without measuring or hashing the text. */
-struct str *ev_name(struct eval *ev, const char *s)
+struct str *ev_name_len(struct eval *ev, const char *s, size_t len)
 {
     size_t h = (size_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> 52) &
                (EV_NAME_CACHE - 1);
     if (ev->names[h].key == s)
         return ev->names[h].val;
-    struct str *r = str_intern(ev->vm, s, strlen(s));
+    struct str *r = str_intern(ev->vm, s, len);
     ev->names[h].key = s;
     ev->names[h].val = r;
     return r;
+}
+
+struct str *ev_name(struct eval *ev, const char *s)
+{
+    return ev_name_len(ev, s, strlen(s));
 }
 
 /* {===== package globals */
@@ -666,10 +671,10 @@ static struct value eval_str(struct eval *ev, struct ast *n)
 {
     const struct strlit *lit = n->u.str.lit;
     if (!lit->has_expr) {
-        if (!n->u.str.cache)
-            n->u.str.cache = str_intern(ev->vm, lit->nparts ? lit->parts[0].text : "",
-                                         lit->nparts ? lit->parts[0].len : 0);
-        return v_str(n->u.str.cache);
+        /* interned once per run, keyed by the literal's text: syntax trees outlive runs */
+        if (!lit->nparts)
+            return v_str(ev_name(ev, ""));
+        return v_str(ev_name_len(ev, lit->parts[0].text, lit->parts[0].len));
     }
     /* the text of every part first, then one allocation for the result */
     struct str *inline_parts[16];

@@ -117,6 +117,7 @@ struct eval {
     } *externals;
     uint32_t nexternals;
     const struct scl_loader *host_loader; /* NULL: the disk */
+    struct mod_cache *mod_cache;          /* the context's parsed imported modules, or NULL */
     struct pkg *cur_pkg;    /* package whose code runs */
     uint32_t cur_file;      /* file index within cur_pkg */
     struct scope *scope;    /* innermost local scope (NULL at top level) */
@@ -166,6 +167,8 @@ struct scope *scope_push(struct eval *ev, enum scope_kind kind);
 void scope_pop(struct eval *ev, struct scope *s);
 void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value v);
 struct str *ev_name(struct eval *ev, const char *s);
+/* The same for text that is not NUL-terminated (keyed by the text's address). */
+struct str *ev_name_len(struct eval *ev, const char *s, size_t len);
 struct value eval_config(struct eval *ev, struct ast *n);
 void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool strict);
 struct value eval_block(struct eval *ev, struct ast_list *body);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <xxhash.h>
+
 #include "lang/parse.h"
 #include "scl.h"
 
@@ -107,21 +109,106 @@ static struct pkg *find_pkg(struct eval *ev, const char *key)
     return NULL;
 }
 
+/* {===== the context's cache of parsed imported modules
+ *
+ * An imported module's syntax tree depends only on its path and text, so a context keeps it
+ * (in its own arena, its source in a shared map) and the next run that imports the same text
+ * reuses it instead of lexing and parsing it again: a server evaluating one step per request
+ * parses its imports once. Trees are never changed by a run. The cache stops growing at
+ * MOD_CACHE_LIMIT bytes; later modules are parsed into the run as before. */
+
+enum { MOD_CACHE_LIMIT = 256u << 20 };
+
+struct mod_entry {
+    uint64_t hash; /* of the text */
+    uint32_t len;
+    const struct source *src;
+    struct ast *mod;
+};
+
+void mod_cache_init(struct mod_cache *c, arena_alloc_fn alloc, void *ud)
+{
+    memset(c, 0, sizeof *c);
+    arena_init(&c->arena, alloc, ud);
+    source_map_init(&c->sm, &c->arena);
+    c->sm.base = SOURCE_SHARED_BASE;
+}
+
+void mod_cache_free(struct mod_cache *c)
+{
+    arena_free(&c->arena);
+    memset(c, 0, sizeof *c);
+}
+
+static struct mod_entry *mod_cache_find(struct mod_cache *c, const char *path, uint64_t hash,
+                                        size_t len)
+{
+    if (!c->cap)
+        return NULL;
+    for (uint32_t i = (uint32_t)hash & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
+        struct mod_entry *e = &c->v[i];
+        if (!e->mod)
+            return NULL;
+        if (e->hash == hash && e->len == len && !strcmp(e->src->path, path))
+            return e;
+    }
+}
+
+static void mod_cache_put(struct mod_cache *c, uint64_t hash, const struct source *src,
+                          struct ast *mod)
+{
+    if ((c->n + 1) * 2 > c->cap) {
+        uint32_t cap = c->cap ? c->cap * 2 : 64;
+        struct mod_entry *v = arena_zalloc(&c->arena, cap * sizeof *v);
+        if (!v)
+            return;
+        for (uint32_t k = 0; k < c->cap; k++) {
+            if (!c->v[k].mod)
+                continue;
+            uint32_t i = (uint32_t)c->v[k].hash & (cap - 1);
+            while (v[i].mod)
+                i = (i + 1) & (cap - 1);
+            v[i] = c->v[k];
+        }
+        c->v = v;
+        c->cap = cap;
+    }
+    uint32_t i = (uint32_t)hash & (c->cap - 1);
+    while (c->v[i].mod)
+        i = (i + 1) & (c->cap - 1);
+    c->v[i] = (struct mod_entry){hash, src->len, src, mod};
+    c->n++;
+}
+
 void loader_add_source(struct eval *ev, struct pkg *p, const char *path, const char *text,
                        size_t len)
 {
     struct vm *vm = ev->vm;
-    struct source *src = source_map_add(ev->sm, path, text, len);
+    struct mod_cache *c = ev->mod_cache;
+    uint64_t hash = 0;
+    if (c && len < UINT32_MAX && c->arena.total < MOD_CACHE_LIMIT) {
+        hash = XXH3_64bits(text, len);
+        struct mod_entry *e = mod_cache_find(c, path, hash, len);
+        if (e) {
+            pkg_add_file(ev, p, e->mod, e->src);
+            return;
+        }
+    } else {
+        c = NULL;
+    }
+    struct source *src = source_map_add(c ? &c->sm : ev->sm, path, text, len);
     if (!src)
         vm_raise(vm, "out of memory");
     unsigned before = vm->diags->nerrors;
-    struct ast *mod = parse_module(vm->arena, src, vm->diags);
+    struct ast *mod = parse_module(c ? &c->arena : vm->arena, src, vm->diags);
     if (!mod)
         vm_raise(vm, "out of memory");
     if (vm->diags->nerrors != before) {
         /* the parse errors are already recorded: stop with the first of them */
         vm_throw_diag(vm, vm->diags->v[vm->diags->n - 1]);
     }
+    if (c)
+        mod_cache_put(c, hash, src, mod);
     pkg_add_file(ev, p, mod, src);
 }
 

@@ -4,6 +4,17 @@
 
 #include "runtime/eval.h"
 
+/* A context's cache of parsed imported modules (runtime/loader.c). */
+struct mod_entry;
+struct mod_cache {
+    struct arena arena;    /* the trees and sources; lives as long as the context */
+    struct source_map sm;  /* ids from SOURCE_SHARED_BASE; run maps fall back to it */
+    struct mod_entry *v;   /* open-addressed by the text's hash */
+    uint32_t n, cap;
+};
+void mod_cache_init(struct mod_cache *c, arena_alloc_fn alloc, void *ud);
+void mod_cache_free(struct mod_cache *c);
+
 /* Whole file into the run's arena; NULL when it can't be read. */
 char *loader_read(struct vm *vm, const char *path, size_t *len);
 /* Parses a source and adds it to package 'p'; raises on syntax errors (already recorded). */

@@ -629,11 +629,86 @@ START_TEST(test_limit_depth)
 }
 END_TEST
 
+/* {===== the context's cache of parsed imported modules */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static scl_status run_main(scl_ctx *ctx, const char *dir, const char *src, struct buf *out)
+{
+    scl_run *run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_set_root(run, dir), SCL_OK);
+    scl_status st = scl_run_eval_file(run, "main.k", src, strlen(src));
+    out->n = 0;
+    out->data[0] = '\0';
+    if (st == SCL_OK)
+        scl_run_write(run, 0, buf_write, out);
+    else
+        for (size_t i = 0; i < scl_run_ndiags(run); i++)
+            scl_diag_render(run, scl_run_diag(run, i), 0, buf_write, out);
+    scl_run_free(run);
+    return st;
+}
+
+START_TEST(test_module_cache)
+{
+    char dir[] = "/tmp/scl-api-cache-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char lib[256];
+    snprintf(lib, sizeof lib, "%s/lib.k", dir);
+    write_text(lib, "name = \"lib\"\ntwice = lambda x: int {\n    assert x >= 0, \"negative\"\n    x * 2\n}\n");
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    struct buf out;
+    /* the same import in several runs of one context: each run sees the module whole */
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(run_main(ctx, dir, "import lib\nnm = lib.name\nt = lib.twice(21)\n", &out),
+                         SCL_OK);
+        ck_assert_str_eq(out.data, "nm: lib\nt: 42\n");
+    }
+    /* an error inside the reused module is still located in its file */
+    ck_assert_int_eq(run_main(ctx, dir, "import lib\nt = lib.twice(-1)\n", &out), SCL_EEVAL);
+    ck_assert_ptr_nonnull(strstr(out.data, "lib.k:3:"));
+    ck_assert_ptr_nonnull(strstr(out.data, "assert x >= 0"));
+    /* a changed file is parsed again */
+    write_text(lib, "name = \"changed\"\n");
+    ck_assert_int_eq(run_main(ctx, dir, "import lib\nnm = lib.name\n", &out), SCL_OK);
+    ck_assert_str_eq(out.data, "nm: changed\n");
+    /* a syntax error in an imported file is reported every time, never cached */
+    write_text(lib, "name = (\n");
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(run_main(ctx, dir, "import lib\nnm = lib.name\n", &out), SCL_ESYNTAX);
+        ck_assert_ptr_nonnull(strstr(out.data, "lib.k:"));
+    }
+    /* two runs alive at once share the cached tree */
+    write_text(lib, "name = \"both\"\n");
+    scl_run *a = scl_run_new(ctx), *b = scl_run_new(ctx);
+    scl_run_set_root(a, dir);
+    scl_run_set_root(b, dir);
+    const char *src = "import lib\nnm = lib.name\n";
+    ck_assert_int_eq(scl_run_eval_file(a, "main.k", src, strlen(src)), SCL_OK);
+    ck_assert_int_eq(scl_run_eval_file(b, "main.k", src, strlen(src)), SCL_OK);
+    scl_run_free(a);
+    struct buf ob = {{0}, 0};
+    scl_run_write(b, 0, buf_write, &ob);
+    ck_assert_str_eq(ob.data, "nm: both\n");
+    scl_run_free(b);
+    scl_ctx_free(ctx);
+    unlink(lib);
+    rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_module_cache);
     tcase_add_test(tc, test_version);
     tcase_add_test(tc, test_eval_and_walk);
     tcase_add_test(tc, test_options_and_errors);
