@@ -102,6 +102,7 @@ struct fn_config {
 struct fn_worker_ctx {
     scl_ctx *ctx;
     const struct fn_config *cfg;
+    uint64_t deadline_ms; /* the call's time left when it arrived; 0: no deadline */
 };
 
 /* Answers one decoded request; the response and everything in it live in 'a'. Failures of the

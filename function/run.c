@@ -1424,7 +1424,11 @@ fn_response *fn_run_function(struct fn_worker_ctx *w, struct fn_arena *a, const 
                                        ? &refusing_loader
                                        : &confining);
         scl_run *run = scl_run_new(w->ctx);
-        scl_limits lim = {SCL_LIMITS_VERSION, 0, w->cfg->timeout_ms, w->cfg->max_memory, 0};
+        /* the time budget: --timeout, or the caller's deadline when that comes first */
+        uint64_t budget = w->cfg->timeout_ms;
+        if (w->deadline_ms && (!budget || w->deadline_ms < budget))
+            budget = w->deadline_ms;
+        scl_limits lim = {SCL_LIMITS_VERSION, 0, budget, w->cfg->max_memory, 0};
         if (run)
             scl_run_set_limits(run, &lim);
         if (!run)

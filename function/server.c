@@ -149,6 +149,16 @@ static void call_free(struct call *c)
 
 /* The one final batch: initial metadata (always: without it an error status reaches the client
  * only at its deadline), the reply if any, the status, and the close. */
+/* Milliseconds left before a call's deadline (at least 1); 0 when it has none. */
+static uint64_t time_left_ms(gpr_timespec deadline)
+{
+    gpr_timespec d = gpr_convert_clock_type(deadline, GPR_CLOCK_MONOTONIC);
+    if (gpr_time_cmp(d, gpr_inf_future(GPR_CLOCK_MONOTONIC)) >= 0)
+        return 0;
+    int64_t ms = gpr_time_to_millis(gpr_time_sub(d, gpr_now(GPR_CLOCK_MONOTONIC)));
+    return ms < 1 ? 1 : (uint64_t)ms;
+}
+
 static void finish(struct call *c, grpc_status_code code, const char *details)
 {
     grpc_op ops[4];
@@ -224,6 +234,7 @@ static void run_function(struct call *c)
         return;
     }
     const char *fatal = NULL;
+    c->w->wc.deadline_ms = time_left_ms(c->deadline);
     fn_response *rsp = fn_run_function(&c->w->wc, &a, req, &fatal);
     if (!rsp) {
         finish(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory while running the function");

@@ -497,6 +497,27 @@ items = [{
         finally:
             lim.stop()
 
+        # the caller's deadline bounds an evaluation when it comes before --timeout: the worker
+        # is free again right after it, not after the 60 s budget
+        lim = Server(["--timeout", "60", "--max-memory", "0", "--workers", "1"],
+                     os.path.join(tmp, "deadline.log"))
+        try:
+            t0 = time.time()
+            try:
+                r = lim.call(V1, request(Req, "a = all x in range(100000) { all y in range(100000) { y >= 0 } }"),
+                             Rsp, timeout=1)
+                # answered just in time: a budget (the deadline's, or memory's) ended it
+                check(fatal(r) and "budget" in fatal(r)[0].message,
+                      "an endless step within a 1 s deadline: %r" % [x.message for x in r.results])
+            except grpc.RpcError as e:
+                check(e.code() == grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded: %r" % e.code())
+            r = lim.call(V1, request(Req, 'items = [{apiVersion = "v1", kind = "A", metadata.name = "a"}]'),
+                         Rsp, timeout=20)
+            check("a" in resources(r) and time.time() - t0 < 10,
+                  "the worker stops at the caller's deadline (%.1f s)" % (time.time() - t0))
+        finally:
+            lim.stop()
+
         # SIGTERM: a clean exit 0 within seconds
         server.proc.send_signal(signal.SIGTERM)
         try:
