@@ -4,7 +4,6 @@
  * binary links no libcurl). */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/import.h"
 #include "cli/project.h"
+#include "pkg/io.h"
 
 static const char usage[] =
     "usage: scl import [options] FILE...\n"
@@ -130,44 +130,25 @@ static int fetch_url(struct inputs *ins, const char *url, struct imp_err *err)
     return 0;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int read_dir(struct inputs *ins, const char *dir, bool recursive, struct imp_err *err)
 {
-    DIR *dp = opendir(dir);
-    if (!dp)
-        return imp_fail(err, "cannot read %s: %s", dir, strerror(errno));
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(dp))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        names = realloc(names, (n + 1) * sizeof *names);
-        if (!names)
-            abort();
-        names[n++] = strdup(e->d_name);
-    }
-    closedir(dp);
-    if (n > 1)
-        qsort(names, n, sizeof *names, name_cmp);
+    struct pkg_strs names = {0};
+    struct pkg_err perr;
+    if (pkg_list_dir(dir, &names, &perr) != 0)
+        return imp_fail(err, "%s", perr.msg);
     int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        char *p = imp_join(dir, names[i]);
+    for (size_t i = 0; i < names.n && rc == 0; i++) {
+        char *p = imp_join(dir, names.v[i]);
         struct stat st;
-        if (rc == 0 && stat(p, &st) == 0) {
+        if (stat(p, &st) == 0) {
             if (!S_ISDIR(st.st_mode))
                 rc = read_path(ins, p, err);
             else if (recursive)
                 rc = read_dir(ins, p, true, err);
         }
         free(p);
-        free(names[i]);
     }
-    free(names);
+    pkg_strs_free(&names);
     return rc;
 }
 

@@ -2,7 +2,6 @@
  * vet`). */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdbool.h>
@@ -122,11 +121,6 @@ static int parse_args(int argc, char **argv, struct vet_opts *o)
     return CLI_OK;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* DATA as a list of files: '-', a file, a directory's files, or a glob pattern.
  */
 static int data_files(const char *data, struct pkg_strs *out)
@@ -137,24 +131,18 @@ static int data_files(const char *data, struct pkg_strs *out)
         return CLI_OK;
     }
     if (stat(data, &st) == 0) {
-        DIR *d = opendir(data);
-        if (!d) {
-            fprintf(stderr, "scl vet: cannot read %s: %s\n", data, strerror(errno));
+        struct pkg_strs names = {0};
+        struct pkg_err err;
+        if (pkg_list_dir(data, &names, &err) != 0) {
+            fprintf(stderr, "scl vet: %s\n", err.msg);
             return CLI_FAIL;
         }
-        struct pkg_strs names = {0};
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            char *path = pkg_join(data, e->d_name);
-            if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-                pkg_strs_push(&names, path);
+        for (size_t i = 0; i < names.n; i++) {
+            char *path = pkg_join(data, names.v[i]);
+            if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+                pkg_strs_push(out, path);
             free(path);
         }
-        closedir(d);
-        if (names.n > 1)
-        qsort(names.v, names.n, sizeof *names.v, cmp_str);
-        for (size_t i = 0; i < names.n; i++)
-            pkg_strs_push(out, names.v[i]);
         pkg_strs_free(&names);
         return CLI_OK;
     }
@@ -189,22 +177,19 @@ static int add_code(scl_run *run, const struct project *p, const char *code)
     struct stat st;
     if (stat(code, &st) != 0 || S_ISDIR(st.st_mode) || !p->root)
         return scl_run_add_file(run, code, NULL, 0) == SCL_OK ? CLI_OK : CLI_FAIL;
-    DIR *d = opendir(p->root);
-    if (!d)
+    struct pkg_strs entries = {0}, names = {0};
+    struct pkg_err err;
+    if (pkg_list_dir(p->root, &entries, &err) != 0)
         return scl_run_add_file(run, code, NULL, 0) == SCL_OK ? CLI_OK : CLI_FAIL;
-    struct pkg_strs names = {0};
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '_' || !ends_with(e->d_name, ".k"))
+    for (size_t i = 0; i < entries.n; i++) {
+        if (entries.v[i][0] == '_' || !ends_with(entries.v[i], ".k"))
             continue;
-        char *path = pkg_join(p->root, e->d_name);
-        if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        char *path = pkg_join(p->root, entries.v[i]);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
             pkg_strs_push(&names, path);
         free(path);
     }
-    closedir(d);
-    if (names.n > 1)
-        qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    pkg_strs_free(&entries);
     char *real = realpath(code, NULL);
     bool found = false;
     int rc = CLI_OK;

@@ -123,6 +123,8 @@ int imp_gen_definition(const struct imp_defs *ds, const char *name, const char *
 /* The Kubernetes meta/v1 definitions the CRD files refer to (cli/import_meta.c,
  * generated). */
 extern const char imp_k8s_meta_json[];
+/* The docstring every generated file starts with (""" line, two lines of text, """ line). */
+extern const char imp_generated_header[];
 
 /* {===== the modes */
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/import.h"
+#include "pkg/io.h"
 
 static const char meta_ref[] = "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 static const char api_version_doc[] =
@@ -185,43 +186,28 @@ static const char *version_dir(const char *file, char *buf, size_t size)
     return "unknown";
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int regroup(const char *dir, struct imp_err *err)
 {
-    DIR *dp = opendir(dir);
-    if (!dp)
-        return imp_fail(err, "cannot read %s: %s", dir, strerror(errno));
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(dp))) {
-        size_t l = strlen(e->d_name);
-        if (l < 3 || strcmp(e->d_name + l - 2, ".k") != 0)
-            continue;
-        char *p = imp_join(dir, e->d_name);
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-            names = realloc(names, (n + 1) * sizeof *names);
-            if (!names)
-                abort();
-            names[n++] = strdup(e->d_name);
-        }
-        free(p);
-    }
-    closedir(dp);
-    if (n > 1)
-        qsort(names, n, sizeof *names, name_cmp);
+    struct pkg_strs names = {0};
+    struct pkg_err perr;
+    if (pkg_list_dir(dir, &names, &perr) != 0)
+        return imp_fail(err, "%s", perr.msg);
     int rc = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < names.n; i++) {
+        size_t l = strlen(names.v[i]);
+        if (l < 3 || strcmp(names.v[i] + l - 2, ".k") != 0)
+            continue;
+        char *p = imp_join(dir, names.v[i]);
+        struct stat st;
+        bool file = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+        free(p);
+        if (!file)
+            continue;
         char vbuf[128];
-        const char *v = version_dir(names[i], vbuf, sizeof vbuf);
+        const char *v = version_dir(names.v[i], vbuf, sizeof vbuf);
         char *vdir = imp_join(dir, v);
-        char *from = imp_join(dir, names[i]);
-        char *to = imp_join(vdir, names[i]);
+        char *from = imp_join(dir, names.v[i]);
+        char *to = imp_join(vdir, names.v[i]);
         if (rc == 0) {
             if (imp_mkdirs(vdir, err) != 0)
                 rc = -1;
@@ -231,9 +217,8 @@ static int regroup(const char *dir, struct imp_err *err)
         free(vdir);
         free(from);
         free(to);
-        free(names[i]);
     }
-    free(names);
+    pkg_strs_free(&names);
     return rc;
 }
 

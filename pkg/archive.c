@@ -5,7 +5,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -42,11 +41,6 @@ static char *join(const char *a, const char *b)
     s[la] = '/';
     memcpy(s + la + 1, b, lb + 1);
     return s;
-}
-
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* {===== writing */
@@ -144,17 +138,9 @@ static int tar_walk(struct tar_out *t, const char *path, const char *relbase, un
 {
     if (depth > ARCHIVE_MAX_DEPTH)
         return pkg_fail(t->err, "'%s': directories nested too deeply", path);
-    DIR *d = opendir(path);
-    if (!d)
-        return pkg_fail(t->err, "cannot read '%s': %s", path, strerror(errno));
     struct pkg_strs names = {0};
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            pkg_strs_push(&names, de->d_name);
-    closedir(d);
-    if (names.n > 1)
-        qsort(names.v, names.n, sizeof *names.v, cmp_name);
+    if (pkg_list_dir(path, &names, t->err) != 0)
+        return -1;
     int rc = 0;
     for (size_t i = 0; i < names.n && rc == 0; i++) {
         char *full = join(path, names.v[i]);

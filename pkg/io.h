@@ -32,6 +32,9 @@ void pkg_remove_tree(const char *path);
 const char *pkg_last_segment(const char *s, size_t *n);
 /* "a/b" joined (malloc'd). */
 char *pkg_join(const char *a, const char *b);
+/* The entries of dir but "." and "..", sorted bytewise by name (the walk order of sums and
+ * archives, spec §1.4); -1 with err when dir cannot be read. */
+int pkg_list_dir(const char *dir, struct pkg_strs *names, struct pkg_err *err);
 /* mkdir -p; a file in the way is an error. */
 int pkg_mkdirs(const char *path, struct pkg_err *err);
 

@@ -3,7 +3,6 @@
  * ".tar" are skipped; standard base64 of the digest. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,12 +12,8 @@
 
 #include <openssl/evp.h>
 
+#include "pkg/io.h"
 #include "pkg/pkg.h"
-
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static int hash_file(EVP_MD_CTX *md, const char *path, struct pkg_err *err)
 {
@@ -47,17 +42,9 @@ static int walk(EVP_MD_CTX *md, const char *path, unsigned depth, struct pkg_err
 {
     if (depth > 256)
         return pkg_fail(err, "'%s': directories nested too deeply", path);
-    DIR *d = opendir(path);
-    if (!d)
-        return pkg_fail(err, "cannot read '%s': %s", path, strerror(errno));
     struct pkg_strs names = {0};
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            pkg_strs_push(&names, e->d_name);
-    closedir(d);
-    if (names.n > 1)
-        qsort(names.v, names.n, sizeof *names.v, cmp_name);
+    if (pkg_list_dir(path, &names, err) != 0)
+        return -1;
     int rc = 0;
     for (size_t i = 0; i < names.n && rc == 0; i++) {
         size_t len = strlen(path) + strlen(names.v[i]) + 2;

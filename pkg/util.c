@@ -1,6 +1,7 @@
 /* Small shared pieces of pkg/: errors, string lists, buffers and files. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -302,4 +303,24 @@ const char *pkg_last_segment(const char *s, size_t *n)
         b--;
     *n = (size_t)(s + len - b);
     return b;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pkg_list_dir(const char *dir, struct pkg_strs *names, struct pkg_err *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return pkg_fail(err, "cannot read '%s': %s", dir, strerror(errno));
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            pkg_strs_push(names, e->d_name);
+    closedir(d);
+    if (names->n > 1)
+        qsort(names->v, names->n, sizeof *names->v, cmp_entry);
+    return 0;
 }

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <stdint.h>
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -240,11 +239,6 @@ int pkg_version_cmp(const char *a, const char *b, bool *ok)
     return *ok ? ver_cmp(&x, &y) : 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void search(const char *dir, const char *name, const char *version, unsigned depth,
                    char **best, char **best_version)
 {
@@ -269,18 +263,13 @@ static void search(const char *dir, const char *name, const char *version, unsig
         }
         pkg_mod_free(&m);
     }
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
     struct pkg_strs names = {0};
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            pkg_strs_push(&names, e->d_name);
-    closedir(d);
-    if (names.n > 1)
-        qsort(names.v, names.n, sizeof *names.v, cmp_name);
+    struct pkg_err ignored;
+    if (pkg_list_dir(dir, &names, &ignored) != 0)
+        return;
     for (size_t i = 0; i < names.n; i++) {
+        if (names.v[i][0] == '.')
+            continue;
         char *sub = pkg_join(dir, names.v[i]);
         struct stat st;
         if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))

@@ -160,11 +160,10 @@ scl_status scl_run_override(scl_run *run, const char *spec)
     }
     if (run->noverrides == run->capoverrides) {
         uint32_t cap = run->capoverrides ? run->capoverrides * 2 : 4;
-        struct override *v = arena_alloc(&run->arena, cap * sizeof *v);
+        struct override *v = arena_realloc(&run->arena, run->overrides,
+                                           run->capoverrides * sizeof *v, cap * sizeof *v);
         if (!v)
             return SCL_ENOMEM;
-        if (run->noverrides)
-            memcpy(v, run->overrides, run->noverrides * sizeof *v);
         run->overrides = v;
         run->capoverrides = cap;
     }
@@ -188,11 +187,10 @@ scl_status scl_run_add_external(scl_run *run, const char *name, const char *dir)
         return SCL_EINVAL;
     if (run->nexternals == run->capexternals) {
         uint32_t cap = run->capexternals ? run->capexternals * 2 : 8;
-        struct ext_pkg *v = arena_alloc(&run->arena, cap * sizeof *v);
+        struct ext_pkg *v = arena_realloc(&run->arena, run->externals,
+                                          run->capexternals * sizeof *v, cap * sizeof *v);
         if (!v)
             return SCL_ENOMEM;
-        if (run->nexternals)
-            memcpy(v, run->externals, run->nexternals * sizeof *v);
         run->externals = v;
         run->capexternals = cap;
     }
