@@ -38,7 +38,7 @@ struct scl_ctx {
 };
 
 struct run_file {
-    struct source *src;
+    const struct source *src;
     struct ast *module;
 };
 
@@ -931,6 +931,18 @@ scl_status scl_run_eval(scl_run *run)
 {
     if (!run)
         return SCL_EINVAL;
+    /* Without overrides the trees are only read: take them from the context's cache, so a
+     * host that runs the same program again (the function server) parses it once. */
+    for (size_t i = 0; i < run->nfiles && !run->noverrides; i++) {
+        struct run_file *f = &run->files[i];
+        if (f->module)
+            continue;
+        const struct source *src = NULL;
+        f->module = mod_cache_parse(&run->ctx->modules, f->src->path, f->src->text, f->src->len,
+                                    &run->diags, &src);
+        if (f->module)
+            f->src = src;
+    }
     scl_status st = scl_run_parse(run);
     if (st != SCL_OK)
         return st;

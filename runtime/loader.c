@@ -180,35 +180,50 @@ static void mod_cache_put(struct mod_cache *c, uint64_t hash, const struct sourc
     c->n++;
 }
 
+struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *text, size_t len,
+                            struct diags *diags, const struct source **src_out)
+{
+    if (!c || len >= UINT32_MAX || c->arena.total >= MOD_CACHE_LIMIT)
+        return NULL;
+    uint64_t hash = XXH3_64bits(text, len);
+    struct mod_entry *e = mod_cache_find(c, path, hash, len);
+    if (e) {
+        *src_out = e->src;
+        return e->mod;
+    }
+    struct source *src = source_map_add(&c->sm, path, text, len);
+    if (!src)
+        return NULL;
+    unsigned before = diags->nerrors;
+    struct ast *mod = parse_module(&c->arena, src, diags);
+    if (!mod)
+        return NULL;
+    *src_out = src;
+    if (diags->nerrors == before) /* a tree with syntax errors is never reused */
+        mod_cache_put(c, hash, src, mod);
+    return mod;
+}
+
 void loader_add_source(struct eval *ev, struct pkg *p, const char *path, const char *text,
                        size_t len)
 {
     struct vm *vm = ev->vm;
-    struct mod_cache *c = ev->mod_cache;
-    uint64_t hash = 0;
-    if (c && len < UINT32_MAX && c->arena.total < MOD_CACHE_LIMIT) {
-        hash = XXH3_64bits(text, len);
-        struct mod_entry *e = mod_cache_find(c, path, hash, len);
-        if (e) {
-            pkg_add_file(ev, p, e->mod, e->src);
-            return;
-        }
-    } else {
-        c = NULL;
-    }
-    struct source *src = source_map_add(c ? &c->sm : ev->sm, path, text, len);
-    if (!src)
-        vm_raise(vm, "out of memory");
+    const struct source *src = NULL;
     unsigned before = vm->diags->nerrors;
-    struct ast *mod = parse_module(c ? &c->arena : vm->arena, src, vm->diags);
-    if (!mod)
-        vm_raise(vm, "out of memory");
+    struct ast *mod = mod_cache_parse(ev->mod_cache, path, text, len, vm->diags, &src);
+    if (!mod) {
+        struct source *own = source_map_add(ev->sm, path, text, len);
+        if (!own)
+            vm_raise(vm, "out of memory");
+        mod = parse_module(vm->arena, own, vm->diags);
+        if (!mod)
+            vm_raise(vm, "out of memory");
+        src = own;
+    }
     if (vm->diags->nerrors != before) {
         /* the parse errors are already recorded: stop with the first of them */
         vm_throw_diag(vm, vm->diags->v[vm->diags->n - 1]);
     }
-    if (c)
-        mod_cache_put(c, hash, src, mod);
     pkg_add_file(ev, p, mod, src);
 }
 

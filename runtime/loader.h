@@ -14,6 +14,11 @@ struct mod_cache {
 };
 void mod_cache_init(struct mod_cache *c, arena_alloc_fn alloc, void *ud);
 void mod_cache_free(struct mod_cache *c);
+/* The parsed tree of 'path' holding 'text': the cached one (its source in *src_out), else
+ * parsed into the cache. Parse errors go to 'diags' and such a tree is returned but never
+ * kept. NULL when the cache is full or absent, or on memory exhaustion: parse it elsewhere. */
+struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *text, size_t len,
+                            struct diags *diags, const struct source **src_out);
 
 /* Whole file into the run's arena; NULL when it can't be read. */
 char *loader_read(struct vm *vm, const char *path, size_t *len);

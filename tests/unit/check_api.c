@@ -703,12 +703,78 @@ START_TEST(test_module_cache)
 }
 END_TEST
 
+static scl_status run_prog(scl_ctx *ctx, const char *src, const char *opt, const char *ovr,
+                           struct buf *out)
+{
+    scl_run *run = scl_run_new(ctx);
+    if (opt)
+        ck_assert_int_eq(scl_run_option_text(run, "n", opt), SCL_OK);
+    if (ovr)
+        ck_assert_int_eq(scl_run_override(run, ovr), SCL_OK);
+    scl_status st = scl_run_eval_file(run, "/tmp/scl-cached-main.k", src, strlen(src));
+    out->n = 0;
+    out->data[0] = '\0';
+    if (st == SCL_OK)
+        scl_run_write(run, 0, buf_write, out);
+    else
+        for (size_t i = 0; i < scl_run_ndiags(run); i++)
+            scl_diag_render(run, scl_run_diag(run, i), 0, buf_write, out);
+    scl_run_free(run);
+    return st;
+}
+
+/* The main program's own tree is cached too: later runs only evaluate it, and nothing of one
+ * run (options, overrides, errors) leaks into the next. */
+START_TEST(test_main_cache)
+{
+    const char *src = "schema App:\n"
+                      "    name: str\n"
+                      "    replicas: int = 1\n"
+                      "    check:\n"
+                      "        replicas < 10, \"too many\"\n"
+                      "n = option(\"n\") or 2\n"
+                      "app = App {name = \"web\", replicas = n}\n"
+                      "sq = [i * i for i in range(n)]\n";
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    struct buf out, fresh;
+    char first[sizeof out.data];
+    ck_assert_int_eq(run_prog(ctx, src, NULL, NULL, &out), SCL_OK);
+    snprintf(first, sizeof first, "%s", out.data);
+    ck_assert_ptr_nonnull(strstr(first, "replicas: 2"));
+    /* options differ per run over the same tree */
+    ck_assert_int_eq(run_prog(ctx, src, "3", NULL, &out), SCL_OK);
+    ck_assert_ptr_nonnull(strstr(out.data, "replicas: 3"));
+    ck_assert_ptr_nonnull(strstr(out.data, "- 4\n"));
+    /* a check failing in the reused tree is located in it */
+    ck_assert_int_eq(run_prog(ctx, src, "12", NULL, &out), SCL_EEVAL);
+    ck_assert_ptr_nonnull(strstr(out.data, "scl-cached-main.k:5:"));
+    ck_assert_ptr_nonnull(strstr(out.data, "too many"));
+    /* an override changes its own run only, never the cached tree */
+    ck_assert_int_eq(run_prog(ctx, src, NULL, "app.name=\"api\"", &out), SCL_OK);
+    ck_assert_ptr_nonnull(strstr(out.data, "name: api"));
+    ck_assert_int_eq(run_prog(ctx, src, NULL, NULL, &out), SCL_OK);
+    ck_assert_str_eq(out.data, first);
+    /* the same output as a fresh context's */
+    scl_ctx *other = scl_ctx_new(NULL, NULL);
+    ck_assert_int_eq(run_prog(other, src, NULL, NULL, &fresh), SCL_OK);
+    ck_assert_str_eq(fresh.data, first);
+    scl_ctx_free(other);
+    /* a syntax error is reported each time */
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(run_prog(ctx, "x = [1,\n", NULL, NULL, &out), SCL_ESYNTAX);
+        ck_assert_ptr_nonnull(strstr(out.data, "scl-cached-main.k:"));
+    }
+    scl_ctx_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_module_cache);
+    tcase_add_test(tc, test_main_cache);
     tcase_add_test(tc, test_version);
     tcase_add_test(tc, test_eval_and_walk);
     tcase_add_test(tc, test_options_and_errors);
