@@ -29,10 +29,13 @@ RUN autoreconf -fi && mkdir /build && cd /build && /src/configure && make -j"$(n
 # {===== runtime: the server and the shared libraries it links (ldd scl-function)
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libgrpc29 libprotobuf-c1 libyaml-0-2 libcjson1 libpcre2-8-0 libssl3 \
+        libgrpc29 libprotobuf-c1 libyaml-0-2 libcjson1 libpcre2-8-0 libssl3 libxxhash0 \
+        libcurl4 libgit2-1.5 libarchive13 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/scl-function /usr/local/bin/scl-function
-# Crossplane runs function pods as uid/gid 2000, non-root
+# Crossplane runs function pods as uid/gid 2000, non-root; packages of oci:// sources and
+# dependencies are fetched into a writable package home
+ENV KCL_PKG_PATH=/tmp/kcl/kpm
 USER 2000:2000
 EXPOSE 9443
 ENTRYPOINT ["/usr/local/bin/scl-function"]

@@ -51,6 +51,7 @@ struct mod_session {
     struct pkg_env env;
     struct pkg_lock lock;
     struct oci_client *client; /* made on first use */
+    const char *username, *password, *auth_host; /* borrowed; see struct oci_opts */
     struct mod_resolved *res;  /* in resolution order (breadth first) */
     size_t nres;
 };

@@ -51,6 +51,9 @@ struct oci_client *mod_client(struct mod_session *s, struct pkg_err *err)
     o.plain_http = s->env.plain_http;
     o.insecure = s->flags & MOD_INSECURE;
     o.progress = s->out;
+    o.username = s->username;
+    o.password = s->password;
+    o.auth_host = s->auth_host;
     s->client = oci_client_new(&o, err);
     return s->client;
 }

@@ -111,6 +111,26 @@ struct fn_worker_ctx {
 fn_response *fn_run_function(struct fn_worker_ctx *w, struct fn_arena *a, const fn_request *req,
                              const char **fatal);
 
+/* {===== packages (function/deps.c) */
+
+struct fn_cred {
+    const char *url, *username, *password; /* any may be NULL; url names the registry */
+};
+struct fn_pkgs {
+    const char *source_dir; /* an oci:// source's package folder, or NULL */
+    size_t n;               /* dependencies: import name -> folder */
+    const char **names, **dirs;
+};
+/* Makes present what a step needs: the package of oci_source (NULL: none), the dependency
+ * lines of --dependencies and 'deps' (kcl.mod [dependencies] syntax; names an -E folder serves
+ * are skipped), and the dependencies of the kcl.mod in mod_dir (NULL: none), each with its own
+ * dependencies, fetched into the package home on first use. Results (in 'a') are remembered
+ * by the process. 0, or -1 with the reason in msg. Thread-safe. */
+int fn_packages(struct fn_arena *a, const struct fn_config *cfg, const char *oci_source,
+                const char *deps, const char *mod_dir, const struct fn_cred *cred,
+                struct fn_pkgs *out, char *msg, size_t msglen);
+void fn_packages_forget(void); /* at exit */
+
 /* {===== the program (function/main.c): `scl-function serve|render ...` */
 
 /* The options both commands take: --root, -E/--external, --dependencies, -d/--debug. Consumes

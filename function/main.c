@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "function/fn.h"
+#include "pkg/net.h"
 
 const char *fn_opt_value(int argc, char **argv, int *i, const char *name)
 {
@@ -138,10 +139,20 @@ void fn_config_free(struct fn_config *cfg)
 
 int main(int argc, char **argv)
 {
+    /* libcurl and libgit2, for the packages of steps, before any thread starts */
+    struct pkg_err err;
+    if (net_global_init(&err) != 0) {
+        fprintf(stderr, "scl-function: %s\n", err.msg);
+        return 1;
+    }
+    int rc;
     if (argc > 1 && !strcmp(argv[1], "render"))
-        return fn_render(argc - 1, argv + 1);
-    if (argc > 1 && !strcmp(argv[1], "serve"))
-        return fn_serve(argc - 1, argv + 1);
-    /* no command: serve (the image's ENTRYPOINT runs the program with options only) */
-    return fn_serve(argc, argv);
+        rc = fn_render(argc - 1, argv + 1);
+    else if (argc > 1 && !strcmp(argv[1], "serve"))
+        rc = fn_serve(argc - 1, argv + 1);
+    else /* no command: serve (the image's ENTRYPOINT runs the program with options only) */
+        rc = fn_serve(argc, argv);
+    fn_packages_forget();
+    net_global_cleanup();
+    return rc;
 }

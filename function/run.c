@@ -35,6 +35,9 @@ struct job {
     const pb_struct *input, *spec, *config;
     const char *source, *target;
     struct fn_out_flags out;
+    /* -E folders, then the fetched dependencies: import name -> folder */
+    const char **ext_names, **ext_dirs;
+    size_t next;
     /* the observed and desired composite */
     const pb_struct *oxr;
     pb_struct *dxr; /* ours (a copy) */
@@ -430,7 +433,7 @@ struct confine {
     scl_disk_modules m;
     const char *step_dir;  /* real path of a local source's folder, or NULL */
     const char *base;      /* relative file.* paths count from it: step_dir, else --root */
-    const char *allowed[FN_MAX_EXTERNAL + 2];
+    const char **allowed; /* nallowed of at most next + 2 */
     size_t nallowed;
     bool ready;
 };
@@ -452,12 +455,14 @@ static void confine_ready(struct confine *c)
     c->ready = true;
     const struct fn_config *cfg = c->j->w->cfg;
     const char *root = real_in(c->j->a, cfg->root);
+    if (!c->allowed)
+        return; /* out of memory: nothing is allowed */
     if (c->step_dir)
         c->allowed[c->nallowed++] = c->step_dir;
     if (root)
         c->allowed[c->nallowed++] = root;
-    for (size_t i = 0; i < cfg->next && c->nallowed < FN_MAX_EXTERNAL + 2; i++) {
-        const char *d = real_in(c->j->a, cfg->ext_dirs[i]);
+    for (size_t i = 0; i < c->j->next && c->allowed; i++) {
+        const char *d = real_in(c->j->a, c->j->ext_dirs[i]);
         if (d)
             c->allowed[c->nallowed++] = d;
     }
@@ -592,9 +597,10 @@ static void confine_init(struct confine *c, struct job *j, bool inline_src)
     }
     c->m.root = inline_src ? cfg->root : NULL;
     c->m.main_dir = c->step_dir;
-    c->m.nexternals = cfg->next;
-    c->m.ext_names = cfg->ext_names;
-    c->m.ext_dirs = cfg->ext_dirs;
+    c->m.nexternals = j->next;
+    c->m.ext_names = j->ext_names;
+    c->m.ext_dirs = j->ext_dirs;
+    c->allowed = fn_alloc(j->a, (j->next + 2) * sizeof *c->allowed);
 }
 
 static bool is_local(const char *s)
@@ -613,39 +619,85 @@ static bool is_remote(const char *s)
     return false;
 }
 
-/* spec.dependencies: `name = ...` lines; each name must be served by -E */
-static int check_deps(struct job *j, const char *deps)
+/* The registry credentials of a step: spec.credentials, overridden by the request's
+ * credentials["kcl-registry"] when that holds a password (with its username and url). */
+static void credentials(struct job *j, struct fn_cred *c)
 {
-    const struct fn_config *cfg = j->w->cfg;
-    for (const char *p = deps; p && *p;) {
-        const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        const char *s = p, *e = p + len;
-        while (s < e && (*s == ' ' || *s == '\t'))
-            s++;
-        const char *n = s;
-        while (n < e && *n != ' ' && *n != '=' && *n != '\t')
-            n++;
-        if (n > s && *s != '#' && *s != '[') {
-            bool found = false;
-            for (size_t i = 0; i < cfg->next && !found; i++)
-                found = strlen(cfg->ext_names[i]) == (size_t)(n - s) &&
-                        !strncmp(cfg->ext_names[i], s, (size_t)(n - s));
-            if (!found)
-                return failf(j, "failed to run kcl function pipelines: dependency %.*s is not "
-                                "available: the function server downloads no packages (start "
-                                "it with -E %.*s=DIR)",
-                             (int)(n - s), s, (int)(n - s), s);
+    const pb_struct *sc = fn_get_struct(j->spec, "credentials");
+    c->url = fn_get_str(sc, "url");
+    c->username = fn_get_str(sc, "username");
+    c->password = fn_get_str(sc, "password");
+    for (size_t i = 0; i < j->req->n_credentials; i++) {
+        const M(RunFunctionRequest__CredentialsEntry) *e = j->req->credentials[i];
+        if (!e || !e->key || strcmp(e->key, "kcl-registry") || !e->value ||
+            e->value->source_case != E(CREDENTIALS__SOURCE_CREDENTIAL_DATA) ||
+            !e->value->credential_data)
+            continue;
+        const M(CredentialData) *d = e->value->credential_data;
+        const char *user = NULL, *pass = NULL, *url = NULL;
+        for (size_t k = 0; k < d->n_data; k++) {
+            const M(CredentialData__DataEntry) *x = d->data[k];
+            if (!x || !x->key)
+                continue;
+            const char *v = fn_strdup(j->a, (const char *)x->value.data, x->value.len);
+            if (!v || strlen(v) != x->value.len)
+                continue;
+            if (!strcmp(x->key, "password"))
+                pass = v;
+            else if (!strcmp(x->key, "username"))
+                user = v;
+            else if (!strcmp(x->key, "url"))
+                url = v;
         }
-        p = eol ? eol + 1 : e;
+        if (pass) {
+            c->password = pass;
+            if (user)
+                c->username = user;
+            if (url)
+                c->url = url;
+        }
     }
-    return 0;
 }
 
-static int check_dependencies(struct job *j)
+/* The packages of the step (an oci:// source, dependencies) and its -E folders. */
+static int packages(struct job *j)
 {
-    return check_deps(j, j->w->cfg->dependencies) ||
-           check_deps(j, fn_get_str(j->spec, "dependencies"));
+    const struct fn_config *cfg = j->w->cfg;
+    const bool oci = !strncmp(j->source, "oci://", 6);
+    const char *mod_dir = NULL;
+    if (is_local(j->source)) {
+        struct stat st;
+        if (stat(j->source, &st) == 0 && S_ISDIR(st.st_mode)) {
+            mod_dir = j->source;
+        } else {
+            const char *slash = strrchr(j->source, '/');
+            mod_dir = !slash ? "." : slash == j->source ? "/"
+                                   : fn_strdup(j->a, j->source, (size_t)(slash - j->source));
+        }
+    }
+    struct fn_cred cred = {0};
+    credentials(j, &cred);
+    struct fn_pkgs p;
+    char msg[1024];
+    if (fn_packages(j->a, cfg, oci ? j->source : NULL, fn_get_str(j->spec, "dependencies"),
+                    mod_dir, &cred, &p, msg, sizeof msg) != 0)
+        return failf(j, "failed to run kcl function pipelines: %s", msg);
+    if (oci)
+        j->source = p.source_dir;
+    j->next = cfg->next + p.n;
+    j->ext_names = fn_alloc(j->a, (j->next + 1) * sizeof *j->ext_names);
+    j->ext_dirs = fn_alloc(j->a, (j->next + 1) * sizeof *j->ext_dirs);
+    if (!j->ext_names || !j->ext_dirs)
+        return oom(j);
+    for (size_t i = 0; i < cfg->next; i++) {
+        j->ext_names[i] = cfg->ext_names[i];
+        j->ext_dirs[i] = cfg->ext_dirs[i];
+    }
+    for (size_t i = 0; i < p.n; i++) {
+        j->ext_names[cfg->next + i] = p.names[i];
+        j->ext_dirs[cfg->next + i] = p.dirs[i];
+    }
+    return 0;
 }
 
 static void list_strs(const pb_struct *s, const char *key, scl_run *run,
@@ -690,10 +742,8 @@ static int prepare(struct job *j, scl_run *run)
     const struct fn_config *cfg = j->w->cfg;
     if (is_remote(j->source))
         return failf(j, "failed to run kcl function pipelines: unsupported source %.200s: the "
-                        "function server runs inline and local sources only",
+                        "function server runs inline, local and oci:// sources",
                      j->source);
-    if (check_dependencies(j))
-        return -1;
     scl_status st;
     if (is_local(j->source)) {
         st = scl_run_add_path(run, j->source);
@@ -706,8 +756,8 @@ static int prepare(struct job *j, scl_run *run)
     if (st != SCL_OK)
         return failf(j, "failed to run kcl function pipelines: cannot read source %.200s",
                      j->source);
-    for (size_t i = 0; i < cfg->next; i++)
-        scl_run_add_external(run, cfg->ext_names[i], cfg->ext_dirs[i]);
+    for (size_t i = 0; i < j->next; i++)
+        scl_run_add_external(run, j->ext_names[i], j->ext_dirs[i]);
     list_strs(j->config, "overrides", run, override);
     list_strs(j->config, "pathSelectors", run, selector);
     unsigned flags = 0;
@@ -1414,13 +1464,13 @@ fn_response *fn_run_function(struct fn_worker_ctx *w, struct fn_arena *a, const 
         return NULL;
     struct job j = {.w = w, .a = a, .req = req, .input = req->input};
     *fatal = NULL;
-    if (read_input(&j) == 0) {
+    if (read_input(&j) == 0 && packages(&j) == 0) {
         bool inline_src = !is_local(j.source);
         struct confine conf;
         confine_init(&conf, &j, inline_src);
         scl_loader confining = {SCL_LOADER_VERSION, &conf, confine_resolve, confine_read_module,
                                 confine_read_file};
-        scl_ctx_set_loader(w->ctx, inline_src && !w->cfg->root && !w->cfg->next
+        scl_ctx_set_loader(w->ctx, inline_src && !w->cfg->root && !j.next
                                        ? &refusing_loader
                                        : &confining);
         scl_run *run = scl_run_new(w->ctx);

@@ -22,6 +22,8 @@ struct oci_opts {
     int plain_http;       /* -1: kpm's rule (host "localhost" with a port); 0 off; 1 on */
     bool insecure;        /* --insecure-skip-tls-verify */
     const char *username, *password; /* given on the command line: override the files */
+    const char *auth_host; /* NULL: username/password for every registry; else only for this
+                              one ("host[:port]", or a URL naming it) */
     FILE *progress;       /* progress lines (stdout), NULL: quiet */
 };
 struct oci_client; /* one per thread: a reused curl handle, a token cache per host+scope */

@@ -335,7 +335,7 @@ struct tok {
 struct oci_client {
     CURL *curl;
     char errbuf[CURL_ERROR_SIZE];
-    char *home, *user, *pass;
+    char *home, *user, *pass, *auth_host;
     int plain;
     bool insecure;
     FILE *progress;
@@ -356,6 +356,7 @@ struct oci_client *oci_client_new(const struct oci_opts *o, struct pkg_err *err)
     c->home = o->pkg_home ? xstrdup(o->pkg_home) : NULL;
     c->user = o->username ? xstrdup(o->username) : NULL;
     c->pass = o->password ? xstrdup(o->password) : NULL;
+    c->auth_host = o->auth_host && *o->auth_host ? xstrdup(o->auth_host) : NULL;
     c->plain = o->plain_http < 0 ? -1 : o->plain_http > 0;
     c->insecure = o->insecure;
     c->progress = o->progress;
@@ -376,6 +377,7 @@ void oci_client_free(struct oci_client *c)
     free(c->home);
     free(c->user);
     free(c->pass);
+    free(c->auth_host);
     free(c);
 }
 
@@ -903,7 +905,8 @@ static bool cred_from_file(const char *path, const char *reg, struct cred *cr)
 static void cred_lookup(const struct oci_client *c, const char *reg, struct cred *cr)
 {
     memset(cr, 0, sizeof *cr);
-    if ((c->user && *c->user) || (c->pass && *c->pass)) {
+    if (((c->user && *c->user) || (c->pass && *c->pass)) &&
+        (!c->auth_host || key_names(c->auth_host, reg))) {
         cr->user = xstrdup(c->user ? c->user : "");
         cr->pass = xstrdup(c->pass ? c->pass : "");
         return;
