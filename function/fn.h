@@ -80,6 +80,7 @@ int fn_merge(struct fn_arena *a, pb_struct *dst, const pb_struct *src);
 
 enum { FN_MAX_EXTERNAL = 64 };
 #define FN_DEFAULT_TIMEOUT_MS 10000u                 /* --timeout 10 */
+#define FN_DEFAULT_REUSE_MS 1000
 #define FN_DEFAULT_MAX_MEMORY ((size_t)256 << 20)    /* --max-memory 256 */
 
 /* Sets the defaults that are not zero (limits). */
@@ -95,6 +96,7 @@ struct fn_config {
     unsigned max_depth;       /* nesting bound of requests */
     uint64_t timeout_ms;      /* --timeout: time budget of each evaluation; 0: none */
     size_t max_memory;        /* --max-memory: memory budget of each evaluation; 0: none */
+    uint64_t reuse_ms;        /* --reuse-imports: how long resolved imports are reused; 0: never */
     bool debug;
 };
 

@@ -61,9 +61,11 @@ void fn_config_init(struct fn_config *cfg)
 {
     cfg->timeout_ms = FN_DEFAULT_TIMEOUT_MS;
     cfg->max_memory = FN_DEFAULT_MAX_MEMORY;
+    cfg->reuse_ms = FN_DEFAULT_REUSE_MS;
 }
 
-/* A number >= 0 for --timeout (seconds) or --max-memory (MiB); -1 (reported) if malformed. */
+/* A number >= 0 for --timeout, --reuse-imports (seconds) or --max-memory (MiB); -1 (reported)
+ * if malformed. */
 static int limit_value(const char *opt, const char *v, double *out)
 {
     char *end;
@@ -89,6 +91,10 @@ int fn_config_option(struct fn_config *cfg, int argc, char **argv, int *i)
         cfg->timeout_ms = (uint64_t)(d * 1000.0 + 0.5);
         if (d > 0 && !cfg->timeout_ms)
             cfg->timeout_ms = 1;
+    } else if ((v = fn_opt_value(argc, argv, i, "--reuse-imports"))) {
+        if (limit_value("--reuse-imports", v, &d))
+            return -1;
+        cfg->reuse_ms = (uint64_t)(d * 1000.0 + 0.5);
     } else if ((v = fn_opt_value(argc, argv, i, "--max-memory"))) {
         if (limit_value("--max-memory", v, &d))
             return -1;

@@ -41,7 +41,8 @@ static const char usage[] =
     "  --dependencies FILE                kcl.mod [dependencies] lines added to every input's\n"
     "                                     spec.dependencies\n"
     "  --timeout SECONDS                  time budget of each step (default 10; 0: none)\n"
-    "  --max-memory MIB                   memory budget of each step (default 256; 0: none)\n";
+    "  --max-memory MIB                   memory budget of each step (default 256; 0: none)\n"
+    "  --reuse-imports SECONDS            reuse resolved imports this long (default 1; 0: never)\n";
 
 typedef M(Result) result;
 

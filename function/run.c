@@ -1473,6 +1473,12 @@ fn_response *fn_run_function(struct fn_worker_ctx *w, struct fn_arena *a, const 
         scl_ctx_set_loader(w->ctx, inline_src && !w->cfg->root && !j.next
                                        ? &refusing_loader
                                        : &confining);
+        /* what the hooks answer depends on the folders this step may reach */
+        const char *scope = fn_printf(a, "%s\n%s\n", conf.step_dir ? conf.step_dir : "",
+                                      w->cfg->root ? w->cfg->root : "");
+        for (size_t i = 0; scope && i < j.next; i++)
+            scope = fn_printf(a, "%s%s=%s\n", scope, j.ext_names[i], j.ext_dirs[i]);
+        scl_ctx_loader_cache(w->ctx, scope, scope ? w->cfg->reuse_ms : 0);
         scl_run *run = scl_run_new(w->ctx);
         /* the time budget: --timeout, or the caller's deadline when that comes first */
         uint64_t budget = w->cfg->timeout_ms;

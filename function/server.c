@@ -336,6 +336,8 @@ static const char usage[] =
     "                               spec.dependencies\n"
     "  --timeout SECONDS            time budget of each evaluation (default 10; 0: none)\n"
     "  --max-memory MIB             memory budget of each evaluation (default 256; 0: none)\n"
+    "  --reuse-imports SECONDS      reuse resolved imports and their files this long before\n"
+    "                               reading the disk again (default 1; 0: never)\n"
     "  --workers N                  worker threads (default 4)\n"
     "  -d, --debug                  one log line per request on stderr\n";
 

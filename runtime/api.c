@@ -34,6 +34,7 @@ struct scl_ctx {
     void *ud;
     scl_loader loader; /* version 0: the disk */
     struct mod_cache modules; /* parsed imported modules, reused by later runs */
+    struct hook_cache hooks;  /* the loader's answers (scl_ctx_loader_cache) */
     atomic_int interrupt; /* scl_ctx_interrupt: pending until a run sees it */
 };
 
@@ -93,6 +94,7 @@ scl_ctx *scl_ctx_new(scl_alloc_fn alloc, void *ud)
     memset(&ctx->loader, 0, sizeof ctx->loader);
     atomic_init(&ctx->interrupt, 0);
     mod_cache_init(&ctx->modules, alloc, ud);
+    memset(&ctx->hooks, 0, sizeof ctx->hooks);
     return ctx;
 }
 
@@ -144,6 +146,12 @@ scl_status scl_ctx_set_loader(scl_ctx *ctx, const scl_loader *loader)
         return SCL_EINVAL;
     ctx->loader = *loader;
     return SCL_OK;
+}
+
+void scl_ctx_loader_cache(scl_ctx *ctx, const char *scope, uint64_t ttl_ms)
+{
+    if (ctx)
+        hook_cache_set(&ctx->hooks, scope, ttl_ms);
 }
 
 scl_status scl_run_override(scl_run *run, const char *spec)
@@ -210,6 +218,7 @@ void scl_ctx_free(scl_ctx *ctx)
     if (!ctx)
         return;
     mod_cache_free(&ctx->modules);
+    hook_cache_free(&ctx->hooks);
     ctx->alloc(ctx->ud, ctx, sizeof *ctx, 0);
 }
 
@@ -900,6 +909,7 @@ static void eval_fn(struct vm *vm, void *ud)
     ev->nexternals = run->nexternals;
     ev->host_loader = run->ctx->loader.version ? &run->ctx->loader : NULL;
     ev->mod_cache = &run->ctx->modules;
+    ev->hook_cache = &run->ctx->hooks;
     const char *dir = ev->root;
     struct pkg *p = pkg_new(ev, "__main__", dir);
     p->is_main = true;

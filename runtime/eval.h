@@ -118,6 +118,7 @@ struct eval {
     uint32_t nexternals;
     const struct scl_loader *host_loader; /* NULL: the disk */
     struct mod_cache *mod_cache;          /* the context's parsed imported modules, or NULL */
+    struct hook_cache *hook_cache;        /* the context's memory of host loader answers */
     struct pkg *cur_pkg;    /* package whose code runs */
     uint32_t cur_file;      /* file index within cur_pkg */
     struct scope *scope;    /* innermost local scope (NULL at top level) */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <xxhash.h>
 
@@ -532,45 +533,230 @@ static void src_release(scl_src *s)
     s->n = s->cap = 0;
 }
 
+/* {===== reusing a host loader's answers */
+
+enum { HOOK_CACHE_MAX = 1024 };
+
+struct hook_entry {
+    uint64_t hash, at_ms;
+    char *key; /* 'R' scope NUL from NUL written, or 'M' scope NUL id */
+    size_t keylen;
+    char *id; /* R: the package's id */
+    uint32_t n; /* M: its files */
+    char **names, **texts;
+    size_t *lens;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void entry_clear(struct hook_entry *e)
+{
+    free(e->key);
+    free(e->id);
+    for (uint32_t i = 0; i < e->n; i++) {
+        free(e->names[i]);
+        free(e->texts[i]);
+    }
+    free(e->names);
+    free(e->texts);
+    free(e->lens);
+    memset(e, 0, sizeof *e);
+}
+
+void hook_cache_free(struct hook_cache *c)
+{
+    for (uint32_t i = 0; i < c->n; i++)
+        entry_clear(&c->v[i]);
+    free(c->v);
+    free(c->scope);
+    memset(c, 0, sizeof *c);
+}
+
+void hook_cache_set(struct hook_cache *c, const char *scope, uint64_t ttl_ms)
+{
+    if (!scope || !ttl_ms) {
+        hook_cache_free(c);
+        return;
+    }
+    if (c->scope && !strcmp(c->scope, scope)) {
+        c->ttl_ms = ttl_ms;
+        return;
+    }
+    char *s = strdup(scope);
+    if (!s) {
+        hook_cache_free(c);
+        return;
+    }
+    free(c->scope);
+    c->scope = s;
+    c->ttl_ms = ttl_ms;
+}
+
+/* The key of an answer: kind, scope, then the parts, NUL-separated (malloc'd). */
+static char *hc_key(const struct hook_cache *c, char kind, const char *a, const char *b,
+                    size_t *len)
+{
+    size_t ns = strlen(c->scope), na = strlen(a), nb = b ? strlen(b) : 0;
+    *len = 1 + ns + 1 + na + (b ? 1 + nb : 0);
+    char *k = malloc(*len + 1);
+    if (!k)
+        return NULL;
+    char *p = k;
+    *p++ = kind;
+    memcpy(p, c->scope, ns + 1);
+    p += ns + 1;
+    memcpy(p, a, na + 1);
+    p += na + 1;
+    if (b)
+        memcpy(p, b, nb + 1);
+    return k;
+}
+
+static struct hook_entry *hc_find(struct hook_cache *c, const char *key, size_t len,
+                                  uint64_t hash, uint64_t now)
+{
+    for (uint32_t i = 0; i < c->n; i++) {
+        struct hook_entry *e = &c->v[i];
+        if (e->hash == hash && e->keylen == len && !memcmp(e->key, key, len))
+            return now - e->at_ms < c->ttl_ms ? e : NULL;
+    }
+    return NULL;
+}
+
+/* A slot for key (the stale entry of that key, else a new one); NULL when none can be had. */
+static struct hook_entry *hc_slot(struct hook_cache *c, char *key, size_t len, uint64_t hash,
+                                  uint64_t now)
+{
+    struct hook_entry *e = NULL;
+    for (uint32_t i = 0; i < c->n && !e; i++)
+        if (c->v[i].hash == hash && c->v[i].keylen == len && !memcmp(c->v[i].key, key, len))
+            e = &c->v[i];
+    if (!e) {
+        if (c->n == HOOK_CACHE_MAX) { /* forget everything rather than grow */
+            for (uint32_t i = 0; i < c->n; i++)
+                entry_clear(&c->v[i]);
+            c->n = 0;
+        }
+        if (!c->v) {
+            c->v = calloc(HOOK_CACHE_MAX, sizeof *c->v);
+            if (!c->v) {
+                free(key);
+                return NULL;
+            }
+        }
+        e = &c->v[c->n++];
+    }
+    entry_clear(e);
+    e->key = key;
+    e->keylen = len;
+    e->hash = hash;
+    e->at_ms = now;
+    return e;
+}
+
 static struct pkg *host_import(struct eval *ev, struct pkg *from, struct ast *imp,
                                const char *written)
 {
     struct vm *vm = ev->vm;
     const scl_loader *l = ev->host_loader;
+    struct hook_cache *hc = ev->hook_cache && ev->hook_cache->scope ? ev->hook_cache : NULL;
+    const uint64_t now = hc ? now_ms() : 0;
     scl_buf idb = {0}, msgb = {0};
     const char *from_id = from->is_main ? NULL : from->key;
-    scl_status st = l->resolve(l->ud, from_id, written, &idb, &msgb);
-    const char *key = buf_take(vm, &idb, NULL);
-    const char *msg = buf_take(vm, &msgb, NULL);
-    if (st != SCL_OK || !*key)
-        import_error(vm, imp->span, "%s",
-                    *msg ? msg : str_fmt(vm, "Cannot find the module %s", written)->b);
+    const char *key = NULL;
+    size_t rlen = 0;
+    char *rkey = hc ? hc_key(hc, 'R', from_id ? from_id : "", written, &rlen) : NULL;
+    uint64_t rhash = rkey ? XXH3_64bits(rkey, rlen) : 0;
+    struct hook_entry *e = rkey ? hc_find(hc, rkey, rlen, rhash, now) : NULL;
+    if (e) {
+        key = str_cstr(vm, e->id)->b;
+        free(rkey);
+    } else {
+        scl_status st = l->resolve(l->ud, from_id, written, &idb, &msgb);
+        key = buf_take(vm, &idb, NULL);
+        const char *msg = buf_take(vm, &msgb, NULL);
+        if (st != SCL_OK || !*key) {
+            free(rkey);
+            import_error(vm, imp->span, "%s",
+                        *msg ? msg : str_fmt(vm, "Cannot find the module %s", written)->b);
+        }
+        struct hook_entry *slot = rkey ? hc_slot(hc, rkey, rlen, rhash, now) : NULL;
+        if (slot && !(slot->id = strdup(key)))
+            slot->at_ms = 0, slot->keylen = 0; /* never found again */
+    }
     struct pkg *p = find_pkg(ev, key);
     if (p)
         return p;
-    scl_src src = {0};
-    st = l->read_module(l->ud, key, &src, &msgb);
-    msg = buf_take(vm, &msgb, NULL);
-    uint32_t n = src.n / 2;
-    const char **names = vm_alloc(vm, (n ? n : 1) * sizeof *names);
-    const char **texts = vm_alloc(vm, (n ? n : 1) * sizeof *texts);
-    size_t *lens = vm_alloc(vm, (n ? n : 1) * sizeof *lens);
-    for (uint32_t i = 0; i < n; i++) {
-        names[i] = buf_take(vm, &src.files[2 * i], NULL);
-        texts[i] = buf_take(vm, &src.files[2 * i + 1], &lens[i]);
+    uint32_t n;
+    const char **names, **texts;
+    size_t *lens;
+    size_t mlen = 0;
+    char *mkey = hc ? hc_key(hc, 'M', key, NULL, &mlen) : NULL;
+    uint64_t mhash = mkey ? XXH3_64bits(mkey, mlen) : 0;
+    e = mkey ? hc_find(hc, mkey, mlen, mhash, now) : NULL;
+    if (e) {
+        /* the entry outlives this function: nothing below stores an answer */
+        free(mkey);
+        n = e->n;
+        names = (const char **)e->names;
+        texts = (const char **)e->texts;
+        lens = e->lens;
+    } else {
+        scl_src src = {0};
+        scl_status st = l->read_module(l->ud, key, &src, &msgb);
+        const char *msg = buf_take(vm, &msgb, NULL);
+        n = src.n / 2;
+        struct hook_entry *slot = st == SCL_OK && n && mkey ? hc_slot(hc, mkey, mlen, mhash, now)
+                                                            : (free(mkey), NULL);
+        if (slot) {
+            slot->names = calloc(n, sizeof *slot->names);
+            slot->texts = calloc(n, sizeof *slot->texts);
+            slot->lens = calloc(n, sizeof *slot->lens);
+            if (!slot->names || !slot->texts || !slot->lens)
+                slot->at_ms = 0, slot->keylen = 0, slot = NULL;
+        }
+        names = vm_alloc(vm, (n ? n : 1) * sizeof *names);
+        texts = vm_alloc(vm, (n ? n : 1) * sizeof *texts);
+        lens = vm_alloc(vm, (n ? n : 1) * sizeof *lens);
+        for (uint32_t i = 0; i < n; i++) {
+            if (slot) { /* the hook's buffers move into the cache */
+                slot->names[i] = src.files[2 * i].b ? src.files[2 * i].b : strdup("");
+                slot->texts[i] = src.files[2 * i + 1].b ? src.files[2 * i + 1].b : strdup("");
+                slot->lens[i] = src.files[2 * i + 1].n;
+                src.files[2 * i].b = src.files[2 * i + 1].b = NULL;
+                slot->n = i + 1;
+                if (!slot->names[i] || !slot->texts[i])
+                    slot->at_ms = 0, slot->keylen = 0, slot = NULL;
+            }
+            if (slot) {
+                names[i] = slot->names[i];
+                texts[i] = slot->texts[i];
+                lens[i] = slot->lens[i];
+            } else {
+                names[i] = buf_take(vm, &src.files[2 * i], NULL);
+                texts[i] = buf_take(vm, &src.files[2 * i + 1], &lens[i]);
+            }
+        }
+        src_release(&src);
+        if (st != SCL_OK)
+            import_error(vm, imp->span, "%s",
+                        *msg ? msg : str_fmt(vm, "cannot read the module %s", key)->b);
     }
-    src_release(&src);
-    if (st != SCL_OK)
-        import_error(vm, imp->span, "%s",
-                    *msg ? msg : str_fmt(vm, "cannot read the module %s", key)->b);
     if (!n)
         import_error(vm, imp->span, "Failed to import the module %s from %s. No KCL files found",
                      written, key);
     p = pkg_new(ev, imp->u.import.path, key);
     p->key = key;
     p->root = key;
-    for (uint32_t i = 0; i < n; i++)
-        loader_add_source(ev, p, names[i], texts[i], lens[i]);
+    for (uint32_t i = 0; i < n; i++) {
+        const char *name = str_cstr(vm, names[i])->b;
+        loader_add_source(ev, p, name, texts[i], lens[i]);
+    }
     return p;
 }
 

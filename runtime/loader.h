@@ -20,6 +20,17 @@ void mod_cache_free(struct mod_cache *c);
 struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *text, size_t len,
                             struct diags *diags, const struct source **src_out);
 
+/* A context's memory of its host loader's answers (scl_ctx_loader_cache). */
+struct hook_entry;
+struct hook_cache {
+    char *scope;       /* malloc'd; NULL: off */
+    uint64_t ttl_ms;
+    struct hook_entry *v;
+    uint32_t n;
+};
+void hook_cache_set(struct hook_cache *c, const char *scope, uint64_t ttl_ms); /* 0: fails */
+void hook_cache_free(struct hook_cache *c);
+
 /* Whole file into the run's arena; NULL when it can't be read. */
 char *loader_read(struct vm *vm, const char *path, size_t *len);
 /* Parses a source and adds it to package 'p'; raises on syntax errors (already recorded). */

@@ -216,6 +216,14 @@ typedef struct scl_loader {
 /* Copies *loader; NULL restores the disk. Runs made afterwards use it. SCL_EINVAL when the
  * version is newer than this library's or a required hook (resolve, read_module) is NULL. */
 SCL_API scl_status scl_ctx_set_loader(scl_ctx *ctx, const scl_loader *loader);
+/* Lets later runs of ctx reuse the loader's resolve and read_module answers for ttl_ms
+ * milliseconds after the hook gave them, without calling it (failures are never reused), so a
+ * host that serves the same imports again (a server) resolves and reads them once per ttl.
+ * Answers are kept per scope: a host whose hooks answer differently by some state of its own
+ * (the folders one request may reach) passes that state as the scope, and calls this before
+ * each run. scope NULL or ttl_ms 0: off, and everything kept is released (the default).
+ * The parsed trees are cached by the files' text either way. */
+SCL_API void scl_ctx_loader_cache(scl_ctx *ctx, const char *scope, uint64_t ttl_ms);
 
 /* The disk's resolution (above), for a host's loader that wraps it, to confine or log it. */
 typedef struct scl_disk_modules {

@@ -629,6 +629,81 @@ START_TEST(test_limit_depth)
 }
 END_TEST
 
+/* {===== reusing the loader's answers (scl_ctx_loader_cache) */
+
+static scl_status run_in(scl_ctx *ctx, const char *src, struct buf *out)
+{
+    scl_run *run = scl_run_new(ctx);
+    scl_status st = scl_run_eval_file(run, "main.k", src, strlen(src));
+    out->n = 0;
+    out->data[0] = '\0';
+    if (st == SCL_OK)
+        scl_run_write(run, 0, buf_write, out);
+    else
+        for (size_t i = 0; i < scl_run_ndiags(run); i++)
+            scl_diag_render(run, scl_run_diag(run, i), 0, buf_write, out);
+    scl_run_free(run);
+    return st;
+}
+
+START_TEST(test_loader_cache)
+{
+    struct mem_host h = {0};
+    scl_loader l = {SCL_LOADER_VERSION, &h, mem_resolve, mem_read, mem_file};
+    const char *src = "import lib\nr = lib.v\n";
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    ck_assert_int_eq(scl_ctx_set_loader(ctx, &l), SCL_OK);
+    struct buf out;
+    /* off by default: every run asks the hooks */
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(run_in(ctx, src, &out), SCL_OK);
+    ck_assert_int_eq(h.resolves, 4);
+    ck_assert_int_eq(h.reads, 4);
+    /* on: the first run asks, the next ones reuse the answers */
+    scl_ctx_loader_cache(ctx, "scope-a", 60000);
+    memset(&h, 0, sizeof h);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(run_in(ctx, src, &out), SCL_OK);
+        ck_assert_str_eq(out.data, "r: 42\n");
+    }
+    ck_assert_int_eq(h.resolves, 2);
+    ck_assert_int_eq(h.reads, 2);
+    /* another scope has answers of its own; back to the first, they are still there */
+    scl_ctx_loader_cache(ctx, "scope-b", 60000);
+    ck_assert_int_eq(run_in(ctx, src, &out), SCL_OK);
+    ck_assert_int_eq(h.resolves, 4);
+    scl_ctx_loader_cache(ctx, "scope-a", 60000);
+    ck_assert_int_eq(run_in(ctx, src, &out), SCL_OK);
+    ck_assert_int_eq(h.resolves, 4);
+    /* failures are never reused */
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(run_in(ctx, "import nothere\n", &out), SCL_EIMPORT);
+    ck_assert_int_eq(h.resolves, 6);
+    ck_assert_ptr_nonnull(strstr(out.data, "no such module in memory"));
+    /* a syntax error in a reused module is reported every time */
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_ne(run_in(ctx, "import broken\n", &out), SCL_OK);
+        ck_assert_ptr_nonnull(strstr(out.data, "broken"));
+    }
+    /* answers expire after the ttl */
+    scl_ctx_loader_cache(ctx, "scope-c", 500);
+    memset(&h, 0, sizeof h);
+    ck_assert_int_eq(run_in(ctx, src, &out), SCL_OK);
+    ck_assert_int_eq(run_in(ctx, src, &out), SCL_OK);
+    ck_assert_int_eq(h.resolves, 2);
+    struct timespec nap = {0, 600 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    ck_assert_int_eq(run_in(ctx, src, &out), SCL_OK);
+    ck_assert_int_eq(h.resolves, 4);
+    ck_assert_str_eq(out.data, "r: 42\n");
+    /* off again: the hooks are asked */
+    scl_ctx_loader_cache(ctx, NULL, 0);
+    ck_assert_int_eq(run_in(ctx, src, &out), SCL_OK);
+    ck_assert_int_eq(h.resolves, 6);
+    scl_ctx_free(ctx);
+}
+END_TEST
+
 /* {===== the context's cache of parsed imported modules */
 
 static void write_text(const char *path, const char *text)
@@ -775,6 +850,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_module_cache);
     tcase_add_test(tc, test_main_cache);
+    tcase_add_test(tc, test_loader_cache);
     tcase_add_test(tc, test_version);
     tcase_add_test(tc, test_eval_and_walk);
     tcase_add_test(tc, test_options_and_errors);
