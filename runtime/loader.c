@@ -181,6 +181,45 @@ static void mod_cache_put(struct mod_cache *c, uint64_t hash, const struct sourc
     c->n++;
 }
 
+bool mod_cache_is_clean(const struct mod_cache *c, uint64_t key)
+{
+    if (!c->capclean || !key)
+        return false;
+    for (uint32_t i = (uint32_t)key & (c->capclean - 1);; i = (i + 1) & (c->capclean - 1)) {
+        if (!c->clean[i])
+            return false;
+        if (c->clean[i] == key)
+            return true;
+    }
+}
+
+void mod_cache_set_clean(struct mod_cache *c, uint64_t key)
+{
+    if (!key || mod_cache_is_clean(c, key) || c->arena.total >= MOD_CACHE_LIMIT)
+        return;
+    if ((c->nclean + 1) * 2 > c->capclean) {
+        uint32_t cap = c->capclean ? c->capclean * 2 : 64;
+        uint64_t *v = arena_zalloc(&c->arena, cap * sizeof *v);
+        if (!v)
+            return;
+        for (uint32_t k = 0; k < c->capclean; k++) {
+            if (!c->clean[k])
+                continue;
+            uint32_t i = (uint32_t)c->clean[k] & (cap - 1);
+            while (v[i])
+                i = (i + 1) & (cap - 1);
+            v[i] = c->clean[k];
+        }
+        c->clean = v;
+        c->capclean = cap;
+    }
+    uint32_t i = (uint32_t)key & (c->capclean - 1);
+    while (c->clean[i])
+        i = (i + 1) & (c->capclean - 1);
+    c->clean[i] = key;
+    c->nclean++;
+}
+
 struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *text, size_t len,
                             struct diags *diags, const struct source **src_out)
 {

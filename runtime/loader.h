@@ -11,7 +11,12 @@ struct mod_cache {
     struct source_map sm;  /* ids from SOURCE_SHARED_BASE; run maps fall back to it */
     struct mod_entry *v;   /* open-addressed by the text's hash */
     uint32_t n, cap;
+    uint64_t *clean;       /* programs that checked clean (resolve.c), open-addressed */
+    uint32_t nclean, capclean;
 };
+/* Whether the program whose trees hash to 'key' (all from this cache) has checked clean. */
+bool mod_cache_is_clean(const struct mod_cache *c, uint64_t key);
+void mod_cache_set_clean(struct mod_cache *c, uint64_t key);
 void mod_cache_init(struct mod_cache *c, arena_alloc_fn alloc, void *ud);
 void mod_cache_free(struct mod_cache *c);
 /* The parsed tree of 'path' holding 'text': the cached one (its source in *src_out), else

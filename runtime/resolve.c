@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/loader.h"
 #include "stdlib/stdlib.h"
+
+#include <xxhash.h>
 
 /* {=====================================================================
  * Types as the checks see them
@@ -4286,6 +4289,25 @@ static void walk_schema(struct resolver *r, struct rschema *s)
  * Entry point
  * ====================================================================} */
 
+/* The identity of a program for the context's memory of clean checks: its packages in load
+ * order, each with its key and its trees; 0 when a tree is the run's own (not reusable). */
+static uint64_t program_key(const struct resolver *r)
+{
+    uint64_t h = 0;
+    for (uint32_t i = 0; i < r->npkgs; i++) {
+        const struct pkg *p = r->pkgs[i]->pkg;
+        const char *key = p->key ? p->key : p->path;
+        h = XXH3_64bits_withSeed(key, strlen(key) + 1, h);
+        for (uint32_t f = 0; f < p->nfiles; f++) {
+            if (p->files[f].src->id < SOURCE_SHARED_BASE)
+                return 0;
+            const void *t = p->files[f].module;
+            h = XXH3_64bits_withSeed(&t, sizeof t, h);
+        }
+    }
+    return h ? h : 1;
+}
+
 unsigned resolve_pkg(struct eval *ev, struct pkg *p)
 {
     struct resolver rs;
@@ -4303,6 +4325,13 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
     unsigned start = r->diags->n;
     struct rpkg *main = rpkg_of(r, p);
     load_imports(r, main, 0);
+    /* the same trees checked clean before (a server running one program again): they are
+     * clean again, since the check reads nothing but them */
+    uint64_t key = ev->mod_cache && r->diags->n == start ? program_key(r) : 0;
+    if (key && mod_cache_is_clean(ev->mod_cache, key)) {
+        arena_free(&r->arena);
+        return 0;
+    }
     for (uint32_t i = 0; i < r->npkgs; i++)
         link_all(r, r->pkgs[i]);
     check_cycles(r);
@@ -4402,6 +4431,8 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
         walk_stmts(r, &p->files[f].module->u.module.body);
     }
     unsigned errors = dedup(r, start);
+    if (key && r->diags->n == start)
+        mod_cache_set_clean(ev->mod_cache, key);
     arena_free(&r->arena);
     return errors;
 }

@@ -834,6 +834,15 @@ START_TEST(test_main_cache)
     ck_assert_int_eq(run_prog(other, src, NULL, NULL, &fresh), SCL_OK);
     ck_assert_str_eq(fresh.data, first);
     scl_ctx_free(other);
+    /* a type error found by the check (never run) is reported each time, and a program
+     * that checked clean before still runs whole */
+    const char *bad = "schema S:\n    a: int\nf = lambda { S {a = \"no\"} }\nx = 1\n";
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(run_prog(ctx, bad, NULL, NULL, &out), SCL_ETYPE);
+        ck_assert_ptr_nonnull(strstr(out.data, "E2G22"));
+        ck_assert_int_eq(run_prog(ctx, src, NULL, NULL, &out), SCL_OK);
+        ck_assert_str_eq(out.data, first);
+    }
     /* a syntax error is reported each time */
     for (int i = 0; i < 2; i++) {
         ck_assert_int_eq(run_prog(ctx, "x = [1,\n", NULL, NULL, &out), SCL_ESYNTAX);
