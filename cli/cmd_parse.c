@@ -19,6 +19,11 @@ int cmd_parse(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--ast")) {
             ast = 1;
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs("usage: scl parse [--ast] FILE...\n\nParses the files and stops: exit 0 when every "
+                  "file parses.\n  --ast    print each file's syntax tree as JSON\n",
+                  stdout);
+            goto out;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "scl parse: unknown option '%s'\n", argv[i]);
             rc = CLI_USAGE;
