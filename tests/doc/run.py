@@ -286,7 +286,7 @@ def help_flags(words, env):
     """Every flag `scl WORDS --help` names (its synopsis and its option list), -h aside."""
     rc, out, err = run_scl(list(words) + ["--help"], os.getcwd(), env)
     text = out + err
-    if rc not in (0, 2) or "unknown" in text.split("\n")[0]:
+    if "usage" not in text.lower() or "unknown" in text.split("\n")[0]:
         return None
     return set(f for f in FLAG.findall(text) if f not in ("-h", "--help"))
 
