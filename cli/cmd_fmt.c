@@ -148,12 +148,12 @@ static char *edit_script(const struct lines *a, const struct lines *b, size_t *n
             if (i < m && j < k && line_eq(a, pre + i, b, pre + j)) {
                 ops[n++] = ' ';
                 i++, j++;
-            } else if (j < k && (i == m || t[i * (k + 1) + j + 1] >= t[(i + 1) * (k + 1) + j])) {
-                ops[n++] = '+';
-                j++;
-            } else {
+            } else if (i < m && (j == k || t[(i + 1) * (k + 1) + j] >= t[i * (k + 1) + j + 1])) {
                 ops[n++] = '-';
                 i++;
+            } else {
+                ops[n++] = '+';
+                j++;
             }
         }
         free(t);

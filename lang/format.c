@@ -295,6 +295,15 @@ static void put_strlit_quoted(struct fmt *f, const struct strlit *lit)
     free(b);
 }
 
+/* A name written with KCL's '$' prefix (a keyword used as a name) keeps it; 'at' is the
+ * source offset where the name itself starts. */
+static void put_name(struct fmt *f, const char *name, uint32_t at)
+{
+    if (at > 0 && at <= f->src->len && f->src->text[at - 1] == '$')
+        puts_(f, "$");
+    puts_(f, name);
+}
+
 /* {=====================================================================
  * Expressions
  * ====================================================================} */
@@ -316,7 +325,7 @@ static void param(struct fmt *f, const struct ast *p)
 {
     if (!p)
         return;
-    puts_(f, p->u.param.name);
+    put_name(f, p->u.param.name, p->span.lo);
     if (p->u.param.type) {
         puts_(f, ": ");
         type(f, p->u.param.type);
@@ -390,10 +399,10 @@ static void type(struct fmt *f, const struct ast *t)
 static void comp_clause(struct fmt *f, const struct ast *c)
 {
     puts_(f, "for ");
-    puts_(f, c->u.comp_for.key);
+    put_name(f, c->u.comp_for.key, c->u.comp_for.key_span.lo);
     if (c->u.comp_for.value) {
         puts_(f, ", ");
-        puts_(f, c->u.comp_for.value);
+        put_name(f, c->u.comp_for.value, c->u.comp_for.value_span.lo);
     }
     puts_(f, " in ");
     expr(f, c->u.comp_for.iter);
@@ -590,10 +599,10 @@ static void quant(struct fmt *f, const struct ast *n)
     static const char *const kw[] = {"all", "any", "map", "filter"};
     puts_(f, n->u.quant.kind < 4 ? kw[n->u.quant.kind] : "all");
     puts_(f, " ");
-    puts_(f, n->u.quant.key);
+    put_name(f, n->u.quant.key, n->u.quant.key_span.lo);
     if (n->u.quant.value) {
         puts_(f, ", ");
-        puts_(f, n->u.quant.value);
+        put_name(f, n->u.quant.value, n->u.quant.value_span.lo);
     }
     puts_(f, " in ");
     expr(f, n->u.quant.target);
@@ -620,11 +629,7 @@ static void expr(struct fmt *f, const struct ast *n)
     if (!n)
         return;
     switch (n->kind) {
-    case AST_NAME:
-        if (n->span.lo > 0 && f->src->text[n->span.lo - 1] == '$')
-            puts_(f, "$");
-        puts_(f, n->u.name);
-        break;
+    case AST_NAME: put_name(f, n->u.name, n->span.lo); break;
     case AST_INT: put_int(f, n); break;
     case AST_FLOAT: put_float(f, n->u.fval); break;
     case AST_STR:
@@ -676,7 +681,7 @@ static void expr(struct fmt *f, const struct ast *n)
     case AST_SELECT:
         expr(f, n->u.select.value);
         puts_(f, n->u.select.optional ? "?." : ".");
-        puts_(f, n->u.select.attr);
+        put_name(f, n->u.select.attr, n->span.hi - (uint32_t)strlen(n->u.select.attr));
         break;
     case AST_INDEX:
         expr(f, n->u.index.value);
@@ -699,7 +704,7 @@ static void expr(struct fmt *f, const struct ast *n)
         call_args(f, &n->u.call.args);
         break;
     case AST_KWARG:
-        puts_(f, n->u.kwarg.name);
+        put_name(f, n->u.kwarg.name, n->span.lo);
         puts_(f, "=");
         expr(f, n->u.kwarg.value);
         break;
@@ -952,7 +957,7 @@ static void attr(struct fmt *f, const struct ast *s)
     if (s->u.attr.is_str_key)
         put_quoted(f, s->u.attr.name, strlen(s->u.attr.name));
     else
-        puts_(f, s->u.attr.name);
+        put_name(f, s->u.attr.name, s->u.attr.decorators.n ? 0 : s->span.lo);
     if (s->u.attr.optional)
         puts_(f, "?");
     puts_(f, ": ");
