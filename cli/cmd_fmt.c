@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +323,133 @@ static int replace_file(const char *path, const char *text, size_t n)
     return 0;
 }
 
+/* {=====================================================================
+ * .editorconfig (spec/tools.md §1.3): the nearest file with a section matching the source
+ * sets the indentation (indent_style, indent_size, tab_width); root = true stops the search;
+ * a malformed file is ignored.
+ * ====================================================================} */
+
+struct indent {
+    unsigned width;
+    int tabs;
+};
+
+/* An editorconfig glob: '*', '?', '[...]' (fnmatch) and '{a,b}' alternatives. A pattern
+ * without '/' matches the file name, one with '/' the path below the file's folder. */
+static int ec_match(const char *pat, const char *name, const char *rel, int depth)
+{
+    const char *lb = strchr(pat, '{'), *rb = lb ? strchr(lb, '}') : NULL;
+    if (lb && rb && depth < 8) {
+        for (const char *p = lb + 1; p <= rb;) {
+            const char *e = p;
+            while (e < rb && *e != ',')
+                e++;
+            char buf[1024];
+            int n = snprintf(buf, sizeof buf, "%.*s%.*s%s", (int)(lb - pat), pat, (int)(e - p), p,
+                             rb + 1);
+            if (n > 0 && (size_t)n < sizeof buf && ec_match(buf, name, rel, depth + 1))
+                return 1;
+            p = e + 1;
+        }
+        return 0;
+    }
+    if (strchr(pat, '/'))
+        return fnmatch(pat[0] == '/' ? pat + 1 : pat, rel, 0) == 0;
+    return fnmatch(pat, name, 0) == 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = 0;
+    return s;
+}
+
+/* Reads one .editorconfig: 1 when a matching section sets the indentation (*out), 0 when
+ * not, -1 when the file is malformed. *root is set by 'root = true'. */
+static int ec_read(FILE *f, const char *name, const char *rel, struct indent *out, int *root)
+{
+    char line[1024], style[32] = "", size[32] = "", tabw[32] = "";
+    int in_section = 0, matching = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *l = trim(line);
+        if (!*l || *l == '#' || *l == ';')
+            continue;
+        if (*l == '[') {
+            size_t n = strlen(l);
+            if (n < 2 || l[n - 1] != ']')
+                return -1;
+            l[n - 1] = 0;
+            in_section = 1;
+            matching = ec_match(l + 1, name, rel, 0);
+            continue;
+        }
+        char *eq = strchr(l, '=');
+        if (!eq)
+            return -1;
+        *eq = 0;
+        char *k = trim(l), *v = trim(eq + 1);
+        for (char *c = k; *c; c++)
+            *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+        for (char *c = v; *c; c++)
+            *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+        if (!in_section) {
+            if (!strcmp(k, "root"))
+                *root = !strcmp(v, "true");
+            continue;
+        }
+        if (!matching)
+            continue;
+        if (!strcmp(k, "indent_style"))
+            snprintf(style, sizeof style, "%s", v);
+        else if (!strcmp(k, "indent_size"))
+            snprintf(size, sizeof size, "%s", v);
+        else if (!strcmp(k, "tab_width"))
+            snprintf(tabw, sizeof tabw, "%s", v);
+    }
+    if (!*style && !*size)
+        return 0;
+    out->tabs = !strcmp(style, "tab");
+    out->width = 0;
+    const char *w = !strcmp(size, "tab") ? tabw : size;
+    char *end;
+    long n = strtol(w, &end, 10);
+    if (*w && !*end && n > 0 && n <= 64)
+        out->width = (unsigned)n;
+    return 1;
+}
+
+/* The indentation the nearest .editorconfig sets for 'path'; 0 when none does. */
+static int editorconfig_indent(const char *path, struct indent *out)
+{
+    char abs[PATH_MAX], dir[PATH_MAX], file[PATH_MAX + 16];
+    if (!realpath(path, abs))
+        return 0;
+    const char *name = strrchr(abs, '/') + 1;
+    snprintf(dir, sizeof dir, "%.*s", (int)(name - 1 - abs), abs);
+    for (;;) {
+        snprintf(file, sizeof file, "%s/.editorconfig", dir);
+        FILE *f = fopen(file, "r");
+        int root = 0;
+        if (f) {
+            const char *rel = abs + strlen(dir) + 1;
+            int r = ec_read(f, name, rel, out, &root);
+            fclose(f);
+            if (r == 1)
+                return 1;
+            if (r == 0 && root)
+                return 0;
+        }
+        char *slash = strrchr(dir, '/');
+        if (!slash || !*dir)
+            return 0;
+        *slash = 0;
+    }
+}
+
 /* Formats one source; 0 when done (changed or not), 1 on a syntax or I/O error. */
 static int format_one(struct fmt_state *st, const char *path, int is_stdin)
 {
@@ -342,6 +471,9 @@ static int format_one(struct fmt_state *st, const char *path, int is_stdin)
         free(in.p);
         return 1;
     }
+    struct indent ind;
+    if (!is_stdin && editorconfig_indent(path, &ind))
+        scl_run_set_format_indent(run, ind.width, ind.tabs);
     scl_status s = scl_format(run, path, in.p, in.n, sbuf_write, &out);
     if (s != SCL_OK) {
         cli_print_diags(run);

@@ -69,6 +69,7 @@ struct scl_run {
     uint32_t noverrides, capoverrides;
     struct ext_pkg *externals;
     uint32_t nexternals, capexternals;
+    struct format_opts format; /* scl_format's indentation */
 };
 
 unsigned scl_version(void)
@@ -376,11 +377,20 @@ scl_status scl_format(scl_run *run, const char *file, const char *src, size_t le
         return SCL_ESYNTAX;
     char *out;
     size_t n;
-    if (!format_module(module, s, &comments, NULL, &out, &n))
+    if (!format_module(module, s, &comments, &run->format, &out, &n))
         return SCL_ENOMEM;
     int stop = n ? w(ud, out, n) : 0;
     free(out);
     return stop ? SCL_EIO : SCL_OK;
+}
+
+scl_status scl_run_set_format_indent(scl_run *run, unsigned width, int tabs)
+{
+    if (!run || width > 64)
+        return SCL_EINVAL;
+    run->format.indent_width = width;
+    run->format.use_tabs = tabs != 0;
+    return SCL_OK;
 }
 
 scl_status scl_run_write_ast(const scl_run *run, size_t i, scl_write_fn w, void *ud)

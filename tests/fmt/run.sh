@@ -104,5 +104,22 @@ expect "fmt - syntax error" 1 "$SCL" fmt - <"$DATA/fail_format_data/syntax_err.k
 expect "fmt --bogus" 2 "$SCL" fmt --bogus
 expect "fmt --help" 0 "$SCL" fmt --help && grep -q -- '--check' "$TMP/out" && ok || bad "--help text"
 
+# 9. .editorconfig: the nearest one with a section matching the file sets the indentation
+mkdir -p "$TMP/ec/sub/deeper"
+printf 'schema A:\n  x: int\n' >"$TMP/ec/a.k"
+printf 'root = true\n\n[*.{k,scl}]\nindent_style = tab\n' >"$TMP/ec/.editorconfig"
+printf 'schema A:\n  x: int\n' >"$TMP/ec/sub/b.k"
+printf '[*.py]\nindent_size = 8\n[*.k]\nindent_style = space\nindent_size = 2\n' >"$TMP/ec/sub/.editorconfig"
+printf 'schema A:\n  x: int\n' >"$TMP/ec/sub/deeper/c.k"
+printf '[*.py]\nindent_size = 8\n' >"$TMP/ec/sub/deeper/.editorconfig"
+expect "fmt with .editorconfig" 0 "$SCL" fmt "$TMP/ec/..."
+if [ "$(sed -n 2p "$TMP/ec/a.k")" = "$(printf '\tx: int')" ]; then ok; else bad "indent_style = tab: $(sed -n 2p "$TMP/ec/a.k")"; fi
+if [ "$(sed -n 2p "$TMP/ec/sub/b.k")" = "  x: int" ]; then ok; else bad "indent_size = 2: $(sed -n 2p "$TMP/ec/sub/b.k")"; fi
+# no [*.k] section in the nearest file: the next one up applies
+if [ "$(sed -n 2p "$TMP/ec/sub/deeper/c.k")" = "  x: int" ]; then ok; else bad "search upwards: $(sed -n 2p "$TMP/ec/sub/deeper/c.k")"; fi
+# stdin never reads one
+expect "fmt - ignores .editorconfig" 0 sh -c "cd '$TMP/ec' && '$SCL' fmt - <a.k"
+if [ "$(sed -n 2p "$TMP/out")" = "    x: int" ]; then ok; else bad "fmt - used an .editorconfig"; fi
+
 echo "scl fmt: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
