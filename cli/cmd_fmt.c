@@ -498,7 +498,8 @@ static int format_one(struct fmt_state *st, const char *path, int is_stdin)
         }
         goto done;
     }
-    if (st->mode == MODE_WRITE && replace_file(path, out.p, out.n)) {
+    /* kcl fmt rewrites unchanged files too; leaving them alone keeps their timestamps */
+    if (st->mode == MODE_WRITE && changed && replace_file(path, out.p, out.n)) {
         fprintf(stderr, "scl fmt: cannot write %s: %s\n", path, strerror(errno));
         rc = 1;
         goto done;

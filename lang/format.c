@@ -951,10 +951,32 @@ static void schema_stmt(struct fmt *f, const struct ast *s)
     f->indent--;
 }
 
+/* A string attribute name that can be written as a bare name: an identifier that is not a
+ * keyword ("name": str prints as name: str; "a-b" and "if" keep their quotes). */
+static bool plain_name(const char *s)
+{
+    static const char *const keywords[] = {
+        "True",  "False",  "None",   "Undefined", "import", "as",     "if",     "elif",
+        "else",  "for",    "in",     "is",        "not",    "and",    "or",     "schema",
+        "mixin", "protocol", "check", "assert",   "rule",   "lambda", "all",    "any",
+        "map",   "filter", "type",
+    };
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+        return false;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '_'))
+            return false;
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+        if (!strcmp(s, keywords[i]))
+            return false;
+    return true;
+}
+
 static void attr(struct fmt *f, const struct ast *s)
 {
     decorators(f, &s->u.attr.decorators);
-    if (s->u.attr.is_str_key)
+    if (s->u.attr.is_str_key && !plain_name(s->u.attr.name))
         put_quoted(f, s->u.attr.name, strlen(s->u.attr.name));
     else
         put_name(f, s->u.attr.name, s->u.attr.decorators.n ? 0 : s->span.lo);
