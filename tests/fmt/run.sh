@@ -121,5 +121,15 @@ if [ "$(sed -n 2p "$TMP/ec/sub/deeper/c.k")" = "  x: int" ]; then ok; else bad "
 expect "fmt - ignores .editorconfig" 0 sh -c "cd '$TMP/ec' && '$SCL' fmt - <a.k"
 if [ "$(sed -n 2p "$TMP/out")" = "    x: int" ]; then ok; else bad "fmt - used an .editorconfig"; fi
 
+# 10. DIR/... does not follow links to folders (a cycle ends); a link to a file is formatted
+# through the link, which stays a link
+mkdir -p "$TMP/sl/d"
+printf 'a=1\n' >"$TMP/sl/real.k"
+ln -s ../real.k "$TMP/sl/d/link.k"
+ln -s .. "$TMP/sl/d/loop"
+(cd "$TMP/sl" && expect "fmt ./... with links" 0 "$SCL" fmt ./...) &&
+    if [ "$(cat "$TMP/out")" = "./d/link.k" ] && [ -L "$TMP/sl/d/link.k" ] &&
+        [ "$(cat "$TMP/sl/real.k")" = "a = 1" ]; then ok; else bad "links: $(cat "$TMP/out")"; fi
+
 echo "scl fmt: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
