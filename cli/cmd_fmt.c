@@ -297,9 +297,8 @@ static int replace_file(const char *given, const char *text, size_t n)
     struct stat sb;
     /* through a symbolic link, the file it points to is replaced, not the link */
     char real[PATH_MAX];
-    const char *path = lstat(given, &sb) == 0 && S_ISLNK(sb.st_mode) && realpath(given, real)
-                           ? real
-                           : given;
+    const char *path =
+        lstat(given, &sb) == 0 && S_ISLNK(sb.st_mode) && realpath(given, real) ? real : given;
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
     if (!tmp)
@@ -578,8 +577,8 @@ static int collect(const char *dir, int recursive, char ***v, size_t *n, size_t 
         const char *base = strrchr(names[i], '/');
         base = base ? base + 1 : names[i];
         /* symbolic links to folders are not followed (no cycles); links to files are */
-        if (lstat(names[i], &sb) != 0 || (S_ISLNK(sb.st_mode) && (stat(names[i], &sb) != 0 ||
-                                                                   S_ISDIR(sb.st_mode)))) {
+        if (lstat(names[i], &sb) != 0 ||
+            (S_ISLNK(sb.st_mode) && (stat(names[i], &sb) != 0 || S_ISDIR(sb.st_mode)))) {
             free(names[i]);
             continue;
         }

@@ -255,12 +255,24 @@ static void put_quoted(struct fmt *f, const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         char e[16];
         switch (c) {
-        case '"': puts_(f, "\\\""); break;
-        case '\\': puts_(f, "\\\\"); break;
-        case '\n': puts_(f, "\\n"); break;
-        case '\r': puts_(f, "\\r"); break;
-        case '\t': puts_(f, "\\t"); break;
-        case 0: puts_(f, "\\0"); break;
+        case '"':
+            puts_(f, "\\\"");
+            break;
+        case '\\':
+            puts_(f, "\\\\");
+            break;
+        case '\n':
+            puts_(f, "\\n");
+            break;
+        case '\r':
+            puts_(f, "\\r");
+            break;
+        case '\t':
+            puts_(f, "\\t");
+            break;
+        case 0:
+            puts_(f, "\\0");
+            break;
         default:
             if (c < 0x20 || c == 0x7f) {
                 snprintf(e, sizeof e, "\\u{%x}", c);
@@ -350,8 +362,12 @@ static void type(struct fmt *f, const struct ast *t)
     if (!t)
         return;
     switch (t->kind) {
-    case AST_TYPE_ANY: puts_(f, "any"); break;
-    case AST_TYPE_NAMED: puts_(f, t->u.type_named.name); break;
+    case AST_TYPE_ANY:
+        puts_(f, "any");
+        break;
+    case AST_TYPE_NAMED:
+        puts_(f, t->u.type_named.name);
+        break;
     case AST_TYPE_LIST:
         puts_(f, "[");
         type(f, t->u.type_list.elem);
@@ -392,7 +408,9 @@ static void type(struct fmt *f, const struct ast *t)
             type(f, t->u.type_func.ret);
         }
         break;
-    default: expr(f, t); break;
+    default:
+        expr(f, t);
+        break;
     }
 }
 
@@ -478,9 +496,7 @@ static void entry(struct fmt *f, const struct ast *e)
         return;
     }
     expr(f, e->u.entry.key);
-    puts_(f, e->u.entry.op == ENTRY_UNION     ? ": "
-             : e->u.entry.op == ENTRY_INSERT ? " += "
-                                             : " = ");
+    puts_(f, e->u.entry.op == ENTRY_UNION ? ": " : e->u.entry.op == ENTRY_INSERT ? " += " : " = ");
     expr(f, e->u.entry.value);
 }
 
@@ -629,14 +645,22 @@ static void expr(struct fmt *f, const struct ast *n)
     if (!n)
         return;
     switch (n->kind) {
-    case AST_NAME: put_name(f, n->u.name, n->span.lo); break;
-    case AST_INT: put_int(f, n); break;
-    case AST_FLOAT: put_float(f, n->u.fval); break;
+    case AST_NAME:
+        put_name(f, n->u.name, n->span.lo);
+        break;
+    case AST_INT:
+        put_int(f, n);
+        break;
+    case AST_FLOAT:
+        put_float(f, n->u.fval);
+        break;
     case AST_STR:
     case AST_TRUE:
     case AST_FALSE:
     case AST_NONE:
-    case AST_UNDEFINED: put_raw(f, n->span); break;
+    case AST_UNDEFINED:
+        put_raw(f, n->span);
+        break;
     case AST_PAREN:
         puts_(f, "(");
         expr(f, n->u.unary.operand);
@@ -708,28 +732,38 @@ static void expr(struct fmt *f, const struct ast *n)
         puts_(f, "=");
         expr(f, n->u.kwarg.value);
         break;
-    case AST_LIST: collection(f, n, false); break;
+    case AST_LIST:
+        collection(f, n, false);
+        break;
     case AST_STARRED:
         puts_(f, "*");
         expr(f, n->u.unary.operand);
         break;
-    case AST_LIST_IF: cond_items(f, n, false); break;
+    case AST_LIST_IF:
+        cond_items(f, n, false);
+        break;
     case AST_LIST_COMP:
         puts_(f, "[");
         expr(f, n->u.comp.elt);
         comp_clauses(f, &n->u.comp.clauses);
         puts_(f, "]");
         break;
-    case AST_CONFIG: collection(f, n, true); break;
+    case AST_CONFIG:
+        collection(f, n, true);
+        break;
     case AST_ENTRY:
-    case AST_CONFIG_IF: entry(f, n); break;
+    case AST_CONFIG_IF:
+        entry(f, n);
+        break;
     case AST_DICT_COMP:
         puts_(f, "{");
         entry(f, n->u.comp.elt);
         comp_clauses(f, &n->u.comp.clauses);
         puts_(f, "}");
         break;
-    case AST_COMP_FOR: comp_clause(f, n); break;
+    case AST_COMP_FOR:
+        comp_clause(f, n);
+        break;
     case AST_SCHEMA_EXPR:
         expr(f, n->u.schema_expr.name);
         if (n->u.schema_expr.has_args)
@@ -740,17 +774,27 @@ static void expr(struct fmt *f, const struct ast *n)
         else
             puts_(f, "{}");
         break;
-    case AST_LAMBDA: lambda(f, n); break;
-    case AST_QUANT: quant(f, n); break;
-    case AST_PARAM: param(f, n); break;
+    case AST_LAMBDA:
+        lambda(f, n);
+        break;
+    case AST_QUANT:
+        quant(f, n);
+        break;
+    case AST_PARAM:
+        param(f, n);
+        break;
     case AST_TYPE_ANY:
     case AST_TYPE_NAMED:
     case AST_TYPE_LIST:
     case AST_TYPE_DICT:
     case AST_TYPE_UNION:
     case AST_TYPE_LITERAL:
-    case AST_TYPE_FUNC: type(f, n); break;
-    default: put_raw(f, n->span); break;
+    case AST_TYPE_FUNC:
+        type(f, n);
+        break;
+    default:
+        put_raw(f, n->span);
+        break;
     }
 }
 
@@ -956,10 +1000,9 @@ static void schema_stmt(struct fmt *f, const struct ast *s)
 static bool plain_name(const char *s)
 {
     static const char *const keywords[] = {
-        "True",  "False",  "None",   "Undefined", "import", "as",     "if",     "elif",
-        "else",  "for",    "in",     "is",        "not",    "and",    "or",     "schema",
-        "mixin", "protocol", "check", "assert",   "rule",   "lambda", "all",    "any",
-        "map",   "filter", "type",
+        "True",  "False",  "None", "Undefined", "import", "as",  "if",     "elif",   "else",
+        "for",   "in",     "is",   "not",       "and",    "or",  "schema", "mixin",  "protocol",
+        "check", "assert", "rule", "lambda",    "all",    "any", "map",    "filter", "type",
     };
     if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
         return false;
@@ -1057,10 +1100,16 @@ static void stmt(struct fmt *f, const struct ast *s)
         check_expr(f, s);
         nl(f);
         break;
-    case AST_IF: if_stmt(f, s); break;
+    case AST_IF:
+        if_stmt(f, s);
+        break;
     case AST_SCHEMA:
-    case AST_RULE: schema_stmt(f, s); break;
-    case AST_SCHEMA_ATTR: attr(f, s); break;
+    case AST_RULE:
+        schema_stmt(f, s);
+        break;
+    case AST_SCHEMA_ATTR:
+        attr(f, s);
+        break;
     case AST_INDEX_SIG:
         index_sig(f, s);
         nl(f);
