@@ -529,7 +529,7 @@ static int is_source_name(const char *name)
 static char *join_path(const char *dir, const char *name)
 {
     size_t a = strlen(dir), b = strlen(name);
-    int slash = a > 0 && dir[a - 1] != '/';
+    size_t slash = a > 0 && dir[a - 1] != '/' ? 1 : 0;
     char *p = malloc(a + slash + b + 1);
     if (!p)
         return NULL;
