@@ -88,6 +88,11 @@ fi
 expect "fmt -" 0 "$SCL" fmt - <"$DATA/format_data/codelayout.input" &&
     if cmp -s "$TMP/out" "$DATA/format_data/codelayout.golden"; then ok; else bad "fmt - output"; fi
 
+expect "fmt --check -" 1 sh -c "printf 'a=1\\n' | '$SCL' fmt --check -" &&
+    if grep -q '^-a=1$' "$TMP/out" && grep -q '^+a = 1$' "$TMP/out"; then ok; else bad "fmt --check - diff"; fi
+expect "fmt --check - clean" 0 sh -c "printf 'a = 1\\n' | '$SCL' fmt --check -" &&
+    if [ ! -s "$TMP/out" ]; then ok; else bad "fmt --check - prints for clean input"; fi
+
 # 7. a syntax error: the file is untouched, a located diagnostic, exit 1; other files still done
 fresh
 cp "$DATA/fail_format_data/syntax_err.k" "$TMP/w/bad.k"
