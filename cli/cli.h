@@ -11,6 +11,7 @@ int cmd_parse(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_vet(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_fmt(int argc, char **argv);
 
 /* Renders every diagnostic of 'run' to stderr. */
 void cli_print_diags(const scl_run *run);

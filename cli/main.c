@@ -15,6 +15,7 @@ static const char usage[] =
     "commands:\n"
     "  eval, run FILE...   evaluate and print YAML (or JSON with --format json)\n"
     "  parse FILE...       parse only; --ast prints the syntax tree as JSON\n"
+    "  fmt [PATH...]       format source files in place (KCL's layout); --check, --dry-run\n"
     "  vet DATA CODE       validate JSON or YAML data with the schemas of CODE\n"
     "  import FILE...      KCL schemas from CRDs/OpenAPI/JSON Schema, configs from JSON/YAML\n"
     "  mod COMMAND         packages: init, add, pull, push, pkg, update, metadata, graph\n"
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(cmd, "vet"))
         return cmd_vet(argc - 1, argv + 1);
+    if (!strcmp(cmd, "fmt"))
+        return cmd_fmt(argc - 1, argv + 1);
     if (!strcmp(cmd, "import"))
         return cmd_import(argc - 1, argv + 1);
     if (!strcmp(cmd, "mod")) {

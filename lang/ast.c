@@ -313,7 +313,8 @@ struct ast *ast_slice_spec(struct parser *p, struct token colon, struct ast *lo,
                            struct ast *step)
 {
     struct span s = tspan(p, colon);
-    s = span_join(s, join(lo, hi));
+    if (lo || hi)
+        s = span_join(s, join(lo, hi));
     if (step)
         s = span_join(s, step->span);
     struct ast *n = node(p, AST_SLICE, s);
@@ -778,6 +779,7 @@ struct ast *ast_module(struct parser *p, struct ast_list body)
     if (body.n > 0 && docstring_of(body.v[0]) && p->ntoks > 0 && p->toks[0].kind == TK_STRING &&
         p->toks[0].lo == body.v[0]->span.lo) {
         n->u.module.doc = docstring_of(body.v[0]);
+        n->u.module.doc_span = body.v[0]->span;
         first = 1;
     }
     body.v += first;
@@ -1111,7 +1113,10 @@ struct ast *ast_index_sig(struct parser *p, struct token lb, struct ast *key,
 
 struct ast *ast_param(struct parser *p, struct token name, struct ast *type, struct ast *value)
 {
-    struct ast *n = node(p, AST_PARAM, span_join(tspan(p, name), join(type, value)));
+    struct span s = tspan(p, name);
+    if (type || value) /* join() of nothing is the empty span at offset 0 */
+        s = span_join(s, join(type, value));
+    struct ast *n = node(p, AST_PARAM, s);
     if (n) {
         n->u.param.name = name.v.name ? name.v.name : "";
         n->u.param.type = type;
@@ -1209,6 +1214,7 @@ struct ast *ast_schema_add(struct parser *p, struct ast *schema, struct ast *stm
     schema->span = span_join(schema->span, stmt->span);
     if (schema->u.schema.body.n == 0 && !schema->u.schema.doc && docstring_of(stmt)) {
         schema->u.schema.doc = docstring_of(stmt);
+        schema->u.schema.doc_span = stmt->span;
         return schema;
     }
     if (stmt->kind == AST_ASSIGN) {
@@ -1257,6 +1263,7 @@ struct ast *ast_schema_check(struct parser *p, struct ast *schema, struct ast *c
         const struct ast *e = check->u.check_expr.test;
         if (e && e->kind == AST_STR && e->u.str.lit && e->u.str.lit->triple) {
             schema->u.schema.doc = e->u.str.lit;
+            schema->u.schema.doc_span = e->span;
             return schema;
         }
     }

@@ -205,6 +205,7 @@ struct ast {
         /* statements */
         struct {
             const struct strlit *doc; /* module docstring or NULL */
+            struct span doc_span;     /* its literal as written (scl fmt prints it so) */
             struct ast_list body;
             const char *filename;
         } module;
@@ -248,6 +249,7 @@ struct ast {
             uint8_t kind;            /* enum schema_kind */
             bool is_rule;
             const struct strlit *doc;
+            struct span doc_span;    /* the docstring literal as written */
             struct ast_list decorators;
             struct ast_list params;  /* AST_PARAM */
             struct ast_list parents; /* schema: at most one dotted name; rule: several */

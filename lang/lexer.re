@@ -79,6 +79,7 @@ struct lexer {
     uint32_t nopens, capopens;
 
     struct token sink; /* written to instead of 'toks' once memory ran out */
+    struct comments *comments; /* NULL: comments are skipped without a trace */
 };
 
 /* Marks a NAME token that came from the plain word `type` (not `$type`) until the pass
@@ -88,6 +89,28 @@ struct lexer {
 static uint32_t lex_off(const struct lexer *lx, const unsigned char *p)
 {
     return lx->base + (uint32_t)(p - lx->buf);
+}
+
+/* Records the comment at [lo, hi) when comments are collected (scl fmt keeps them). */
+static void lex_comment(struct lexer *lx, const unsigned char *lo, const unsigned char *hi)
+{
+    struct comments *c = lx->comments;
+    if (!c)
+        return;
+    if (c->n == c->cap) {
+        uint32_t cap = c->cap ? c->cap * 2 : 16;
+        struct comment *v =
+            arena_realloc(lx->a, c->v, c->cap * sizeof *c->v, (size_t)cap * sizeof *c->v);
+        if (!v) {
+            lx->oom = true;
+            return;
+        }
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n].lo = lex_off(lx, lo);
+    c->v[c->n].hi = lex_off(lx, hi);
+    c->n++;
 }
 
 static void lex_verror(struct lexer *lx, const char *code, const char *kind, uint32_t lo,
@@ -929,8 +952,10 @@ static void lex_run(struct lexer *lx)
                 continue;
             }
             if (*q == '#') { /* comment-only line; its end is a blank line next round */
+                const unsigned char *hash = q;
                 while (q < lim && *q != '\n' && *q != '\r')
                     q++;
+                lex_comment(lx, hash, q);
                 p = q;
                 continue;
             }
@@ -970,7 +995,7 @@ static void lex_run(struct lexer *lx)
             continue;
         }
 
-        "#" [^\n\r]* { continue; }
+        "#" [^\n\r]* { lex_comment(lx, t, p); continue; }
 
         "\\" ("\r"? "\n" | "\r") { continue; }
         "\\" {
@@ -1106,8 +1131,16 @@ static void mark_type_aliases(struct lexer *lx)
 bool lex_tokens(struct arena *a, struct arena *scratch, const struct source *src, uint32_t lo,
                 uint32_t hi, bool expr_mode, struct diags *d, struct token **out, uint32_t *nout)
 {
+    return lex_tokens_comments(a, scratch, src, lo, hi, expr_mode, d, out, nout, NULL);
+}
+
+bool lex_tokens_comments(struct arena *a, struct arena *scratch, const struct source *src,
+                         uint32_t lo, uint32_t hi, bool expr_mode, struct diags *d,
+                         struct token **out, uint32_t *nout, struct comments *comments)
+{
     struct lexer lx;
     memset(&lx, 0, sizeof lx);
+    lx.comments = comments;
     lx.a = a;
     lx.scratch = scratch ? scratch : a;
     lx.src = src;

@@ -887,6 +887,12 @@ static bool parse_tokens(struct parser *p, struct token *toks, uint32_t ntoks, b
 
 struct ast *parse_module(struct arena *a, const struct source *src, struct diags *d)
 {
+    return parse_module_comments(a, src, d, NULL);
+}
+
+struct ast *parse_module_comments(struct arena *a, const struct source *src, struct diags *d,
+                                  struct comments *c)
+{
     struct parser p;
     memset(&p, 0, sizeof p);
     p.arena = a;
@@ -897,7 +903,7 @@ struct ast *parse_module(struct arena *a, const struct source *src, struct diags
     /* the tokens are dropped once the tree is built */
     struct arena scratch;
     arena_init(&scratch, a->alloc, a->ud);
-    bool ok = lex_tokens(a, &scratch, src, 0, src->len, false, d, &toks, &ntoks) &&
+    bool ok = lex_tokens_comments(a, &scratch, src, 0, src->len, false, d, &toks, &ntoks, c) &&
               parse_tokens(&p, toks, ntoks, false);
     arena_free(&scratch);
     if (!ok)

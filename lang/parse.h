@@ -43,9 +43,26 @@ enum brace_hint { BRACE_CONFIG, BRACE_STMTS, BRACE_FLAT };
 bool lex_tokens(struct arena *a, struct arena *scratch, const struct source *src, uint32_t lo,
                 uint32_t hi, bool expr_mode, struct diags *d, struct token **out, uint32_t *nout);
 
+/* Comments, in source order, as byte ranges from '#' to the end of the line. Collected only
+ * when asked (scl fmt), so that normal parsing does not pay for them. */
+struct comment {
+    uint32_t lo, hi;
+};
+struct comments {
+    struct comment *v; /* in the module arena */
+    uint32_t n, cap;
+};
+/* lex_tokens that also appends every comment to 'c' (NULL: skip them). */
+bool lex_tokens_comments(struct arena *a, struct arena *scratch, const struct source *src,
+                         uint32_t lo, uint32_t hi, bool expr_mode, struct diags *d,
+                         struct token **out, uint32_t *nout, struct comments *c);
+
 /* Parses a whole file. Returns the AST_MODULE (possibly partial when there were syntax
  * errors: check d->nerrors). NULL only on memory exhaustion. */
 struct ast *parse_module(struct arena *a, const struct source *src, struct diags *d);
+/* parse_module that also collects the file's comments into 'c' (zeroed by the caller). */
+struct ast *parse_module_comments(struct arena *a, const struct source *src, struct diags *d,
+                                  struct comments *c);
 
 /* Parses src->text[lo, hi) as a single expression (used for `${...}` and for -O/-D values). */
 struct ast *parse_expr_range(struct arena *a, const struct source *src, uint32_t lo, uint32_t hi,

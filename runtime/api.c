@@ -14,6 +14,7 @@
 #include "lang/arena.h"
 #include "lang/ast.h"
 #include "lang/diag.h"
+#include "lang/format.h"
 #include "lang/parse.h"
 #include "lang/source.h"
 #include "runtime/emit.h"
@@ -69,6 +70,7 @@ struct scl_run {
     uint32_t noverrides, capoverrides;
     struct ext_pkg *externals;
     uint32_t nexternals, capexternals;
+    struct format_opts format; /* scl_format's indentation */
 };
 
 unsigned scl_version(void)
@@ -356,6 +358,48 @@ scl_status scl_run_parse(scl_run *run)
     }
     run->parsed = 1;
     return run->diags.nerrors ? SCL_ESYNTAX : SCL_OK;
+}
+
+scl_status scl_format(scl_run *run, const char *file, const char *src, size_t len,
+                      scl_write_fn w, void *ud)
+{
+    if (!run || !file || !w)
+        return SCL_EINVAL;
+    if (!src) {
+        src = read_file(run, file, &len);
+        if (!src) {
+            struct span none = {0, 0, 0};
+            diags_add(&run->diags, DIAG_ERROR, "E2F04", "CannotFindModule", none, false,
+                      "Cannot find the module %s from %s: %s", file, file, strerror(errno));
+            return SCL_EIO;
+        }
+    }
+    struct source *s = source_map_add(&run->sm, display_path(run, file), src, len);
+    if (!s)
+        return SCL_ENOMEM;
+    struct comments comments = {NULL, 0, 0};
+    size_t nerrors = run->diags.nerrors;
+    struct ast *module = parse_module_comments(&run->arena, s, &run->diags, &comments);
+    if (!module)
+        return SCL_ENOMEM;
+    if (run->diags.nerrors > nerrors)
+        return SCL_ESYNTAX;
+    char *out;
+    size_t n;
+    if (!format_module(module, s, &comments, &run->format, &out, &n))
+        return SCL_ENOMEM;
+    int stop = n ? w(ud, out, n) : 0;
+    free(out);
+    return stop ? SCL_EIO : SCL_OK;
+}
+
+scl_status scl_run_set_format_indent(scl_run *run, unsigned width, int tabs)
+{
+    if (!run || width > 64)
+        return SCL_EINVAL;
+    run->format.indent_width = width;
+    run->format.use_tabs = tabs != 0;
+    return SCL_OK;
 }
 
 scl_status scl_run_write_ast(const scl_run *run, size_t i, scl_write_fn w, void *ud)

@@ -174,6 +174,15 @@ SCL_API scl_status scl_run_write(scl_run *run, int json, scl_write_fn w, void *u
 /* Writes the syntax tree of added file 'i' (after scl_run_parse) as JSON. */
 SCL_API scl_status scl_run_write_ast(const scl_run *run, size_t i, scl_write_fn w, void *ud);
 
+/* Formats source text as `scl fmt` does (KCL's layout). src NULL: read 'file'. Writes the
+ * whole formatted text through w. A file with a syntax error is not formatted: SCL_ESYNTAX,
+ * the diagnostics are on the run, nothing is written. */
+SCL_API scl_status scl_format(scl_run *run, const char *file, const char *src, size_t len,
+                              scl_write_fn w, void *ud);
+/* Indentation scl_format uses on this run: 'width' spaces per level (0: 4), or one TAB per
+ * level when 'tabs' is non-zero (what an .editorconfig asks for; the default is 4 spaces). */
+SCL_API scl_status scl_run_set_format_indent(scl_run *run, unsigned width, int tabs);
+
 /* {===== packages and the loader
  *
  * `import a.b.c` resolves as KCL resolves it: a system module; else a file or directory under

@@ -852,6 +852,42 @@ START_TEST(test_main_cache)
 }
 END_TEST
 
+/* scl_format: KCL's layout with comments kept; a syntax error writes nothing. */
+START_TEST(test_format)
+{
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    scl_run *run = scl_run_new(ctx);
+    const char *src = "a=1# one\nb = [\n  1,2]\nschema S :\n x:int=0x10\n";
+    struct buf b = {"", 0};
+    ck_assert_int_eq(scl_format(run, "t.k", src, strlen(src), buf_write, &b), SCL_OK);
+    ck_assert_str_eq(b.data, "# one\na = 1\nb = [\n    1\n    2\n]\nschema S:\n    x: int = 16\n");
+    ck_assert_uint_eq(scl_run_nerrors(run), 0);
+    /* indentation from the host: two spaces, then tabs */
+    ck_assert_int_eq(scl_run_set_format_indent(run, 2, 0), SCL_OK);
+    b.n = 0;
+    ck_assert_int_eq(scl_format(run, "t.k", "if a:\n        b = 1\n", 20, buf_write, &b), SCL_OK);
+    ck_assert_str_eq(b.data, "if a:\n  b = 1\n");
+    ck_assert_int_eq(scl_run_set_format_indent(run, 0, 1), SCL_OK);
+    b.n = 0;
+    ck_assert_int_eq(scl_format(run, "t.k", "if a:\n        b = 1\n", 20, buf_write, &b), SCL_OK);
+    ck_assert_str_eq(b.data, "if a:\n\tb = 1\n");
+    scl_run_free(run);
+
+    run = scl_run_new(ctx);
+    b.n = 0;
+    b.data[0] = 0;
+    const char *bad = "a = 1\nb = (\n";
+    ck_assert_int_eq(scl_format(run, "bad.k", bad, strlen(bad), buf_write, &b), SCL_ESYNTAX);
+    ck_assert_uint_eq(b.n, 0);
+    ck_assert_uint_gt(scl_run_nerrors(run), 0);
+    scl_span sp = scl_diag_span(run, scl_run_diag(run, 0));
+    ck_assert_ptr_nonnull(strstr(sp.file, "bad.k"));
+    ck_assert_uint_ge(sp.line, 2);
+    scl_run_free(run);
+    scl_ctx_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api");
@@ -872,6 +908,7 @@ int main(void)
     tcase_add_test(tc, test_limit_memory);
     tcase_add_test(tc, test_limit_output);
     tcase_add_test(tc, test_limit_depth);
+    tcase_add_test(tc, test_format);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
