@@ -11,11 +11,12 @@ int cmd_parse(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_vet(int argc, char **argv);
 int cmd_import(int argc, char **argv);
-/* scl --version: scl's version and its libraries' (and the scl-mod helper's). */
-int cli_version(void);
 
 /* Renders every diagnostic of 'run' to stderr. */
 void cli_print_diags(const scl_run *run);
 int cli_write_file(void *ud, const char *buf, size_t len); /* ud: FILE * */
+
+/* scl --version: scl's version and its libraries' (and the scl-mod helper's); cli/version.c. */
+int cli_version(void);
 
 #endif

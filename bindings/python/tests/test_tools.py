@@ -46,9 +46,9 @@ def test_lint_path(svc, write):
 
 @needs("scl_test_path")
 def test_test(svc, write, tmp_path):
-    write("pkg/main.k", "double = lambda x: int { x * 2 }\n")
-    write("pkg/main_test.k", 'test_a = lambda { assert double(2) == 4 }\n'
-                             'test_b = lambda { assert double(2) == 5, "wrong" }\n')
+    write("pkg/main.k", "double = lambda x: int {\n    x * 2\n}\n")
+    write("pkg/main_test.k", 'test_a = lambda {\n    assert double(2) == 4\n}\n'
+                             'test_b = lambda {\n    assert double(2) == 5, "wrong"\n}\n')
     r = svc.test(api.TestArgs(pkg_list=[str(tmp_path / "pkg")]))
     got = {i.name: i.error for i in r.info}
     assert list(got) == ["test_a", "test_b"]
@@ -69,3 +69,29 @@ def test_missing_function_raises(svc, symbol, call):
         pytest.skip(f"{symbol} is exported: the method is tested above")
     with pytest.raises(Exception, match=symbol):
         call(svc)
+
+
+@needs("scl_test_path")
+def test_test_compile_error_raises(svc, write, tmp_path):
+    write("bad/main.k", "a = 1\n")
+    write("bad/main_test.k", "test_a = lambda { assert undefined_name == 1 }\nb = [\n")
+    with pytest.raises(Exception) as e:
+        svc.test(api.TestArgs(pkg_list=[str(tmp_path / "bad")]))
+    assert "main_test.k" in str(e.value)
+
+
+@needs("scl_test_path")
+def test_test_fail_fast_and_log(svc, write, tmp_path):
+    write("ff/main_test.k", 'test_1 = lambda {\n    print("one")\n    assert False, "first"\n}\n'
+                            'test_2 = lambda {\n    assert True\n}\n')
+    r = svc.test(api.TestArgs(pkg_list=[str(tmp_path / "ff")], fail_fast=True))
+    assert [i.name for i in r.info] == ["test_1"]
+    assert "one" in r.info[0].log_message and "first" in r.info[0].error
+
+
+@needs("scl_lint")
+def test_lint_reimport_and_position(svc, write):
+    f = write("p.k", "import math\na = math.floor(1.0)\nimport math\n")
+    r = svc.lint_path(api.LintPathArgs(paths=[f]))
+    assert "The import stmt should be placed at the top of the module" in r.results
+    assert "Module 'math' is reimported multiple times" in r.results

@@ -127,7 +127,9 @@ def _collect(ud, buf, n):
 def _test_case(ud, name, error, duration_us, log):
     def text(p):
         return ffi.string(p).decode("utf-8", "replace") if p != ffi.NULL else ""
-    ffi.from_handle(ud).append((text(name), text(error), int(duration_us), text(log)))
+    # name NULL: the package did not compile, and error is its rendered diagnostics
+    ffi.from_handle(ud).append((text(name) if name != ffi.NULL else None, text(error),
+                                int(duration_us), text(log)))
 
 
 class Sink:

@@ -240,10 +240,14 @@ class API:
                                        _c(args.run_regexp) or ffi.NULL, int(args.fail_fast),
                                        cases.fn, cases.ud)
                 for name, error, duration, log in cases.cases:
+                    if name is None:  # a compile-time error stops the whole call, as in KCL
+                        raise Exception(error or f"{log}: {_native.status_name(st)}")
                     result.info.append(TestCaseInfo(name=name, error=error, duration=duration,
                                                     log_message=log))
                 if st == _native.ENOMEM:
                     raise MemoryError("test")
+                if st == _native.EIO:
+                    raise Exception(f"Cannot find the kcl file, please check the file path {pkg}")
                 if st != _native.OK and st != _native.EEVAL:
                     raise Exception(f"testing {pkg} failed: {_native.status_name(st)}")
         return result
