@@ -119,6 +119,15 @@ exit 0
 EOF3
     bash "$T/complete.bash" "$bash_c" || fail "bash completion"
 fi
+# the fish completion completes (when fish is installed)
+if command -v fish >/dev/null; then
+    got=$(fish -c "source '$fish_c'
+        for line in 'scl ru' 'scl run --sort' 'scl mod up' 'scl function serve --tls' 'scl vet d c --format '
+            echo (complete -C \"\$line\" | cut -f1 | string join ' ')
+        end" 2>&1)
+    want=$(printf 'run\n--sort_keys\nupdate\n--tls-certs-dir\njson yaml')
+    [ "$got" = "$want" ] || { echo "$got"; fail "fish completion"; }
+fi
 for sh in zsh fish; do
     if command -v $sh >/dev/null; then
         f=$zsh_c
