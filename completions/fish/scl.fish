@@ -47,6 +47,9 @@ complete -c scl -n $run -l no_style -d 'accepted for compatibility'
 complete -c scl -n $run -s K -l fast_eval -d 'accepted for compatibility'
 complete -c scl -n $run -s h -l help -d 'show help'
 
+# diagnostics format of the commands that report them
+complete -c scl -n "__fish_seen_subcommand_from run eval lint vet import test doc" -l error_format -x -a 'pretty short json github sarif' -d 'diagnostics format'
+
 # parse
 complete -c scl -n "__fish_seen_subcommand_from parse" -F
 complete -c scl -n "__fish_seen_subcommand_from parse" -l ast -d 'print the syntax tree as JSON'
@@ -76,6 +79,7 @@ complete -c scl -n $imp -s h -l help -d 'show help'
 set -l fmt "__fish_seen_subcommand_from fmt"
 complete -c scl -n $fmt -F
 complete -c scl -n $fmt -l dry-run -d 'only print what would change'
+complete -c scl -n $fmt -l check -d 'print a diff of what would change'
 complete -c scl -n $fmt -s R -l recursive -d 'format subdirectories'
 complete -c scl -n $fmt -s w -l std_output -d 'print instead of writing'
 complete -c scl -n $fmt -s h -l help -d 'show help'
