@@ -4,6 +4,7 @@ import json
 import pytest
 
 import scl_lib.api as api
+from conftest import needs
 
 APP = '''
 schema App:
@@ -146,3 +147,17 @@ def test_api_instances_are_independent(write):
     ra = a.exec_program(api.ExecProgramArgs(k_filename_list=[f], args=[api.Argument("v", "1")]))
     rb = b.exec_program(api.ExecProgramArgs(k_filename_list=[f]))
     assert ra.yaml_result == "v: 1" and rb.yaml_result == "v: null"
+
+
+@needs("scl_lint")
+def test_compile_only(svc, write):
+    ok = write("ok.k", 'a = 1\nassert a == 2, "not checked at compile time"\n')
+    r = svc.exec_program(api.ExecProgramArgs(k_filename_list=[ok], compile_only=True))
+    assert r.err_message == "" and r.yaml_result == ""
+    bad = write("bad_type.k", 'schema A:\n    x: int\na = A {x = "s"}\n')
+    with pytest.raises(Exception) as e:
+        svc.exec_program(api.ExecProgramArgs(k_filename_list=[bad], compile_only=True))
+    assert "bad_type.k:3" in str(e.value)
+    syntax = write("bad_syntax.k", "a = [\n")
+    with pytest.raises(Exception):
+        svc.exec_program(api.ExecProgramArgs(k_filename_list=[syntax], compile_only=True))

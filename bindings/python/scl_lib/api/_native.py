@@ -71,6 +71,7 @@ EMIT_SHOW_HIDDEN = 2
 EMIT_DROP_NONE = 4
 RUN_STRICT_RANGE = 0x100
 RUN_DEBUG = 0x200
+RUN_CHECK_ONLY = 0x400  # KCL's compile_only; libraries that export scl_lint know it
 
 STATUS_NAMES = ("SCL_OK", "SCL_ESYNTAX", "SCL_ETYPE", "SCL_EEVAL", "SCL_EIMPORT", "SCL_ELIMIT",
                 "SCL_ENOMEM", "SCL_EIO", "SCL_EINVAL")

@@ -117,9 +117,11 @@ class API:
     # {===== ExecProgram
 
     def exec_program(self, args: ExecProgramArgs) -> ExecProgramResult:
-        if args.include_schema_type_path or args.compile_only or args.print_override_ast:
-            raise Exception("include_schema_type_path, compile_only and print_override_ast "
-                            "are not supported by scl")
+        if args.include_schema_type_path or args.print_override_ast:
+            raise Exception("include_schema_type_path and print_override_ast are not supported "
+                            "by scl")
+        if args.compile_only and not _native.has("scl_lint"):
+            raise Exception("compile_only needs a libscl with SCL_RUN_CHECK_ONLY (and scl_lint)")
         if not args.k_filename_list and not args.k_code_list:
             raise Exception("No input KCL files or paths")
         with self._lock, _Run(self) as r:
@@ -140,11 +142,17 @@ class API:
                     r.fail(st, f"invalid override {spec}")
             for sel in args.path_selector:
                 lib.scl_run_select(r.run, _c(sel))
-            lib.scl_run_set_flags(r.run, lib.scl_run_flags(r.run) | _flags(args))
+            flags = _flags(args) | (_native.RUN_CHECK_ONLY if args.compile_only else 0)
+            lib.scl_run_set_flags(r.run, lib.scl_run_flags(r.run) | flags)
             st = lib.scl_run_eval(r.run)
             res = ExecProgramResult(log_message=log.text())
             if st in _PRE_EVAL:
                 r.fail(st, "evaluation failed")
+            if args.compile_only:
+                # checked, not run: any diagnostic (warnings too) is an error, as in KCL
+                if st != _native.OK or lib.scl_run_ndiags(r.run):
+                    r.fail(st, "check failed")
+                return res
             if st == _native.ENOMEM:
                 raise MemoryError("evaluation ran out of memory")
             if st != _native.OK:
