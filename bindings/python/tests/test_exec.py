@@ -161,3 +161,16 @@ def test_compile_only(svc, write):
     syntax = write("bad_syntax.k", "a = [\n")
     with pytest.raises(Exception):
         svc.exec_program(api.ExecProgramArgs(k_filename_list=[syntax], compile_only=True))
+
+
+def test_several_documents(svc, write):
+    f = write("stream.k", "import manifests\n"
+                          "manifests.yaml_stream([{a = 1, b = [1, 2]}, {c = \"x\"}])\n")
+    r = svc.exec_program(api.ExecProgramArgs(k_filename_list=[f]))
+    assert r.err_message == ""
+    assert r.yaml_result == "a: 1\nb:\n- 1\n- 2\n---\nc: x"
+    assert r.json_result == '{"a": 1, "b": [1, 2]}\n{"c": "x"}'
+    g = write("list.k", "items = [{name = \"a\"}, {name = \"b\"}]\n")
+    r = svc.exec_program(api.ExecProgramArgs(k_filename_list=[g], path_selector=["items"]))
+    assert r.yaml_result == "name: a\n---\nname: b"
+    assert r.json_result == '{"name": "a"}\n{"name": "b"}'

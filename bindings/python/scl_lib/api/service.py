@@ -158,12 +158,7 @@ class API:
             if st != _native.OK:
                 res.err_message = r.rendered()
                 return res
-            # KCL's json_result: one line, ', ' and ': ', keys in output order
-            out = _native.Sink()
-            emit = lib.scl_run_flags(r.run) & (_native.EMIT_SORT_KEYS | _native.EMIT_SHOW_HIDDEN
-                                               | _native.EMIT_DROP_NONE)
-            st = lib.scl_emit_json(lib.scl_run_result(r.run), emit, 0, out.fn, out.ud)
-            res.json_result = out.text().rstrip("\n")
+            res.json_result, st = self._json_result(r)
             if st == _native.OK and not args.disable_yaml_result:
                 out = _native.Sink()
                 st = lib.scl_run_write(r.run, 0, out.fn, out.ud)
@@ -171,6 +166,29 @@ class API:
             if st != _native.OK:
                 res.err_message = r.rendered()
             return res
+
+    @staticmethod
+    def _json_result(r):
+        """KCL's json_result: each document on one line (', ' and ': ', keys in output order),
+        several documents (a list of manifests, yaml_stream) one per line."""
+        lib = r.lib
+        out = _native.Sink()
+        st = lib.scl_run_write(r.run, 1, out.fn, out.ud)
+        if st != _native.OK:
+            return "", st
+        lines = out.text().rstrip("\n").split("\n")
+        if len(lines) > 1:  # the command's JSON is either one indented document or these
+            try:
+                for line in lines:
+                    json.loads(line)
+                return "\n".join(lines), st
+            except ValueError:
+                pass
+        out = _native.Sink()
+        emit = lib.scl_run_flags(r.run) & (_native.EMIT_SORT_KEYS | _native.EMIT_SHOW_HIDDEN
+                                           | _native.EMIT_DROP_NONE)
+        st = lib.scl_emit_json(lib.scl_run_result(r.run), emit, 0, out.fn, out.ud)
+        return out.text().rstrip("\n"), st
 
     @staticmethod
     def _add_inputs(r, args):
