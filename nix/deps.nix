@@ -17,6 +17,6 @@
   python = [
     "python3Packages.ruamel-yaml" "python3Packages.pyjwt" "python3Packages.cryptography"
     "python3Packages.grpcio" "python3Packages.protobuf" "python3Packages.cffi"
-    "python3Packages.pytest" "python3Packages.setuptools"
+    "python3Packages.pytest" "python3Packages.setuptools" "python3Packages.wheel"
   ];
 }

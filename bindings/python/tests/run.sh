@@ -10,7 +10,7 @@ lib="$build/.libs/libscl.so"
 [ -f "$lib" ] || { echo "SKIP: $lib not built (shared library disabled?)"; exit 77; }
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3)
-for mod in venv cffi pytest setuptools; do
+for mod in venv cffi pytest setuptools wheel; do
     "$py" -c "import $mod" 2>/dev/null || {
         echo "SKIP: $py lacks the module $mod (scripts/setup-deps installs it)"; exit 77; }
 done
