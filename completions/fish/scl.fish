@@ -23,8 +23,8 @@ complete -c scl -n "not __fish_seen_subcommand_from $scl_commands" -a help -d 's
 complete -c scl -n "not __fish_seen_subcommand_from $scl_commands" -s h -l help -d 'show help'
 complete -c scl -n "not __fish_seen_subcommand_from $scl_commands" -s v -l version -d 'print versions'
 
-# run, eval and lint
-set -l run "__fish_seen_subcommand_from run eval lint"
+# run and eval
+set -l run "__fish_seen_subcommand_from run eval"
 complete -c scl -n $run -F
 complete -c scl -n $run -s D -l argument -x -d 'value of option(key): key=value'
 complete -c scl -n $run -s Y -l setting -r -F -d 'settings file'
@@ -49,6 +49,12 @@ complete -c scl -n $run -s h -l help -d 'show help'
 
 # diagnostics format of the commands that report them
 complete -c scl -n "__fish_seen_subcommand_from run eval lint vet import test doc" -l error_format -x -a 'pretty short json github sarif' -d 'diagnostics format'
+
+# lint
+set -l lint "__fish_seen_subcommand_from lint"
+complete -c scl -n $lint -F
+complete -c scl -n $lint -s E -l external -x -d 'package name=dir'
+complete -c scl -n $lint -s h -l help -d 'show help'
 
 # parse
 complete -c scl -n "__fish_seen_subcommand_from parse" -F
@@ -80,8 +86,6 @@ set -l fmt "__fish_seen_subcommand_from fmt"
 complete -c scl -n $fmt -F
 complete -c scl -n $fmt -l dry-run -d 'only print what would change'
 complete -c scl -n $fmt -l check -d 'print a diff of what would change'
-complete -c scl -n $fmt -s R -l recursive -d 'format subdirectories'
-complete -c scl -n $fmt -s w -l std_output -d 'print instead of writing'
 complete -c scl -n $fmt -s h -l help -d 'show help'
 
 # test
@@ -90,13 +94,11 @@ complete -c scl -n $tst -F
 complete -c scl -n $tst -l run -x -d 'run only tests matching a regex'
 complete -c scl -n $tst -l fail-fast -d 'stop at the first failure'
 complete -c scl -n $tst -s D -l argument -x -d 'option value key=value'
-complete -c scl -n $tst -s Y -l setting -r -F -d 'settings file'
-complete -c scl -n $tst -s O -l overrides -x -d 'override path=value'
 complete -c scl -n $tst -s E -l external -x -d 'package name=dir'
 complete -c scl -n $tst -s V -l vendor -d 'vendor mode'
 complete -c scl -n $tst -l no_style -d 'no colours'
 complete -c scl -n $tst -s q -l quiet -d 'quiet'
-complete -c scl -n $tst -s r -l strict_range_check -d 'strict range check'
+complete -c scl -n $tst -l offline -d 'never download'
 complete -c scl -n $tst -s h -l help -d 'show help'
 
 # doc generate
