@@ -17,4 +17,7 @@ int cmd_fmt(int argc, char **argv);
 void cli_print_diags(const scl_run *run);
 int cli_write_file(void *ud, const char *buf, size_t len); /* ud: FILE * */
 
+/* scl --version: scl's version and its libraries' (and the scl-mod helper's); cli/version.c. */
+int cli_version(void);
+
 #endif

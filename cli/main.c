@@ -24,7 +24,7 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  -h, --help          this text\n"
-    "  -v, --version       print the version\n";
+    "  -v, --version       print the versions of scl and of its libraries\n";
 
 int cli_write_file(void *ud, const char *buf, size_t len)
 {
@@ -56,8 +56,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "-v") || !strcmp(cmd, "-V") || !strcmp(cmd, "--version") ||
         !strcmp(cmd, "version")) {
-        printf("scl %s\n", scl_version_string());
-        return CLI_OK;
+        return cli_version();
     }
     if (!strcmp(cmd, "parse"))
         return cmd_parse(argc - 1, argv + 1);

@@ -3,6 +3,9 @@
  * `scl mod CMD ARGS` runs `scl-mod CMD ARGS`. */
 #include "config.h"
 
+#include <archive.h>
+#include <curl/curl.h>
+#include <git2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,8 +36,23 @@ static void usage(FILE *f)
     fputs("\n`scl mod COMMAND --help` describes one command.\n", f);
 }
 
+/* `scl --version` lists these after its own libraries: versions as reported at run time. */
+static int version(void)
+{
+    const curl_version_info_data *c = curl_version_info(CURLVERSION_NOW);
+    printf("libcurl %s\n", c && c->version ? c->version : LIBCURL_VERSION);
+    int major = 0, minor = 0, rev = 0;
+    if (git_libgit2_version(&major, &minor, &rev) == 0)
+        printf("libgit2 %d.%d.%d\n", major, minor, rev);
+    const char *a = archive_version_string(); /* "libarchive 3.6.2" */
+    printf("%s\n", a ? a : ARCHIVE_VERSION_ONLY_STRING);
+    return CLI_OK;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "--version"))
+        return version();
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
