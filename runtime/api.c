@@ -21,6 +21,7 @@
 #include "runtime/loader.h"
 #include "runtime/override.h"
 #include "runtime/resolve.h"
+#include "runtime/run.h"
 #include "runtime/vet.h"
 #include "runtime/vm_impl.h"
 #include "stdlib/stdlib.h"
@@ -406,6 +407,36 @@ scl_span scl_diag_span(const scl_run *run, const scl_diag *d)
     if (!g->labels[0].caret)
         out.col = out.end_col = 0;
     return out;
+}
+
+size_t scl_diag_nnotes(const scl_diag *d)
+{
+    return d ? ((const struct diag *)d)->nnotes : 0;
+}
+
+const char *scl_diag_note(const scl_diag *d, size_t i)
+{
+    const struct diag *g = (const struct diag *)d;
+    return g && i < g->nnotes ? g->notes[i] : NULL;
+}
+
+struct ast *run_file_module(scl_run *run, size_t i, const struct source **src)
+{
+    if (!run || i >= run->nfiles)
+        return NULL;
+    if (src)
+        *src = run->files[i].src;
+    return run->files[i].module;
+}
+
+struct diags *run_diags(scl_run *run)
+{
+    return &run->diags;
+}
+
+struct arena *run_arena(scl_run *run)
+{
+    return &run->arena;
 }
 
 scl_status scl_diag_render(const scl_run *run, const scl_diag *d, int json, scl_write_fn w,
@@ -910,6 +941,10 @@ static void eval_fn(struct vm *vm, void *ud)
     ev->cur_pkg = p;
     if (resolve_pkg(ev, p))
         vm_throw_diag(vm, vm->diags->v[vm->diags->n - 1]);
+    if (run->flags & SCL_RUN_CHECK_ONLY) {
+        run->result = NULL;
+        return;
+    }
     eval_pkg(ev, p);
     struct value r = ev->has_yaml_stream ? ev->yaml_stream : eval_module_output(ev, p);
     if (!ev->has_yaml_stream && !run->selectors->n)
