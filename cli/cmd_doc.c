@@ -248,6 +248,19 @@ static void parse_docstring(const char *doc, struct docstring *out)
         free(l);
         p = e ? e + 1 : p + n;
     }
+    /* as Python's cleandoc: the first line loses its leading blanks, the others their common
+     * indentation */
+    size_t common = (size_t)-1;
+    for (size_t i = 1; i < lines.n; i++) {
+        size_t ind = strspn(lines.v[i], " ");
+        if (lines.v[i][ind] && ind < common)
+            common = ind;
+    }
+    for (size_t i = 0; i < lines.n; i++) {
+        size_t ind = strspn(lines.v[i], " ");
+        size_t cut = i == 0 ? ind : common == (size_t)-1 ? 0 : ind < common ? ind : common;
+        memmove(lines.v[i], lines.v[i] + cut, strlen(lines.v[i]) - cut + 1);
+    }
     enum { SEC_DESC, SEC_ATTRS, SEC_EXAMPLES, SEC_OTHER } sec = SEC_DESC;
     struct pkg_buf desc = {0}, ex = {0}, cur = {0};
     bool para_open = false, have_cur = false;

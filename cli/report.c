@@ -90,18 +90,91 @@ static void buf_puts(struct buf *b, const char *s)
     buf_write(b, s, strlen(s));
 }
 
-/* The primary message, then "note: ..." for each note, joined by 'sep'. */
-static void full_message(const scl_diag *d, const char *sep, struct buf *out)
+/* A related place of a diagnostic (a secondary label). */
+struct related {
+    const char *msg;
+    scl_span span;
+};
+
+/* One diagnostic as the machine formats see it. */
+struct item {
+    bool error;
+    const char *code, *kind;
+    char *msg_short; /* message, then "; note: ..." per note and "; related: ..." per label */
+    char *msg_long;  /* the same joined by line breaks (malloc'd, as msg_short) */
+    const char *file; /* NULL: no location */
+    unsigned line, col, end_line, end_col; /* col 0: none */
+    struct related *related; /* malloc'd */
+    size_t nrelated;
+};
+
+/* The primary message, then "note: ..." for each note and "related: ..." for each secondary
+ * label, joined by 'sep' (KCL's short form). */
+static char *full_message(const scl_run *run, const scl_diag *d, const char *sep)
 {
+    struct buf out = {0};
     const char *m = scl_diag_message(d);
-    buf_puts(out, m ? m : "");
+    buf_puts(&out, m ? m : "");
     for (size_t i = 0; i < scl_diag_nnotes(d); i++) {
         const char *note = scl_diag_note(d, i);
-        buf_puts(out, sep);
+        buf_puts(&out, sep);
         if (strncmp(note, "suggestion: ", 12))
-            buf_puts(out, "note: ");
-        buf_puts(out, note);
+            buf_puts(&out, "note: ");
+        buf_puts(&out, note);
     }
+    for (size_t i = 1; i < scl_diag_nlabels(d); i++) {
+        const char *l = scl_diag_label(run, d, i, NULL);
+        if (!l || !*l)
+            continue;
+        buf_puts(&out, sep);
+        buf_puts(&out, "related: ");
+        buf_puts(&out, l);
+    }
+    return out.p ? out.p : strdup("");
+}
+
+/* The run's diagnostics as items (malloc'd array; *n gets its length). */
+static struct item *items_of(const scl_run *run, size_t *n)
+{
+    *n = run ? scl_run_ndiags(run) : 0;
+    struct item *v = calloc(*n ? *n : 1, sizeof *v);
+    if (!v) {
+        *n = 0;
+        return NULL;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        const scl_diag *d = scl_run_diag(run, i);
+        scl_span sp = scl_diag_span(run, d);
+        v[i].error = scl_diag_is_error(d);
+        v[i].code = scl_diag_code(d);
+        v[i].kind = scl_diag_kind(d);
+        v[i].msg_short = full_message(run, d, "; ");
+        v[i].msg_long = full_message(run, d, "\n");
+        size_t nl = scl_diag_nlabels(d);
+        v[i].related = nl > 1 ? calloc(nl - 1, sizeof *v[i].related) : NULL;
+        for (size_t k = 1; v[i].related && k < nl; k++) {
+            struct related *r = &v[i].related[v[i].nrelated];
+            r->msg = scl_diag_label(run, d, k, &r->span);
+            if (r->msg && r->span.file)
+                v[i].nrelated++;
+        }
+        v[i].file = sp.file;
+        v[i].line = sp.line;
+        v[i].col = sp.col;
+        v[i].end_line = sp.end_line;
+        v[i].end_col = sp.end_col;
+    }
+    return v;
+}
+
+static void items_free(struct item *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].msg_short);
+        free(v[i].msg_long);
+        free(v[i].related);
+    }
+    free(v);
 }
 
 /* {===== paths: relative to the working directory, as CI systems want them */
@@ -222,22 +295,16 @@ static void report_pretty(const scl_run *run, FILE *f)
 
 /* {===== short: KCL's one-line form */
 
-static void report_short(const scl_run *run, FILE *f)
+static void report_short(const struct item *v, size_t n, FILE *f)
 {
-    for (size_t i = 0; i < scl_run_ndiags(run); i++) {
-        const scl_diag *d = scl_run_diag(run, i);
-        scl_span sp = scl_diag_span(run, d);
-        if (sp.file)
-            fprintf(f, "%s:%u:%u - ", sp.file, (unsigned)sp.line, sp.col ? (unsigned)sp.col : 1u);
-        struct buf msg = {0};
-        full_message(d, "; ", &msg);
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].file)
+            fprintf(f, "%s:%u:%u - ", v[i].file, v[i].line, v[i].col ? v[i].col : 1u);
+        fprintf(f, "%s[%s]: %s - ", v[i].error ? "error" : "warning", v[i].code, v[i].kind);
         /* one line: line breaks inside a message become spaces */
-        for (char *p = msg.p; p && *p; p++)
-            if (*p == '\n' || *p == '\r')
-                *p = ' ';
-        fprintf(f, "%s[%s]: %s - %s\n", scl_diag_is_error(d) ? "error" : "warning",
-                scl_diag_code(d), scl_diag_kind(d), msg.p ? msg.p : "");
-        free(msg.p);
+        for (const char *p = v[i].msg_short; *p; p++)
+            fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
+        fputc('\n', f);
     }
 }
 
@@ -269,38 +336,37 @@ static void gh_escape(FILE *f, const char *s, bool property)
     }
 }
 
-static void report_github(const scl_run *run, FILE *f)
+static void report_github(const struct item *v, size_t n, FILE *f)
 {
-    for (size_t i = 0; i < scl_run_ndiags(run); i++) {
-        const scl_diag *d = scl_run_diag(run, i);
-        scl_span sp = scl_diag_span(run, d);
-        fputs(scl_diag_is_error(d) ? "::error " : "::warning ", f);
-        if (sp.file) {
-            char *rel = relative_path(sp.file);
+    for (size_t i = 0; i < n; i++) {
+        const struct item *it = &v[i];
+        fputs(it->error ? "::error " : "::warning ", f);
+        if (it->file) {
+            char *rel = relative_path(it->file);
             fputs("file=", f);
-            gh_escape(f, rel ? rel : sp.file, true);
+            gh_escape(f, rel ? rel : it->file, true);
             free(rel);
-            fprintf(f, ",line=%u", (unsigned)sp.line);
-            if (sp.col)
-                fprintf(f, ",col=%u", (unsigned)sp.col);
-            if (sp.end_line > sp.line || (sp.end_line == sp.line && sp.end_col > sp.col))
-                fprintf(f, ",endLine=%u", (unsigned)sp.end_line);
-            if (sp.col && sp.end_line == sp.line && sp.end_col > sp.col)
-                fprintf(f, ",endColumn=%u", (unsigned)sp.end_col);
+            fprintf(f, ",line=%u", it->line);
+            if (it->col)
+                fprintf(f, ",col=%u", it->col);
+            if (it->col && (it->end_line > it->line ||
+                            (it->end_line == it->line && it->end_col > it->col))) {
+                fprintf(f, ",endLine=%u", it->end_line);
+                if (it->end_line == it->line)
+                    fprintf(f, ",endColumn=%u", it->end_col);
+            }
             fputc(',', f);
         }
-        struct buf title = {0}, msg = {0};
-        buf_puts(&title, scl_diag_code(d));
+        struct buf title = {0};
+        buf_puts(&title, it->code);
         buf_puts(&title, " ");
-        buf_puts(&title, scl_diag_kind(d));
+        buf_puts(&title, it->kind);
         fputs("title=", f);
         gh_escape(f, title.p, true);
         fputs("::", f);
-        full_message(d, "\n", &msg);
-        gh_escape(f, msg.p, false);
+        gh_escape(f, it->msg_long, false);
         fputc('\n', f);
         free(title.p);
-        free(msg.p);
     }
 }
 
@@ -325,6 +391,26 @@ static char *uri_of(const char *file)
     return b.p ? b.p : strdup("");
 }
 
+/* A physicalLocation: the URI relative to the working directory and the region (SARIF's end
+ * column is exclusive, so only a span that covers text has an end). */
+static cJSON *sarif_location(const char *file, unsigned line, unsigned col, unsigned end_line,
+                             unsigned end_col)
+{
+    cJSON *phys = cJSON_CreateObject();
+    cJSON *art = cJSON_AddObjectToObject(phys, "artifactLocation");
+    char *uri = uri_of(file);
+    cJSON_AddStringToObject(art, "uri", uri ? uri : file);
+    free(uri);
+    cJSON *reg = cJSON_AddObjectToObject(phys, "region");
+    cJSON_AddNumberToObject(reg, "startLine", line);
+    cJSON_AddNumberToObject(reg, "startColumn", col ? col : 1);
+    if (col && (end_line > line || (end_line == line && end_col > col))) {
+        cJSON_AddNumberToObject(reg, "endLine", end_line);
+        cJSON_AddNumberToObject(reg, "endColumn", end_col);
+    }
+    return phys;
+}
+
 static cJSON *sarif_text(const char *s)
 {
     cJSON *o = cJSON_CreateObject();
@@ -332,7 +418,7 @@ static cJSON *sarif_text(const char *s)
     return o;
 }
 
-static void report_sarif(const scl_run *run, FILE *f)
+static void report_sarif(const struct item *v, size_t n, FILE *f)
 {
     cJSON *log = cJSON_CreateObject();
     cJSON_AddStringToObject(log, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
@@ -347,48 +433,44 @@ static void report_sarif(const scl_run *run, FILE *f)
     cJSON_AddStringToObject(driver, "version", scl_version_string());
     cJSON *rules = cJSON_AddArrayToObject(driver, "rules");
     cJSON *results = cJSON_AddArrayToObject(r, "results");
-    for (size_t i = 0; run && i < scl_run_ndiags(run); i++) {
-        const scl_diag *d = scl_run_diag(run, i);
-        const char *code = scl_diag_code(d);
+    for (size_t i = 0; i < n; i++) {
+        const struct item *it = &v[i];
         bool known = false;
         const cJSON *rule;
         cJSON_ArrayForEach(rule, rules)
         {
             const cJSON *id = cJSON_GetObjectItemCaseSensitive(rule, "id");
-            known = known || (cJSON_IsString(id) && !strcmp(id->valuestring, code));
+            known = known || (cJSON_IsString(id) && !strcmp(id->valuestring, it->code));
         }
         if (!known) {
             cJSON *rd = cJSON_CreateObject();
-            cJSON_AddStringToObject(rd, "id", code);
-            cJSON_AddStringToObject(rd, "name", scl_diag_kind(d));
-            cJSON_AddItemToObject(rd, "shortDescription", sarif_text(scl_diag_kind(d)));
+            cJSON_AddStringToObject(rd, "id", it->code);
+            cJSON_AddStringToObject(rd, "name", it->kind);
+            cJSON_AddItemToObject(rd, "shortDescription", sarif_text(it->kind));
             cJSON_AddItemToArray(rules, rd);
         }
         cJSON *res = cJSON_CreateObject();
-        cJSON_AddStringToObject(res, "ruleId", code);
-        cJSON_AddStringToObject(res, "level", scl_diag_is_error(d) ? "error" : "warning");
-        struct buf msg = {0};
-        full_message(d, "\n", &msg);
-        cJSON_AddItemToObject(res, "message", sarif_text(msg.p));
-        free(msg.p);
-        scl_span sp = scl_diag_span(run, d);
+        cJSON_AddStringToObject(res, "ruleId", it->code);
+        cJSON_AddStringToObject(res, "level", it->error ? "error" : "warning");
+        cJSON_AddItemToObject(res, "message", sarif_text(it->msg_long));
         cJSON *locs = cJSON_AddArrayToObject(res, "locations");
-        if (sp.file && sp.line) {
+        if (it->file && it->line) {
             cJSON *loc = cJSON_CreateObject();
-            cJSON *phys = cJSON_AddObjectToObject(loc, "physicalLocation");
-            cJSON *art = cJSON_AddObjectToObject(phys, "artifactLocation");
-            char *uri = uri_of(sp.file);
-            cJSON_AddStringToObject(art, "uri", uri ? uri : sp.file);
-            free(uri);
-            cJSON *reg = cJSON_AddObjectToObject(phys, "region");
-            cJSON_AddNumberToObject(reg, "startLine", sp.line);
-            cJSON_AddNumberToObject(reg, "startColumn", sp.col ? sp.col : 1);
-            /* SARIF's end column is exclusive: only a span that covers text has one */
-            if (sp.col && (sp.end_line > sp.line || (sp.end_line == sp.line && sp.end_col > sp.col))) {
-                cJSON_AddNumberToObject(reg, "endLine", sp.end_line);
-                cJSON_AddNumberToObject(reg, "endColumn", sp.end_col);
-            }
+            cJSON_AddItemToObject(loc, "physicalLocation",
+                                  sarif_location(it->file, it->line, it->col, it->end_line,
+                                                 it->end_col));
             cJSON_AddItemToArray(locs, loc);
+        }
+        cJSON *rel = it->nrelated ? cJSON_AddArrayToObject(res, "relatedLocations") : NULL;
+        for (size_t k = 0; k < it->nrelated; k++) {
+            const struct related *rl = &it->related[k];
+            cJSON *loc = cJSON_CreateObject();
+            cJSON_AddNumberToObject(loc, "id", (double)k + 1);
+            cJSON_AddItemToObject(loc, "physicalLocation",
+                                  sarif_location(rl->span.file, rl->span.line, rl->span.col,
+                                                 rl->span.end_line, rl->span.end_col));
+            cJSON_AddItemToObject(loc, "message", sarif_text(rl->msg));
+            cJSON_AddItemToArray(rel, loc);
         }
         cJSON_AddItemToArray(results, res);
     }
@@ -401,6 +483,16 @@ static void report_sarif(const scl_run *run, FILE *f)
     cJSON_Delete(log);
 }
 
+static void render_items(const struct item *v, size_t n, enum report_format fmt, FILE *f)
+{
+    if (fmt == REPORT_SHORT)
+        report_short(v, n, f);
+    else if (fmt == REPORT_GITHUB)
+        report_github(v, n, f);
+    else if (fmt == REPORT_SARIF)
+        report_sarif(v, n, f);
+}
+
 int cli_report_write(void *ud, const char *buf, size_t len)
 {
     return fwrite(buf, 1, len, (FILE *)ud) != len;
@@ -408,23 +500,59 @@ int cli_report_write(void *ud, const char *buf, size_t len)
 
 void report_diags(const scl_run *run, enum report_format fmt, FILE *f)
 {
-    switch (fmt) {
-    case REPORT_PRETTY:
+    if (fmt == REPORT_PRETTY) {
         report_pretty(run, f);
-        break;
-    case REPORT_SHORT:
-        report_short(run, f);
-        break;
-    case REPORT_JSON:
+    } else if (fmt == REPORT_JSON) {
         for (size_t i = 0; i < scl_run_ndiags(run); i++)
             scl_diag_render(run, scl_run_diag(run, i), 1, cli_report_write, f);
-        break;
-    case REPORT_GITHUB:
-        report_github(run, f);
-        break;
-    case REPORT_SARIF:
-        report_sarif(run, f);
-        break;
+    } else {
+        size_t n;
+        struct item *v = items_of(run, &n);
+        render_items(v, n, fmt, f);
+        items_free(v, n);
+    }
+    fflush(f);
+}
+
+/* JSON string contents (no quotes) of s. */
+static void json_escaped(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+}
+
+void report_located(enum report_format fmt, const char *file, unsigned line, unsigned col,
+                    const char *code, const char *kind, const char *message, FILE *f)
+{
+    struct item it = {true,     code, kind, (char *)message, (char *)message, file, line, col, 0,
+                      0,        NULL, 0};
+    if (fmt == REPORT_JSON) {
+        fputs("{\"level\": \"error\", \"code\": \"", f);
+        json_escaped(f, code);
+        fputs("\", \"kind\": \"", f);
+        json_escaped(f, kind);
+        fputs("\", \"message\": \"", f);
+        json_escaped(f, message);
+        fputs("\", \"labels\": [", f);
+        if (file) {
+            fputs("{\"file\": \"", f);
+            json_escaped(f, file);
+            fprintf(f, "\", \"line\": %u, \"col\": %u, \"end_line\": %u, \"end_col\": %u, "
+                       "\"message\": \"",
+                    line, col, line, col);
+            json_escaped(f, message);
+            fputs("\"}", f);
+        }
+        fputs("], \"notes\": []}\n", f);
+    } else if (fmt != REPORT_PRETTY) {
+        render_items(&it, 1, fmt, f);
     }
     fflush(f);
 }

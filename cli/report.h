@@ -33,6 +33,11 @@ int report_take_flag(int argc, char **argv, int *i, enum report_format *fmt);
  * Nothing is written when the run has no diagnostic, except an empty SARIF log. */
 void report_diags(const scl_run *run, enum report_format fmt, FILE *f);
 
+/* One error that is not a run's diagnostic (scl import's), located at file:line:col (file NULL:
+ * nowhere; col 0: none), in a machine format; nothing for pretty, which the caller prints. */
+void report_located(enum report_format fmt, const char *file, unsigned line, unsigned col,
+                    const char *code, const char *kind, const char *message, FILE *f);
+
 /* An scl_write_fn writing to a FILE * (ud). */
 int cli_report_write(void *ud, const char *buf, size_t len);
 

@@ -394,19 +394,38 @@ const char *scl_diag_message(const scl_diag *d)
     return ((const struct diag *)d)->message;
 }
 
-scl_span scl_diag_span(const scl_run *run, const scl_diag *d)
+static scl_span label_span(const scl_run *run, const struct diag_label *l)
 {
-    const struct diag *g = (const struct diag *)d;
     scl_span out = {NULL, 0, 0, 0, 0};
-    const struct source *s = source_map_get(&run->sm, g->labels[0].span.file);
+    const struct source *s = source_map_get(&run->sm, l->span.file);
     if (!s)
         return out;
     out.file = s->path;
-    source_line_col(s, g->labels[0].span.lo, &out.line, &out.col);
-    source_line_col(s, g->labels[0].span.hi, &out.end_line, &out.end_col);
-    if (!g->labels[0].caret)
+    source_line_col(s, l->span.lo, &out.line, &out.col);
+    source_line_col(s, l->span.hi, &out.end_line, &out.end_col);
+    if (!l->caret)
         out.col = out.end_col = 0;
     return out;
+}
+
+scl_span scl_diag_span(const scl_run *run, const scl_diag *d)
+{
+    return label_span(run, &((const struct diag *)d)->labels[0]);
+}
+
+size_t scl_diag_nlabels(const scl_diag *d)
+{
+    return d ? ((const struct diag *)d)->nlabels : 0;
+}
+
+const char *scl_diag_label(const scl_run *run, const scl_diag *d, size_t i, scl_span *span)
+{
+    const struct diag *g = (const struct diag *)d;
+    if (!run || !g || i >= g->nlabels)
+        return NULL;
+    if (span)
+        *span = label_span(run, &g->labels[i]);
+    return g->labels[i].msg ? g->labels[i].msg : "";
 }
 
 size_t scl_diag_nnotes(const scl_diag *d)

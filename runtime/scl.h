@@ -277,6 +277,12 @@ SCL_API const char *scl_diag_code(const scl_diag *d);    /* "E1001" */
 SCL_API const char *scl_diag_kind(const scl_diag *d);    /* "InvalidSyntax" */
 SCL_API const char *scl_diag_message(const scl_diag *d); /* primary message */
 SCL_API scl_span scl_diag_span(const scl_run *run, const scl_diag *d);
+/* Labels: 0 is the primary location (its message is scl_diag_message), the others point at
+ * related places (where a variable was declared, the check that failed, ...). */
+SCL_API size_t scl_diag_nlabels(const scl_diag *d);
+/* Label i's message (NULL past the end); *span (NULL ok) gets its location. */
+SCL_API const char *scl_diag_label(const scl_run *run, const scl_diag *d, size_t i,
+                                   scl_span *span);
 SCL_API size_t scl_diag_nnotes(const scl_diag *d);
 SCL_API const char *scl_diag_note(const scl_diag *d, size_t i); /* NULL past the end */
 /* KCL's text layout (json 0) or one JSON object per line (json 1). */
