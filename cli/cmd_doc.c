@@ -35,15 +35,15 @@ struct attr {
 
 struct schema {
     char *name, *anchor, *desc, *examples;
-    size_t pkg;        /* index in doc.pkgs */
-    cJSON *node;       /* the schema's syntax tree (owned by its file's tree) */
-    const char *text;  /* its file's text (for default values) */
+    size_t pkg;       /* index in doc.pkgs */
+    cJSON *node;      /* the schema's syntax tree (owned by its file's tree) */
+    const char *text; /* its file's text (for default values) */
     struct attr *attrs;
     size_t nattrs;
 };
 
 struct package {
-    char *path;          /* relative to the root, "" for the root package; '/'-separated */
+    char *path; /* relative to the root, "" for the root package; '/'-separated */
     struct pkg_strs import_names, import_paths; /* of all its files: asname -> path */
 };
 
@@ -269,9 +269,9 @@ static void parse_docstring(const char *doc, struct docstring *out)
         const char *l = lines.v[i];
         if (i + 1 < lines.n && is_rule_line(lines.v[i + 1]) && *l && *l != ' ') {
             char *title = trimmed(l, strlen(l));
-            sec = !strcasecmp(title, "Attributes")                                 ? SEC_ATTRS
+            sec = !strcasecmp(title, "Attributes")                                  ? SEC_ATTRS
                   : !strcasecmp(title, "Examples") || !strcasecmp(title, "Example") ? SEC_EXAMPLES
-                                                                                     : SEC_OTHER;
+                                                                                    : SEC_OTHER;
             free(title);
             i++;
             continue;
@@ -511,8 +511,7 @@ static void build_attrs(struct doc *d, struct schema *s)
         struct pkg_buf type = {0}, def = {0};
         if (index) {
             a->name = pkg_strdup("[index]");
-            put_type(d, s->pkg, cJSON_GetObjectItemCaseSensitive(item, "key_type"), s->text,
-                     &type);
+            put_type(d, s->pkg, cJSON_GetObjectItemCaseSensitive(item, "key_type"), s->text, &type);
             pkg_buf_puts(&type, ": ");
             put_type(d, s->pkg, cJSON_GetObjectItemCaseSensitive(item, "value_type"), s->text,
                      &type);
@@ -607,8 +606,8 @@ static void write_index(const struct doc *d, struct pkg_buf *out)
         }
         for (size_t k = 0; k < d->nschemas; k++)
             if (d->schemas[k].pkg == p)
-                pkg_buf_printf(out, "%*s- [%s](#%s)\n", (int)(2 * level), "",
-                               d->schemas[k].name, d->schemas[k].anchor);
+                pkg_buf_printf(out, "%*s- [%s](#%s)\n", (int)(2 * level), "", d->schemas[k].name,
+                               d->schemas[k].anchor);
         prev = path;
     }
 }
@@ -684,8 +683,8 @@ static void doc_free(struct doc *d)
 
 int cmd_doc(int argc, char **argv)
 {
-    if (argc < 2 || (strcmp(argv[1], "generate") && strcmp(argv[1], "gen") &&
-                     strcmp(argv[1], "g"))) {
+    if (argc < 2 ||
+        (strcmp(argv[1], "generate") && strcmp(argv[1], "gen") && strcmp(argv[1], "g"))) {
         if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
             usage_error("generate package documentation", NULL);
             return CLI_OK;
@@ -703,10 +702,10 @@ int cmd_doc(int argc, char **argv)
         if (took)
             continue;
         const char **slot = !strcmp(a, "--file-path") || !strcmp(a, "--file_path") ? &file_path
-                            : !strcmp(a, "--target")                             ? &target
-                            : !strcmp(a, "--format")                             ? &format
-                            : !strcmp(a, "--template")                           ? &format
-                                                                                 : NULL;
+                            : !strcmp(a, "--target")                               ? &target
+                            : !strcmp(a, "--format")                               ? &format
+                            : !strcmp(a, "--template")                             ? &format
+                                                                                   : NULL;
         if (slot == &format && !strcmp(a, "--template")) {
             return usage_error("templates are not supported:", a);
         } else if (slot) {

@@ -49,7 +49,8 @@ int cmd_lint(int argc, char **argv)
         } else if (took) {
             continue;
         } else if (!strcmp(a, "-E") || !strcmp(a, "--external")) {
-            rc = i + 1 < argc ? add_external(run, argv[++i]) : usage_error("missing value after", a);
+            rc =
+                i + 1 < argc ? add_external(run, argv[++i]) : usage_error("missing value after", a);
         } else if (!strncmp(a, "--external=", 11)) {
             rc = add_external(run, a + 11);
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

@@ -100,11 +100,11 @@ struct related {
 struct item {
     bool error;
     const char *code, *kind;
-    char *msg_short; /* message, then "; note: ..." per note and "; related: ..." per label */
-    char *msg_long;  /* the same joined by line breaks (malloc'd, as msg_short) */
+    char *msg_short;  /* message, then "; note: ..." per note and "; related: ..." per label */
+    char *msg_long;   /* the same joined by line breaks (malloc'd, as msg_short) */
     const char *file; /* NULL: no location */
     unsigned line, col, end_line, end_col; /* col 0: none */
-    struct related *related; /* malloc'd */
+    struct related *related;               /* malloc'd */
     size_t nrelated;
 };
 
@@ -247,8 +247,8 @@ static void colour_text(const char *text, bool error, FILE *f)
             q++;
         const char *bracket = first ? memchr(line, ']', len) : NULL;
         if (bracket && bracket[1] == ':') {
-            fprintf(f, "%s%.*s" C_RESET C_BOLD "%.*s" C_RESET, hue, (int)(bracket + 1 - line),
-                    line, (int)(stop - bracket - 1), bracket + 1);
+            fprintf(f, "%s%.*s" C_RESET C_BOLD "%.*s" C_RESET, hue, (int)(bracket + 1 - line), line,
+                    (int)(stop - bracket - 1), bracket + 1);
         } else if (q + 4 <= stop && q == digits && !strncmp(q, "--> ", 4)) {
             fprintf(f, "%.*s" C_BLUE "-->" C_RESET "%.*s", (int)(q - line), line,
                     (int)(stop - q - 3), q + 3);
@@ -260,8 +260,7 @@ static void colour_text(const char *text, bool error, FILE *f)
                 r++;
             fprintf(f, C_BLUE "%.*s" C_RESET, (int)(after - line), line);
             if (q == digits && r < stop && *r == '^')
-                fprintf(f, "%.*s%s%.*s" C_RESET, (int)(r - after), after, hue, (int)(stop - r),
-                        r);
+                fprintf(f, "%.*s%s%.*s" C_RESET, (int)(r - after), after, hue, (int)(stop - r), r);
             else
                 fprintf(f, "%.*s", (int)(stop - after), after);
         } else if (len >= 5 && !strncmp(line, "note:", 5)) {
@@ -349,8 +348,8 @@ static void report_github(const struct item *v, size_t n, FILE *f)
             fprintf(f, ",line=%u", it->line);
             if (it->col)
                 fprintf(f, ",col=%u", it->col);
-            if (it->col && (it->end_line > it->line ||
-                            (it->end_line == it->line && it->end_col > it->col))) {
+            if (it->col &&
+                (it->end_line > it->line || (it->end_line == it->line && it->end_col > it->col))) {
                 fprintf(f, ",endLine=%u", it->end_line);
                 if (it->end_line == it->line)
                     fprintf(f, ",endColumn=%u", it->end_col);
@@ -456,9 +455,9 @@ static void report_sarif(const struct item *v, size_t n, FILE *f)
         cJSON *locs = cJSON_AddArrayToObject(res, "locations");
         if (it->file && it->line) {
             cJSON *loc = cJSON_CreateObject();
-            cJSON_AddItemToObject(loc, "physicalLocation",
-                                  sarif_location(it->file, it->line, it->col, it->end_line,
-                                                 it->end_col));
+            cJSON_AddItemToObject(
+                loc, "physicalLocation",
+                sarif_location(it->file, it->line, it->col, it->end_line, it->end_col));
             cJSON_AddItemToArray(locs, loc);
         }
         cJSON *rel = it->nrelated ? cJSON_AddArrayToObject(res, "relatedLocations") : NULL;
@@ -531,8 +530,8 @@ static void json_escaped(FILE *f, const char *s)
 void report_located(enum report_format fmt, const char *file, unsigned line, unsigned col,
                     const char *code, const char *kind, const char *message, FILE *f)
 {
-    struct item it = {true,     code, kind, (char *)message, (char *)message, file, line, col, 0,
-                      0,        NULL, 0};
+    struct item it = {true, code, kind, (char *)message, (char *)message, file, line, col, 0,
+                      0,    NULL, 0};
     if (fmt == REPORT_JSON) {
         fputs("{\"level\": \"error\", \"code\": \"", f);
         json_escaped(f, code);
@@ -544,8 +543,9 @@ void report_located(enum report_format fmt, const char *file, unsigned line, uns
         if (file) {
             fputs("{\"file\": \"", f);
             json_escaped(f, file);
-            fprintf(f, "\", \"line\": %u, \"col\": %u, \"end_line\": %u, \"end_col\": %u, "
-                       "\"message\": \"",
+            fprintf(f,
+                    "\", \"line\": %u, \"col\": %u, \"end_line\": %u, \"end_col\": %u, "
+                    "\"message\": \"",
                     line, col, line, col);
             json_escaped(f, message);
             fputs("\"}", f);

@@ -271,9 +271,9 @@ static void lint_module(struct diags *d, struct arena *a, const struct ast *mod)
             seen_other = true;
             walk(&u, s);
         } else if (seen_other) {
-            struct diag *g = diags_add(d, DIAG_WARNING, LINT_CODE, "ImportPositionWarning",
-                                       s->span, true,
-                                       "The import stmt should be placed at the top of the module");
+            struct diag *g =
+                diags_add(d, DIAG_WARNING, LINT_CODE, "ImportPositionWarning", s->span, true,
+                          "The import stmt should be placed at the top of the module");
             diag_add_note(d, g, "Consider moving tihs statement to the top of the file");
         }
     }
@@ -285,10 +285,9 @@ static void lint_module(struct diags *d, struct arena *a, const struct ast *mod)
             const struct ast *p = body->v[j];
             if (p->kind == AST_IMPORT && p->u.import.level == s->u.import.level &&
                 !strcmp(p->u.import.path, s->u.import.path)) {
-                struct diag *g = diags_add(d, DIAG_WARNING, LINT_CODE, "ReimportWarning",
-                                           s->span, true,
-                                           "Module '%s' is reimported multiple times",
-                                           import_path(a, s));
+                struct diag *g =
+                    diags_add(d, DIAG_WARNING, LINT_CODE, "ReimportWarning", s->span, true,
+                              "Module '%s' is reimported multiple times", import_path(a, s));
                 diag_add_note(d, g, "Consider removing this statement");
                 break;
             }
@@ -298,8 +297,8 @@ static void lint_module(struct diags *d, struct arena *a, const struct ast *mod)
         const struct ast *s = body->v[i];
         if (s->kind != AST_IMPORT || used(&u, s->u.import.asname))
             continue;
-        struct diag *g = diags_add(d, DIAG_WARNING, LINT_CODE, "UnusedImportWarning", s->span,
-                                   true, "Module '%s' imported but unused", import_path(a, s));
+        struct diag *g = diags_add(d, DIAG_WARNING, LINT_CODE, "UnusedImportWarning", s->span, true,
+                                   "Module '%s' imported but unused", import_path(a, s));
         diag_add_note(d, g, "Consider removing this statement");
     }
 }

@@ -252,8 +252,8 @@ static uint64_t now_us(void)
 
 struct tester {
     scl_ctx *ctx;
-    pcre2_code *re;     /* NULL: every case */
-    bool bad_re;        /* an invalid --run pattern selects nothing */
+    pcre2_code *re; /* NULL: every case */
+    bool bad_re;    /* an invalid --run pattern selects nothing */
     int fail_fast;
     scl_test_cb cb;
     void *ud;
@@ -369,8 +369,8 @@ scl_status scl_test_path(scl_ctx *ctx, const char *path, const char *run_regex, 
     if (run_regex && *run_regex) {
         int ec;
         PCRE2_SIZE off;
-        t.re = pcre2_compile((PCRE2_SPTR)run_regex, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &off,
-                             NULL);
+        t.re =
+            pcre2_compile((PCRE2_SPTR)run_regex, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &off, NULL);
         t.bad_re = !t.re;
     }
     /* P/... : P and every package below it; "..." alone is "." */
