@@ -304,6 +304,20 @@ typedef void (*scl_test_cb)(void *ud, const char *name, const char *error, uint6
                             const char *log);
 SCL_API scl_status scl_test_path(scl_ctx *ctx, const char *path, const char *run_regex,
                                  int fail_fast, scl_test_cb cb, void *ud);
+/* scl_test_path with inputs every case run gets: option values (-D, each text parsed as
+ * scl_run_option_text does) and external packages (-E and kcl.mod dependencies). opts NULL:
+ * none. SCL_EINVAL when the version is newer than this library's. */
+#define SCL_TEST_OPTS_VERSION 1
+typedef struct scl_test_opts {
+    unsigned version; /* SCL_TEST_OPTS_VERSION: fields are only ever appended */
+    size_t noptions;
+    const char *const *option_keys, *const *option_texts;
+    size_t nexternals;
+    const char *const *ext_names, *const *ext_dirs;
+} scl_test_opts;
+SCL_API scl_status scl_test_path_opts(scl_ctx *ctx, const char *path, const char *run_regex,
+                                      int fail_fast, const scl_test_opts *opts, scl_test_cb cb,
+                                      void *ud);
 /* Adds to 'run' what one test run of package 'dir' compiles: its files (not starting with '_'),
  * its *_test.k files, and the generated main file that calls the case option("_kcl_test_case_run")
  * names. Returns the number of test cases through *ncases (NULL ok). */

@@ -252,8 +252,9 @@ static uint64_t now_us(void)
 
 struct tester {
     scl_ctx *ctx;
-    pcre2_code *re; /* NULL: every case */
-    bool bad_re;    /* an invalid --run pattern selects nothing */
+    const scl_test_opts *opts; /* NULL: none */
+    pcre2_code *re;            /* NULL: every case */
+    bool bad_re;               /* an invalid --run pattern selects nothing */
     int fail_fast;
     scl_test_cb cb;
     void *ud;
@@ -275,13 +276,27 @@ static bool selected(const struct tester *t, const char *name)
 }
 
 /* Runs the package in 'dir'; a status other than SCL_OK ends the whole call. */
+/* The user's options and external packages, before the package's files. */
+static scl_status apply_opts(const struct tester *t, scl_run *run)
+{
+    const scl_test_opts *o = t->opts;
+    scl_status st = SCL_OK;
+    for (size_t i = 0; o && i < o->nexternals && st == SCL_OK; i++)
+        st = scl_run_add_external(run, o->ext_names[i], o->ext_dirs[i]);
+    for (size_t i = 0; o && i < o->noptions && st == SCL_OK; i++)
+        st = scl_run_option_text(run, o->option_keys[i], o->option_texts[i]);
+    return st;
+}
+
 static scl_status test_package(struct tester *t, const char *dir)
 {
     scl_run *run = scl_run_new(t->ctx);
     if (!run)
         return SCL_ENOMEM;
     struct names cases = {0};
-    scl_status st = add_package(run, dir, &cases);
+    scl_status st = apply_opts(t, run);
+    if (st == SCL_OK)
+        st = add_package(run, dir, &cases);
     size_t nsel = 0;
     for (size_t i = 0; i < cases.n; i++)
         nsel += selected(t, cases.v[i]);
@@ -312,9 +327,13 @@ static scl_status test_package(struct tester *t, const char *dir)
         struct text log = {0}, err = {0};
         scl_run_set_stdout(run, text_write, &log);
         uint64_t start = now_us();
-        scl_status cs = add_package(run, dir, &(struct names){0});
+        struct names again = {0};
+        scl_status cs = scl_run_option(run, "_kcl_test_case_run", name);
         if (cs == SCL_OK)
-            cs = scl_run_option(run, "_kcl_test_case_run", name);
+            cs = apply_opts(t, run);
+        if (cs == SCL_OK)
+            cs = add_package(run, dir, &again);
+        names_free(&again);
         if (cs == SCL_OK)
             cs = scl_run_eval(run);
         uint64_t dur = now_us() - start;
@@ -363,9 +382,17 @@ static scl_status test_tree(struct tester *t, const char *dir, bool recursive, u
 scl_status scl_test_path(scl_ctx *ctx, const char *path, const char *run_regex, int fail_fast,
                          scl_test_cb cb, void *ud)
 {
+    return scl_test_path_opts(ctx, path, run_regex, fail_fast, NULL, cb, ud);
+}
+
+scl_status scl_test_path_opts(scl_ctx *ctx, const char *path, const char *run_regex, int fail_fast,
+                              const scl_test_opts *opts, scl_test_cb cb, void *ud)
+{
     if (!ctx || !path || !cb)
         return SCL_EINVAL;
-    struct tester t = {ctx, NULL, false, fail_fast, cb, ud, false};
+    if (opts && (opts->version < 1 || opts->version > SCL_TEST_OPTS_VERSION))
+        return SCL_EINVAL;
+    struct tester t = {ctx, opts, NULL, false, fail_fast, cb, ud, false};
     if (run_regex && *run_regex) {
         int ec;
         PCRE2_SIZE off;

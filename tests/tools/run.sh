@@ -123,6 +123,17 @@ if run 1 test compile_error --error_format short; then
     grep -q "^$D/test/compile_error/lib_test.k:2:12 - error\[E2L23\]: CompileError - name 'valeu' is not defined" \
         "$T/err" && ok || bad "test --error_format short: compile error"
 fi
+# -D options and -E external packages reach every case; without -E the import is a compile error
+if run 0 test options -E ext=extpkg -D env=prod; then
+    grep -qx 'PASS: 2/2' "$T/out" && ok || bad "test -D -E"
+fi
+if run 1 test options -E ext=extpkg; then
+    grep -q 'env is dev' "$T/out" && grep -qx 'PASS: 1/2' "$T/out" && ok || bad "test without -D"
+fi
+if run 1 test options; then
+    [ ! -s "$T/out" ] && grep -q 'error\[E2F04\]: CannotFindModule' "$T/err" && ok ||
+        bad "test without -E"
+fi
 run 1 test does_not_exist && grep -q 'not a package directory' "$T/err" && ok
 run 2 test --bogus && ok
 

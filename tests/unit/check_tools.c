@@ -123,6 +123,22 @@ START_TEST(test_fail_fast_and_compile_error)
 }
 END_TEST
 
+START_TEST(test_options)
+{
+    write_file("lib_test.k", "test_env = lambda {\n    assert option(\"env\") == \"prod\"\n}\n");
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    struct cases c = {0};
+    const char *keys[] = {"env"}, *texts[] = {"prod"};
+    scl_test_opts o = {SCL_TEST_OPTS_VERSION, 1, keys, texts, 0, NULL, NULL};
+    ck_assert_int_eq(scl_test_path_opts(ctx, dir, NULL, 0, &o, on_case, &c), SCL_OK);
+    ck_assert_int_eq(c.n, 1);
+    ck_assert_int_eq(c.failed[0], 0);
+    o.version = SCL_TEST_OPTS_VERSION + 1;
+    ck_assert_int_eq(scl_test_path_opts(ctx, dir, NULL, 0, &o, on_case, &c), SCL_EINVAL);
+    scl_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_add_test_package)
 {
     scl_ctx *ctx = scl_ctx_new(NULL, NULL);
@@ -204,6 +220,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_runs_cases);
     tcase_add_test(tc, test_fail_fast_and_compile_error);
+    tcase_add_test(tc, test_options);
     tcase_add_test(tc, test_add_test_package);
     tcase_add_test(tc, test_lint);
     tcase_add_test(tc, test_labels);
