@@ -751,11 +751,14 @@ int cmd_doc(int argc, char **argv)
     printf("generating doc for package %s\n", name);
     int rc = read_tree(&d, "", fmt, 0);
     if (rc == CLI_OK) {
-        qsort(d.schemas, d.nschemas, sizeof *d.schemas, cmp_schema);
+        if (d.nschemas)
+            qsort(d.schemas, d.nschemas, sizeof *d.schemas, cmp_schema);
         make_anchors(&d);
         for (size_t i = 0; i < d.nschemas; i++) {
             build_attrs(&d, &d.schemas[i]);
-            qsort(d.schemas[i].attrs, d.schemas[i].nattrs, sizeof *d.schemas[i].attrs, cmp_attr);
+            if (d.schemas[i].nattrs)
+                qsort(d.schemas[i].attrs, d.schemas[i].nattrs, sizeof *d.schemas[i].attrs,
+                      cmp_attr);
         }
         struct pkg_buf md = {0};
         write_markdown(&d, name, &md);

@@ -141,7 +141,8 @@ static bool list_dir(const char *dir, bool dirs, struct names *out)
         free(path);
     }
     closedir(d);
-    qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
     return ok;
 }
 
