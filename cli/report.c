@@ -12,7 +12,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-static const char *const format_names[] = {"pretty", "short", "json", "github", "sarif"};
+static const char *const format_names[] = {"pretty", "short", "json",
+                                           "github", "sarif", "arcanist"};
 
 int report_format_parse(const char *name)
 {
@@ -53,7 +54,7 @@ int report_take_flag(int argc, char **argv, int *i, enum report_format *fmt)
     if (f < 0) {
         fprintf(stderr,
                 "scl: invalid error format '%s' (expected one of: pretty, short, json, github, "
-                "sarif)\n",
+                "sarif, arcanist)\n",
                 v);
         return -1;
     }
@@ -102,6 +103,7 @@ struct item {
     const char *code, *kind;
     char *msg_short;  /* message, then "; note: ..." per note and "; related: ..." per label */
     char *msg_long;   /* the same joined by line breaks (malloc'd, as msg_short) */
+    char *msg_arc;    /* the same joined by " | " (Arcanist's Description; malloc'd) */
     const char *file; /* NULL: no location */
     unsigned line, col, end_line, end_col; /* col 0: none */
     struct related *related;               /* malloc'd */
@@ -150,6 +152,7 @@ static struct item *items_of(const scl_run *run, size_t *n)
         v[i].kind = scl_diag_kind(d);
         v[i].msg_short = full_message(run, d, "; ");
         v[i].msg_long = full_message(run, d, "\n");
+        v[i].msg_arc = full_message(run, d, " | ");
         size_t nl = scl_diag_nlabels(d);
         v[i].related = nl > 1 ? calloc(nl - 1, sizeof *v[i].related) : NULL;
         for (size_t k = 1; v[i].related && k < nl; k++) {
@@ -172,6 +175,7 @@ static void items_free(struct item *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(v[i].msg_short);
         free(v[i].msg_long);
+        free(v[i].msg_arc);
         free(v[i].related);
     }
     free(v);
@@ -482,6 +486,54 @@ static void report_sarif(const struct item *v, size_t n, FILE *f)
     cJSON_Delete(log);
 }
 
+/* {===== arcanist: KCL's JSON array */
+
+/* Line 'line' of 'file' as it is on disk (malloc'd; "" when unreadable). */
+static char *source_line(const char *file, unsigned line)
+{
+    FILE *in = file && line ? fopen(file, "rb") : NULL;
+    struct buf b = {0};
+    unsigned at = 1;
+    int c;
+    while (in && (c = fgetc(in)) != EOF && at <= line) {
+        if (c == '\n')
+            at++;
+        else if (at == line && c != '\r')
+            buf_write(&b, (const char *)&(char){(char)c}, 1);
+    }
+    if (in)
+        fclose(in);
+    return b.p ? b.p : strdup("");
+}
+
+static void report_arcanist(const struct item *v, size_t n, FILE *f)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        const struct item *it = &v[i];
+        cJSON *o = cJSON_CreateObject();
+        char code[64];
+        snprintf(code, sizeof code, "%s[%s]", it->error ? "error" : "warning", it->code);
+        char *text = source_line(it->file, it->line);
+        cJSON_AddNumberToObject(o, "Char", it->col ? it->col : 1);
+        cJSON_AddStringToObject(o, "Code", code);
+        cJSON_AddStringToObject(o, "Description", it->msg_arc);
+        cJSON_AddNumberToObject(o, "Line", it->line ? it->line : 1);
+        cJSON_AddStringToObject(o, "Name", it->kind);
+        cJSON_AddStringToObject(o, "OriginalText", text ? text : "");
+        cJSON_AddStringToObject(o, "Path", it->file ? it->file : "");
+        free(text);
+        cJSON_AddItemToArray(arr, o);
+    }
+    char *out = cJSON_Print(arr);
+    if (out) {
+        fputs(out, f);
+        fputc('\n', f);
+    }
+    cJSON_free(out);
+    cJSON_Delete(arr);
+}
+
 static void render_items(const struct item *v, size_t n, enum report_format fmt, FILE *f)
 {
     if (fmt == REPORT_SHORT)
@@ -490,6 +542,8 @@ static void render_items(const struct item *v, size_t n, enum report_format fmt,
         report_github(v, n, f);
     else if (fmt == REPORT_SARIF)
         report_sarif(v, n, f);
+    else if (fmt == REPORT_ARCANIST)
+        report_arcanist(v, n, f);
 }
 
 int cli_report_write(void *ud, const char *buf, size_t len)
@@ -530,8 +584,9 @@ static void json_escaped(FILE *f, const char *s)
 void report_located(enum report_format fmt, const char *file, unsigned line, unsigned col,
                     const char *code, const char *kind, const char *message, FILE *f)
 {
-    struct item it = {true, code, kind, (char *)message, (char *)message, file, line, col, 0,
-                      0,    NULL, 0};
+    struct item it = {
+        true, code, kind, (char *)message, (char *)message, (char *)message, file, line, col, 0,
+        0,    NULL, 0};
     if (fmt == REPORT_JSON) {
         fputs("{\"level\": \"error\", \"code\": \"", f);
         json_escaped(f, code);

@@ -8,15 +8,16 @@
 #include "scl.h"
 
 enum report_format {
-    REPORT_PRETTY, /* KCL's layout (scl_diag_render); coloured on a terminal */
-    REPORT_SHORT,  /* one line each: path:line:col - error[CODE]: Kind - message */
-    REPORT_JSON,   /* one JSON object per line (scl_diag_render json) */
-    REPORT_GITHUB, /* GitHub Actions workflow commands (::error file=...::message) */
-    REPORT_SARIF   /* one SARIF 2.1.0 log */
+    REPORT_PRETTY,  /* KCL's layout (scl_diag_render); coloured on a terminal */
+    REPORT_SHORT,   /* one line each: path:line:col - error[CODE]: Kind - message */
+    REPORT_JSON,    /* one JSON object per line (scl_diag_render json) */
+    REPORT_GITHUB,  /* GitHub Actions workflow commands (::error file=...::message) */
+    REPORT_SARIF,   /* one SARIF 2.1.0 log */
+    REPORT_ARCANIST /* KCL's Arcanist JSON array (Phabricator lint results) */
 };
 
-/* "pretty", "short", "json", "github", "sarif" (any case, surrounding blanks ignored) -> the
- * format; -1 for anything else. */
+/* "pretty", "short", "json", "github", "sarif", "arcanist" (any case, surrounding blanks ignored)
+ * -> the format; -1 for anything else. */
 int report_format_parse(const char *name);
 
 /* KCL_ERROR_FORMAT when set to a known format, else pretty. */
@@ -27,7 +28,7 @@ enum report_format report_format_default(void);
 int report_take_flag(int argc, char **argv, int *i, enum report_format *fmt);
 
 /* The usage line of the flag, for subcommands' help texts. */
-#define REPORT_USAGE "[--error_format pretty|short|json|github|sarif]"
+#define REPORT_USAGE "[--error_format pretty|short|json|github|sarif|arcanist]"
 
 /* Writes every diagnostic of 'run' (errors and warnings, in order) to 'f' in format 'fmt'.
  * Nothing is written when the run has no diagnostic, except an empty SARIF log. */

@@ -230,6 +230,7 @@ for case in violation syntax; do
     run 1 run $case.k --error_format sarif && cp "$T/err" "$T/$case.sarif"
 done
 run 1 lint ../lint/positions.k --error_format sarif && cp "$T/err" "$T/lint.sarif"
+run 1 run violation.k --error_format arcanist && cp "$T/err" "$T/violation.arc"
 if "$PY" - "$T" "$F" <<'EOF'; then ok; else bad "json/sarif field checks"; fi
 import json, sys, os
 t, f = sys.argv[1], sys.argv[2]
@@ -282,6 +283,15 @@ check([x["level"] for x in run["results"]] == ["warning"] * 4, "lint: warnings")
 check([x["ruleId"] for x in run["results"]] == ["W1001"] * 4, "lint: rule ids")
 check(run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
       "../lint/positions.k", "uri with ..")
+
+arc = json.load(open(os.path.join(t, "violation.arc")))
+check(isinstance(arc, list) and len(arc) == 1, "arcanist: an array")
+a = arc[0]
+check((a["Path"], a["Line"], a["Char"]) == (f + "/violation.k", 7, 5), "arcanist place")
+check(a["Code"] == "error[E2G22]" and a["Name"] == "TypeError", "arcanist code")
+check(a["Description"] == "expected int, got str(3) | related: variable is defined here, its type "
+      "is int, but got str(3)", "arcanist description")
+check(a["OriginalText"] == '    replicas = "3"', "arcanist source line")
 EOF
 
 # vet and import honour the flag too
