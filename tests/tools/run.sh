@@ -294,7 +294,11 @@ check(a["Description"] == "expected int, got str(3) | related: variable is defin
 check(a["OriginalText"] == '    replicas = "3"', "arcanist source line")
 EOF
 
-# vet and import honour the flag too
+# parse, vet and import honour the flag too
+if run 1 parse syntax.k --error_format short; then
+    head -1 "$T/err" | grep -q "^$F/syntax.k:2:3 - error\[E1001\]: InvalidSyntax - " && ok ||
+        bad "parse --error_format short"
+fi
 printf '{"name": "web", "replicas": "3"}\n' >"$T/app.json"
 printf 'schema App:\n    name: str\n    replicas: int\n' >"$T/app.k"
 if run 1 vet "$T/app.json" "$T/app.k" --error_format short; then
