@@ -38,6 +38,7 @@ struct schema {
     size_t pkg;       /* index in doc.pkgs */
     cJSON *node;      /* the schema's syntax tree (owned by its file's tree) */
     const char *text; /* its file's text (for default values) */
+    size_t text_len;
     struct attr *attrs;
     size_t nattrs;
 };
@@ -98,7 +99,7 @@ static const char *jstr(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int add_schema(struct doc *d, size_t pkg, cJSON *node, const char *text)
+static int add_schema(struct doc *d, size_t pkg, cJSON *node, const char *text, size_t len)
 {
     d->schemas = grow(d->schemas, d->nschemas, sizeof *d->schemas);
     struct schema *s = &d->schemas[d->nschemas++];
@@ -107,6 +108,7 @@ static int add_schema(struct doc *d, size_t pkg, cJSON *node, const char *text)
     s->pkg = pkg;
     s->node = node;
     s->text = text;
+    s->text_len = len;
     return CLI_OK;
 }
 
@@ -162,7 +164,7 @@ static int read_file(struct doc *d, size_t pkg, const char *path, enum report_fo
             pkg_strs_push(&d->pkgs[pkg].import_paths, ip);
             free(ip);
         } else if (kind && !strcmp(kind, "schema") && jstr(stmt, "name")) {
-            add_schema(d, pkg, (cJSON *)stmt, text);
+            add_schema(d, pkg, (cJSON *)stmt, text, len);
         }
     }
     return CLI_OK;
@@ -383,17 +385,17 @@ static void put_named(const struct doc *d, size_t pkg, const char *name, struct 
         pkg_buf_puts(out, name);
 }
 
-static void put_span(const cJSON *node, const char *text, struct pkg_buf *out)
+static void put_span(const cJSON *node, const char *text, size_t len, struct pkg_buf *out)
 {
     const cJSON *span = cJSON_GetObjectItemCaseSensitive(node, "span");
     const cJSON *lo = cJSON_GetArrayItem(span, 0), *hi = cJSON_GetArrayItem(span, 1);
     if (!cJSON_IsNumber(lo) || !cJSON_IsNumber(hi) || lo->valuedouble > hi->valuedouble ||
-        hi->valuedouble > (double)strlen(text))
+        hi->valuedouble > (double)len)
         return;
     pkg_buf_put(out, text + (size_t)lo->valuedouble, (size_t)(hi->valuedouble - lo->valuedouble));
 }
 
-static void put_type(const struct doc *d, size_t pkg, const cJSON *t, const char *text,
+static void put_type(const struct doc *d, size_t pkg, const cJSON *t, const char *text, size_t len,
                      struct pkg_buf *out)
 {
     const char *kind = t ? jstr(t, "kind") : NULL;
@@ -407,17 +409,17 @@ static void put_type(const struct doc *d, size_t pkg, const cJSON *t, const char
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(t, "elem");
         pkg_buf_putc(out, '[');
         if (cJSON_IsObject(e))
-            put_type(d, pkg, e, text, out);
+            put_type(d, pkg, e, text, len, out);
         pkg_buf_putc(out, ']');
     } else if (!strcmp(kind, "type_dict")) {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "key");
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "value");
         pkg_buf_putc(out, '{');
         if (cJSON_IsObject(k))
-            put_type(d, pkg, k, text, out);
+            put_type(d, pkg, k, text, len, out);
         pkg_buf_putc(out, ':');
         if (cJSON_IsObject(v))
-            put_type(d, pkg, v, text, out);
+            put_type(d, pkg, v, text, len, out);
         pkg_buf_putc(out, '}');
     } else if (!strcmp(kind, "type_union")) {
         const cJSON *m;
@@ -426,7 +428,7 @@ static void put_type(const struct doc *d, size_t pkg, const cJSON *t, const char
         {
             if (!first)
                 pkg_buf_puts(out, " | ");
-            put_type(d, pkg, m, text, out);
+            put_type(d, pkg, m, text, len, out);
             first = false;
         }
     } else if (!strcmp(kind, "type_func")) {
@@ -437,18 +439,18 @@ static void put_type(const struct doc *d, size_t pkg, const cJSON *t, const char
         {
             if (!first)
                 pkg_buf_puts(out, ", ");
-            put_type(d, pkg, m, text, out);
+            put_type(d, pkg, m, text, len, out);
             first = false;
         }
         pkg_buf_puts(out, ") -> ");
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(t, "ret");
         if (cJSON_IsObject(r))
-            put_type(d, pkg, r, text, out);
+            put_type(d, pkg, r, text, len, out);
         else
             pkg_buf_puts(out, "any");
     } else {
         /* literal types (and anything else) as written */
-        put_span(t, text, out);
+        put_span(t, text, len, out);
     }
 }
 
@@ -511,23 +513,24 @@ static void build_attrs(struct doc *d, struct schema *s)
         struct pkg_buf type = {0}, def = {0};
         if (index) {
             a->name = pkg_strdup("[index]");
-            put_type(d, s->pkg, cJSON_GetObjectItemCaseSensitive(item, "key_type"), s->text, &type);
+            put_type(d, s->pkg, cJSON_GetObjectItemCaseSensitive(item, "key_type"), s->text,
+                     s->text_len, &type);
             pkg_buf_puts(&type, ": ");
             put_type(d, s->pkg, cJSON_GetObjectItemCaseSensitive(item, "value_type"), s->text,
-                     &type);
+                     s->text_len, &type);
         } else {
             a->name = pkg_strdup(jstr(item, "name"));
             a->required = !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "optional"));
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(item, "type");
-            put_type(d, s->pkg, cJSON_IsObject(t) ? t : NULL, s->text, &type);
+            put_type(d, s->pkg, cJSON_IsObject(t) ? t : NULL, s->text, s->text_len, &type);
             /* a literal type allows one value: read-only, and that value is the default */
             const char *tk = cJSON_IsObject(t) ? jstr(t, "kind") : NULL;
             a->readonly = tk && !strcmp(tk, "type_literal");
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "value");
             if (cJSON_IsObject(v))
-                put_span(v, s->text, &def);
+                put_span(v, s->text, s->text_len, &def);
             else if (a->readonly)
-                put_span(t, s->text, &def);
+                put_span(t, s->text, s->text_len, &def);
             for (size_t i = 0; i < ds.attr_names.n; i++)
                 if (!strcmp(ds.attr_names.v[i], a->name) && i < ds.attr_descs.n)
                     a->desc = pkg_strdup(ds.attr_descs.v[i]);
