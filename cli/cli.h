@@ -12,8 +12,11 @@ int cmd_eval(int argc, char **argv);
 int cmd_vet(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+int cmd_doc(int argc, char **argv);
 
-/* Renders every diagnostic of 'run' to stderr. */
+/* Renders every diagnostic of 'run' to stderr, in the format KCL_ERROR_FORMAT names (pretty). */
 void cli_print_diags(const scl_run *run);
 int cli_write_file(void *ud, const char *buf, size_t len); /* ud: FILE * */
 

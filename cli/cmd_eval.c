@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/project.h"
+#include "cli/report.h"
 #include "pkg/io.h"
 
 static int usage_error(const char *msg, const char *arg)
@@ -22,7 +23,8 @@ static int usage_error(const char *msg, const char *arg)
           "               [-k|--sort_keys]"
           " [-H|--show_hidden] [-n|--disable_none] [-r|--strict_range_check]\n"
           "               [-d|--debug] [-V|--vendor] [--offline]\n"
-          "               [--timeout SECONDS] [--max-memory MB]\n",
+          "               [--timeout SECONDS] [--max-memory MB]\n"
+          "               " REPORT_USAGE "\n",
           stderr);
     return CLI_USAGE;
 }
@@ -83,6 +85,7 @@ struct opts {
     struct op *ops;
     int nops;
     scl_limits limits; /* --timeout, --max-memory */
+    enum report_format fmt; /* --error_format */
 };
 
 /* A positive number (seconds, MiB) for --timeout / --max-memory. */
@@ -131,8 +134,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int rc = CLI_OK;
-        if (!strcmp(a, "-D") || !strcmp(a, "--argument")) {
+        int rc = CLI_OK, took = report_take_flag(argc, argv, &i, &o->fmt);
+        if (took < 0)
+            return CLI_USAGE;
+        if (took) {
+            /* --error_format */
+        } else if (!strcmp(a, "-D") || !strcmp(a, "--argument")) {
             rc = take_values(argc, argv, &i, o, OP_OPTION, true);
         } else if (!strncmp(a, "-D", 2)) {
             push_op(o, OP_OPTION, a + 2);
@@ -309,6 +316,7 @@ static int default_inputs(scl_run *run, const struct project *p)
 int cmd_eval(int argc, char **argv)
 {
     struct opts o = {0};
+    o.fmt = report_format_default();
     o.ops = calloc((size_t)argc + 1, sizeof *o.ops);
     scl_ctx *ctx = scl_ctx_new(NULL, NULL);
     scl_run *run = ctx ? scl_run_new(ctx) : NULL;
@@ -362,7 +370,7 @@ int cmd_eval(int argc, char **argv)
         }
     }
     if (rc != CLI_OK) {
-        cli_print_diags(run);
+        report_diags(run, o.fmt, stderr);
         goto out;
     }
     /* dependencies of kcl.mod come after -E, so they win (§2.5) */
@@ -388,7 +396,7 @@ int cmd_eval(int argc, char **argv)
     if (ninputs == 0 && scl_run_nfiles(run) == 0) {
         rc = default_inputs(run, &proj);
         if (rc != CLI_OK) {
-            cli_print_diags(run);
+            report_diags(run, o.fmt, stderr);
             goto out;
         }
         if (scl_run_nfiles(run) == 0) {
@@ -401,7 +409,7 @@ int cmd_eval(int argc, char **argv)
     scl_run_set_limits(run, &o.limits);
     if (scl_run_eval(run) != SCL_OK) {
         fflush(stdout);
-        cli_print_diags(run);
+        report_diags(run, o.fmt, stderr);
         rc = CLI_FAIL;
         goto out;
     }
@@ -418,7 +426,7 @@ int cmd_eval(int argc, char **argv)
     if (out != stdout)
         fclose(out);
     if (st != SCL_OK) {
-        cli_print_diags(run);
+        report_diags(run, o.fmt, stderr);
         rc = CLI_FAIL;
     }
 out:

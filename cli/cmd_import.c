@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/import.h"
 #include "cli/project.h"
+#include "cli/report.h"
 #include "pkg/io.h"
 
 static const char usage[] =
@@ -41,6 +42,7 @@ static const char usage[] =
     "checks references)\n"
     "      --recursive         a directory contributes the files of its "
     "subdirectories too\n"
+    "      --error_format F    pretty (default), short, json, github or sarif\n"
     "  -h, --help              this text\n";
 
 struct inputs {
@@ -243,15 +245,53 @@ static int one_file_mode(const struct imp_opts *o, const struct imp_input *in, c
     return rc;
 }
 
+/* An error "file:line:col: message" (or "file: message") in a machine format. */
+static void report_error(enum report_format fmt, const char *msg)
+{
+    char *file = strdup(msg);
+    unsigned line = 0, col = 0;
+    const char *text = msg;
+    char *colon = file ? strstr(file, ": ") : NULL;
+    if (colon) {
+        *colon = '\0';
+        text = msg + (colon - file) + 2;
+        /* trailing :line:col of the location */
+        char *c2 = strrchr(file, ':');
+        if (c2 && c2[1] && strspn(c2 + 1, "0123456789") == strlen(c2 + 1)) {
+            *c2 = '\0';
+            char *c1 = strrchr(file, ':');
+            if (c1 && c1[1] && strspn(c1 + 1, "0123456789") == strlen(c1 + 1)) {
+                *c1 = '\0';
+                line = (unsigned)atoi(c1 + 1);
+                col = (unsigned)atoi(c2 + 1);
+            } else {
+                line = (unsigned)atoi(c2 + 1);
+            }
+        }
+    }
+    bool located = colon && line;
+    report_located(fmt, located ? file : NULL, line, col, "import", "ImportError",
+                   located ? text : msg, stderr);
+    free(file);
+}
+
 int cmd_import(int argc, char **argv)
 {
     struct imp_opts o = {.mode = "auto"};
+    enum report_format fmt = report_format_default();
     char **files = calloc((size_t)argc + 1, sizeof *files);
     size_t nfiles = 0;
     if (!files)
         return CLI_FAIL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int took = report_take_flag(argc, argv, &i, &fmt);
+        if (took < 0) {
+            free(files);
+            return CLI_USAGE;
+        }
+        if (took)
+            continue;
         const char **val = NULL;
         const char *eq = NULL;
         if (!strncmp(a, "--", 2) && (eq = strchr(a, '=')) != NULL) {
@@ -332,8 +372,10 @@ int cmd_import(int argc, char **argv)
                 rc = m ? one_file_mode(&o, &ins.v[i], m, &err) : -1;
             }
     }
-    if (rc != 0)
+    if (rc != 0 && fmt == REPORT_PRETTY)
         fprintf(stderr, "scl import: %s\n", err.msg);
+    else if (rc != 0)
+        report_error(fmt, err.msg);
     for (size_t i = 0; i < ins.n; i++) {
         free(ins.v[i].name);
         free(ins.v[i].text);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 
 static const char parse_usage[] = "usage: scl parse [--ast] FILE...\n"
                                   "\n"
@@ -21,7 +22,15 @@ int cmd_parse(int argc, char **argv)
         return CLI_FAIL;
     }
     int rc = CLI_OK;
+    enum report_format fmt = report_format_default();
     for (int i = 1; i < argc; i++) {
+        int took = report_take_flag(argc, argv, &i, &fmt);
+        if (took < 0) {
+            rc = CLI_USAGE;
+            goto out;
+        }
+        if (took)
+            continue;
         if (!strcmp(argv[i], "--ast")) {
             ast = 1;
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -38,13 +47,14 @@ int cmd_parse(int argc, char **argv)
         }
     }
     if (nfiles == 0) {
-        fputs("usage: scl parse [--ast] FILE...\n", stderr);
+        fputs("usage: scl parse [--ast] " REPORT_USAGE " FILE...\n", stderr);
         rc = CLI_USAGE;
         goto out;
     }
     if (scl_run_parse(run) != SCL_OK)
         rc = CLI_FAIL;
-    cli_print_diags(run);
+    if (scl_run_ndiags(run))
+        report_diags(run, fmt, stderr);
     if (rc == CLI_OK && ast) {
         for (int i = 0; i < nfiles; i++) {
             scl_run_write_ast(run, (size_t)i, cli_write_file, stdout);

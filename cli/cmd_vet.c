@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/project.h"
+#include "cli/report.h"
 #include "pkg/io.h"
 
 static int usage_error(const char *msg, const char *arg)
@@ -20,6 +21,7 @@ static int usage_error(const char *msg, const char *arg)
     fputs("usage: scl vet DATA CODE [-s|--schema NAME] [-a|--attribute_name NAME]\n"
           "               [--format json|yaml] [--output text|json] [-E "
           "name=path...]\n"
+          "               " REPORT_USAGE "\n"
           "DATA: a file, a directory (its files), a glob pattern, or - (stdin)\n",
           stderr);
     return CLI_USAGE;
@@ -29,6 +31,7 @@ struct vet_opts {
     const char *data, *code, *schema, *attr;
     scl_data_format format;
     bool json_out;
+    enum report_format fmt; /* --error_format (text output) */
     struct pkg_strs ext_names, ext_dirs; /* -E */
 };
 
@@ -84,8 +87,12 @@ static int parse_args(int argc, char **argv, struct vet_opts *o)
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
-        int rc = CLI_OK;
-        if ((v = flag_value(argc, argv, &i, "-s", "--schema", &rc))) {
+        int rc = CLI_OK, took = report_take_flag(argc, argv, &i, &o->fmt);
+        if (took < 0)
+            return CLI_USAGE;
+        if (took) {
+            /* --error_format */
+        } else if ((v = flag_value(argc, argv, &i, "-s", "--schema", &rc))) {
             o->schema = v;
         } else if ((v = flag_value(argc, argv, &i, "-a", "--attribute_name", &rc)) ||
                    (v = flag_value(argc, argv, &i, NULL, "--attribute-name", &rc))) {
@@ -350,6 +357,9 @@ static char *read_stdin(size_t *len)
     return m.p ? m.p : pkg_strdup("");
 }
 
+/* vet_one's status when the failure went to stdout as `--output json`: kcl then exits 0. */
+enum { VET_REPORTED = 3 };
+
 /* Validates one data file; CLI_OK when valid (nothing printed then). */
 static int vet_one(scl_ctx *ctx, const struct vet_opts *o, struct project *proj, const char *file,
                    const char *data, size_t len)
@@ -380,9 +390,10 @@ static int vet_one(scl_ctx *ctx, const struct vet_opts *o, struct project *proj,
     if (rc != CLI_OK) {
         if (o->json_out) {
             print_json_result(run, false);
+            rc = VET_REPORTED;
         } else {
             fflush(stdout);
-            cli_print_diags(run);
+            report_diags(run, o->fmt, stderr);
         }
     }
     scl_run_free(run);
@@ -393,6 +404,7 @@ int cmd_vet(int argc, char **argv)
 {
     struct vet_opts o = {0};
     o.format = SCL_DATA_JSON;
+    o.fmt = report_format_default();
     int rc = parse_args(argc, argv, &o);
     struct pkg_strs files = {0};
     struct project proj = {0};
@@ -439,6 +451,8 @@ int cmd_vet(int argc, char **argv)
         else
             puts("Validate success!");
     }
+    if (rc == VET_REPORTED)
+        rc = CLI_OK;
 out:
     free(input);
     scl_ctx_free(ctx);

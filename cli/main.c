@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/project.h"
+#include "cli/report.h"
 
 static const char usage[] =
     "usage: scl <command> [options] [files...]\n"
@@ -17,6 +18,9 @@ static const char usage[] =
     "  parse FILE...       parse only; --ast prints the syntax tree as JSON\n"
     "  fmt [PATH...]       format source files in place (KCL's layout); --check, --dry-run\n"
     "  vet DATA CODE       validate JSON or YAML data with the schemas of CODE\n"
+    "  test [PKG...]       run the test_* lambdas of *_test.k files (PKG/... recurses)\n"
+    "  lint [FILE|DIR...]  unused and misplaced imports (KCL's lint checks)\n"
+    "  doc generate        Markdown documentation of a package's schemas\n"
     "  import FILE...      KCL schemas from CRDs/OpenAPI/JSON Schema, configs from JSON/YAML\n"
     "  mod COMMAND         packages: init, add, pull, push, pkg, update, metadata, graph\n"
     "  function serve      the Crossplane composition-function server (function-kcl compatible)\n"
@@ -33,9 +37,7 @@ int cli_write_file(void *ud, const char *buf, size_t len)
 
 void cli_print_diags(const scl_run *run)
 {
-    size_t n = scl_run_ndiags(run);
-    for (size_t i = 0; i < n; i++)
-        scl_diag_render(run, scl_run_diag(run, i), 0, cli_write_file, stderr);
+    report_diags(run, report_format_default(), stderr);
 }
 
 int main(int argc, char **argv)
@@ -66,6 +68,12 @@ int main(int argc, char **argv)
         return cmd_vet(argc - 1, argv + 1);
     if (!strcmp(cmd, "fmt"))
         return cmd_fmt(argc - 1, argv + 1);
+    if (!strcmp(cmd, "test") || !strcmp(cmd, "t"))
+        return cmd_test(argc - 1, argv + 1);
+    if (!strcmp(cmd, "lint"))
+        return cmd_lint(argc - 1, argv + 1);
+    if (!strcmp(cmd, "doc") || !strcmp(cmd, "d"))
+        return cmd_doc(argc - 1, argv + 1);
     if (!strcmp(cmd, "import"))
         return cmd_import(argc - 1, argv + 1);
     if (!strcmp(cmd, "mod")) {

@@ -22,6 +22,7 @@
 #include "runtime/loader.h"
 #include "runtime/override.h"
 #include "runtime/resolve.h"
+#include "runtime/run.h"
 #include "runtime/vet.h"
 #include "runtime/vm_impl.h"
 #include "stdlib/stdlib.h"
@@ -446,19 +447,68 @@ const char *scl_diag_message(const scl_diag *d)
     return ((const struct diag *)d)->message;
 }
 
-scl_span scl_diag_span(const scl_run *run, const scl_diag *d)
+static scl_span label_span(const scl_run *run, const struct diag_label *l)
 {
-    const struct diag *g = (const struct diag *)d;
     scl_span out = {NULL, 0, 0, 0, 0};
-    const struct source *s = source_map_get(&run->sm, g->labels[0].span.file);
+    const struct source *s = source_map_get(&run->sm, l->span.file);
     if (!s)
         return out;
     out.file = s->path;
-    source_line_col(s, g->labels[0].span.lo, &out.line, &out.col);
-    source_line_col(s, g->labels[0].span.hi, &out.end_line, &out.end_col);
-    if (!g->labels[0].caret)
+    source_line_col(s, l->span.lo, &out.line, &out.col);
+    source_line_col(s, l->span.hi, &out.end_line, &out.end_col);
+    if (!l->caret)
         out.col = out.end_col = 0;
     return out;
+}
+
+scl_span scl_diag_span(const scl_run *run, const scl_diag *d)
+{
+    return label_span(run, &((const struct diag *)d)->labels[0]);
+}
+
+size_t scl_diag_nlabels(const scl_diag *d)
+{
+    return d ? ((const struct diag *)d)->nlabels : 0;
+}
+
+const char *scl_diag_label(const scl_run *run, const scl_diag *d, size_t i, scl_span *span)
+{
+    const struct diag *g = (const struct diag *)d;
+    if (!run || !g || i >= g->nlabels)
+        return NULL;
+    if (span)
+        *span = label_span(run, &g->labels[i]);
+    return g->labels[i].msg ? g->labels[i].msg : "";
+}
+
+size_t scl_diag_nnotes(const scl_diag *d)
+{
+    return d ? ((const struct diag *)d)->nnotes : 0;
+}
+
+const char *scl_diag_note(const scl_diag *d, size_t i)
+{
+    const struct diag *g = (const struct diag *)d;
+    return g && i < g->nnotes ? g->notes[i] : NULL;
+}
+
+struct ast *run_file_module(scl_run *run, size_t i, const struct source **src)
+{
+    if (!run || i >= run->nfiles)
+        return NULL;
+    if (src)
+        *src = run->files[i].src;
+    return run->files[i].module;
+}
+
+struct diags *run_diags(scl_run *run)
+{
+    return &run->diags;
+}
+
+struct arena *run_arena(scl_run *run)
+{
+    return &run->arena;
 }
 
 scl_status scl_diag_render(const scl_run *run, const scl_diag *d, int json, scl_write_fn w,
@@ -964,6 +1014,10 @@ static void eval_fn(struct vm *vm, void *ud)
     ev->cur_pkg = p;
     if (resolve_pkg(ev, p))
         vm_throw_diag(vm, vm->diags->v[vm->diags->n - 1]);
+    if (run->flags & SCL_RUN_CHECK_ONLY) {
+        run->result = NULL;
+        return;
+    }
     eval_pkg(ev, p);
     struct value r = ev->has_yaml_stream ? ev->yaml_stream : eval_module_output(ev, p);
     if (!ev->has_yaml_stream && !run->selectors->n)

@@ -80,7 +80,9 @@ enum {
 /* Evaluation flags (scl_run_set_flags). */
 enum {
     SCL_RUN_STRICT_RANGE = 0x100, /* --strict_range_check */
-    SCL_RUN_DEBUG = 0x200         /* --debug */
+    SCL_RUN_DEBUG = 0x200,        /* --debug */
+    SCL_RUN_CHECK_ONLY = 0x400    /* parse and check only (KCL's compile_only): scl_run_eval
+                                     stops before evaluating; no result */
 };
 
 typedef void *(*scl_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_size);
@@ -292,9 +294,59 @@ SCL_API const char *scl_diag_code(const scl_diag *d);    /* "E1001" */
 SCL_API const char *scl_diag_kind(const scl_diag *d);    /* "InvalidSyntax" */
 SCL_API const char *scl_diag_message(const scl_diag *d); /* primary message */
 SCL_API scl_span scl_diag_span(const scl_run *run, const scl_diag *d);
+/* Labels: 0 is the primary location (its message is scl_diag_message), the others point at
+ * related places (where a variable was declared, the check that failed, ...). */
+SCL_API size_t scl_diag_nlabels(const scl_diag *d);
+/* Label i's message (NULL past the end); *span (NULL ok) gets its location. */
+SCL_API const char *scl_diag_label(const scl_run *run, const scl_diag *d, size_t i,
+                                   scl_span *span);
+SCL_API size_t scl_diag_nnotes(const scl_diag *d);
+SCL_API const char *scl_diag_note(const scl_diag *d, size_t i); /* NULL past the end */
 /* KCL's text layout (json 0) or one JSON object per line (json 1). */
 SCL_API scl_status scl_diag_render(const scl_run *run, const scl_diag *d, int json,
                                    scl_write_fn w, void *ud);
+
+/* {===== developer tools (`scl test`, `scl lint`) */
+
+/* Runs the tests of the package at 'path' (a directory; `dir/...` also runs every package below
+ * it, as §3 of the tools spec says) whose names match 'run_regex' (an unanchored PCRE2 search;
+ * NULL: all). A package's test files (*_test.k) see its other files; each case is one run of the
+ * whole package. For each case calls cb(ud, name, error_message or NULL, duration_us,
+ * log_output), in run order; the strings are borrowed for the call. fail_fast: a package stops
+ * at its first failing case. SCL_OK when all passed, SCL_EEVAL when one failed. A compile-time
+ * error (syntax, unknown name, ...) stops everything: cb is called once with name NULL, the
+ * rendered diagnostics as error and the package directory as log, and the status is that
+ * error's (SCL_ESYNTAX, SCL_ETYPE, SCL_EIMPORT, ...). SCL_EIO when 'path' is not a directory. */
+typedef void (*scl_test_cb)(void *ud, const char *name, const char *error, uint64_t duration_us,
+                            const char *log);
+SCL_API scl_status scl_test_path(scl_ctx *ctx, const char *path, const char *run_regex,
+                                 int fail_fast, scl_test_cb cb, void *ud);
+/* scl_test_path with inputs every case run gets: option values (-D, each text parsed as
+ * scl_run_option_text does) and external packages (-E and kcl.mod dependencies). opts NULL:
+ * none. SCL_EINVAL when the version is newer than this library's. */
+#define SCL_TEST_OPTS_VERSION 1
+typedef struct scl_test_opts {
+    unsigned version; /* SCL_TEST_OPTS_VERSION: fields are only ever appended */
+    size_t noptions;
+    const char *const *option_keys, *const *option_texts;
+    size_t nexternals;
+    const char *const *ext_names, *const *ext_dirs;
+} scl_test_opts;
+SCL_API scl_status scl_test_path_opts(scl_ctx *ctx, const char *path, const char *run_regex,
+                                      int fail_fast, const scl_test_opts *opts, scl_test_cb cb,
+                                      void *ud);
+/* Adds to 'run' what one test run of package 'dir' compiles: its files (not starting with '_'),
+ * its *_test.k files, and the generated main file that calls the case option("_kcl_test_case_run")
+ * names. Returns the number of test cases through *ncases (NULL ok). */
+SCL_API scl_status scl_run_add_test_package(scl_run *run, const char *dir, size_t *ncases);
+
+/* Lints the files added to the run (KCL's checks, per file: W1001 UnusedImportWarning "Module
+ * 'm' imported but unused", ReimportWarning "Module 'm' is reimported multiple times",
+ * ImportPositionWarning "The import stmt should be placed at the top of the module"); each
+ * finding is a warning diagnostic on the run, after any compile-time error of the program.
+ * SCL_OK (even with warnings) unless the files cannot be parsed (SCL_ESYNTAX) or the program
+ * has compile-time errors (their status). */
+SCL_API scl_status scl_lint(scl_run *run);
 
 /* {===== values (all owned by the run that made them) */
 

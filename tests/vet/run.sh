@@ -153,7 +153,7 @@ printf '{\n  "success": true,\n  "message": "Validate success!"\n}\n' >want.json
 if [ $rc -eq 0 ] && cmp -s out.json want.json; then ok; else bad "json output, success (exit $rc)"; fi
 "$SCL" vet bad.json user.k --output json >out.json 2>"$TMP/err"
 rc=$?
-if [ $rc -eq 1 ] && grep -q '^  "success": false,$' out.json && grep -q '^  "errCount": 1,$' out.json &&
+if [ $rc -eq 0 ] && grep -q '^  "success": false,$' out.json && grep -q '^  "errCount": 1,$' out.json &&
     grep -q '"errorType": "TypeError"' out.json && grep -q '"file": ".*/bad.json"' out.json &&
     grep -q '"line": 1,' out.json && grep -q '"codeSnippet": ' out.json &&
     grep -q '"message": "expected int, got str(x)' out.json && [ ! -s "$TMP/err" ]; then

@@ -1,0 +1,4 @@
+[package]
+name = "docpkg"
+edition = "v0.11.0"
+version = "0.0.1"
