@@ -14,9 +14,10 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 
 static const char fmt_usage[] =
-    "usage: scl fmt [PATH...] [--dry-run] [--check]\n"
+    "usage: scl fmt [PATH...] [--dry-run] [--check] " REPORT_USAGE "\n"
     "\n"
     "Formats KCL/scl source files in place, as `kcl fmt` does, and prints the paths of the\n"
     "files that changed. No PATH means '.'.\n"
@@ -30,6 +31,9 @@ static const char fmt_usage[] =
     "  --dry-run   write nothing; list the files that would change (exit 1 if any)\n"
     "  --check     write nothing; print a unified diff of each file that would change\n"
     "              (exit 1 if any)\n"
+    "  --error_format FORMAT\n"
+    "              how syntax errors are reported: pretty (default), short, json,\n"
+    "              github, sarif or arcanist (also KCL_ERROR_FORMAT)\n"
     "  -h, --help  this text\n"
     "\n"
     "A file with a syntax error is not touched: its diagnostics go to stderr and the exit\n"
@@ -266,6 +270,7 @@ enum mode { MODE_WRITE, MODE_DRY_RUN, MODE_CHECK };
 struct fmt_state {
     scl_ctx *ctx;
     enum mode mode;
+    enum report_format ef;
     int failed;
     char **changed; /* reported paths, in processing order */
     size_t nchanged, capchanged;
@@ -480,7 +485,7 @@ static int format_one(struct fmt_state *st, const char *path, int is_stdin)
         scl_run_set_format_indent(run, ind.width, ind.tabs);
     scl_status s = scl_format(run, path, in.p, in.n, sbuf_write, &out);
     if (s != SCL_OK) {
-        cli_print_diags(run);
+        report_diags(run, st->ef, stderr);
         if (s != SCL_ESYNTAX && scl_run_ndiags(run) == 0)
             fprintf(stderr, "scl fmt: cannot format %s\n", path);
         rc = 1;
@@ -646,9 +651,17 @@ static int format_path(struct fmt_state *st, const char *arg)
 int cmd_fmt(int argc, char **argv)
 {
     struct fmt_state st = {0};
+    st.ef = report_format_default();
     int npaths = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int took = report_take_flag(argc, argv, &i, &st.ef);
+        if (took < 0)
+            return CLI_USAGE;
+        if (took) {
+            argv[i] = (char *)"--error_format"; /* its value is no path in the second pass */
+            continue;
+        }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(fmt_usage, stdout);
             return CLI_OK;

@@ -48,7 +48,7 @@ complete -c scl -n $run -s K -l fast_eval -d 'accepted for compatibility'
 complete -c scl -n $run -s h -l help -d 'show help'
 
 # diagnostics format of the commands that report them
-complete -c scl -n "__fish_seen_subcommand_from run eval lint vet import test doc" -l error_format -x -a 'pretty short json github sarif' -d 'diagnostics format'
+complete -c scl -n "__fish_seen_subcommand_from run eval lint vet import test doc fmt" -l error_format -x -a 'pretty short json github sarif arcanist' -d 'diagnostics format'
 
 # lint
 set -l lint "__fish_seen_subcommand_from lint"

@@ -102,6 +102,11 @@ if cmp -s "$TMP/w/bad.k" "$DATA/fail_format_data/syntax_err.k"; then ok; else ba
 if cmp -s "$TMP/w/if.k" "$DATA/format_data/indent.golden"; then ok; else bad "the good file after the bad one was not formatted"; fi
 expect "fmt - syntax error" 1 "$SCL" fmt - <"$DATA/fail_format_data/syntax_err.k" &&
     if [ ! -s "$TMP/out" ] && grep -q '<stdin>:1:' "$TMP/err"; then ok; else bad "fmt - with a syntax error"; fi
+# --error_format for CI: GitHub annotations and the short form
+(cd "$TMP/w" && expect "fmt --check --error_format github" 1 "$SCL" fmt --check --error_format github bad.k) &&
+    if grep -q '^::error file=bad.k,line=1,col=[0-9]*,title=E1001 InvalidSyntax::' "$TMP/err"; then ok; else bad "fmt github annotation"; fi
+(cd "$TMP/w" && KCL_ERROR_FORMAT=short expect "fmt with KCL_ERROR_FORMAT=short" 1 "$SCL" fmt bad.k) &&
+    if grep -q 'bad.k:1:[0-9]* - error\[E1001\]: InvalidSyntax - ' "$TMP/err"; then ok; else bad "fmt short format"; fi
 
 # 8. a path that does not exist formats nothing (as kcl fmt); unknown options are usage errors
 (cd "$TMP/w" && expect "fmt missing" 0 "$SCL" fmt no_such_file.k) &&
