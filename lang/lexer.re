@@ -151,17 +151,20 @@ static bool lex_reserve(struct lexer *lx, void **v, uint32_t *cap, size_t size, 
  * the result is a scratch token and lx->oom is set). */
 static struct token *emit_off(struct lexer *lx, int kind, uint32_t lo, uint32_t hi)
 {
-    void *v = lx->toks;
-    if (!lex_reserve(lx, &v, &lx->captoks, sizeof *lx->toks, lx->ntoks + 1)) {
-        memset(&lx->sink, 0, sizeof lx->sink);
-        return &lx->sink;
+    if (lx->ntoks >= lx->captoks) {
+        void *v = lx->toks;
+        if (!lex_reserve(lx, &v, &lx->captoks, sizeof *lx->toks, lx->ntoks + 1)) {
+            memset(&lx->sink, 0, sizeof lx->sink);
+            return &lx->sink;
+        }
+        lx->toks = v;
     }
-    lx->toks = v;
     struct token *t = &lx->toks[lx->ntoks++];
-    memset(t, 0, sizeof *t);
     t->kind = kind;
     t->lo = lo;
     t->hi = hi;
+    t->v.i = 0;
+    t->suffix = 0;
     if (kind != TK_NEWLINE && kind != TK_INDENT && kind != TK_DEDENT)
         lx->line_has_tokens = true;
     return t;
