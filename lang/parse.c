@@ -263,6 +263,11 @@ static uint32_t line_indent(const struct source *src, uint32_t off)
     if (off > src->len)
         off = src->len;
     uint32_t b = off;
+    /* usually 'off' is the first token of its line: only blanks lie before it */
+    while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+        b--;
+    if (b == 0 || s[b - 1] == '\n' || (s[b - 1] == '\r' && s[b] != '\n'))
+        return off - b;
     while (b > 0 && s[b - 1] != '\n' && !(s[b - 1] == '\r' && s[b] != '\n'))
         b--;
     uint32_t i = b;
