@@ -111,11 +111,6 @@ struct str *ev_name_len(struct eval *ev, const char *s, size_t len)
 {
     size_t h = (size_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> 52) &
                (EV_NAME_CACHE - 1);
-    if (!ev->names) {
-        ev->names = arena_zalloc(ev->arena, EV_NAME_CACHE * sizeof *ev->names);
-        if (!ev->names)
-            return str_intern(ev->vm, s, len);
-    }
     if (ev->names[h].key == s)
         return ev->names[h].val;
     struct str *r = str_intern(ev->vm, s, len);
@@ -2032,6 +2027,7 @@ void eval_init(struct eval *ev, struct vm *vm, struct source_map *sm)
     ev->sm = sm;
     ev->arena = vm->arena;
     vm->ev = ev;
+    ev->names = vm_zalloc(vm, EV_NAME_CACHE * sizeof *ev->names);
     ev->yaml_stream = v_undef();
     ev->options = dict_new(vm, 0);
     size_t nb;

@@ -105,7 +105,7 @@ struct eval {
     struct ev_name_slot {
         const char *key; /* a name's text in the syntax tree */
         struct str *val; /* its interned str */
-    } *names;            /* EV_NAME_CACHE slots from the run's arena, made at first use */
+    } *names;            /* EV_NAME_CACHE slots from the run's arena (eval_init) */
     struct source_map *sm;
     struct arena *arena;
     struct pkg *main;
