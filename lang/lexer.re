@@ -174,17 +174,20 @@ static bool lex_reserve(struct lexer *lx, void **v, uint32_t *cap, size_t size, 
  * the result is a scratch token and lx->oom is set). */
 static struct token *emit_off(struct lexer *lx, int kind, uint32_t lo, uint32_t hi)
 {
-    void *v = lx->toks;
-    if (!lex_reserve(lx, &v, &lx->captoks, sizeof *lx->toks, lx->ntoks + 1)) {
-        memset(&lx->sink, 0, sizeof lx->sink);
-        return &lx->sink;
+    if (lx->ntoks >= lx->captoks) {
+        void *v = lx->toks;
+        if (!lex_reserve(lx, &v, &lx->captoks, sizeof *lx->toks, lx->ntoks + 1)) {
+            memset(&lx->sink, 0, sizeof lx->sink);
+            return &lx->sink;
+        }
+        lx->toks = v;
     }
-    lx->toks = v;
     struct token *t = &lx->toks[lx->ntoks++];
-    memset(t, 0, sizeof *t);
     t->kind = kind;
     t->lo = lo;
     t->hi = hi;
+    t->v.i = 0;
+    t->suffix = 0;
     if (kind != TK_NEWLINE && kind != TK_INDENT && kind != TK_DEDENT)
         lx->line_has_tokens = true;
     return t;
@@ -587,7 +590,8 @@ static bool is_blank(unsigned c)
     return c == ' ' || c == '\t';
 }
 
-/* The dedent width of the triple-quoted body [s, e) (after the dropped first newline). */
+/* The dedent width of the triple-quoted body [s, e) (after the dropped first newline): the
+ * smallest run of leading blanks over the lines that are not blank, and the last line. */
 static size_t dedent_width(const unsigned char *s, const unsigned char *e)
 {
     size_t best = SIZE_MAX;
@@ -598,15 +602,23 @@ static size_t dedent_width(const unsigned char *s, const unsigned char *e)
             p++;
         size_t w = (size_t)(p - ls);
         bool blank = true;
-        while (p < e && *p != '\n') {
-            if (*p != '\r' && !is_blank(*p))
-                blank = false;
-            p++;
+        const unsigned char *nl;
+        if (p < e && *p != '\n' && *p != '\r') {
+            /* the line has content: only its end matters now */
+            blank = false;
+            nl = memchr(p, '\n', (size_t)(e - p));
+            p = nl ? nl : e;
+        } else {
+            while (p < e && *p != '\n') {
+                if (*p != '\r' && !is_blank(*p))
+                    blank = false;
+                p++;
+            }
         }
         bool last = p >= e;
         if ((!blank || last) && w < best)
             best = w;
-        if (last)
+        if (last || best == 0)
             break;
         p++; /* the '\n' */
     }
@@ -735,8 +747,8 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
 
     uint32_t nexpr = 0;
     if (!raw)
-        for (const unsigned char *q = s; q + 1 < e; q++)
-            if (q[0] == '$' && q[1] == '{')
+        for (const unsigned char *q = s; q + 1 < e && (q = memchr(q, '$', (size_t)(e - q))); q++)
+            if (q + 1 < e && q[1] == '{')
                 nexpr++;
     struct strbuild b;
     b.cap = 2 * nexpr + 1;
@@ -748,6 +760,20 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
 
     const unsigned char *p = s;
     bool bol = dedent && width > 0;
+    if (raw) {
+        /* no escapes or interpolations: each line is its source bytes after the dedent */
+        while (p < e) {
+            if (bol)
+                for (size_t i = 0; i < width && p < e && is_blank(*p); i++)
+                    p++;
+            const unsigned char *nl = memchr(p, '\n', (size_t)(e - p));
+            const unsigned char *end = nl ? nl + 1 : e;
+            memcpy(b.out, p, (size_t)(end - p));
+            b.out += end - p;
+            p = end;
+            bol = dedent && width > 0;
+        }
+    }
     while (p < e) {
         if (bol) {
             bol = false;
@@ -878,7 +904,44 @@ static const unsigned char *lex_string(struct lexer *lx, const unsigned char *t)
         p += 2;
     }
     const unsigned char *body = p, *body_end = NULL;
-    while (p < lim) {
+    if (triple) {
+        /* Line breaks do not end it, so only quotes and backslashes matter: memchr finds
+         * the next of each (each search starts past the previous hit, so the scan stays
+         * linear whatever the text). */
+        const unsigned char *qa = NULL, *bs = NULL;
+        while (p < lim) {
+            if (!qa || qa < p) {
+                qa = memchr(p, q, (size_t)(lim - p));
+                if (!qa)
+                    qa = lim;
+            }
+            if (!bs || bs < p) {
+                bs = memchr(p, '\\', (size_t)(lim - p));
+                if (!bs)
+                    bs = lim;
+            }
+            if (bs < qa) {
+                p = bs;
+                if (p + 2 < lim && p[1] == '\r' && p[2] == '\n')
+                    p += 3;
+                else if (p + 1 < lim && (p[1] == '\\' || p[1] == q || p[1] == '\n' || p[1] == '\r'))
+                    p += 2;
+                else
+                    p++;
+                continue;
+            }
+            p = qa;
+            if (p >= lim)
+                break;
+            if (p[1] == q && p[2] == q) {
+                body_end = p;
+                p += 3;
+                break;
+            }
+            p++;
+        }
+    }
+    while (!triple && p < lim) {
         unsigned char c = *p;
         if (c == '\\') {
             if (p + 2 < lim && p[1] == '\r' && p[2] == '\n') {

@@ -254,15 +254,24 @@ static bool line_break(const struct source *src, uint32_t lo, uint32_t hi)
     return false;
 }
 
-/* Width of the leading blanks of the line containing offset 'off'. */
+/* Width of the leading blanks of the line containing offset 'off'. The line start is found
+ * by scanning back (a line break is LF, CRLF or a lone CR, as in the line table), which
+ * costs the column rather than a search of the whole table. */
 static uint32_t line_indent(const struct source *src, uint32_t off)
 {
-    uint32_t line, col;
+    const char *s = src->text;
     if (off > src->len)
         off = src->len;
-    source_line_col(src, off, &line, &col);
-    uint32_t b = src->line_start[line - 1], i = b;
-    while (i < src->len && (src->text[i] == ' ' || src->text[i] == '\t'))
+    uint32_t b = off;
+    /* usually 'off' is the first token of its line: only blanks lie before it */
+    while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+        b--;
+    if (b == 0 || s[b - 1] == '\n' || (s[b - 1] == '\r' && s[b] != '\n'))
+        return off - b;
+    while (b > 0 && s[b - 1] != '\n' && !(s[b - 1] == '\r' && s[b] != '\n'))
+        b--;
+    uint32_t i = b;
+    while (i < src->len && (s[i] == ' ' || s[i] == '\t'))
         i++;
     return i - b;
 }

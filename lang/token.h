@@ -35,8 +35,8 @@ struct strlit {
     bool has_expr; /* some part is STRPART_EXPR */
 };
 
+/* 24 bytes: the lexer makes one per token of a file before the parser runs. */
 struct token {
-    int kind;         /* TK_* from parser.h; 0 is end of input */
     uint32_t lo, hi;  /* byte range in the source (for NAME '$if': starts after the '$') */
     union {
         int64_t i;                 /* TK_INT: value (without the unit multiplier) */
@@ -44,6 +44,7 @@ struct token {
         const struct strlit *str;  /* TK_STRING */
         const char *name;          /* TK_NAME: NUL-terminated copy in the module arena */
     } v;
+    uint16_t kind;    /* TK_* from parser.h; 0 is end of input */
     uint8_t suffix;   /* TK_INT: enum unit_suffix */
 };
 

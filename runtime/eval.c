@@ -2027,6 +2027,7 @@ void eval_init(struct eval *ev, struct vm *vm, struct source_map *sm)
     ev->sm = sm;
     ev->arena = vm->arena;
     vm->ev = ev;
+    ev->names = vm_zalloc(vm, EV_NAME_CACHE * sizeof *ev->names);
     ev->yaml_stream = v_undef();
     ev->options = dict_new(vm, 0);
     size_t nb;

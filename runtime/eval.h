@@ -102,10 +102,10 @@ enum { EV_NAME_CACHE = 4096 };
 
 struct eval {
     struct vm *vm;
-    struct {
+    struct ev_name_slot {
         const char *key; /* a name's text in the syntax tree */
         struct str *val; /* its interned str */
-    } names[EV_NAME_CACHE];
+    } *names;            /* EV_NAME_CACHE slots from the run's arena (eval_init) */
     struct source_map *sm;
     struct arena *arena;
     struct pkg *main;

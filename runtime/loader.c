@@ -88,7 +88,8 @@ static uint32_t list_dir(struct vm *vm, const char *dir, char ***out)
         if (!is_source_name(e->d_name))
             continue;
         char *full = str_fmt(vm, "%s/%s", dir, e->d_name)->b;
-        if (!is_file(full))
+        /* the entry's type saves a stat per file; links and unknown types are followed */
+        if (e->d_type != DT_REG && !is_file(full))
             continue;
         if (n == cap) {
             v = vm_realloc(vm, v, cap * sizeof *v, cap * 2 * sizeof *v);

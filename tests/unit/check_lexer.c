@@ -571,8 +571,18 @@ static const struct str_case str_cases[] = {
     {"'''\n  x ${a}\n  y\n  '''", "T\"x \" E'a' T\"\\x0ay\\x0a\"", 0, NULL},
     {"'${a}'", "E'a'", 0, NULL},
     {"\"\"\"${a: #json}\"\"\"", "E'a':json", 0, NULL},
+    /* triple-quoted scans: backslashes protect quotes, quotes that do not close */
+    {"r'''a\\'''b'''", "T\"a\\'''b\"", 0, NULL},
+    {"'''a''b'c'''", "T\"a''b'c\"", 0, NULL},
+    {"r\"\"\"say \"hi\" \\\\\"\"\"", "T\"say \"hi\" \\\\\"", 0, NULL},
+    {"r'''\n    a: x\n      b\n\n    '''", "T\"a: x\\x0a  b\\x0a\\x0a\"", 0, NULL},
+    {"r'''\n\tx\n\t\ty\n'''", "T\"\\x09x\\x0a\\x09\\x09y\\x0a\"", 0, NULL},
+    {"r'''\r\n  a\r\n  b'''", "T\"a\\x0d\\x0ab\"", 0, NULL},
+    {"'''\n  a\n b\n  '''", "T\" a\\x0ab\\x0a \"", 0, NULL},
+
     /* unterminated */
     {"'abc", "T\"abc\"", 1, "unterminated string"},
+    {"r'''a\\'''", "T\"a\\'''\"", 1, "unterminated string"},
     {"'''abc\n", "T\"abc\\x0a\"", 1, "unterminated string"},
     {"'abc\\", "T\"abc\\\"", 1, "unterminated string"},
 };
@@ -613,6 +623,82 @@ START_TEST(test_string_flags)
     ck_assert_uint_eq(L.toks[1].lo, 5);
     ck_assert_uint_eq(L.toks[1].hi, 13);
     lexed_free(&L);
+}
+END_TEST
+
+/* Long triple-quoted literals: many backslashes before a distant quote, and a long
+ * docstring, keep the scan linear and decode exactly. */
+START_TEST(test_long_strings)
+{
+    enum { N = 200000 };
+    char *text = malloc(2 * N + 16);
+    ck_assert_ptr_nonnull(text);
+    size_t n = 0;
+    memcpy(text + n, "r'''", 4);
+    n += 4;
+    for (int i = 0; i < N; i++) {
+        text[n++] = '\\';
+        text[n++] = 'a';
+    }
+    memcpy(text + n, "'''", 3);
+    n += 3;
+    struct lexed L;
+    lex_buf(&L, text, n, true);
+    ck_assert_uint_eq(L.n, 1);
+    ck_assert_int_eq(L.toks[0].kind, TK_STRING);
+    ck_assert_uint_eq(L.toks[0].hi, n);
+    ck_assert_uint_eq(L.toks[0].v.str->nparts, 1);
+    ck_assert_uint_eq(L.toks[0].v.str->parts[0].len, 2 * N);
+    lexed_free(&L);
+
+    /* "'''\n", N/8 lines "    line\n", then "    '''": each line dedented to "line\n" */
+    n = 0;
+    memcpy(text + n, "'''\n", 4);
+    n += 4;
+    for (int i = 0; i < N / 8; i++) {
+        memcpy(text + n, "    line\n", 9);
+        n += 9;
+    }
+    memcpy(text + n, "    '''", 7);
+    n += 7;
+    lex_buf(&L, text, n, true);
+    ck_assert_uint_eq(L.n, 1);
+    const struct strpart *part = &L.toks[0].v.str->parts[0];
+    ck_assert_uint_eq(part->len, 5u * (N / 8));
+    ck_assert(memcmp(part->text, "line\nline\n", 10) == 0);
+    lexed_free(&L);
+    free(text);
+}
+END_TEST
+
+/* Line tables: LF, CRLF and a lone CR each end a line. */
+START_TEST(test_line_table)
+{
+    static const struct {
+        const char *text;
+        uint32_t nlines;
+        uint32_t off, line, col; /* one probe */
+    } cases[] = {
+        {"", 1, 0, 1, 1},
+        {"a\n\nb\n", 4, 3, 3, 1},
+        {"a\nb\r\nc\rd", 4, 7, 4, 1},
+        {"a\r\n", 2, 1, 1, 2},
+        {"x\r", 2, 2, 2, 1},
+        {"ab\ncd", 2, 5, 2, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct arena a;
+        struct source_map sm;
+        arena_init(&a, NULL, NULL);
+        source_map_init(&sm, &a);
+        struct source *src = source_map_add(&sm, "t.k", cases[i].text, strlen(cases[i].text));
+        ck_assert_ptr_nonnull(src);
+        ck_assert_msg(src->nlines == cases[i].nlines, "%zu: %u lines", i, src->nlines);
+        uint32_t line, col;
+        source_line_col(src, cases[i].off, &line, &col);
+        ck_assert_msg(line == cases[i].line && col == cases[i].col, "%zu: %u:%u", i, line, col);
+        arena_free(&a);
+    }
 }
 END_TEST
 
@@ -743,6 +829,8 @@ static Suite *lexer_suite(void)
     tcase_add_loop_test(tc, test_strings, 0, (int)(sizeof str_cases / sizeof str_cases[0]));
     tcase_add_test(tc, test_string_flags);
     tcase_add_test(tc, test_interpolation_range);
+    tcase_add_test(tc, test_long_strings);
+    tcase_add_test(tc, test_line_table);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("robustness");
