@@ -119,6 +119,8 @@ struct eval {
     const struct scl_loader *host_loader; /* NULL: the disk */
     struct mod_cache *mod_cache;          /* the context's parsed imported modules, or NULL */
     struct hook_cache *hook_cache;        /* the context's memory of host loader answers */
+    struct real_memo { const char *path, *real; } *reals; /* realpath() answers of this run */
+    uint32_t nreals, capreals;
     struct pkg *cur_pkg;    /* package whose code runs */
     uint32_t cur_file;      /* file index within cur_pkg */
     struct scope *scope;    /* innermost local scope (NULL at top level) */

@@ -284,12 +284,55 @@ static bool exists(const char *p)
     return stat(p, &st) == 0;
 }
 
-static char *real_or_same(struct vm *vm, const char *p)
+static char *real_uncached(struct vm *vm, const char *p)
 {
     char *r = realpath(p, NULL);
     char *out = str_cstr(vm, r ? r : p)->b;
     free(r);
     return out;
+}
+
+/* realpath, or p itself when it has none; remembered for the run (a package's files each ask
+ * for their folder once per import, and each component costs a readlink). */
+static char *real_or_same(struct vm *vm, const char *p)
+{
+    struct eval *ev = vm->ev;
+    if (!ev)
+        return real_uncached(vm, p);
+    uint64_t h = XXH3_64bits(p, strlen(p));
+    if (ev->capreals) {
+        for (uint32_t i = (uint32_t)h & (ev->capreals - 1);; i = (i + 1) & (ev->capreals - 1)) {
+            const struct real_memo *m = &ev->reals[i];
+            if (!m->path)
+                break;
+            if (!strcmp(m->path, p))
+                return (char *)m->real;
+        }
+    }
+    char *real = real_uncached(vm, p);
+    if ((ev->nreals + 1) * 2 > ev->capreals) {
+        uint32_t cap = ev->capreals ? ev->capreals * 2 : 64;
+        struct real_memo *v = vm_alloc(vm, cap * sizeof *v);
+        memset(v, 0, cap * sizeof *v);
+        for (uint32_t k = 0; k < ev->capreals; k++) {
+            if (!ev->reals[k].path)
+                continue;
+            uint64_t hk = XXH3_64bits(ev->reals[k].path, strlen(ev->reals[k].path));
+            uint32_t i = (uint32_t)hk & (cap - 1);
+            while (v[i].path)
+                i = (i + 1) & (cap - 1);
+            v[i] = ev->reals[k];
+        }
+        ev->reals = v;
+        ev->capreals = cap;
+    }
+    uint32_t i = (uint32_t)h & (ev->capreals - 1);
+    while (ev->reals[i].path)
+        i = (i + 1) & (ev->capreals - 1);
+    ev->reals[i].path = str_cstr(vm, p)->b;
+    ev->reals[i].real = real;
+    ev->nreals++;
+    return real;
 }
 
 /* {===== KCL's resolution on the disk (spec packages.md §2.3, §2.4) */
