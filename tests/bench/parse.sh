@@ -2,7 +2,7 @@
 # Front-end and start-up benchmark (not run by make check): parse speed in MB/s and the
 # start-up ratios W4 / spawn and W5 / W4.
 #
-#   tests/bench/parse.sh [--bin build/scl] [--base OLD/scl] [--runs N]
+#   tests/bench/parse.sh [--bin build/scl] [--base OLD/scl] [--runs N] [--json FILE]
 #
 # Inputs: the W2 "merge" source of the shared bench (../shared/bench, generated into a
 # temporary directory), the 20 largest files and all files of the k8s package
@@ -20,12 +20,14 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${SCL_BIN:-$src/build/scl}
 base=${SCL_BASE:-}
 runs=21
+json=
 while [ $# -gt 0 ]; do
     case $1 in
     --bin) bin=$2; shift 2 ;;
+    --json) json=$2; shift 2 ;;
     --base) base=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    *) echo "usage: $0 [--bin SCL] [--base OLD_SCL] [--runs N]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--bin SCL] [--base OLD_SCL] [--runs N] [--json FILE]" >&2; exit 2 ;;
     esac
 done
 shared=$src/../shared
@@ -63,10 +65,10 @@ EOF
 find "$k8s" -name '*.k' -type f | sort >"$T/k8s-all.txt"
 xargs ls -S <"$T/k8s-all.txt" 2>/dev/null | head -n 20 >"$T/k8s-top20.txt"
 
-/usr/bin/python3 - "$T" "$bin" "$base" "$runs" "$w2" "$w4" "$k8s" <<'PY'
-import os, resource, statistics, subprocess, sys, time
+/usr/bin/python3 - "$T" "$bin" "$base" "$runs" "$w2" "$w4" "$k8s" "$json" <<'PY'
+import json, os, resource, statistics, subprocess, sys, time
 
-tmp, new, base, runs, w2, w4, k8s = sys.argv[1:8]
+tmp, new, base, runs, w2, w4, k8s, json_out = sys.argv[1:9]
 runs = int(runs)
 bins = [("new", os.path.abspath(new))] + ([("base", os.path.abspath(base))] if base else [])
 top20 = open(os.path.join(tmp, "k8s-top20.txt")).read().split()
@@ -142,4 +144,16 @@ def table(kind):
 table("wall")
 print()
 table("cpu")
+if json_out:
+    # wall-time figures of the new binary, for tests/bench/targets.py (no on-disk cache of
+    # parsed modules exists, so W5 warm and cold are the same run)
+    m = res["wall"]["new"]
+    fig = {"parse_mb_s": {}, "w4_s": m["W4 run"], "w5_cold_s": m["W5 run"],
+           "w5_warm_s": m["W5 run"], "true_s": m["spawn /bin/true"]}
+    for name, args, cwd, nbytes, mult in cases:
+        if nbytes is not None:
+            fig["parse_mb_s"][name.replace("parse ", "")] = (nbytes / 1e6) / max(
+                m[name] - m["parse empty"], 1e-9)
+    with open(json_out, "w") as f:
+        json.dump(fig, f)
 PY

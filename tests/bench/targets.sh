@@ -63,6 +63,6 @@ if [ -n "$basebin" ]; then
 fi
 extra=
 if [ -x "$here/parse.sh" ]; then
-    "$here/parse.sh" --scl "$scl" --json "$T/parse.json" >"$T/parse.txt" 2>&1 && extra="--parse $T/parse.json"
+    "$here/parse.sh" --bin "$scl" --runs 11 --json "$T/parse.json" >"$T/parse.txt" 2>&1 && extra="--parse $T/parse.json"
 fi
 /usr/bin/python3 "$here/targets.py" "$T/new.jsonl" ${basebin:+--base "$T/base.jsonl" --base-name "$rev"} $extra
