@@ -30,11 +30,42 @@ int cli_write_file(void *ud, const char *buf, size_t len)
     return fwrite(buf, 1, len, (FILE *)ud) != len;
 }
 
+/* stderr is unbuffered: one write per piece of a diagnostic made thousands of system calls
+ * for a file full of errors, so the pieces are gathered here first. */
+struct diag_buf {
+    char b[16384];
+    size_t n;
+};
+
+static void diag_flush(struct diag_buf *d)
+{
+    if (d->n)
+        fwrite(d->b, 1, d->n, stderr);
+    d->n = 0;
+}
+
+static int diag_put(void *ud, const char *s, size_t len)
+{
+    struct diag_buf *d = ud;
+    if (len > sizeof d->b - d->n)
+        diag_flush(d);
+    if (len > sizeof d->b)
+        return fwrite(s, 1, len, stderr) != len;
+    memcpy(d->b + d->n, s, len);
+    d->n += len;
+    return 0;
+}
+
 void cli_print_diags(const scl_run *run)
 {
+    struct diag_buf d;
+    d.n = 0;
     size_t n = scl_run_ndiags(run);
-    for (size_t i = 0; i < n; i++)
-        scl_diag_render(run, scl_run_diag(run, i), 0, cli_write_file, stderr);
+    for (size_t i = 0; i < n && i < CLI_MAX_DIAGS; i++)
+        scl_diag_render(run, scl_run_diag(run, i), 0, diag_put, &d);
+    diag_flush(&d);
+    if (n > CLI_MAX_DIAGS)
+        fprintf(stderr, "scl: %zu more diagnostics not shown\n", n - CLI_MAX_DIAGS);
 }
 
 int main(int argc, char **argv)

@@ -1876,6 +1876,9 @@ static const char *schema_qualname(struct resolver *r, const struct rschema *s)
     return rb_str(&b);
 }
 
+/* The longest chain of parents a schema may have. */
+#define SCHEMA_MAX_INHERIT 100
+
 /* KCL: schema inheritance may not be circular; each schema of a cycle is reported, the cycle
  * listed from its first schema. */
 static void check_cycles(struct resolver *r)
@@ -1925,6 +1928,25 @@ static void check_cycles(struct resolver *r)
             }
             report(r, "E2L23", "CompileError", schema_name_span(r, s->node),
                    "There is a circular reference between schemas %s", rb_str(&b));
+        }
+    }
+    /* An inheritance chain longer than SCHEMA_MAX_INHERIT is refused (each level copies its
+     * parents' attributes, so a few thousand levels cost gigabytes): the schema past the limit
+     * loses its parent. */
+    for (uint32_t p = 0; p < r->npkgs; p++) {
+        struct rpkg *rp = r->pkgs[p];
+        for (uint32_t i = 0; i < rp->nschemas; i++) {
+            struct rschema *s = rp->schemas[i];
+            unsigned d = 0;
+            for (struct rschema *q = s->parent; q && !q->cyclic && d <= SCHEMA_MAX_INHERIT;
+                 q = q->parent)
+                d++;
+            if (s->cyclic || d <= SCHEMA_MAX_INHERIT)
+                continue;
+            report(r, "E2L23", "CompileError", schema_name_span(r, s->node),
+                   "schema '%s' inherits through more than %d levels of schemas",
+                   schema_qualname(r, s), SCHEMA_MAX_INHERIT);
+            s->parent = NULL;
         }
     }
     /* KCL drops a parent it can't build: the cycle's and its heirs' */
