@@ -22,7 +22,7 @@ SCL = os.path.abspath(sys.argv[1]) if os.sep in sys.argv[1] else sys.argv[1]
 ONLY = set(sys.argv[2:])
 SANITIZED = bool(os.environ.get("SCL_SANITIZE", "").strip())
 MEM_LIMIT = 2 << 30   # address space of each run, bytes
-TIME_LIMIT = 60       # seconds of wall time for each run (the cases need well under that)
+TIME_LIMIT = 60       # seconds of wall time for each run (a hang); the cases bound CPU time
 
 CASES = []
 
@@ -159,8 +159,7 @@ case("cyclic-schema-attrs", {"main.k": "schema A:\n    a: int = b\n    b: int = 
 case("long-inheritance-cycle", {"main.k": "".join(
     "schema S%d(S%d):\n    a%d: int = %d\n" % (i, (i + 1) % 500, i, i) for i in range(500))
     + "x = S0 {}\n"})
-# reading the 64 MiB that file.read takes is slow only on a loaded machine
-case("file-read-dev-zero", {"main.k": "import file\nx = file.read('/dev/zero')\n"}, max_seconds=30)
+case("file-read-dev-zero", {"main.k": "import file\nx = file.read('/dev/zero')\n"})
 
 
 def located(err, c):
@@ -197,13 +196,17 @@ def run(c, tmp):
         with open(p, "wb") as f:
             f.write(data.encode() if isinstance(data, str) else data)
     t0 = time.monotonic()
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         p = subprocess.run([SCL] + c["args"], cwd=d, stdin=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                            timeout=TIME_LIMIT, preexec_fn=limit)
     except subprocess.TimeoutExpired:
         return "did not end within %d s" % TIME_LIMIT, TIME_LIMIT
-    secs = time.monotonic() - t0
+    wall = time.monotonic() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # the bound is on CPU time: wall time on a loaded machine says little about the program
+    secs = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     err_b = p.stderr
     err = err_b.decode("utf-8", "replace")
     bound = c["max_seconds"] * (4 if SANITIZED else 1)
@@ -212,7 +215,7 @@ def run(c, tmp):
     if p.returncode != 1:
         return "exit status %d, expected 1\n%s" % (p.returncode, err[-2000:]), secs
     if secs > bound:
-        return "took %.1f s (bound %d s)" % (secs, bound), secs
+        return "took %.1f s of CPU (bound %d s; %.1f s wall)" % (secs, bound, wall), secs
     if c["located"] and not located(err, c):
         return "no located diagnostic (file:line:col) on stderr\n%s" % err[:2000], secs
     if not c["located"] and "error[" not in err:
@@ -237,9 +240,9 @@ def main():
             why, secs = run(c, tmp)
             if why:
                 fails += 1
-                print("FAIL %s (%.2f s): %s" % (c["name"], secs, why))
+                print("FAIL %s (%.2f s CPU): %s" % (c["name"], secs, why))
             else:
-                print("ok   %s (%.2f s)" % (c["name"], secs))
+                print("ok   %s (%.2f s CPU)" % (c["name"], secs))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d of %d hostile cases failed" % (fails, n))
