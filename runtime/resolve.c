@@ -1769,7 +1769,7 @@ static struct rschema *attr_owner_d(struct rschema *s, const struct rattr *a, un
 {
     if (!s || depth > 64)
         return NULL;
-    if (a >= s->attrs && a < s->attrs + s->nattrs)
+    if (s->nattrs && a >= s->attrs && a < s->attrs + s->nattrs) /* (attrs NULL when none) */
         return s;
     struct rschema *o;
     for (uint32_t i = 0; i < s->nmixins; i++)
