@@ -1,5 +1,6 @@
 /* The main of a fuzz target in the normal build: runs the target once on each file named on
- * the command line, or on each file of each directory named (sorted by name). */
+ * the command line, or on each file of each directory named (sorted by name); with no
+ * argument, on its regression inputs (make check runs each target so). */
 #include "config.h"
 
 #include <dirent.h>
@@ -98,8 +99,36 @@ static int run_dir(const char *dir, unsigned *count)
     return rc;
 }
 
+/* With no argument (make check): the target's own regression inputs,
+ * $SCL_SRCDIR/tests/fuzz/regressions/<name>/ for a program named fuzz_<name>. */
+static int run_regressions(const char *argv0)
+{
+    const char *src = getenv("SCL_SRCDIR");
+    const char *base = strrchr(argv0, '/');
+    base = base ? base + 1 : argv0;
+    if (!strncmp(base, "lt-", 3)) /* libtool's wrapped program */
+        base += 3;
+    if (!src || strncmp(base, "fuzz_", 5) != 0) {
+        fprintf(stderr, "replay: give input files or folders (or set SCL_SRCDIR)\n");
+        return 1;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/tests/fuzz/regressions/%s", src, base + 5);
+    unsigned count = 0;
+    int rc = run_dir(dir, &count);
+    if (rc == 0 && count == 0) {
+        fprintf(stderr, "replay: no inputs in %s\n", dir);
+        return 1;
+    }
+    if (rc == 0)
+        fprintf(stderr, "replay: %u inputs of %s\n", count, dir);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc < 2)
+        return run_regressions(argv[0]);
     unsigned count = 0;
     for (int i = 1; i < argc; i++) {
         struct stat st;
