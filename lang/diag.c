@@ -259,23 +259,6 @@ static void put_msg(struct out *o, const char *s)
     putf(o, "... (%zu more bytes)", n - cut);
 }
 
-/* How many columns the escaped form of s[0..n) takes more than its bytes (so that a caret
- * stays under the byte it points at). */
-static size_t esc_extra(const char *s, size_t n)
-{
-    char esc[16];
-    size_t extra = 0;
-    while (n) {
-        size_t take;
-        const char *e = esc_next(s, n, false, &take, esc);
-        if (e)
-            extra += strlen(e) - take;
-        s += take;
-        n -= take;
-    }
-    return extra;
-}
-
 /* Lines longer than this show a window around the caret. */
 #define EXCERPT_MAX    512
 #define EXCERPT_BEFORE 200
@@ -325,11 +308,20 @@ static void render_label(struct out *o, const struct diag_label *l, const struct
     if (l->caret) {
         if (from > 0)
             puts_(o, "   ");
-        /* keep tabs so that the caret lines up with the excerpt */
-        uint32_t i = from;
-        for (; i + 1 < col && i < to; i++)
-            put(o, text[i] == '\t' ? "\t" : " ", 1);
-        pad(o, (unsigned)esc_extra(text + from, i - from));
+        /* keep tabs so that the caret lines up with the excerpt; an escaped byte takes as
+         * many columns as its escape */
+        for (uint32_t i = from; i + 1 < col && i < to;) {
+            char esc[16];
+            size_t take;
+            const char *e = esc_next(text + i, to - i, false, &take, esc);
+            if (e)
+                pad(o, (unsigned)strlen(e));
+            else if (text[i] == '\t')
+                put(o, "\t", 1);
+            else
+                pad(o, (unsigned)take);
+            i += (uint32_t)take;
+        }
         puts_(o, "^ ");
     } else {
         puts_(o, " ");
