@@ -4328,6 +4328,7 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
     for (uint32_t i = 0; i < r->npkgs; i++)
         link_all(r, r->pkgs[i]);
     check_cycles(r);
+    r->pkg = main; /* decorators' arguments are names of the package too */
     for (uint32_t i = 0; i < main->nschemas; i++)
         check_schema_decl(r, main->schemas[i]);
     check_immutable(r);
