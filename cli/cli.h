@@ -16,9 +16,29 @@ int cmd_test(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_doc(int argc, char **argv);
 
-/* Renders every diagnostic of 'run' to stderr, in the format KCL_ERROR_FORMAT names (pretty). */
+/* Renders the diagnostics of 'run' to stderr: the first CLI_MAX_DIAGS, then how many more
+ * there are (random bytes give one per line). */
+#define CLI_MAX_DIAGS 100
 void cli_print_diags(const scl_run *run);
 int cli_write_file(void *ud, const char *buf, size_t len); /* ud: FILE * */
+
+/* {===== run limits (cli/limits.c): defaults no ordinary program meets */
+#define CLI_DEFAULT_MAX_TIME   600  /* seconds */
+#define CLI_DEFAULT_MAX_MEMORY 4096 /* MiB */
+#define CLI_DEFAULT_MAX_OUTPUT 1024 /* MiB */
+#define CLI_LIMITS_USAGE \
+    "limits (a run over one ends with an E3M38 diagnostic and exit 1):\n" \
+    "  --max-time SECONDS   wall time of the evaluation (also --timeout; suffix ms, s, m, h)\n" \
+    "                       default 600 s\n" \
+    "  --max-memory SIZE    memory of the evaluation (MiB, or suffix B, K, M, G) default 4G\n" \
+    "  --max-output SIZE    bytes written (MiB, or suffix B, K, M, G) default 1G\n" \
+    "  --max-depth N        nested calls and schema instantiations, default 2000\n"
+
+/* The defaults above. */
+void cli_limits_default(scl_limits *l);
+/* When argv[*i] is a limit flag: takes it (and its value), sets *rc (CLI_OK or CLI_USAGE after
+ * a message naming 'cmd') and returns 1; else returns 0. */
+int cli_limit_arg(const char *cmd, int argc, char **argv, int *i, scl_limits *l, int *rc);
 
 /* scl --version: scl's version and its libraries' (and the scl-mod helper's); cli/version.c. */
 int cli_version(void);

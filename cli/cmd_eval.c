@@ -23,8 +23,9 @@ static int usage_error(const char *msg, const char *arg)
           "               [-k|--sort_keys]"
           " [-H|--show_hidden] [-n|--disable_none] [-r|--strict_range_check]\n"
           "               [-d|--debug] [-V|--vendor] [--offline]\n"
-          "               [--timeout SECONDS] [--max-memory MB]\n"
-          "               " REPORT_USAGE "\n",
+          "               [--max-time SECONDS] [--max-memory SIZE] [--max-output SIZE]\n"
+          "               [--max-depth N]\n"
+          "               " REPORT_USAGE "\n" CLI_LIMITS_USAGE,
           stderr);
     return CLI_USAGE;
 }
@@ -84,24 +85,9 @@ struct opts {
     unsigned project; /* PROJECT_* */
     struct op *ops;
     int nops;
-    scl_limits limits; /* --timeout, --max-memory */
+    scl_limits limits; /* --max-time, --max-memory, --max-output, --max-depth */
     enum report_format fmt; /* --error_format */
 };
-
-/* A positive number (seconds, MiB) for --timeout / --max-memory. */
-static int take_number(int argc, char **argv, int *i, double *out)
-{
-    const char *a = argv[*i];
-    if (*i + 1 >= argc)
-        return usage_error("missing value after", a);
-    char *end;
-    errno = 0;
-    double d = strtod(argv[++*i], &end);
-    if (errno || end == argv[*i] || *end || !(d > 0) || d > 1e9)
-        return usage_error("a positive number is needed after", a);
-    *out = d;
-    return CLI_OK;
-}
 
 static void push_op(struct opts *o, enum op_kind kind, const char *arg)
 {
@@ -193,16 +179,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->project |= PROJECT_VENDOR;
         } else if (!strcmp(a, "--offline")) {
             o->project |= PROJECT_OFFLINE;
-        } else if (!strcmp(a, "--timeout")) {
-            double d = 0;
-            rc = take_number(argc, argv, &i, &d);
-            o->limits.time_ms = (uint64_t)(d * 1000.0 + 0.5);
-            if (rc == CLI_OK && !o->limits.time_ms)
-                o->limits.time_ms = 1;
-        } else if (!strcmp(a, "--max-memory")) {
-            double d = 0;
-            rc = take_number(argc, argv, &i, &d);
-            o->limits.memory = (size_t)(d * 1048576.0);
+        } else if (cli_limit_arg("run", argc, argv, &i, &o->limits, &rc)) {
+            /* --max-time, --timeout, --max-memory, --max-output, --max-depth */
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet") || !strcmp(a, "--no_style") ||
                    !strcmp(a, "-K") || !strcmp(a, "--fast_eval")) {
             /* accepted for compatibility; no effect */
@@ -317,6 +295,7 @@ int cmd_eval(int argc, char **argv)
 {
     struct opts o = {0};
     o.fmt = report_format_default();
+    cli_limits_default(&o.limits);
     o.ops = calloc((size_t)argc + 1, sizeof *o.ops);
     scl_ctx *ctx = scl_ctx_new(NULL, NULL);
     scl_run *run = ctx ? scl_run_new(ctx) : NULL;
@@ -405,7 +384,6 @@ int cmd_eval(int argc, char **argv)
         }
     }
     scl_run_set_flags(run, o.flags | scl_run_flags(run));
-    o.limits.version = SCL_LIMITS_VERSION;
     scl_run_set_limits(run, &o.limits);
     if (scl_run_eval(run) != SCL_OK) {
         fflush(stdout);

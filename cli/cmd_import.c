@@ -58,13 +58,23 @@ static void add_input(struct inputs *ins, char *name, char *text, size_t len)
     ins->v[ins->n++] = (struct imp_input){name, text, len};
 }
 
+/* The largest input read (a file, standard input; fetched URLs have scl-mod's own cap). */
+#define IMP_INPUT_MAX ((size_t)256 << 20)
+
+/* 0, or -1 with errno (EFBIG past IMP_INPUT_MAX). */
 static int read_stream(FILE *f, char **text, size_t *len)
 {
     struct ibuf b = {0};
     char buf[65536];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
         ibuf_putn(&b, buf, n);
+        if (b.n > IMP_INPUT_MAX) {
+            ibuf_free(&b);
+            errno = EFBIG;
+            return -1;
+        }
+    }
     if (ferror(f)) {
         ibuf_free(&b);
         return -1;
@@ -83,6 +93,8 @@ static int read_path(struct inputs *ins, const char *path, struct imp_err *err)
     size_t len;
     int rc = read_stream(f, &text, &len);
     fclose(f);
+    if (rc != 0 && errno == EFBIG)
+        return imp_fail(err, "cannot read %s: larger than %zu MiB", path, IMP_INPUT_MAX >> 20);
     if (rc != 0)
         return imp_fail(err, "cannot read %s: %s", path, strerror(errno));
     add_input(ins, strdup(path), text, len);

@@ -21,8 +21,10 @@ static int usage_error(const char *msg, const char *arg)
     fputs("usage: scl vet DATA CODE [-s|--schema NAME] [-a|--attribute_name NAME]\n"
           "               [--format json|yaml] [--output text|json] [-E "
           "name=path...]\n"
-          "               " REPORT_USAGE "\n"
-          "DATA: a file, a directory (its files), a glob pattern, or - (stdin)\n",
+          "               [--max-time SECONDS] [--max-memory SIZE] [--max-output SIZE]\n"
+          "               [--max-depth N] " REPORT_USAGE "\n"
+          "DATA: a file, a directory (its files), a glob pattern, or - (stdin)\n"
+          CLI_LIMITS_USAGE "(each data file is validated with these limits)\n",
           stderr);
     return CLI_USAGE;
 }
@@ -33,6 +35,7 @@ struct vet_opts {
     bool json_out;
     enum report_format fmt; /* --error_format (text output) */
     struct pkg_strs ext_names, ext_dirs; /* -E */
+    scl_limits limits;                   /* --max-time, --max-memory, ... */
 };
 
 /* -E name=path[,name=path...]: blank items are skipped; a broken one is an
@@ -106,6 +109,8 @@ static int parse_args(int argc, char **argv, struct vet_opts *o)
             o->json_out = !strcmp(v, "json");
         } else if ((v = flag_value(argc, argv, &i, "-E", "--external", &rc))) {
             rc = add_externals(o, v);
+        } else if (rc == CLI_OK && cli_limit_arg("vet", argc, argv, &i, &o->limits, &rc)) {
+            /* --max-time, --timeout, --max-memory, --max-output, --max-depth */
         } else if (rc == CLI_OK && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
             usage_error("validate data with KCL code", NULL);
             return -1;
@@ -371,6 +376,7 @@ static int vet_one(scl_ctx *ctx, const struct vet_opts *o, struct project *proj,
     }
     int rc = CLI_OK;
     struct pkg_err err;
+    scl_run_set_limits(run, &o->limits);
     for (size_t i = 0; i < o->ext_names.n && rc == CLI_OK; i++)
         rc = scl_run_add_external(run, o->ext_names.v[i], o->ext_dirs.v[i]) == SCL_OK ? CLI_OK
                                                                                       : CLI_FAIL;
@@ -405,6 +411,7 @@ int cmd_vet(int argc, char **argv)
     struct vet_opts o = {0};
     o.format = SCL_DATA_JSON;
     o.fmt = report_format_default();
+    cli_limits_default(&o.limits);
     int rc = parse_args(argc, argv, &o);
     struct pkg_strs files = {0};
     struct project proj = {0};

@@ -153,9 +153,26 @@ struct yload {
     struct anchor *anchors;
     size_t nanchors;
     size_t copied; /* nodes made by aliases, against "billion laughs" */
+    size_t budget; /* the most 'copied' may reach: in proportion to the text's size */
+    unsigned depth;
+    cJSON *dropped; /* nodes taken out of the tree (keys, replaced values): aliases may still
+                       refer to them, so they live until the end */
     struct imp_err *err;
     const char *name;
 };
+
+/* Nesting deeper than this is refused (the reader recurses once per level). */
+#define IMP_YAML_MAX_DEPTH 512
+/* Aliases may copy this many nodes, or more in a bigger document: IMP_ALIAS_PER_BYTE per byte
+ * of its text. */
+#define IMP_ALIAS_MIN      100000
+#define IMP_ALIAS_PER_BYTE 4
+
+static void drop_node(struct yload *y, cJSON *n)
+{
+    if (n)
+        cJSON_AddItemToArray(y->dropped, n);
+}
 
 static size_t count_nodes(const cJSON *n)
 {
@@ -166,6 +183,7 @@ static size_t count_nodes(const cJSON *n)
 }
 
 static int yparse_node(struct yload *y, yaml_event_t *ev, cJSON **out);
+static int yparse_collection(struct yload *y, yaml_event_t *ev, cJSON **out);
 
 static int ynext(struct yload *y, yaml_event_t *ev)
 {
@@ -213,7 +231,7 @@ static int yparse_node(struct yload *y, yaml_event_t *ev, cJSON **out)
                     return -1;
                 }
                 y->copied += count_nodes(y->anchors[i].node);
-                if (y->copied > 10000000) {
+                if (y->copied > y->budget) {
                     imp_fail(y->err, "%s:%zu:%zu: aliases expand to too many nodes", y->name,
                              mark.line + 1, mark.column + 1);
                     yaml_event_delete(ev);
@@ -242,6 +260,30 @@ static int yparse_node(struct yload *y, yaml_event_t *ev, cJSON **out)
         yaml_event_delete(ev);
         return 0;
     }
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        if (y->depth >= IMP_YAML_MAX_DEPTH) {
+            yaml_event_delete(ev);
+            return imp_fail(y->err, "%s:%zu:%zu: nesting deeper than %d levels", y->name,
+                            mark.line + 1, mark.column + 1, IMP_YAML_MAX_DEPTH);
+        }
+        y->depth++;
+        int rc = yparse_collection(y, ev, out);
+        y->depth--;
+        return rc;
+    }
+    default:
+        yaml_event_delete(ev);
+        return imp_fail(y->err, "%s:%zu:%zu: unexpected YAML event", y->name, mark.line + 1,
+                        mark.column + 1);
+    }
+}
+
+/* A sequence or mapping (ev starts it). */
+static int yparse_collection(struct yload *y, yaml_event_t *ev, cJSON **out)
+{
+    yaml_mark_t mark = ev->start_mark;
+    switch (ev->type) {
     case YAML_SEQUENCE_START_EVENT: {
         cJSON *arr = cJSON_CreateArray();
         anchor_add(y, ev->data.sequence_start.anchor, arr);
@@ -312,14 +354,12 @@ static int yparse_node(struct yload *y, yaml_event_t *ev, cJSON **out)
                 k = NULL; /* a collection as key: dropped */
             }
             if (k) {
-                if (cJSON_GetObjectItemCaseSensitive(obj, k))
-                    cJSON_ReplaceItemInObjectCaseSensitive(obj, k, val);
-                else
-                    cJSON_AddItemToObject(obj, k, val);
+                drop_node(y, cJSON_DetachItemFromObjectCaseSensitive(obj, k));
+                cJSON_AddItemToObject(obj, k, val);
             } else {
-                cJSON_Delete(val);
+                drop_node(y, val);
             }
-            cJSON_Delete(key);
+            drop_node(y, key);
         }
         anchor_done(y, obj);
         *out = obj;
@@ -336,8 +376,12 @@ int imp_load_yaml(const char *name, const char *text, size_t len, struct imp_doc
                   struct imp_err *err)
 {
     struct yload y = {.err = err, .name = name};
-    if (!yaml_parser_initialize(&y.parser))
+    y.budget = len > IMP_ALIAS_MIN / IMP_ALIAS_PER_BYTE ? len * IMP_ALIAS_PER_BYTE : IMP_ALIAS_MIN;
+    y.dropped = cJSON_CreateArray();
+    if (!y.dropped || !yaml_parser_initialize(&y.parser)) {
+        cJSON_Delete(y.dropped);
         return imp_fail(err, "out of memory");
+    }
     yaml_parser_set_input_string(&y.parser, (const unsigned char *)text, len);
     int rc = 0;
     for (;;) {
@@ -373,6 +417,7 @@ int imp_load_yaml(const char *name, const char *text, size_t len, struct imp_doc
         docs_push(out, &d);
     }
     free(y.anchors);
+    cJSON_Delete(y.dropped);
     yaml_parser_delete(&y.parser);
     return rc;
 }

@@ -35,6 +35,8 @@ int cli_write_file(void *ud, const char *buf, size_t len)
     return fwrite(buf, 1, len, (FILE *)ud) != len;
 }
 
+/* stderr is unbuffered: report_diags writes each diagnostic whole, and a person reads the
+ * first CLI_MAX_DIAGS of a file full of errors. */
 void cli_print_diags(const scl_run *run)
 {
     report_diags(run, report_format_default(), stderr);

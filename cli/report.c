@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "cli/report.h"
+#include "cli/cli.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -282,18 +283,24 @@ static void colour_text(const char *text, bool error, FILE *f)
 static void report_pretty(const scl_run *run, FILE *f)
 {
     bool colour = want_colour(f);
-    for (size_t i = 0; i < scl_run_ndiags(run); i++) {
+    size_t n = scl_run_ndiags(run);
+    struct buf b = {0};
+    /* each diagnostic in one write; a person reads the first CLI_MAX_DIAGS */
+    for (size_t i = 0; i < n && i < CLI_MAX_DIAGS; i++) {
         const scl_diag *d = scl_run_diag(run, i);
-        if (!colour) {
-            scl_diag_render(run, d, 0, cli_report_write, f);
+        b.n = 0;
+        if (scl_diag_render(run, d, 0, buf_write, &b) != SCL_OK && !b.n)
             continue;
-        }
-        struct buf b = {0};
-        scl_diag_render(run, d, 0, buf_write, &b);
-        if (b.p)
+        if (!b.p)
+            continue;
+        if (colour)
             colour_text(b.p, scl_diag_is_error(d), f);
-        free(b.p);
+        else
+            fwrite(b.p, 1, b.n, f);
     }
+    free(b.p);
+    if (n > CLI_MAX_DIAGS)
+        fprintf(f, "scl: %zu more diagnostics not shown\n", n - CLI_MAX_DIAGS);
 }
 
 /* {===== short: KCL's one-line form */

@@ -782,9 +782,11 @@ struct ast *ast_module(struct parser *p, struct ast_list body)
         n->u.module.doc_span = body.v[0]->span;
         first = 1;
     }
-    body.v += first;
-    body.n -= first;
-    body.cap -= first;
+    if (first) { /* (an empty body's v is NULL, where even + 0 is undefined) */
+        body.v += first;
+        body.n -= first;
+        body.cap -= first;
+    }
     reject_schema_only(p, &body);
     n->u.module.body = body;
     return n;

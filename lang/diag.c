@@ -166,13 +166,111 @@ static unsigned digits(uint32_t n)
     return d;
 }
 
+/* {===== escaping what diagnostics echo
+ *
+ * Excerpts and messages come from the input, which may hold anything. Valid UTF-8 and tabs
+ * pass through; control characters (C0, DEL, C1) print as \u{XX} and bytes that are not valid
+ * UTF-8 as \xXX, so a diagnostic never writes a raw escape sequence or broken text to a
+ * terminal. Newlines pass only where a message may span lines. */
+
+/* The length of the valid UTF-8 sequence at s (at most n bytes), 0 when there is none. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    unsigned cp = c & (0x3fu >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* The next piece of s[0..n): *take bytes of input, written as the returned text (the input
+ * itself when NULL). 'esc' receives an escape. */
+static const char *esc_next(const char *s, size_t n, bool keep_nl, size_t *take, char esc[16])
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t k = utf8_len(u, n);
+    *take = k ? k : 1;
+    if (!k) {
+        snprintf(esc, 16, "\\x%02x", u[0]);
+        return esc;
+    }
+    unsigned cp = k == 1 ? u[0] : k == 2 ? ((u[0] & 0x1fu) << 6 | (u[1] & 0x3fu)) : 0x800;
+    bool ctl = cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0);
+    if (ctl && !(cp == '\t' || (keep_nl && cp == '\n'))) {
+        snprintf(esc, 16, "\\u{%x}", cp);
+        return esc;
+    }
+    return NULL;
+}
+
+/* Writes s[0..n) escaped. */
+static void put_esc(struct out *o, const char *s, size_t n, bool keep_nl)
+{
+    char esc[16];
+    while (n) {
+        size_t run = 0, take;
+        while (run < n && !esc_next(s + run, n - run, keep_nl, &take, esc))
+            run += take;
+        put(o, s, run);
+        s += run;
+        n -= run;
+        if (n) {
+            puts_(o, esc_next(s, n, keep_nl, &take, esc));
+            s += take;
+            n -= take;
+        }
+    }
+}
+
+/* Messages may quote the input (a pattern, a value): past this many bytes the rest is cut. */
+#define MESSAGE_MAX 4096
+
+/* Writes a message escaped, newlines kept, cut after MESSAGE_MAX bytes. */
+static void put_msg(struct out *o, const char *s)
+{
+    size_t n = strlen(s);
+    if (n <= MESSAGE_MAX) {
+        put_esc(o, s, n, true);
+        return;
+    }
+    size_t cut = MESSAGE_MAX;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+        cut--;
+    put_esc(o, s, cut, true);
+    putf(o, "... (%zu more bytes)", n - cut);
+}
+
+/* Lines longer than this show a window around the caret. */
+#define EXCERPT_MAX    512
+#define EXCERPT_BEFORE 200
+#define EXCERPT_AFTER  200
+
 static void render_label(struct out *o, const struct diag_label *l, const struct source_map *sm)
 {
     const struct source *s = source_map_get(sm, l->span.file);
     if (!s) {
         /* no location: the message alone */
         if (l->msg && *l->msg) {
-            puts_(o, l->msg);
+            put_msg(o, l->msg);
             puts_(o, "\n");
         }
         return;
@@ -182,26 +280,54 @@ static void render_label(struct out *o, const struct diag_label *l, const struct
     unsigned w = digits(line);
     pad(o, w);
     puts_(o, "--> ");
-    puts_(o, s->path);
+    put_esc(o, s->path, strlen(s->path), false);
     /* KCL prints column 1 for run-time errors, which point at a line only */
     putf(o, ":%u:%u\n", line, l->caret ? col : 1);
     pad(o, w + 1);
     puts_(o, "|\n");
     const char *text = source_line_text(s, line, &len);
+    uint32_t from = 0, to = len; /* the part of the line shown */
+    if (len > EXCERPT_MAX) {
+        uint32_t at = col - 1 < len ? col - 1 : len;
+        from = at > EXCERPT_BEFORE ? at - EXCERPT_BEFORE : 0;
+        to = len - at > EXCERPT_AFTER ? at + EXCERPT_AFTER : len;
+        while (from > 0 && ((unsigned char)text[from] & 0xc0) == 0x80)
+            from--;
+        while (to < len && ((unsigned char)text[to] & 0xc0) == 0x80)
+            to++;
+    }
     putf(o, "%u | ", line);
-    put(o, text, len);
+    if (from > 0)
+        puts_(o, "...");
+    put_esc(o, text + from, to - from, false);
+    if (to < len)
+        puts_(o, "...");
     puts_(o, "\n");
     pad(o, w + 1);
     puts_(o, "| ");
     if (l->caret) {
-        /* keep tabs so that the caret lines up with the excerpt */
-        for (uint32_t i = 0; i + 1 < col && i < len; i++)
-            put(o, text[i] == '\t' ? "\t" : " ", 1);
+        if (from > 0)
+            puts_(o, "   ");
+        /* keep tabs so that the caret lines up with the excerpt; an escaped byte takes as
+         * many columns as its escape */
+        for (uint32_t i = from; i + 1 < col && i < to;) {
+            char esc[16];
+            size_t take;
+            const char *e = esc_next(text + i, to - i, false, &take, esc);
+            if (e)
+                pad(o, (unsigned)strlen(e));
+            else if (text[i] == '\t')
+                put(o, "\t", 1);
+            else
+                pad(o, (unsigned)take);
+            i += (uint32_t)take;
+        }
         puts_(o, "^ ");
     } else {
         puts_(o, " ");
     }
-    puts_(o, l->msg ? l->msg : "");
+    if (l->msg)
+        put_msg(o, l->msg);
     puts_(o, "\n");
     pad(o, w + 1);
     puts_(o, "|\n");
@@ -210,16 +336,23 @@ static void render_label(struct out *o, const struct diag_label *l, const struct
 static void json_str(struct out *o, const char *s)
 {
     put(o, "\"", 1);
-    for (; s && *s; s++) {
+    size_t n = s ? strlen(s) : 0;
+    while (n) {
         unsigned char c = (unsigned char)*s;
+        size_t k = utf8_len((const unsigned char *)s, n);
         if (c == '"' || c == '\\') {
             put(o, "\\", 1);
             put(o, s, 1);
-        } else if (c < 0x20) {
+        } else if (c < 0x20 || c == 0x7f) {
             putf(o, "\\u%04x", c);
+        } else if (!k) { /* not UTF-8: JSON text cannot hold the byte, so name it */
+            putf(o, "\\\\x%02x", c);
         } else {
-            put(o, s, 1);
+            put(o, s, k);
         }
+        k = k ? k : 1;
+        s += k;
+        n -= k;
     }
     put(o, "\"", 1);
 }
@@ -273,6 +406,11 @@ int diag_render(const struct diag *g, const struct source_map *sm, int json, dia
     for (unsigned i = 0; i < g->nlabels; i++)
         render_label(&o, &g->labels[i], sm);
     for (unsigned i = 0; i < g->nnotes; i++) /* "suggestion: ..." notes print as they are */
-        putf(&o, strncmp(g->notes[i], "suggestion: ", 12) ? "note: %s\n" : "%s\n", g->notes[i]);
+    {
+        if (strncmp(g->notes[i], "suggestion: ", 12))
+            puts_(&o, "note: ");
+        put_msg(&o, g->notes[i]);
+        puts_(&o, "\n");
+    }
     return o.stop;
 }

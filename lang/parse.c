@@ -894,6 +894,29 @@ static bool parse_tokens(struct parser *p, struct token *toks, uint32_t ntoks, b
     return !p->oom;
 }
 
+/* The offset of the first byte of 'src' that is not part of valid UTF-8, or src->len. */
+static uint32_t utf8_invalid_at(const struct source *src)
+{
+    const unsigned char *s = (const unsigned char *)src->text;
+    uint32_t i = 0, n = src->len;
+    while (i < n) {
+        unsigned c = s[i];
+        uint32_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                                    : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (!len || n - i < len)
+            return i;
+        for (uint32_t k = 1; k < len; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return i;
+        /* overlong forms, surrogates and code points past U+10FFFF */
+        if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] >= 0xa0) ||
+            (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] >= 0x90))
+            return i;
+        i += len;
+    }
+    return n;
+}
+
 struct ast *parse_module(struct arena *a, const struct source *src, struct diags *d)
 {
     return parse_module_comments(a, src, d, NULL);
@@ -902,6 +925,17 @@ struct ast *parse_module(struct arena *a, const struct source *src, struct diags
 struct ast *parse_module_comments(struct arena *a, const struct source *src, struct diags *d,
                                   struct comments *c)
 {
+    /* source text is UTF-8 (as KCL reads it): anything else stops here, located, with an
+     * empty module (NULL means out of memory to the callers) */
+    uint32_t bad = utf8_invalid_at(src);
+    if (bad < src->len) {
+        struct span s = {src->id, bad, bad + 1};
+        diags_add(d, DIAG_ERROR, "E1001", "InvalidSyntax", s, true,
+                  "stream did not contain valid UTF-8 (byte 0x%02x)",
+                  (unsigned char)src->text[bad]);
+        struct span whole = {src->id, 0, src->len};
+        return ast_new(a, AST_MODULE, whole);
+    }
     struct parser p;
     memset(&p, 0, sizeof p);
     p.arena = a;

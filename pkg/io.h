@@ -19,7 +19,9 @@ void pkg_buf_quoted(struct pkg_buf *b, const char *s);
 /* The text, NUL-terminated ("" when empty); the buffer is reset. */
 char *pkg_buf_take(struct pkg_buf *b);
 
-/* The whole file, NUL-terminated (malloc'd); NULL with err on failure. */
+/* The whole file, NUL-terminated (malloc'd); NULL with err on failure, and for files larger
+ * than PKG_READ_MAX (package metadata, not blobs: /dev/zero must not exhaust memory). */
+#define PKG_READ_MAX ((size_t)256 << 20)
 char *pkg_read_file(const char *path, size_t *len, struct pkg_err *err);
 /* Writes through a temporary file beside path and a rename; nothing when the bytes are the
  * same already. */

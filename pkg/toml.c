@@ -356,8 +356,15 @@ static size_t dotted_key(struct reader *r, char ***parts)
             break;
         r->p++;
     }
+    if (r->failed) { /* "a.b." : the parts read so far go */
+        for (size_t i = 0; i < n; i++)
+            free(v[i]);
+        free(v);
+        v = NULL;
+        n = 0;
+    }
     *parts = v;
-    return r->failed ? 0 : n;
+    return n;
 }
 
 static void free_parts(char **parts, size_t n)

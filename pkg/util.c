@@ -179,13 +179,16 @@ char *pkg_read_file(const char *path, size_t *len, struct pkg_err *err)
     struct pkg_buf b = {0};
     char chunk[8192];
     size_t k;
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0 && b.n <= PKG_READ_MAX)
         pkg_buf_put(&b, chunk, k);
     int bad = ferror(f);
     fclose(f);
-    if (bad) {
+    if (bad || b.n > PKG_READ_MAX) {
         free(b.b);
-        pkg_fail(err, "cannot read '%s'", path);
+        if (bad)
+            pkg_fail(err, "cannot read '%s'", path);
+        else
+            pkg_fail(err, "cannot read '%s': larger than %zu MiB", path, PKG_READ_MAX >> 20);
         return NULL;
     }
     *len = b.n;

@@ -873,17 +873,27 @@ static void decode_fn(struct vm *vm, void *ud)
     d->out = call_stdlib(vm, d->mod, "decode", d->arg);
 }
 
-static bool try_decode(struct vm *vm, const char *mod, struct value text, struct value *out)
+/* Decodes 'text' with module 'mod' (json, yaml); false when it fails, the failure's message
+ * in *why when why is not NULL (it lives in the run's arena). */
+static bool try_decode_why(struct vm *vm, const char *mod, struct value text, struct value *out,
+                           const char **why)
 {
     struct decode_call dc = {mod, text, v_undef()};
     unsigned n = vm->diags->n, ne = vm->diags->nerrors;
     if (!vm_protect(vm, decode_fn, &dc)) {
+        if (why)
+            *why = vm->diags->n > n ? vm->diags->v[n]->message : NULL;
         vm->diags->n = n;
         vm->diags->nerrors = ne;
         return false;
     }
     *out = dc.out;
     return true;
+}
+
+static bool try_decode(struct vm *vm, const char *mod, struct value text, struct value *out)
+{
+    return try_decode_why(vm, mod, text, out, NULL);
 }
 
 static bool all_digits(const char *s)
@@ -1208,7 +1218,8 @@ static void settings_fn(struct vm *vm, void *ud)
                     c->path, strerror(errno));
     }
     struct value doc = v_undef();
-    bool ok = try_decode(vm, "yaml", v_str(str_new(vm, text, len)), &doc);
+    const char *why = NULL;
+    bool ok = try_decode_why(vm, "yaml", v_str(str_new(vm, text, len)), &doc, &why);
     /* the file is a mapping; kcl_options a list of {key, value} mappings */
     struct value opts = get_key(doc, "kcl_options");
     bool valid = ok && (v_is_dictlike(doc) || doc.tag == V_NONE);
@@ -1220,6 +1231,13 @@ static void settings_fn(struct vm *vm, void *ud)
     if (!valid) {
         struct span none = {0, 0, 0};
         const char *base = strrchr(c->path, '/');
+        /* why the YAML could not be read, located: "... at line L column C" -> path:L:C */
+        unsigned long line = 0, col = 0;
+        const char *at = why ? strstr(why, " at line ") : NULL;
+        if (!ok && at && sscanf(at, " at line %lu column %lu", &line, &col) == 2)
+            vm_raise_at(vm, none, "E3M38", "EvaluationError",
+                        "Failed to load '%s', invalid setting file format\n%s:%lu:%lu: %.*s",
+                        base ? base + 1 : c->path, c->path, line, col, (int)(at - why), why);
         vm_raise_at(vm, none, "E3M38", "EvaluationError",
                     "Failed to load '%s', invalid setting file format", base ? base + 1 : c->path);
     }

@@ -286,8 +286,7 @@ static struct value arith(struct vm *vm, unsigned op, struct value a, struct val
                          s.as.s->len);
             struct sbuf buf;
             sbuf_init(&buf, vm);
-            for (int64_t i = 0; i < t; i++)
-                sbuf_put(&buf, s.as.s->b, s.as.s->len);
+            sbuf_put_repeat(&buf, s.as.s->b, s.as.s->len, (size_t)t);
             return v_str(sbuf_str(&buf));
         }
         if (n.tag == V_INT && s.tag == V_LIST) {

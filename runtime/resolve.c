@@ -1772,7 +1772,7 @@ static struct rschema *attr_owner_d(struct rschema *s, const struct rattr *a, un
 {
     if (!s || depth > 64)
         return NULL;
-    if (a >= s->attrs && a < s->attrs + s->nattrs)
+    if (s->nattrs && a >= s->attrs && a < s->attrs + s->nattrs) /* (attrs NULL when none) */
         return s;
     struct rschema *o;
     for (uint32_t i = 0; i < s->nmixins; i++)
@@ -1879,6 +1879,9 @@ static const char *schema_qualname(struct resolver *r, const struct rschema *s)
     return rb_str(&b);
 }
 
+/* The longest chain of parents a schema may have. */
+#define SCHEMA_MAX_INHERIT 100
+
 /* KCL: schema inheritance may not be circular; each schema of a cycle is reported, the cycle
  * listed from its first schema. */
 static void check_cycles(struct resolver *r)
@@ -1928,6 +1931,25 @@ static void check_cycles(struct resolver *r)
             }
             report(r, "E2L23", "CompileError", schema_name_span(r, s->node),
                    "There is a circular reference between schemas %s", rb_str(&b));
+        }
+    }
+    /* An inheritance chain longer than SCHEMA_MAX_INHERIT is refused (each level copies its
+     * parents' attributes, so a few thousand levels cost gigabytes): the schema past the limit
+     * loses its parent. */
+    for (uint32_t p = 0; p < r->npkgs; p++) {
+        struct rpkg *rp = r->pkgs[p];
+        for (uint32_t i = 0; i < rp->nschemas; i++) {
+            struct rschema *s = rp->schemas[i];
+            unsigned d = 0;
+            for (struct rschema *q = s->parent; q && !q->cyclic && d <= SCHEMA_MAX_INHERIT;
+                 q = q->parent)
+                d++;
+            if (s->cyclic || d <= SCHEMA_MAX_INHERIT)
+                continue;
+            report(r, "E2L23", "CompileError", schema_name_span(r, s->node),
+                   "schema '%s' inherits through more than %d levels of schemas",
+                   schema_qualname(r, s), SCHEMA_MAX_INHERIT);
+            s->parent = NULL;
         }
     }
     /* KCL drops a parent it can't build: the cycle's and its heirs' */
@@ -4335,6 +4357,7 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
     for (uint32_t i = 0; i < r->npkgs; i++)
         link_all(r, r->pkgs[i]);
     check_cycles(r);
+    r->pkg = main; /* decorators' arguments are names of the package too */
     for (uint32_t i = 0; i < main->nschemas; i++)
         check_schema_decl(r, main->schemas[i]);
     check_immutable(r);

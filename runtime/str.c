@@ -250,6 +250,25 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
     b->n += (size_t)n;
 }
 
+void sbuf_put_repeat(struct sbuf *b, const char *s, size_t n, size_t times)
+{
+    if (!n || !times)
+        return;
+    if (times > (SIZE_MAX / 2 - b->n) / n)
+        vm_raise(b->vm, "string too long");
+    size_t total = n * times, start = b->n;
+    sbuf_reserve(b, total); /* the memory budget is met here, before any copying */
+    memcpy(b->p + start, s, n);
+    /* double what is there: log2(times) copies, not 'times' of them */
+    for (size_t done = n; done < total;) {
+        size_t k = done < total - done ? done : total - done;
+        memcpy(b->p + start + done, b->p + start, k);
+        done += k;
+    }
+    b->n += total;
+    b->p[b->n] = '\0';
+}
+
 struct str *sbuf_str(struct sbuf *b)
 {
     return str_new(b->vm, b->p, b->n);

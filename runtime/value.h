@@ -188,6 +188,7 @@ struct sbuf {
 };
 void sbuf_init(struct sbuf *b, struct vm *vm);
 void sbuf_put(struct sbuf *b, const char *s, size_t n);
+void sbuf_put_repeat(struct sbuf *b, const char *s, size_t n, size_t times); /* s not in b */
 void sbuf_puts(struct sbuf *b, const char *s);
 void sbuf_putc(struct sbuf *b, char c);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

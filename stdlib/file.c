@@ -14,6 +14,7 @@
 #include <glob.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,12 @@ static void disk_only(struct vm *vm, const char *fname)
 
 /* {===== reading */
 
+/* The largest file file.read and file.readbase64 take (so that /dev/zero or a runaway log
+ * ends in a diagnostic, not in the memory budget). */
+#define FILE_MAX_READ ((size_t)64 << 20)
+
 /* Reads a whole file into the arena; returns 0 or an errno value (ENOMEM when the arena is
- * exhausted). The FILE is closed on every path. */
+ * exhausted, EFBIG past FILE_MAX_READ). The FILE is closed on every path. */
 static int file_slurp(struct vm *vm, const char *path, char **out, size_t *outlen)
 {
     if (loader_sandboxed(vm)) {
@@ -60,10 +65,19 @@ static int file_slurp(struct vm *vm, const char *path, char **out, size_t *outle
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > FILE_MAX_READ) {
+        fclose(f);
+        return EFBIG;
+    }
     size_t n = 0, cap = 0;
     char *buf = NULL;
     int err = 0;
     for (;;) {
+        if (n > FILE_MAX_READ) {
+            err = EFBIG;
+            break;
+        }
         if (cap - n < 2) {
             size_t ncap = cap ? cap * 2 : 8192;
             char *nb = arena_realloc(vm->arena, buf, cap, ncap);
@@ -101,6 +115,9 @@ static struct value file_read(struct vm *vm, const struct callargs *a)
     int err = file_slurp(vm, path, &buf, &n);
     if (err == ENOMEM)
         vm_raise(vm, "out of memory");
+    if (err == EFBIG)
+        vm_raise(vm, "failed to access the file '%s': larger than the limit of %zu MiB", path,
+                 FILE_MAX_READ >> 20);
     if (err)
         vm_raise(vm, "failed to access the file '%s': %s (os error %d)", path, strerror(err), err);
     if (!utf8_valid((const unsigned char *)buf, n))
@@ -118,6 +135,9 @@ static struct value file_readbase64(struct vm *vm, const struct callargs *a)
     int err = file_slurp(vm, path, &buf, &n);
     if (err == ENOMEM)
         vm_raise(vm, "out of memory");
+    if (err == EFBIG)
+        vm_raise(vm, "failed to access the file '%s': larger than the limit of %zu MiB", path,
+                 FILE_MAX_READ >> 20);
     if (err)
         vm_raise(vm, "failed to access the file '%s': %s (os error %d)", path, strerror(err), err);
     if (n > (size_t)INT_MAX / 2)

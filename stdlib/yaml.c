@@ -125,14 +125,20 @@ static const char *yaml_copy(struct arena *ar, const unsigned char *s, size_t le
     return r;
 }
 
+/* serde_yaml's nesting limit. */
+#define YAML_MAX_DEPTH 128
+
 /* Runs the parser over 'text'. On a syntax error returns false with the message (as
- * serde_yaml words it) in 'why'. Never raises while the parser is alive. */
+ * serde_yaml words it) in 'why'. Never raises while the parser is alive. Stops at the first
+ * collection nested deeper than YAML_MAX_DEPTH: libyaml's scanner takes time quadratic in the
+ * nesting, so 100,000 '[' must not reach it. */
 static bool yaml_events(struct vm *vm, const struct str *text, struct yaml_events *out, char *why,
                         size_t whylen)
 {
     yaml_parser_t p;
     struct arena *ar = vm->arena;
     bool oom = false, ok = true;
+    unsigned depth = 0;
     memset(out, 0, sizeof *out);
     if (!yaml_parser_initialize(&p))
         vm_raise(vm, "out of memory");
@@ -166,6 +172,18 @@ static bool yaml_events(struct vm *vm, const struct str *text, struct yaml_event
             }
             out->v = nv;
             out->cap = cap;
+        }
+        if (e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > YAML_MAX_DEPTH) {
+                snprintf(why, whylen, "recursion limit exceeded at line %lu column %lu",
+                         (unsigned long)e.start_mark.line + 1,
+                         (unsigned long)e.start_mark.column + 1);
+                ok = false;
+                yaml_event_delete(&e);
+                break;
+            }
+        } else if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
+            depth--;
         }
         struct yaml_ev *ev = &out->v[out->n++];
         memset(ev, 0, sizeof *ev);
@@ -373,7 +391,15 @@ struct yaml_anchor {
     const char *name;
     struct value v;
     const struct yaml_ev *scalar; /* the scalar event when the anchored node is a scalar */
+    uint64_t size;                /* nodes in the anchored node, its aliases expanded */
 };
+
+/* The alias-expansion budget: aliases share values here, but whatever walks the result (the
+ * output, a comparison, a loop) sees every copy, so a few hundred bytes of nested aliases (the
+ * "billion laughs") would still cost gigabytes. A document may expand through aliases to
+ * YAML_ALIAS_RATIO times its own events, and always to YAML_ALIAS_MIN nodes. */
+#define YAML_ALIAS_MIN   100000
+#define YAML_ALIAS_RATIO 10
 
 /* With 'check' set (validate), problems set 'failed' instead of raising. */
 struct yaml_build {
@@ -383,6 +409,9 @@ struct yaml_build {
     uint32_t nanchors, capanchors;
     unsigned depth;
     bool check, failed;
+    uint64_t nodes;   /* nodes built so far, aliases counted at their expanded size */
+    uint64_t aliased; /* of which through aliases */
+    uint64_t budget;  /* the most 'aliased' may reach */
 };
 
 /* Raises "<msg> at line L column C", or only records the failure when checking. */
@@ -480,7 +509,7 @@ static struct value yaml_scalar(struct vm *vm, struct yaml_build *b, const struc
 }
 
 static void yaml_set_anchor(struct vm *vm, struct yaml_build *b, const char *name, struct value v,
-                            const struct yaml_ev *scalar)
+                            const struct yaml_ev *scalar, uint64_t size)
 {
     if (!name)
         return;
@@ -488,6 +517,7 @@ static void yaml_set_anchor(struct vm *vm, struct yaml_build *b, const char *nam
         if (!strcmp(b->anchors[k].name, name)) {
             b->anchors[k].v = v;
             b->anchors[k].scalar = scalar;
+            b->anchors[k].size = size;
             return;
         }
     }
@@ -499,7 +529,22 @@ static void yaml_set_anchor(struct vm *vm, struct yaml_build *b, const char *nam
     }
     b->anchors[b->nanchors].name = name;
     b->anchors[b->nanchors].v = v;
+    b->anchors[b->nanchors].size = size;
     b->anchors[b->nanchors++].scalar = scalar;
+}
+
+/* Counts the expansion of an alias against the budget. */
+static void yaml_count_alias(struct vm *vm, struct yaml_build *b, const struct yaml_anchor *an,
+                             const struct yaml_ev *e)
+{
+    b->nodes += an->size;
+    b->aliased += an->size;
+    if (b->aliased > b->budget && !b->failed) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "aliases expand to more than %llu nodes",
+                 (unsigned long long)b->budget);
+        yaml_fail(vm, b, e, msg);
+    }
 }
 
 /* The anchor an alias event refers to, or NULL (after yaml_fail) when it is unknown. */
@@ -533,8 +578,9 @@ static struct str *yaml_key(struct vm *vm, struct yaml_build *b)
     if (e->type == YAML_SCALAR_EVENT) {
         b->i++;
         struct str *k = str_new(vm, e->val, e->len);
+        b->nodes++;
         if (e->anchor)
-            yaml_set_anchor(vm, b, e->anchor, yaml_scalar(vm, b, e), e);
+            yaml_set_anchor(vm, b, e->anchor, yaml_scalar(vm, b, e), e, 1);
         return k;
     }
     if (e->type == YAML_ALIAS_EVENT) {
@@ -542,6 +588,7 @@ static struct str *yaml_key(struct vm *vm, struct yaml_build *b)
         const struct yaml_anchor *an = yaml_get_anchor(vm, b, e);
         if (!an)
             return str_new(vm, "", 0);
+        yaml_count_alias(vm, b, an, e);
         if (an->scalar)
             return str_new(vm, an->scalar->val, an->scalar->len);
         yaml_fail(vm, b, e, "invalid type: map, expected a string key");
@@ -576,29 +623,34 @@ static struct value yaml_node(struct vm *vm, struct yaml_build *b)
     switch (e->type) {
     case YAML_SCALAR_EVENT: {
         struct value v = yaml_scalar(vm, b, e);
-        yaml_set_anchor(vm, b, e->anchor, v, e);
+        b->nodes++;
+        yaml_set_anchor(vm, b, e->anchor, v, e, 1);
         return v;
     }
     case YAML_ALIAS_EVENT: {
         const struct yaml_anchor *an = yaml_get_anchor(vm, b, e);
+        if (an)
+            yaml_count_alias(vm, b, an, e);
         return an ? an->v : v_none();
     }
     case YAML_SEQUENCE_START_EVENT: {
         yaml_check_tag(vm, b, e);
-        if (++b->depth > 128)
+        if (++b->depth > YAML_MAX_DEPTH)
             return yaml_too_deep(vm, b, e);
+        uint64_t first = b->nodes++;
         struct list *l = list_new(vm, 0);
         while (b->evs->v[b->i].type != YAML_SEQUENCE_END_EVENT)
             list_push(vm, l, yaml_node(vm, b));
         b->i++;
         b->depth--;
-        yaml_set_anchor(vm, b, e->anchor, v_list(l), NULL);
+        yaml_set_anchor(vm, b, e->anchor, v_list(l), NULL, b->nodes - first);
         return v_list(l);
     }
     case YAML_MAPPING_START_EVENT: {
         yaml_check_tag(vm, b, e);
-        if (++b->depth > 128)
+        if (++b->depth > YAML_MAX_DEPTH)
             return yaml_too_deep(vm, b, e);
+        uint64_t first = b->nodes++;
         struct dict *d = dict_new(vm, 0);
         while (b->evs->v[b->i].type != YAML_MAPPING_END_EVENT) {
             struct str *k = yaml_key(vm, b);
@@ -607,7 +659,7 @@ static struct value yaml_node(struct vm *vm, struct yaml_build *b)
         }
         b->i++;
         b->depth--;
-        yaml_set_anchor(vm, b, e->anchor, v_dict(d), NULL);
+        yaml_set_anchor(vm, b, e->anchor, v_dict(d), NULL, b->nodes - first);
         return v_dict(d);
     }
     default: /* the parser only produces well-nested events */
@@ -627,6 +679,9 @@ static bool yaml_load(struct vm *vm, const struct str *text, bool check, struct 
     struct yaml_build b = {0};
     b.evs = &evs;
     b.check = check;
+    b.budget = (uint64_t)evs.n * YAML_ALIAS_RATIO;
+    if (b.budget < YAML_ALIAS_MIN)
+        b.budget = YAML_ALIAS_MIN;
     *docs = list_new(vm, 1);
     for (b.i = 0; b.i < evs.n; b.i++) {
         if (evs.v[b.i].type != YAML_DOCUMENT_START_EVENT)

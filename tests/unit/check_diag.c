@@ -111,6 +111,53 @@ START_TEST(test_tab_excerpt_and_json)
 }
 END_TEST
 
+START_TEST(test_escapes)
+{
+    /* invalid UTF-8 and control characters are escaped in excerpts and messages; tabs and
+     * valid UTF-8 are kept, and the caret stays under the byte it points at */
+    const char *text = "x = \"\x80\x1b[1m\"\tz # \xc3\xa9\n";
+    struct source *s = source_map_add(&SM, "/x/e.k", text, strlen(text));
+    uint32_t at = (uint32_t)(strchr(text, 'z') - text);
+    struct span sp = {s->id, at, at + 1};
+    struct diag *g = diags_add(&D, DIAG_ERROR, "E2L23", "CompileError", sp, true,
+                               "name 'z\x1b]0;t\x07' \xff\xfe is not defined\nsecond line");
+    ck_assert_str_eq(render(g, 0), "error[E2L23]: CompileError\n"
+                                   " --> /x/e.k:1:13\n"
+                                   "  |\n"
+                                   "1 | x = \"\\x80\\u{1b}[1m\"\tz # \xc3\xa9\n"
+                                   "  | " /* 5 bytes, \\x80 and \\u{1b}, 4 bytes */
+                                   "                   \t^ name 'z\\u{1b}]0;t\\u{7}' "
+                                   "\\xff\\xfe is not defined\nsecond line\n"
+                                   "  |\n");
+    const char *json = render(g, 1);
+    ck_assert_ptr_nonnull(strstr(json, "\"message\": \"name 'z\\u001b]0;t\\u0007' \\\\xff\\\\xfe"));
+}
+END_TEST
+
+START_TEST(test_long_line_window)
+{
+    /* a 5000-byte line shows 200 bytes either side of the caret */
+    static char text[5002];
+    memset(text, 'a', 5000);
+    text[2500] = 'Z';
+    text[5000] = '\n';
+    struct source *s = source_map_add(&SM, "/x/l.k", text, 5001);
+    struct span sp = {s->id, 2500, 2501};
+    struct diag *g = diags_add(&D, DIAG_ERROR, "E1001", "InvalidSyntax", sp, true, "here");
+    const char *out = render(g, 0);
+    const char *line = strstr(out, "1 | ...");
+    ck_assert_ptr_nonnull(line);
+    const char *z = strchr(line, 'Z');
+    ck_assert_ptr_nonnull(z);
+    ck_assert_int_eq(z - (line + 7), 200);
+    const char *end = strchr(z, '\n');
+    ck_assert_int_eq(end - z, 1 + 199 + 3); /* Z, 199 more bytes, "..." */
+    const char *caret = strstr(end, "^ here");
+    ck_assert_ptr_nonnull(caret);
+    ck_assert_int_eq(caret - (end + 1), z - line); /* under the Z */
+}
+END_TEST
+
 struct lc_case {
     const char *text;
     uint32_t off, line, col;
@@ -141,6 +188,8 @@ static Suite *diag_suite(void)
     tcase_add_test(tc, test_caret_layout);
     tcase_add_test(tc, test_gutter_and_runtime_label);
     tcase_add_test(tc, test_tab_excerpt_and_json);
+    tcase_add_test(tc, test_escapes);
+    tcase_add_test(tc, test_long_line_window);
     tcase_add_loop_test(tc, test_line_col, 0, (int)(sizeof lc_cases / sizeof lc_cases[0]));
     suite_add_tcase(s, tc);
     return s;
