@@ -22,6 +22,14 @@ int cmd_doc(int argc, char **argv);
 void cli_print_diags(const scl_run *run);
 int cli_write_file(void *ud, const char *buf, size_t len); /* ud: FILE * */
 
+/* A growing, malloc'd, NUL-terminated text; cli_buf_write is an scl_write_fn into it
+ * (cli/report.c). Zero-initialise; free(p) when done. */
+struct cli_buf {
+    char *p;
+    size_t n, cap;
+};
+int cli_buf_write(void *ud, const char *buf, size_t len);
+
 /* {===== run limits (cli/limits.c): defaults no ordinary program meets */
 #define CLI_DEFAULT_MAX_TIME   600  /* seconds */
 #define CLI_DEFAULT_MAX_MEMORY 4096 /* MiB */

@@ -39,40 +39,16 @@ static const char fmt_usage[] =
     "A file with a syntax error is not touched: its diagnostics go to stderr and the exit\n"
     "status is 1.\n";
 
-struct sbuf {
-    char *p;
-    size_t n, cap;
-};
-
-static int sbuf_write(void *ud, const char *buf, size_t len)
-{
-    struct sbuf *b = ud;
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + len + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return 1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, buf, len);
-    b->n += len;
-    b->p[b->n] = 0;
-    return 0;
-}
-
-static int read_stream(FILE *f, struct sbuf *b)
+static int read_stream(FILE *f, struct cli_buf *b)
 {
     char chunk[65536];
     size_t k;
     while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (sbuf_write(b, chunk, k))
+        if (cli_buf_write(b, chunk, k))
             return -1;
     if (ferror(f))
         return -1;
-    if (!b->p && sbuf_write(b, "", 0))
+    if (!b->p && cli_buf_write(b, "", 0))
         return -1;
     return 0;
 }
@@ -462,7 +438,7 @@ static int editorconfig_indent(const char *path, struct indent *out)
 /* Formats one source; 0 when done (changed or not), 1 on a syntax or I/O error. */
 static int format_one(struct fmt_state *st, const char *path, int is_stdin)
 {
-    struct sbuf in = {0}, out = {0};
+    struct cli_buf in = {0}, out = {0};
     int rc = 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f || read_stream(f, &in)) {
@@ -483,7 +459,7 @@ static int format_one(struct fmt_state *st, const char *path, int is_stdin)
     struct indent ind;
     if (!is_stdin && editorconfig_indent(path, &ind))
         scl_run_set_format_indent(run, ind.width, ind.tabs);
-    scl_status s = scl_format(run, path, in.p, in.n, sbuf_write, &out);
+    scl_status s = scl_format(run, path, in.p, in.n, cli_buf_write, &out);
     if (s != SCL_OK) {
         report_diags(run, st->ef, stderr);
         if (s != SCL_ESYNTAX && scl_run_ndiags(run) == 0)
@@ -491,7 +467,7 @@ static int format_one(struct fmt_state *st, const char *path, int is_stdin)
         rc = 1;
         goto done;
     }
-    if (!out.p && sbuf_write(&out, "", 0)) {
+    if (!out.p && cli_buf_write(&out, "", 0)) {
         rc = 1;
         goto done;
     }

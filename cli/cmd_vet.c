@@ -218,28 +218,6 @@ static int add_code(scl_run *run, const struct project *p, const char *code)
 
 /* {===== output */
 
-struct membuf {
-    char *p;
-    size_t n, cap;
-};
-
-static int mem_write(void *ud, const char *buf, size_t len)
-{
-    struct membuf *m = ud;
-    if (m->n + len + 1 > m->cap) {
-        size_t cap = (m->n + len + 1) * 2;
-        char *p = realloc(m->p, cap);
-        if (!p)
-            return 1;
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->n, buf, len);
-    m->n += len;
-    m->p[m->n] = '\0';
-    return 0;
-}
-
 static void json_str(FILE *f, const char *s, size_t n)
 {
     fputc('"', f);
@@ -300,8 +278,8 @@ static void print_json_result(const scl_run *run, bool ok)
         if (!scl_diag_is_error(d))
             continue;
         scl_span sp = scl_diag_span(run, d);
-        struct membuf text = {0};
-        scl_diag_render(run, d, 0, mem_write, &text);
+        struct cli_buf text = {0};
+        scl_diag_render(run, d, 0, cli_buf_write, &text);
         fputs(sep, stdout);
         sep = ",\n";
         fputs("    {\n      \"errorType\": ", stdout);
@@ -316,15 +294,15 @@ static void print_json_result(const scl_run *run, bool ok)
             printf(",\n      \"column\": %u", (unsigned)sp.col);
         /* the message, then the notes (the cause of a load failure, the YAML
          * document) */
-        struct membuf msg = {0};
+        struct cli_buf msg = {0};
         const char *m = scl_diag_message(d);
-        mem_write(&msg, m ? m : "", m ? strlen(m) : 0);
+        cli_buf_write(&msg, m ? m : "", m ? strlen(m) : 0);
         for (const char *q = text.p ? strstr(text.p, "\nnote: ") : NULL; q;
              q = strstr(q + 1, "\nnote: ")) {
             const char *end = strchr(q + 7, '\n');
             if (msg.n)
-                mem_write(&msg, "; ", 2);
-            mem_write(&msg, q + 7, end ? (size_t)(end - q - 7) : strlen(q + 7));
+                cli_buf_write(&msg, "; ", 2);
+            cli_buf_write(&msg, q + 7, end ? (size_t)(end - q - 7) : strlen(q + 7));
         }
         if (msg.n) {
             fputs(",\n      \"message\": ", stdout);
@@ -346,11 +324,11 @@ static void print_json_result(const scl_run *run, bool ok)
 /* Reads all of stdin (malloc'd). */
 static char *read_stdin(size_t *len)
 {
-    struct membuf m = {0};
+    struct cli_buf m = {0};
     char buf[65536];
     size_t k;
     while ((k = fread(buf, 1, sizeof buf, stdin)) > 0)
-        if (mem_write(&m, buf, k)) {
+        if (cli_buf_write(&m, buf, k)) {
             free(m.p);
             return NULL;
         }

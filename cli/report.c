@@ -65,14 +65,9 @@ int report_take_flag(int argc, char **argv, int *i, enum report_format *fmt)
 
 /* {===== text buffers */
 
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
-static int buf_write(void *ud, const char *s, size_t len)
+int cli_buf_write(void *ud, const char *s, size_t len)
 {
-    struct buf *b = ud;
+    struct cli_buf *b = ud;
     if (b->n + len + 1 > b->cap) {
         size_t cap = (b->n + len + 1) * 2;
         char *p = realloc(b->p, cap);
@@ -87,9 +82,9 @@ static int buf_write(void *ud, const char *s, size_t len)
     return 0;
 }
 
-static void buf_puts(struct buf *b, const char *s)
+static void buf_puts(struct cli_buf *b, const char *s)
 {
-    buf_write(b, s, strlen(s));
+    cli_buf_write(b, s, strlen(s));
 }
 
 /* A related place of a diagnostic (a secondary label). */
@@ -115,7 +110,7 @@ struct item {
  * label, joined by 'sep' (KCL's short form). */
 static char *full_message(const scl_run *run, const scl_diag *d, const char *sep)
 {
-    struct buf out = {0};
+    struct cli_buf out = {0};
     const char *m = scl_diag_message(d);
     buf_puts(&out, m ? m : "");
     for (size_t i = 0; i < scl_diag_nnotes(d); i++) {
@@ -205,7 +200,7 @@ static char *relative_path(const char *file)
     }
     if (!cwd[i] && file[i] == '/')
         common = i;
-    struct buf b = {0};
+    struct cli_buf b = {0};
     for (const char *p = cwd + common; *p; p++)
         if (*p == '/')
             buf_puts(&b, "../");
@@ -284,12 +279,12 @@ static void report_pretty(const scl_run *run, FILE *f)
 {
     bool colour = want_colour(f);
     size_t n = scl_run_ndiags(run);
-    struct buf b = {0};
+    struct cli_buf b = {0};
     /* each diagnostic in one write; a person reads the first CLI_MAX_DIAGS */
     for (size_t i = 0; i < n && i < CLI_MAX_DIAGS; i++) {
         const scl_diag *d = scl_run_diag(run, i);
         b.n = 0;
-        if (scl_diag_render(run, d, 0, buf_write, &b) != SCL_OK && !b.n)
+        if (scl_diag_render(run, d, 0, cli_buf_write, &b) != SCL_OK && !b.n)
             continue;
         if (!b.p)
             continue;
@@ -367,7 +362,7 @@ static void report_github(const struct item *v, size_t n, FILE *f)
             }
             fputc(',', f);
         }
-        struct buf title = {0};
+        struct cli_buf title = {0};
         buf_puts(&title, it->code);
         buf_puts(&title, " ");
         buf_puts(&title, it->kind);
@@ -387,10 +382,10 @@ static void report_github(const struct item *v, size_t n, FILE *f)
 static char *uri_of(const char *file)
 {
     char *rel = relative_path(file);
-    struct buf b = {0};
+    struct cli_buf b = {0};
     for (const unsigned char *p = (const unsigned char *)(rel ? rel : file); *p; p++) {
         if (isalnum(*p) || strchr("-._~/", *p)) {
-            buf_write(&b, (const char *)p, 1);
+            cli_buf_write(&b, (const char *)p, 1);
         } else {
             char esc[4];
             snprintf(esc, sizeof esc, "%%%02X", *p);
@@ -499,14 +494,14 @@ static void report_sarif(const struct item *v, size_t n, FILE *f)
 static char *source_line(const char *file, unsigned line)
 {
     FILE *in = file && line ? fopen(file, "rb") : NULL;
-    struct buf b = {0};
+    struct cli_buf b = {0};
     unsigned at = 1;
     int c;
     while (in && (c = fgetc(in)) != EOF && at <= line) {
         if (c == '\n')
             at++;
         else if (at == line && c != '\r')
-            buf_write(&b, (const char *)&(char){(char)c}, 1);
+            cli_buf_write(&b, (const char *)&(char){(char)c}, 1);
     }
     if (in)
         fclose(in);
