@@ -19,7 +19,6 @@
 #include "pkg/net.h"
 
 /* What an extraction may write: an archive that unpacks to more is refused. */
-#define ARCHIVE_MAX_BYTES   ((int64_t)1 << 30)
 #define ARCHIVE_MAX_ENTRIES 1000000
 #define ARCHIVE_MAX_DEPTH   256
 
@@ -358,9 +357,9 @@ static int extract_file(struct archive *a, struct archive_entry *e, const char *
             break;
         }
         *total += k;
-        if (*total > ARCHIVE_MAX_BYTES) {
-            rc = pkg_fail(err, "the archive unpacks to more than %lld bytes",
-                          (long long)ARCHIVE_MAX_BYTES);
+        if (*total > pkg_fetch_max()) {
+            rc = pkg_fail(err, "the archive unpacks to more than %lld bytes (SCL_FETCH_MAX)",
+                          (long long)pkg_fetch_max());
             break;
         }
         if (write_all(fd, buf, (size_t)k) != 0) {

@@ -125,7 +125,7 @@ struct cred_state {
 static int cred_cb(git_credential **out, const char *url, const char *user_from_url,
                        unsigned int allowed, void *payload)
 {
-    struct cred_state *st = payload;
+    struct cred_state *st = payload; /* the first member of struct fetch_job */
     (void)url;
     const char *user = user_from_url && *user_from_url ? user_from_url : "git";
     if (st->tries++ >= 3)
@@ -176,18 +176,40 @@ static char *rewrite_url(git_repository *repo, const char *url)
 /* {===== fetching */
 
 struct fetch_job {
+    struct cred_state cred; /* first: cred_cb's payload is the job */
     const char *url;
     char what[600]; /* "tag 'v1'", for messages */
     git_repository *repo;
     git_remote *remote;
-    struct cred_state cred;
+    int64_t max;  /* pkg_fetch_max() */
+    bool too_big; /* the transfer passed max */
 };
+
+/* Ends a transfer that passes the limit; the fetch then fails with GIT_EUSER. */
+static int transfer_cb(const git_indexer_progress *stats, void *payload)
+{
+    struct fetch_job *j = payload;
+    if ((int64_t)stats->received_bytes > j->max) {
+        j->too_big = true;
+        return -1;
+    }
+    return 0;
+}
+
+static int fetch_failed(struct fetch_job *j, struct pkg_err *err)
+{
+    if (j->too_big)
+        return pkg_fail(err, "cannot fetch %s from '%s': it is larger than %lld bytes (SCL_FETCH_MAX)",
+                        j->what, j->url, (long long)j->max);
+    return pkg_fail(err, "cannot fetch %s from '%s': %s", j->what, j->url, last_git_error());
+}
 
 static void fetch_opts(struct fetch_job *j, git_fetch_options *fo, bool shallow)
 {
     git_fetch_options_init(fo, GIT_FETCH_OPTIONS_VERSION);
     fo->callbacks.credentials = cred_cb;
-    fo->callbacks.payload = &j->cred;
+    fo->callbacks.transfer_progress = transfer_cb;
+    fo->callbacks.payload = j;
     fo->download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
     fo->update_fetchhead = 0;
     fo->proxy_opts.type = GIT_PROXY_AUTO;
@@ -242,7 +264,7 @@ static int fetch_named(struct fetch_job *j, const char *prefix, const char *name
     int rc = fetch_one(j, spec, true);
     free(spec);
     if (rc < 0)
-        return pkg_fail(err, "cannot fetch %s from '%s': %s", j->what, j->url, last_git_error());
+        return fetch_failed(j, err);
     rc = want_commit(j, out);
     if (rc == GIT_ENOTFOUND)
         return pkg_fail(err, "cannot find %s '%s' in '%s'", kind, name, j->url);
@@ -277,8 +299,8 @@ static int fetch_commit(struct fetch_job *j, const char *commit, git_object **ou
             git_odb_free(odb);
         }
     }
-    if (!have && fetch_all(j) < 0)
-        return pkg_fail(err, "cannot fetch %s from '%s': %s", j->what, j->url, last_git_error());
+    if (!have && (j->too_big || fetch_all(j) < 0))
+        return fetch_failed(j, err);
 
     git_object *obj = NULL;
     int rc = git_object_lookup_prefix(&obj, j->repo, &oid, len, GIT_OBJECT_ANY);
@@ -301,7 +323,8 @@ static int fetch_default(struct fetch_job *j, git_object **out, struct pkg_err *
     git_remote_callbacks cb;
     git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
     cb.credentials = cred_cb;
-    cb.payload = &j->cred;
+    cb.transfer_progress = transfer_cb;
+    cb.payload = j;
     git_proxy_options po;
     git_proxy_options_init(&po, GIT_PROXY_OPTIONS_VERSION);
     po.type = GIT_PROXY_AUTO;
@@ -335,13 +358,50 @@ static int fetch_default(struct fetch_job *j, git_object **out, struct pkg_err *
     rc = fetch_one(j, spec, true);
     free(spec);
     if (rc < 0)
-        return pkg_fail(err, "cannot fetch %s from '%s': %s", j->what, j->url, last_git_error());
+        return fetch_failed(j, err);
     rc = want_commit(j, out);
     if (rc == GIT_ENOTFOUND)
         return pkg_fail(err, "cannot find the default branch of '%s'", j->url);
     if (rc < 0)
         return pkg_fail(err, "cannot read %s from '%s': %s", j->what, j->url, last_git_error());
     return 0;
+}
+
+/* {===== what a checkout would write */
+
+struct tree_sum {
+    git_odb *odb;
+    int64_t total, max;
+};
+
+static int sum_entry(const char *root, const git_tree_entry *e, void *payload)
+{
+    (void)root;
+    struct tree_sum *t = payload;
+    if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+        return 0;
+    size_t len;
+    git_object_t type;
+    if (git_odb_read_header(&len, &type, t->odb, git_tree_entry_id(e)) < 0)
+        return 0; /* the checkout reports it */
+    t->total += (int64_t)len;
+    return t->total > t->max ? -1 : 0;
+}
+
+/* 0 when the tree of obj holds at most max bytes of files. */
+static int check_tree_size(struct fetch_job *j, git_object *obj, struct pkg_err *err)
+{
+    git_object *tree = NULL;
+    struct tree_sum t = {NULL, 0, j->max};
+    int rc = 0;
+    if (git_object_peel(&tree, obj, GIT_OBJECT_TREE) == 0 &&
+        git_repository_odb(&t.odb, j->repo) == 0 &&
+        git_tree_walk((git_tree *)tree, GIT_TREEWALK_PRE, sum_entry, &t) != 0 && t.total > t.max)
+        rc = pkg_fail(err, "cannot check out %s of '%s': its files take more than %lld bytes "
+                      "(SCL_FETCH_MAX)", j->what, j->url, (long long)j->max);
+    git_odb_free(t.odb);
+    git_object_free(tree);
+    return rc;
 }
 
 /* {===== the entry point */
@@ -363,7 +423,7 @@ int pkg_git_fetch(const char *url, const char *tag, const char *commit, const ch
     if (lstat(dest, &st) == 0)
         return pkg_fail(err, "cannot fetch '%s' into '%s': it already exists", url, dest);
 
-    struct fetch_job j = {.url = url};
+    struct fetch_job j = {.url = url, .max = pkg_fetch_max()};
     if (tag)
         snprintf(j.what, sizeof j.what, "tag '%s'", tag);
     else if (commit)
@@ -417,6 +477,8 @@ int pkg_git_fetch(const char *url, const char *tag, const char *commit, const ch
                  : fetch_default(&j, &obj, err))
         goto out;
 
+    if (check_tree_size(&j, obj, err))
+        goto out;
     git_checkout_options co;
     git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
     co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_WRITE_INDEX;

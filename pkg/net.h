@@ -13,6 +13,11 @@
 
 /* Once in main, before any thread: curl_global_init, git_libgit2_init. */
 int net_global_init(struct pkg_err *err);
+
+/* The most bytes one fetched package may take: a registry layer, what an archive unpacks to,
+ * what a git fetch downloads and what its checkout writes. $SCL_FETCH_MAX (bytes, or with a
+ * K, M or G suffix), else 1G. */
+int64_t pkg_fetch_max(void);
 void net_global_cleanup(void);
 
 /* {===== OCI registries (§3.3 – §3.6) */

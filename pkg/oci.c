@@ -50,7 +50,6 @@
 #define JSON_MAX      ((size_t)4 << 20)  /* a manifest, a page of tags, a token answer */
 #define ERR_BODY_MAX  ((size_t)64 << 10) /* what is kept of an error answer */
 #define CONFIG_MAX    ((size_t)1 << 20)  /* a credentials file */
-#define BLOB_MAX      ((curl_off_t)1 << 30)
 #define TAG_PAGES_MAX 1000
 
 /* {===== small helpers */
@@ -1864,11 +1863,11 @@ int oci_pull_package(struct oci_client *c, const char *reg, const char *repo, co
                       "downloaded kcl package tar file in '%s'",
                       tag, reg, repo, dest);
     } else if (!valid_digest(ldigest) || !cJSON_IsNumber(lsize) || lsize->valuedouble < 0 ||
-               lsize->valuedouble > (double)BLOB_MAX) {
+               lsize->valuedouble > (double)pkg_fetch_max()) {
         rc = pkg_fail(err,
                       "failed to get package with '%s' from '%s/%s'\nthe manifest's layer "
-                      "is invalid or too large",
-                      tag, reg, repo);
+                      "is invalid or larger than %lld bytes (SCL_FETCH_MAX)",
+                      tag, reg, repo, (long long)pkg_fetch_max());
     } else if (expect_sum && ann && strcmp(ann, expect_sum)) {
         rc = pkg_fail(err, "checksum verification failed for '%s/%s:%s': expected '%s', got '%s'",
                       reg, repo, tag, ann, expect_sum);

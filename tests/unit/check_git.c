@@ -99,6 +99,13 @@ static void setup(void)
        "git add -A && git commit -q -m three && git checkout -q main && cd .. && "
        "git clone -q --bare src repo.git",
        G.dir);
+    /* Two repositories past a 512K limit: one whose pack is small (2M of zeros, which
+     * compress) and one whose pack is large (1M of random bytes). */
+    sh("cd '%s' && git init -q -b main zeros && cd zeros && head -c 2097152 /dev/zero > z.bin && "
+       "git add -A && git commit -q -m z && cd .. && git clone -q --bare zeros zeros.git && "
+       "git init -q -b main noise && cd noise && head -c 1048576 /dev/urandom > n.bin && "
+       "git add -A && git commit -q -m n && cd .. && git clone -q --bare noise noise.git",
+       G.dir);
     rev_parse("main~1", G.commit[0]);
     rev_parse("main", G.commit[1]);
     rev_parse("dev", G.commit[2]);
@@ -349,6 +356,39 @@ START_TEST(test_dest_exists)
 }
 END_TEST
 
+/* SCL_FETCH_MAX bounds what a fetch downloads and what its checkout writes. */
+static const struct {
+    const char *repo, *want;
+} big_cases[] = {
+    {"zeros.git", "cannot check out the default branch of '{url}': its files take more than "
+                  "524288 bytes (SCL_FETCH_MAX)"},
+    {"noise.git", "cannot fetch the default branch from '{url}': it is larger than 524288 bytes "
+                  "(SCL_FETCH_MAX)"},
+};
+
+START_TEST(test_too_big)
+{
+    char url[8192], want[16384], parent[8192], dest[8300], got[41] = "", names[1024];
+    fmt(url, sizeof url, "file://%s/%s", G.dir, big_cases[_i].repo);
+    subst(big_cases[_i].want, "{url}", url, want, sizeof want);
+    fmt(parent, sizeof parent, "%s/big%d", G.dir, _i);
+    ck_assert_int_eq(mkdir(parent, 0777), 0);
+    fmt(dest, sizeof dest, "%s/pkg_ref", parent);
+    struct pkg_err err = {""};
+    setenv("SCL_FETCH_MAX", "512K", 1);
+    int rc = pkg_git_fetch(url, NULL, NULL, NULL, dest, got, &err);
+    unsetenv("SCL_FETCH_MAX");
+    ck_assert_int_eq(rc, -1);
+    ck_assert_str_eq(err.msg, want);
+    list_dir(parent, names, sizeof names);
+    ck_assert_str_eq(names, "");
+    /* Under the default limit the same repository is fetched. */
+    ck_assert_msg(pkg_git_fetch(url, NULL, NULL, NULL, dest, got, &err) == 0, "%s", err.msg);
+    list_dir(dest, names, sizeof names);
+    ck_assert_str_eq(names, _i == 0 ? "z.bin" : "n.bin");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("git");
@@ -360,6 +400,7 @@ int main(void)
     tcase_add_test(tc, test_insteadof);
     tcase_add_loop_test(tc, test_fail, 0, sizeof fail_cases / sizeof fail_cases[0]);
     tcase_add_test(tc, test_dest_exists);
+    tcase_add_loop_test(tc, test_too_big, 0, sizeof big_cases / sizeof big_cases[0]);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
