@@ -227,6 +227,11 @@ static char *package_of(const char *input, struct pkg_err *err, int *rc)
 /* Inputs from two packages (two kcl.mod roots) cannot run together, as in kpm. */
 static int check_one_package(const struct opts *o, struct pkg_err *err)
 {
+    int ninputs = 0;
+    for (int i = 0; i < o->nops; i++)
+        ninputs += o->ops[i].kind == OP_INPUT;
+    if (ninputs < 2)
+        return 0; /* nothing to compare; project_open has read the one package's kcl.mod */
     char *first = NULL;
     int rc = 0;
     for (int i = 0; i < o->nops && rc == 0; i++) {

@@ -5,6 +5,8 @@
 #include "runtime/loader.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
@@ -52,25 +55,42 @@ static int cmp_str(const void *a, const void *b)
 
 char *loader_read(struct vm *vm, const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* Sized from stat before the file is opened, so that running out of the run's memory
+     * (which unwinds) leaves no descriptor behind; a regular file is then read in one call. */
+    struct stat st;
+    if (stat(path, &st) != 0)
         return NULL;
-    size_t cap = 4096, n = 0;
+    bool regular = S_ISREG(st.st_mode);
+    size_t cap = regular && (uint64_t)st.st_size < SIZE_MAX / 4 ? (size_t)st.st_size + 1 : 4096;
     char *buf = vm_alloc(vm, cap);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t n = 0;
     for (;;) {
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
+        ssize_t k = read(fd, buf + n, cap - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            close(fd);
+            return NULL;
+        }
         if (k == 0)
             break;
+        n += (size_t)k;
         if (n == cap) {
-            buf = vm_realloc(vm, buf, cap, cap * 2);
+            char *nb = arena_realloc(vm->arena, buf, cap, cap * 2);
+            if (!nb) {
+                close(fd);
+                nb = vm_realloc(vm, buf, cap, cap * 2); /* fails again, and raises */
+            }
+            buf = nb;
             cap *= 2;
+        } else if (regular) {
+            break; /* a short read of a regular file ends at its end */
         }
     }
-    int err = ferror(f);
-    fclose(f);
-    if (err)
-        return NULL;
+    close(fd);
     *len = n;
     return buf;
 }
@@ -83,11 +103,16 @@ static uint32_t list_dir(struct vm *vm, const char *dir, char ***out)
         return 0;
     uint32_t n = 0, cap = 8;
     char **v = vm_alloc(vm, cap * sizeof *v);
+    size_t dl = strlen(dir);
     struct dirent *e;
     while ((e = readdir(d))) {
         if (!is_source_name(e->d_name))
             continue;
-        char *full = str_fmt(vm, "%s/%s", dir, e->d_name)->b;
+        size_t nl = strlen(e->d_name);
+        char *full = vm_alloc(vm, dl + nl + 2);
+        memcpy(full, dir, dl);
+        full[dl] = '/';
+        memcpy(full + dl + 1, e->d_name, nl + 1);
         /* the entry's type saves a stat per file; links and unknown types are followed */
         if (e->d_type != DT_REG && !is_file(full))
             continue;
@@ -335,6 +360,17 @@ static char *real_or_same(struct vm *vm, const char *p)
     return real;
 }
 
+/* The real folder of file p. A file that is not a link lives in the real path of its folder,
+ * which is remembered: one lstat instead of a readlink per component for every file that
+ * imports something. */
+static const char *real_parent(struct vm *vm, const char *p)
+{
+    struct stat st;
+    if (lstat(p, &st) == 0 && !S_ISLNK(st.st_mode))
+        return real_or_same(vm, parent_dir(vm, p));
+    return parent_dir(vm, real_or_same(vm, p));
+}
+
 /* {===== KCL's resolution on the disk (spec packages.md §2.3, §2.4) */
 
 struct found {
@@ -510,7 +546,7 @@ static void disk_resolve(struct eval *ev, struct pkg *from, uint32_t file, struc
 {
     struct vm *vm = ev->vm;
     const char *root = from->root ? from->root : ev->root;
-    const char *dir = parent_dir(vm, real_or_same(vm, from->files[file].src->path));
+    const char *dir = real_parent(vm, from->files[file].src->path);
     const char *abs;
     switch (resolve_core(vm, root, dir, imp->u.import.level, imp->u.import.path, ev->externals,
                          ev->nexternals, &abs, out)) {
