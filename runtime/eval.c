@@ -305,6 +305,24 @@ static struct value yaml_stream_fn(struct vm *vm, const struct callargs *a)
     return v_none();
 }
 
+/* vm_protect for code that goes on evaluating after a failure: an error unwinds from
+ * wherever it was raised (inside a lambda, a schema body, another package), so the place the
+ * evaluator was in is put back. */
+bool ev_protect(struct eval *ev, void (*fn)(struct vm *vm, void *ud), void *ud)
+{
+    struct ev_place place = {ev->cur_pkg, ev->cur_file, ev->scope, ev->vm->span};
+    unsigned schema_depth = ev->schema_depth;
+    const char *defining = ev->defining;
+    bool key_exprs = ev->key_exprs;
+    if (vm_protect(ev->vm, fn, ud))
+        return true;
+    ev_leave(ev, place);
+    ev->schema_depth = schema_depth;
+    ev->defining = defining;
+    ev->key_exprs = key_exprs;
+    return false;
+}
+
 struct catch_call {
     struct value fn;
 };
@@ -321,17 +339,8 @@ static struct value catch_fn(struct vm *vm, const struct callargs *a)
     if (!arg_get(vm, a, 0, "func", &c.fn))
         vm_raise(vm, "catch() missing 1 required positional argument: 'func'");
     unsigned n = vm->diags->n, ne = vm->diags->nerrors;
-    struct eval *ev = vm->ev;
-    struct scope *scope = ev->scope;
-    struct pkg *pkg = ev->cur_pkg;
-    uint32_t file = ev->cur_file;
-    unsigned depth = ev->schema_depth;
-    if (vm_protect(vm, catch_run, &c))
+    if (ev_protect(vm->ev, catch_run, &c))
         return v_undef();
-    ev->scope = scope;
-    ev->cur_pkg = pkg;
-    ev->cur_file = file;
-    ev->schema_depth = depth;
     const char *msg = vm->last_error ? vm->last_error->message : "";
     vm->diags->n = n;
     vm->diags->nerrors = ne;

@@ -166,6 +166,7 @@ static inline void ev_leave(struct eval *ev, struct ev_place saved)
 }
 
 /* {===== eval.c */
+bool ev_protect(struct eval *ev, void (*fn)(struct vm *vm, void *ud), void *ud);
 struct scope *scope_push(struct eval *ev, enum scope_kind kind);
 void scope_pop(struct eval *ev, struct scope *s);
 void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value v);

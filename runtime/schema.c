@@ -1123,7 +1123,7 @@ static struct value convert(struct eval *ev, struct ast *t, struct value v, stru
         for (uint32_t i = 0; i < t->u.type_union.types.n; i++) {
             struct try_conv tc = {t->u.type_union.types.v[i], v, v_undef(), span, at};
             unsigned n = ev->vm->diags->n, ne = ev->vm->diags->nerrors;
-            if (vm_protect(ev->vm, try_conv_fn, &tc))
+            if (ev_protect(ev, try_conv_fn, &tc))
                 return tc.out;
             ev->vm->diags->n = n;
             ev->vm->diags->nerrors = ne;
