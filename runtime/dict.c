@@ -212,6 +212,7 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
     e->key = key;
     e->val = v;
     e->op = (uint8_t)op;
+    e->named = 0;
     e->ins = ins;
     e->file = e->lo = 0;
     d->n++;

@@ -47,43 +47,20 @@ static struct value *scope_slot(struct scope *s, struct str *name)
     return NULL;
 }
 
-/* Records that config key 'name' was written in the literal of config scope 's' (its value
- * lives in the dict being built, so only the name is kept). */
-enum { SCOPE_MARKS_LINEAR = 16 }; /* past this many keys a config scope indexes them */
-
-static void scope_mark(struct eval *ev, struct scope *s, struct str *name)
+/* A scope chain that outlives the current evaluation: config scopes on the C stack (and the
+ * scopes above them) are copied; the rest is shared as it is. */
+struct scope *scope_keep(struct eval *ev, struct scope *s)
 {
-    if (s->marks) {
-        if (!dict_find(s->marks, name))
-            dict_set(ev->vm, s->marks, name, v_bool(true));
-        return;
-    }
-    for (uint32_t i = 0; i < s->n; i++)
-        if (s->names[i] == name)
-            return;
-    if (s->n == SCOPE_MARKS_LINEAR) {
-        s->marks = dict_new(ev->vm, 4 * SCOPE_MARKS_LINEAR);
-        for (uint32_t i = 0; i < s->n; i++)
-            dict_set(ev->vm, s->marks, s->names[i], v_bool(true));
-        dict_set(ev->vm, s->marks, name, v_bool(true));
-        return;
-    }
-    if (s->n == s->cap) {
-        uint32_t cap = s->cap ? s->cap * 2 : 8;
-        s->names = vm_realloc(ev->vm, s->names, s->cap * sizeof *s->names, cap * sizeof *s->names);
-        s->cap = cap;
-    }
-    s->names[s->n++] = name;
-}
-
-static bool scope_marked(const struct scope *s, struct str *name)
-{
-    if (s->marks)
-        return dict_find(s->marks, name) != NULL;
-    for (uint32_t i = s->n; i-- > 0;)
-        if (s->names[i] == name)
-            return true;
-    return false;
+    if (!s)
+        return NULL;
+    struct scope *parent = scope_keep(ev, s->parent);
+    if (parent == s->parent && !s->on_stack)
+        return s;
+    struct scope *c = vm_alloc(ev->vm, sizeof *c);
+    *c = *s;
+    c->parent = parent;
+    c->on_stack = false;
+    return c;
 }
 
 void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value v)
@@ -413,8 +390,9 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
     for (struct scope *s = ev->scope; s; s = s->parent) {
         if (s->kind == SCOPE_CONFIG) {
             /* keys written in the literal (not unpacked ones) are visible to later entries */
-            if (scope_marked(s, name))
-                return dict_get(s->config, name);
+            struct dict_entry *e = dict_find(s->config, name);
+            if (e && e->named)
+                return e->val;
             continue;
         }
         struct value *slot = scope_slot(s, name);
@@ -887,17 +865,20 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
     e->file = en->span.file;
     e->lo = en->span.lo;
     if (!dynamic && ev->scope && ev->scope->kind == SCOPE_CONFIG && ev->scope->config == d)
-        scope_mark(ev, ev->scope, path[0]);
+        e->named = 1;
 }
 
 struct value eval_config(struct eval *ev, struct ast *n)
 {
     struct dict *d = dict_new(ev->vm, n->u.config.entries.n);
-    struct scope *s = scope_push(ev, SCOPE_CONFIG);
-    s->config = d;
+    /* The scope lives only while the entries run (a lambda made in them keeps a copy:
+     * capture_scopes), so it takes no memory from the run. An error unwinding past it leaves
+     * ev->scope to whoever catches it (ev_protect). */
+    struct scope s = {.parent = ev->scope, .kind = SCOPE_CONFIG, .on_stack = true, .config = d};
+    ev->scope = &s;
     for (uint32_t i = 0; i < n->u.config.entries.n; i++)
         eval_entry_into(ev, d, n->u.config.entries.v[i], true);
-    scope_pop(ev, s);
+    ev->scope = s.parent;
     return v_dict(d);
 }
 
@@ -1344,11 +1325,12 @@ static struct scope *capture_scopes(struct eval *ev, struct scope *s)
         return NULL;
     struct scope *parent = capture_scopes(ev, s->parent);
     if (s->kind != SCOPE_LOCAL && s->kind != SCOPE_LOOP) {
-        if (parent == s->parent)
+        if (parent == s->parent && !s->on_stack)
             return s;
         struct scope *c = vm_alloc(ev->vm, sizeof *c);
         *c = *s;
         c->parent = parent;
+        c->on_stack = false;
         return c;
     }
     struct scope *c = vm_alloc(ev->vm, sizeof *c);

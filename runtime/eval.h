@@ -88,11 +88,11 @@ struct schema_frame;
 struct scope {
     struct scope *parent;
     uint8_t kind;
+    bool on_stack; /* a config scope lives in eval_config's frame: copied when kept (scope_keep) */
     uint32_t n, cap;
     struct str **names;
     struct value *vals;
     struct dict *config;          /* SCOPE_CONFIG: the dict being built */
-    struct dict *marks;           /* SCOPE_CONFIG with many keys: 'names' as a set */
     struct schema_frame *frame;   /* SCOPE_SCHEMA */
 };
 
@@ -168,6 +168,7 @@ static inline void ev_leave(struct eval *ev, struct ev_place saved)
 /* {===== eval.c */
 bool ev_protect(struct eval *ev, void (*fn)(struct vm *vm, void *ud), void *ud);
 struct scope *scope_push(struct eval *ev, enum scope_kind kind);
+struct scope *scope_keep(struct eval *ev, struct scope *s);
 void scope_pop(struct eval *ev, struct scope *s);
 void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value v);
 struct str *ev_name(struct eval *ev, const char *s);

@@ -120,7 +120,7 @@ struct value schema_define(struct eval *ev, struct ast *n)
     st->pkg = ev->cur_pkg;
     st->pkgpath = ev->cur_pkg->path;
     st->file = ev->cur_file;
-    st->closure = ev->scope;
+    st->closure = scope_keep(ev, ev->scope);
     st->is_rule = n->kind == AST_RULE || n->u.schema.is_rule;
     /* a schema named ...Mixin is a mixin, ...Protocol a protocol, however declared */
     size_t nl = st->name->len;

@@ -75,6 +75,8 @@ struct dict_entry {
     struct str *key; /* interned; NULL for a deleted entry (tombstone) */
     struct value val;
     uint8_t op;      /* OPK_* */
+    uint8_t named;   /* written by name in the config literal that is being built: later
+                        entries of that literal see it (eval.c) */
     int32_t ins;     /* k[i] += : insert index, -1 none */
     uint32_t file, lo; /* where the entry was written (config literals); file 0: unknown */
 };
