@@ -137,22 +137,24 @@ struct value emit_plan(struct vm *vm, struct value v, unsigned flags)
 
 /* {===== scalar styles (§6.1) */
 
-/* Words that read back as booleans or null (YAML 1.1 and 1.2), compared ignoring ASCII case. */
-static const char *const yaml_words[] = {"y",    "yes",   "n",    "no",  "on", "off",
-                                         "true", "false", "null", "nil", "~",  "nan"};
+/* Words that read back as booleans or null (YAML 1.1 and 1.2), compared ignoring ASCII case,
+ * listed by length (1 to 5, each followed by a space); none is longer. */
+static const char *const yaml_words[6] = {"",         "y n ~ ",     "no on ", "yes off nil nan ",
+                                          "true null ", "false "};
 
-static bool ascii_ieq(const char *s, size_t n, const char *w)
+static bool is_yaml_word(const char *s, size_t n)
 {
-    if (strlen(w) != n)
+    if (n > 5)
         return false;
+    char low[5];
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c - 'A' + 'a');
-        if (c != (unsigned char)w[i])
-            return false;
+        char c = s[i];
+        low[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
     }
-    return true;
+    for (const char *w = yaml_words[n]; *w; w += n + 1)
+        if (!memcmp(w, low, n))
+            return true;
+    return false;
 }
 
 /* Rule 2 of §6.1: the plain text would read back as something other than this string (or
@@ -165,12 +167,7 @@ static bool reads_as_non_string(const char *s, size_t n)
     unsigned char c = (unsigned char)s[0];
     if ((c >= '0' && c <= '9') || c == '-' || c == '.' || c == '+')
         return true;
-    if (n > 5) /* longer than every word */
-        return false;
-    for (size_t i = 0; i < sizeof yaml_words / sizeof yaml_words[0]; i++)
-        if (ascii_ieq(s, n, yaml_words[i]))
-            return true;
-    return false;
+    return is_yaml_word(s, n);
 }
 
 /* The style requested for a string scalar; libyaml then downgrades a style it can't use
@@ -377,20 +374,26 @@ struct yw {
     bool open_ended; /* the last block scalar kept its trailing line breaks ("|+") */
 };
 
-/* Room for n more bytes at the end of the output; raises when memory runs out. */
-static char *yw_room(struct yw *w, size_t n)
+static char *yw_grow(struct yw *w, size_t n);
+
+/* Room for n more bytes at the end of the output (and its NUL); raises when memory runs out. */
+static inline char *yw_room(struct yw *w, size_t n)
 {
     struct ybuf *b = w->out;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = arena_realloc(b->arena, b->p, b->cap, cap);
-        if (!p)
-            vm_raise(w->vm, "out of memory");
-        b->p = p;
-        b->cap = cap;
-    }
+    return b->n + n + 1 <= b->cap ? b->p + b->n : yw_grow(w, n);
+}
+
+static char *yw_grow(struct yw *w, size_t n)
+{
+    struct ybuf *b = w->out;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->n + n + 1)
+        cap *= 2;
+    char *p = arena_realloc(b->arena, b->p, b->cap, cap);
+    if (!p)
+        vm_raise(w->vm, "out of memory");
+    b->p = p;
+    b->cap = cap;
     return b->p + b->n;
 }
 
@@ -530,6 +533,18 @@ static bool y_start_indicator(unsigned char c)
 }
 
 /* yaml_emitter_analyze_scalar for block context. */
+static void y_analyze_word(const unsigned char *s, size_t n, struct yscalar *a)
+{
+    /* The common case: printable ASCII without spaces (n > 0). Only the first character, a
+     * final ':' and a "---"/"..." start can then refuse plain style. */
+    unsigned char c = s[0];
+    bool indicators = y_start_indicator(c) || ((c == '?' || c == ':' || c == '-') && n == 1) ||
+                      s[n - 1] == ':' || (n >= 3 && (c == '-' || c == '.') && s[1] == c && s[2] == c);
+    a->multiline = false;
+    a->block_plain = !indicators;
+    a->single = a->block = true;
+}
+
 static void y_analyze(const unsigned char *s, size_t n, struct yscalar *a)
 {
     a->multiline = false;
@@ -538,21 +553,6 @@ static void y_analyze(const unsigned char *s, size_t n, struct yscalar *a)
         a->block = false;
         return;
     }
-    /* Common case first: printable ASCII without spaces. Only the first character, a final
-     * ':' and a "---"/"..." start can then refuse plain style. */
-    size_t i = 0;
-    while (i < n && s[i] > 0x20 && s[i] < 0x7F)
-        i++;
-    if (i == n) {
-        unsigned char c = s[0];
-        bool indicators = y_start_indicator(c) || ((c == '?' || c == ':' || c == '-') && n == 1) ||
-                          s[n - 1] == ':' ||
-                          (n >= 3 && (c == '-' || c == '.') && s[1] == c && s[2] == c);
-        a->block_plain = !indicators;
-        a->single = a->block = true;
-        return;
-    }
-
     bool indicators = n >= 3 && (s[0] == '-' || s[0] == '.') && s[1] == s[0] && s[2] == s[0];
     bool special = false, breaks = false;
     bool leading_space = false, leading_break = false, trailing_space = false,
@@ -560,7 +560,7 @@ static void y_analyze(const unsigned char *s, size_t n, struct yscalar *a)
     bool previous_space = false, previous_break = false;
     bool preceded_by_ws = true;
     bool followed_by_ws = y_is_blankz(s, u8_width(s[0]), n);
-    for (i = 0; i < n;) {
+    for (size_t i = 0; i < n;) {
         unsigned char c = s[i];
         size_t width = u8_width(c);
         if (i == 0) {
@@ -620,10 +620,11 @@ static enum ystyle y_select(const struct yscalar *a, enum ystyle style, size_t n
     return style;
 }
 
-/* The style scl requests for a string (§6.1 rules 1 and 2, else plain). */
-static enum ystyle y_request(const char *s, size_t n)
+/* The style scl requests for a string (§6.1 rules 1 and 2, else plain); 'multiline' from the
+ * analysis (without a line break there is no '\n'). */
+static enum ystyle y_request(const char *s, size_t n, bool multiline)
 {
-    if (memchr(s, '\n', n))
+    if (multiline && memchr(s, '\n', n))
         return YS_LITERAL;
     return reads_as_non_string(s, n) ? YS_SINGLE : YS_PLAIN;
 }
@@ -781,7 +782,7 @@ static void yw_string(struct yw *w, const char *s, size_t n, const struct yscala
                       bool simple_key)
 {
     const unsigned char *u = (const unsigned char *)s;
-    enum ystyle style = y_select(a, y_request(s, n), n, simple_key);
+    enum ystyle style = y_select(a, y_request(s, n, a->multiline), n, simple_key);
     int indent = w->indent;
     w->indent = indent < 0 ? 2 : indent + 2;
     switch (style) {
@@ -807,12 +808,16 @@ static void yw_check(struct yw *w, const struct str *str, struct yscalar *a)
     if (str->len > INT_MAX)
         vm_raise(w->vm, "cannot write YAML: string too long");
     const unsigned char *u = (const unsigned char *)str->b;
-    size_t i = 0;
-    while (i < str->len && u[i] < 0x80)
+    size_t i = 0, n = str->len;
+    while (i < n && u[i] > 0x20 && u[i] < 0x7F)
         i++;
-    if (i < str->len && !y_valid_utf8(u + i, str->len - i))
+    if (i == n && n) {
+        y_analyze_word(u, n, a);
+        return;
+    }
+    if (!y_valid_utf8(u + i, n - i))
         vm_raise(w->vm, "cannot write YAML: invalid UTF-8 in a string");
-    y_analyze(u, str->len, a);
+    y_analyze(u, n, a);
 }
 
 /* {===== direct writer: values */
