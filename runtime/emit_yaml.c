@@ -139,13 +139,24 @@ struct value emit_plan(struct vm *vm, struct value v, unsigned flags)
 
 /* Words that read back as booleans or null (YAML 1.1 and 1.2), compared ignoring ASCII case,
  * listed by length (1 to 5, each followed by a space); none is longer. */
-static const char *const yaml_words[6] = {"",         "y n ~ ",     "no on ", "yes off nil nan ",
+static const char *const yaml_words[6] = {"",           "y n ~ ", "no on ", "yes off nil nan ",
                                           "true null ", "false "};
 
 static bool is_yaml_word(const char *s, size_t n)
 {
     if (n > 5)
         return false;
+    switch (s[0] | 0x20) { /* the first letters of the words, any case ('~' | 0x20 is '~') */
+    case 'y':
+    case 'n':
+    case 'o':
+    case 't':
+    case 'f':
+    case '~':
+        break;
+    default:
+        return false;
+    }
     char low[5];
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -359,7 +370,7 @@ static void y_document(struct vm *vm, struct ybuf *out, const struct value *v, u
  *     unless already at the indent, indicators add a space before them when needed;
  *   - a key longer than 128 bytes or with a line break is a complex key ("? key\n: value");
  *   - after a "|+" block (until another block scalar) the document ends with "...".
- * The tests in tests/unit/check_yaml.c compare it with the libyaml path on many values. */
+ * tests/unit/check_yaml.c and tests/yaml/writers.sh compare it with the libyaml path. */
 
 enum ystyle { YS_PLAIN, YS_SINGLE, YS_DOUBLE, YS_LITERAL };
 
@@ -397,14 +408,14 @@ static char *yw_grow(struct yw *w, size_t n)
     return b->p + b->n;
 }
 
-static void yw_put(struct yw *w, const char *s, size_t n)
+static inline void yw_put(struct yw *w, const char *s, size_t n)
 {
     memcpy(yw_room(w, n), s, n);
     w->out->n += n;
     w->column += n;
 }
 
-static void yw_putc(struct yw *w, char c)
+static inline void yw_putc(struct yw *w, char c)
 {
     *yw_room(w, 1) = c;
     w->out->n++;
@@ -529,7 +540,27 @@ struct yscalar {
 /* Indicators that refuse plain style at the start of a string. */
 static bool y_start_indicator(unsigned char c)
 {
-    return c && strchr("#,[]{}&*!|>'\"%@`", c);
+    switch (c) {
+    case '#':
+    case ',':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '&':
+    case '*':
+    case '!':
+    case '|':
+    case '>':
+    case '\'':
+    case '"':
+    case '%':
+    case '@':
+    case '`':
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* yaml_emitter_analyze_scalar for block context. */
@@ -539,7 +570,8 @@ static void y_analyze_word(const unsigned char *s, size_t n, struct yscalar *a)
      * final ':' and a "---"/"..." start can then refuse plain style. */
     unsigned char c = s[0];
     bool indicators = y_start_indicator(c) || ((c == '?' || c == ':' || c == '-') && n == 1) ||
-                      s[n - 1] == ':' || (n >= 3 && (c == '-' || c == '.') && s[1] == c && s[2] == c);
+                      s[n - 1] == ':' ||
+                      (n >= 3 && (c == '-' || c == '.') && s[1] == c && s[2] == c);
     a->multiline = false;
     a->block_plain = !indicators;
     a->single = a->block = true;
@@ -809,6 +841,13 @@ static void yw_check(struct yw *w, const struct str *str, struct yscalar *a)
         vm_raise(w->vm, "cannot write YAML: string too long");
     const unsigned char *u = (const unsigned char *)str->b;
     size_t i = 0, n = str->len;
+    /* eight bytes at a time while none is below 0x21 or above 0x7E */
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    for (uint64_t x; i + 8 <= n; i += 8) {
+        memcpy(&x, u + i, 8);
+        if (((x - ones * 0x21) & ~x & highs) | (((x + ones * (127 - 0x7E)) | x) & highs))
+            break;
+    }
     while (i < n && u[i] > 0x20 && u[i] < 0x7F)
         i++;
     if (i == n && n) {
