@@ -1,4 +1,4 @@
-/* Output of a planned result (spec §3.9 step 4-5, §6): YAML through libyaml's emitter, JSON
+/* Output of a planned result (spec §3.9 step 4-5, §6): YAML as libyaml's emitter writes it, JSON
  * written directly, and the planning filter both apply while they walk the value.
  *
  * Planning (§3.9 step 4) never copies: an emitter skips, at any depth,
@@ -80,6 +80,12 @@ int emit_yaml_stream(struct vm *vm, const struct list *docs, unsigned flags, con
 /* The emitter's text of one value as a single document, with its trailing newline (the
  * form of yaml.encode and "${x: #yaml}"). Undefined and functions give "null\n". */
 struct str *emit_yaml_text(struct vm *vm, struct value v, unsigned flags);
+
+/* The YAML functions above write through a direct writer, byte-identical to libyaml's
+ * emitter; SCL_YAML_WRITER=libyaml in the environment (read at the first YAML output of a
+ * vm) drives libyaml's emitter instead. For tests, emit_yaml_use picks the writer of 'vm'. */
+enum { EMIT_YAML_DIRECT = 1, EMIT_YAML_LIBYAML = 2 };
+void emit_yaml_use(struct vm *vm, int writer);
 
 /* {===== JSON (emit_json.c) */
 

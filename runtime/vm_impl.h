@@ -41,6 +41,7 @@ struct vm {
     uint64_t deadline_ns;        /* CLOCK_MONOTONIC end of the budget; 0: none */
     size_t out_limit, out_used;  /* output budget (print and the writers); 0: none */
     bool limit_hit;              /* the last error was a limit (SCL_ELIMIT) */
+    int8_t yaml_writer;          /* emit_yaml.c: 0 until SCL_YAML_WRITER is read */
 };
 
 /* Polls between the slow checks (interrupt flag, clock): a few microseconds of work at most. */
