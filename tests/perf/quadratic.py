@@ -3,8 +3,8 @@
 
 The one kind of timed test here: both sizes are measured in the same run, on the same machine,
 and only their ratio is asserted, with a generous bound (linear is 10; a quadratic path gives
-about 100). Under a sanitizer build (SCL_SANITIZED=1) the bound is 40. Each size is run twice
-and the faster run counts, to keep a busy machine from failing the test.
+about 100). Under a sanitizer build (SCL_SANITIZED=1) the bound is 40. Each size is run three
+times and the fastest run counts, to keep a busy machine from failing the test.
 
 Cases: 200,000 keys in one dict literal, 200,000 list items, 200,000 top-level statements, a
 10 MB string, 100,000 schema instances in one list; each program is run with `scl run` and
@@ -37,7 +37,7 @@ def gen(kind, n):
 
 def run(path, n):
     best = None
-    for _ in range(2):
+    for _ in range(3):
         t = time.monotonic()
         r = subprocess.run([SCL, "run", path], capture_output=True, timeout=600)
         dt = time.monotonic() - t
