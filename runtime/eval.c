@@ -676,26 +676,43 @@ static struct value eval_str(struct eval *ev, struct ast *n)
             return v_str(ev_name(ev, ""));
         return v_str(ev_name_len(ev, lit->parts[0].text, lit->parts[0].len));
     }
-    /* the text of every part first, then one allocation for the result */
-    struct str *inline_parts[16];
-    struct str **parts = lit->nparts <= 16 ? inline_parts
-                                           : vm_alloc(ev->vm, lit->nparts * sizeof *parts);
+    /* the text of every part first, then one allocation for the result; integers are
+     * written into 'nums' rather than made into strings of their own */
+    struct seg {
+        const char *p;
+        size_t len;
+    } inline_segs[16];
+    char nums[16][STR_INT_MAX];
+    struct seg *segs = lit->nparts <= 16 ? inline_segs
+                                         : vm_alloc(ev->vm, lit->nparts * sizeof *segs);
     size_t total = 0;
     for (uint32_t i = 0; i < lit->nparts; i++) {
         const struct strpart *pt = &lit->parts[i];
         if (pt->kind == STRPART_TEXT) {
-            parts[i] = NULL;
+            segs[i].p = pt->text;
+            segs[i].len = pt->len;
             total += pt->len;
             continue;
         }
         struct value v = eval_expr(ev, n->u.str.exprs[i]);
-        if (pt->spec == STRSPEC_JSON)
-            parts[i] = v_to_json(ev->vm, v, 0, false, false, false);
-        else if (pt->spec == STRSPEC_YAML)
-            parts[i] = v_to_yaml(ev->vm, v, false, false, false);
-        else
-            parts[i] = v.tag == V_STR ? v.as.s : v_to_str(ev->vm, v);
-        total += parts[i]->len;
+        struct str *t;
+        if (pt->spec == STRSPEC_JSON) {
+            t = v_to_json(ev->vm, v, 0, false, false, false);
+        } else if (pt->spec == STRSPEC_YAML) {
+            t = v_to_yaml(ev->vm, v, false, false, false);
+        } else if (v.tag == V_STR) {
+            t = v.as.s;
+        } else if (v.tag == V_INT && i < 16) {
+            segs[i].p = nums[i];
+            segs[i].len = str_int_text(v.as.i, nums[i]);
+            total += segs[i].len;
+            continue;
+        } else {
+            t = v_to_str(ev->vm, v);
+        }
+        segs[i].p = t->b;
+        segs[i].len = t->len;
+        total += t->len;
     }
     if (total >= UINT32_MAX)
         vm_raise(ev->vm, "string too long");
@@ -704,10 +721,8 @@ static struct value eval_str(struct eval *ev, struct ast *n)
     r->len = (uint32_t)total;
     char *o = r->b;
     for (uint32_t i = 0; i < lit->nparts; i++) {
-        const char *t = parts[i] ? parts[i]->b : lit->parts[i].text;
-        size_t len = parts[i] ? parts[i]->len : lit->parts[i].len;
-        memcpy(o, t, len);
-        o += len;
+        memcpy(o, segs[i].p, segs[i].len);
+        o += segs[i].len;
     }
     *o = '\0';
     return v_str(r);
