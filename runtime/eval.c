@@ -121,6 +121,11 @@ struct str *ev_name_len(struct eval *ev, const char *s, size_t len)
 
 struct str *ev_name(struct eval *ev, const char *s)
 {
+    /* the text is measured only when it is not cached yet */
+    size_t h = (size_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> 52) &
+               (EV_NAME_CACHE - 1);
+    if (ev->names[h].key == s)
+        return ev->names[h].val;
     return ev_name_len(ev, s, strlen(s));
 }
 
@@ -399,6 +404,30 @@ static struct value module_member(struct eval *ev, struct module *m, struct str 
 
 /* {===== name lookup */
 
+/* The package-level answers for 'name' in 'p', from the cache or found now. */
+static const struct ev_global_slot *global_slot(struct eval *ev, struct pkg *p, struct str *name)
+{
+    size_t h = (size_t)((((uint64_t)(uintptr_t)name ^ ((uint64_t)(uintptr_t)p >> 4)) *
+                         0x9E3779B97F4A7C15ull) >> 54) & (EV_GLOBAL_CACHE - 1);
+    struct ev_global_slot *c = &ev->globals[h];
+    if (c->name == name && c->pkg == p && c->nvars == p->nvars && c->nfiles == p->nfiles)
+        return c;
+    c->name = name;
+    c->pkg = p;
+    c->nvars = p->nvars;
+    c->nfiles = p->nfiles;
+    c->g = pkg_var(p, name);
+    c->imported = false;
+    for (uint32_t k = 0; k < p->nfiles && !c->imported; k++)
+        for (uint32_t i = 0; i < p->files[k].nimports; i++)
+            if (p->files[k].imports[i].name == name)
+                c->imported = true;
+    struct dict_entry *e = dict_find(ev->builtins, name);
+    c->has_builtin = e != NULL;
+    c->builtin = e ? e->val : v_undef();
+    return c;
+}
+
 struct value eval_lookup_name(struct eval *ev, struct str *name, struct span span)
 {
     for (struct scope *s = ev->scope; s; s = s->parent) {
@@ -418,31 +447,33 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
         }
     }
     struct pkg *p = ev->cur_pkg;
-    struct gvar *g = pkg_var(p, name);
+    const struct ev_global_slot *c = global_slot(ev, p, name);
+    struct gvar *g = c->g;
     if (g && g->nsetters) {
         struct value v = gvar_force(ev, p, g);
         if (g->defined)
             return v;
     }
-    struct pkg_file *f = &p->files[ev->cur_file];
-    for (uint32_t i = 0; i < f->nimports; i++)
-        if (f->imports[i].name == name)
-            return import_resolve(ev, &f->imports[i]);
-    /* KCL lets the files of one package see each other's imports */
-    for (uint32_t k = 0; k < p->nfiles; k++) {
-        struct pkg_file *o = &p->files[k];
-        for (uint32_t i = 0; i < o->nimports; i++)
-            if (o->imports[i].name == name) {
-                uint32_t saved = ev->cur_file;
-                ev->cur_file = k;
-                struct value m = import_resolve(ev, &o->imports[i]);
-                ev->cur_file = saved;
-                return m;
-            }
+    if (c->imported) {
+        struct pkg_file *f = &p->files[ev->cur_file];
+        for (uint32_t i = 0; i < f->nimports; i++)
+            if (f->imports[i].name == name)
+                return import_resolve(ev, &f->imports[i]);
+        /* KCL lets the files of one package see each other's imports */
+        for (uint32_t k = 0; k < p->nfiles; k++) {
+            struct pkg_file *o = &p->files[k];
+            for (uint32_t i = 0; i < o->nimports; i++)
+                if (o->imports[i].name == name) {
+                    uint32_t saved = ev->cur_file;
+                    ev->cur_file = k;
+                    struct value m = import_resolve(ev, &o->imports[i]);
+                    ev->cur_file = saved;
+                    return m;
+                }
+        }
     }
-    struct dict_entry *e = dict_find(ev->builtins, name);
-    if (e)
-        return e->val;
+    if (c->has_builtin)
+        return c->builtin;
     if (g)
         return v_undef();
     vm_raise_at(ev->vm, span, "E2L23", "CompileError", "name '%s' is not defined", name->b);
@@ -565,6 +596,21 @@ static void eval_args(struct eval *ev, struct ast_list *args, struct callargs *a
     a->nkw = nk;
 }
 
+/* The str method named by the attribute text 'attr' of the syntax tree, or NULL; looked up by
+ * name once per text. */
+static native_fn str_method(struct eval *ev, const char *attr)
+{
+    size_t h = (size_t)(((uint64_t)(uintptr_t)attr * 0x9E3779B97F4A7C15ull) >> 56) &
+               (EV_METHOD_CACHE - 1);
+    struct ev_method_slot *m = &ev->methods[h];
+    if (m->key != attr) {
+        struct str *name = ev_name(ev, attr);
+        m->key = attr;
+        m->fn = stdlib_str_method(name->b, name->len);
+    }
+    return m->fn;
+}
+
 /* f(args), x.f(args), x?.f(args). A str method is called on its receiver directly, without
  * making a bound function value. */
 static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, struct ast *n)
@@ -578,11 +624,10 @@ static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, st
         /* x?.f(): the call is skipped with the member when x is falsy */
         if (fx->u.select.optional && !v_truthy(recv))
             return v_none();
-        struct str *attr = ev_name(ev, fx->u.select.attr);
         if (recv.tag == V_STR)
-            method = stdlib_str_method(attr->b, attr->len);
+            method = str_method(ev, fx->u.select.attr);
         if (!method)
-            fn = select_attr(ev, recv, attr, fx->span);
+            fn = select_attr(ev, recv, ev_name(ev, fx->u.select.attr), fx->span);
     } else {
         fn = eval_expr(ev, fx);
     }
@@ -2043,6 +2088,8 @@ void eval_init(struct eval *ev, struct vm *vm, struct source_map *sm)
     ev->arena = vm->arena;
     vm->ev = ev;
     ev->names = vm_zalloc(vm, EV_NAME_CACHE * sizeof *ev->names);
+    ev->methods = vm_zalloc(vm, EV_METHOD_CACHE * sizeof *ev->methods);
+    ev->globals = vm_zalloc(vm, EV_GLOBAL_CACHE * sizeof *ev->globals);
     ev->yaml_stream = v_undef();
     ev->options = dict_new(vm, 0);
     size_t nb;
