@@ -1048,6 +1048,7 @@ struct comp_state {
     struct scope *scope;
     struct list *out_list;
     struct dict *out_dict;
+    uint32_t *slots; /* per clause: the scope slots of its key and value variables */
 };
 
 static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause);
@@ -1064,12 +1065,13 @@ static bool comp_step(struct eval *ev, void *ud, struct value k, struct value v)
 {
     struct comp_iter *it = ud;
     struct ast *cf = it->cf;
+    struct value *vals = it->cs->scope->vals;
+    const uint32_t *slot = &it->cs->slots[2 * it->clause];
     if (it->two) {
-        scope_set(ev, it->cs->scope, ev_name(ev, cf->u.comp_for.key), k);
-        scope_set(ev, it->cs->scope, ev_name(ev, cf->u.comp_for.value), v);
+        vals[slot[0]] = k;
+        vals[slot[1]] = v;
     } else {
-        scope_set(ev, it->cs->scope, ev_name(ev, cf->u.comp_for.key),
-                  it->is_list_or_str ? v : k);
+        vals[slot[0]] = it->is_list_or_str ? v : k;
     }
     for (uint32_t i = 0; i < cf->u.comp_for.ifs.n; i++)
         if (!v_truthy(eval_expr(ev, cf->u.comp_for.ifs.v[i])))
@@ -1099,18 +1101,27 @@ static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
 
 static struct value eval_comp(struct eval *ev, struct ast *n)
 {
-    struct comp_state cs = {n, 0, NULL, NULL, NULL};
+    struct comp_state cs = {n, 0, NULL, NULL, NULL, NULL};
     cs.scope = scope_push(ev, SCOPE_LOOP);
     if (n->kind == AST_LIST_COMP)
         cs.out_list = list_new(ev->vm, 0);
     else
         cs.out_dict = dict_new(ev->vm, 0);
-    /* loop variables must exist before the first iteration, for is_loop_var */
-    for (uint32_t i = 0; i < n->u.comp.clauses.n; i++) {
+    /* loop variables must exist before the first iteration, for is_loop_var; the scope
+     * holds no other names, so each keeps its slot and the steps store into it directly */
+    uint32_t nclauses = n->u.comp.clauses.n, inline_slots[8];
+    cs.slots = nclauses <= 4 ? inline_slots : vm_alloc(ev->vm, 2 * nclauses * sizeof *cs.slots);
+    for (uint32_t i = 0; i < nclauses; i++) {
         struct ast *cf = n->u.comp.clauses.v[i];
-        scope_set(ev, cs.scope, ev_name(ev, cf->u.comp_for.key), v_undef());
-        if (cf->u.comp_for.value)
-            scope_set(ev, cs.scope, ev_name(ev, cf->u.comp_for.value), v_undef());
+        struct str *key = ev_name(ev, cf->u.comp_for.key);
+        scope_set(ev, cs.scope, key, v_undef());
+        struct str *val = key;
+        if (cf->u.comp_for.value) {
+            val = ev_name(ev, cf->u.comp_for.value);
+            scope_set(ev, cs.scope, val, v_undef());
+        }
+        cs.slots[2 * i] = (uint32_t)(scope_slot(cs.scope, key) - cs.scope->vals);
+        cs.slots[2 * i + 1] = (uint32_t)(scope_slot(cs.scope, val) - cs.scope->vals);
     }
     comp_run(ev, &cs, 0);
     scope_pop(ev, cs.scope);
@@ -1124,6 +1135,7 @@ struct quant_state {
     bool result;
     struct list *out_list;
     struct dict *out_dict;
+    uint32_t key_slot, value_slot; /* the scope slots of the variables */
 };
 
 static bool quant_step(struct eval *ev, void *ud, struct value k, struct value v)
@@ -1131,10 +1143,10 @@ static bool quant_step(struct eval *ev, void *ud, struct value k, struct value v
     struct quant_state *qs = ud;
     struct ast *q = qs->q;
     if (q->u.quant.value) {
-        scope_set(ev, qs->scope, ev_name(ev, q->u.quant.key), k);
-        scope_set(ev, qs->scope, ev_name(ev, q->u.quant.value), v);
+        qs->scope->vals[qs->key_slot] = k;
+        qs->scope->vals[qs->value_slot] = v;
     } else {
-        scope_set(ev, qs->scope, ev_name(ev, q->u.quant.key), qs->is_list_or_str ? v : k);
+        qs->scope->vals[qs->key_slot] = qs->is_list_or_str ? v : k;
     }
     if (q->u.quant.cond && !v_truthy(eval_expr(ev, q->u.quant.cond)))
         return true;
@@ -1170,11 +1182,18 @@ static bool quant_step(struct eval *ev, void *ud, struct value k, struct value v
 static struct value eval_quant(struct eval *ev, struct ast *n)
 {
     struct value coll = eval_expr(ev, n->u.quant.target);
-    struct quant_state qs = {n, NULL, coll.tag == V_LIST || coll.tag == V_STR, false, NULL, NULL};
+    struct quant_state qs = {n, NULL, coll.tag == V_LIST || coll.tag == V_STR, false, NULL, NULL,
+                             0, 0};
     qs.scope = scope_push(ev, SCOPE_LOOP);
-    scope_set(ev, qs.scope, ev_name(ev, n->u.quant.key), v_undef());
-    if (n->u.quant.value)
-        scope_set(ev, qs.scope, ev_name(ev, n->u.quant.value), v_undef());
+    struct str *key = ev_name(ev, n->u.quant.key), *val = key;
+    scope_set(ev, qs.scope, key, v_undef());
+    if (n->u.quant.value) {
+        val = ev_name(ev, n->u.quant.value);
+        scope_set(ev, qs.scope, val, v_undef());
+    }
+    /* the scope holds only these names: each keeps its slot */
+    qs.key_slot = (uint32_t)(scope_slot(qs.scope, key) - qs.scope->vals);
+    qs.value_slot = (uint32_t)(scope_slot(qs.scope, val) - qs.scope->vals);
     switch (n->u.quant.kind) {
     case QUANT_ALL:
         qs.result = true;
