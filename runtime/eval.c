@@ -119,14 +119,19 @@ struct str *ev_name_len(struct eval *ev, const char *s, size_t len)
     return r;
 }
 
-struct str *ev_name(struct eval *ev, const char *s)
+/* ev_name, for the evaluator's own hot paths: the text is measured only on a cache miss */
+static inline struct str *name_of(struct eval *ev, const char *s)
 {
-    /* the text is measured only when it is not cached yet */
     size_t h = (size_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> 52) &
                (EV_NAME_CACHE - 1);
     if (ev->names[h].key == s)
         return ev->names[h].val;
     return ev_name_len(ev, s, strlen(s));
+}
+
+struct str *ev_name(struct eval *ev, const char *s)
+{
+    return name_of(ev, s);
 }
 
 /* {===== package globals */
@@ -428,9 +433,11 @@ static const struct ev_global_slot *global_slot(struct eval *ev, struct pkg *p, 
     return c;
 }
 
-struct value eval_lookup_name(struct eval *ev, struct str *name, struct span span)
+/* The general walk, from scope 'from' outwards, then the package, its imports, the builtins. */
+static __attribute__((noinline)) struct value lookup_from(struct eval *ev, struct scope *from,
+                                                          struct str *name, struct span span)
 {
-    for (struct scope *s = ev->scope; s; s = s->parent) {
+    for (struct scope *s = from; s; s = s->parent) {
         if (s->kind == SCOPE_CONFIG) {
             /* keys written in the literal (not unpacked ones) are visible to later entries */
             if (scope_marked(s, name))
@@ -477,6 +484,25 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
     if (g)
         return v_undef();
     vm_raise_at(ev->vm, span, "E2L23", "CompileError", "name '%s' is not defined", name->b);
+}
+
+struct value eval_lookup_name(struct eval *ev, struct str *name, struct span span)
+{
+    return lookup_from(ev, ev->scope, name, span);
+}
+
+/* Reading a name: lambda locals and loop variables, the innermost scopes, are plain lists
+ * searched here; the first config or schema scope, or the end of the chain, goes the long
+ * way. */
+static inline struct value lookup_name(struct eval *ev, struct ast *n)
+{
+    struct str *name = name_of(ev, n->u.name);
+    struct scope *s = ev->scope;
+    for (; s && (s->kind == SCOPE_LOOP || s->kind == SCOPE_LOCAL); s = s->parent)
+        for (uint32_t i = s->n; i-- > 0;)
+            if (s->names[i] == name)
+                return s->vals[i];
+    return lookup_from(ev, s, name, n->span);
 }
 
 /* {===== calls */
@@ -633,10 +659,10 @@ static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, st
     }
     struct value pos[ARGS_INLINE], kw[ARGS_INLINE];
     struct str *names[ARGS_INLINE];
-    struct callargs a;
-    memset(&a, 0, sizeof a);
+    struct callargs a; /* every field is set below */
     eval_args(ev, &n->u.call.args, &a, pos, kw, names);
     a.span = n->span;
+    a.self = v_undef();
     vm->span = n->span;
     if (method) {
         a.self = recv;
@@ -1455,7 +1481,7 @@ struct value eval_expr(struct eval *ev, struct ast *n)
     vm_check_stack(vm);
     switch ((enum ast_kind)n->kind) {
     case AST_NAME:
-        return eval_lookup_name(ev, ev_name(ev, n->u.name), n->span);
+        return lookup_name(ev, n);
     case AST_INT:
         if (n->u.num.suffix != UNIT_NONE)
             return v_unit(n->u.num.ival, n->u.num.suffix);
