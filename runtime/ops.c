@@ -615,9 +615,10 @@ static struct dict_entry *merge_entry(struct vm *vm, struct dict *d, struct str 
                                       struct value v, unsigned op, int32_t ins, bool strict,
                                       const struct upath *up)
 {
-    struct dict_entry *e = dict_find(d, key);
-    if (!e)
-        return dict_set_op(vm, d, key, v, op, ins);
+    bool added;
+    struct dict_entry *e = dict_find_or_add(vm, d, key, v, op, ins, &added);
+    if (added)
+        return e;
     switch (op) {
     case OPK_OVERRIDE:
         e->val = v;

@@ -213,6 +213,10 @@ struct value dict_get(const struct dict *d, struct str *key); /* Undefined when 
 struct dict_entry *dict_set(struct vm *vm, struct dict *d, struct str *key, struct value v);
 struct dict_entry *dict_set_op(struct vm *vm, struct dict *d, struct str *key, struct value v,
                                unsigned op, int32_t ins);
+/* The live entry for 'key', or, when there is none, a new one appended with (v, op, ins) and
+ * *added set: one lookup where dict_find then dict_set_op would make two. */
+struct dict_entry *dict_find_or_add(struct vm *vm, struct dict *d, struct str *key, struct value v,
+                                    unsigned op, int32_t ins, bool *added);
 bool dict_del(struct dict *d, struct str *key);
 struct dict *dict_copy(struct vm *vm, const struct dict *d); /* shallow, keeps schema + ops */
 /* Iteration in insertion order: for (uint32_t i = 0; dict_next(d, &i, &e);) */
