@@ -236,7 +236,10 @@ static struct value bi_print(struct vm *vm, const struct callargs *a)
 static struct value bi_len(struct vm *vm, const struct callargs *a)
 {
     struct value x[1];
-    BIND(vm, a, "len", 1, x, "inval");
+    if (a->npos == 1 && !a->nkw)
+        x[0] = a->pos[0];
+    else
+        BIND(vm, a, "len", 1, x, "inval");
     switch (x[0].tag) {
     case V_STR:
         return v_int(x[0].as.s->len);

@@ -649,6 +649,12 @@ static struct value m_rindex(struct vm *vm, const struct callargs *a)
 static struct value affix(struct vm *vm, const struct callargs *a, const char *fname, bool end)
 {
     const struct str *s = self_str(vm, a);
+    if (a->npos == 1 && !a->nkw && a->pos[0].tag == V_STR) {
+        /* the usual s.startswith("x"): one string, the whole of s */
+        const struct str *f = a->pos[0].as.s;
+        return v_bool(f->len <= s->len &&
+                      !memcmp(s->b + (end ? s->len - f->len : 0), f->b, f->len));
+    }
     struct value x[3];
     BIND(vm, a, fname, 1, x, "val", "start", "end");
     const struct value *alts = &x[0];
