@@ -303,6 +303,31 @@ static struct value arith(struct vm *vm, unsigned op, struct value a, struct val
 
 struct value op_binary(struct vm *vm, unsigned op, struct value a, struct value b)
 {
+    /* the usual integer cases, when they neither overflow nor need a range check, without
+     * going through arith (whose messages need a large frame) */
+    if (a.tag == V_INT && b.tag == V_INT && !(vm->flags & SCL_RUN_STRICT_RANGE)) {
+        int64_t r;
+        switch (op) {
+        case OP_ADD:
+            if (!__builtin_add_overflow(a.as.i, b.as.i, &r))
+                return v_int(r);
+            break;
+        case OP_SUB:
+            if (!__builtin_sub_overflow(a.as.i, b.as.i, &r))
+                return v_int(r);
+            break;
+        case OP_MUL:
+            if (!__builtin_mul_overflow(a.as.i, b.as.i, &r))
+                return v_int(r);
+            break;
+        case OP_MOD:
+            if (b.as.i > 0)
+                return v_int(floor_mod(a.as.i, b.as.i));
+            break;
+        default:
+            break;
+        }
+    }
     return arith(vm, op, a, b);
 }
 
