@@ -209,15 +209,20 @@ struct str *str_intern_str(struct vm *vm, struct str *s)
         return s;
     struct str_table *t = &vm->strs;
     uint64_t h = str_hash(s);
+    struct str **slot = NULL;
     if (t->mask) {
-        struct str **slot = str_table_slot(t, s->b, s->len, h);
+        slot = str_table_slot(t, s->b, s->len, h);
         if (*slot)
             return *slot;
     }
-    /* Strings are immutable once made, so 's' itself becomes the canonical copy. */
+    /* Strings are immutable once made, so 's' itself becomes the canonical copy. The empty
+     * slot found above stays right unless the table grows. */
+    uint32_t mask = t->mask;
     str_table_reserve(vm, t);
+    if (!slot || t->mask != mask)
+        slot = str_table_slot(t, s->b, s->len, h);
     s->flags |= STR_INTERNED;
-    *str_table_slot(t, s->b, s->len, h) = s;
+    *slot = s;
     t->n++;
     return s;
 }
