@@ -239,6 +239,8 @@ static void run_gstmt(struct eval *ev, struct pkg *p, uint32_t i)
 /* Runs the setters of 'g' that may run now and returns its value. */
 static struct value gvar_force(struct eval *ev, struct pkg *p, struct gvar *g)
 {
+    if (g->settled)
+        return g->val;
     uint32_t limit = g->nsetters;
     for (uint32_t k = 0; k < g->nsetters; k++) {
         if (p->stmts[g->setters[k]].state == STMT_RUNNING) {
@@ -248,6 +250,8 @@ static struct value gvar_force(struct eval *ev, struct pkg *p, struct gvar *g)
     }
     for (uint32_t k = 0; k < limit; k++)
         run_gstmt(ev, p, g->setters[k]);
+    /* none was running, so all have run now (setters are only added before evaluation) */
+    g->settled = limit == g->nsetters;
     return g->val;
 }
 

@@ -25,6 +25,7 @@ struct gvar {
     uint32_t order; /* textual order of first definition (output order) */
     bool defined;   /* some setter ran */
     bool is_output; /* assigned by an assignment (not an import, schema or type alias) */
+    bool settled;   /* every setter has run: the value is final */
     struct value pending; /* merged configs of `x: S {...}` statements run so far */
     struct ast *last_unify; /* the textually last `x: S {...}` statement */
 };
