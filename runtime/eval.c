@@ -580,6 +580,8 @@ struct value eval_call(struct eval *ev, struct value fnv, const struct callargs 
     struct func *fn = fnv.as.fn;
     if (fn->kind == FN_LAMBDA)
         return call_lambda(ev, fn, a);
+    if (fn->kind == FN_NATIVE && a->self.tag == V_UNDEF)
+        return fn->native(ev->vm, a);
     struct callargs b = *a;
     b.self = fn->kind == FN_BOUND ? fn->self : v_undef();
     return fn->native(ev->vm, &b);
