@@ -130,7 +130,8 @@ static struct list *list_repeat(struct vm *vm, const struct list *l, int64_t tim
     return r;
 }
 
-static struct value arith(struct vm *vm, unsigned op, struct value a, struct value b)
+static __attribute__((noinline)) struct value arith(struct vm *vm, unsigned op, struct value a,
+                                                     struct value b)
 {
     /* unit values (1Ki) take part in no arithmetic: int() or float() converts them */
     if (a.tag == V_UNIT || b.tag == V_UNIT)
