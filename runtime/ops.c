@@ -419,6 +419,20 @@ static bool contains(struct vm *vm, struct value item, struct value coll)
 
 bool op_compare(struct vm *vm, unsigned op, struct value a, struct value b)
 {
+    if (a.tag == V_INT && b.tag == V_INT) {
+        switch (op) {
+        case OP_LT:
+            return a.as.i < b.as.i;
+        case OP_LE:
+            return a.as.i <= b.as.i;
+        case OP_GT:
+            return a.as.i > b.as.i;
+        case OP_GE:
+            return a.as.i >= b.as.i;
+        default:
+            break;
+        }
+    }
     switch (op) {
     case OP_EQ:
     case OP_IS:
