@@ -648,6 +648,7 @@ static native_fn str_method(struct eval *ev, const char *attr)
 static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, struct ast *n)
 {
     struct vm *vm = ev->vm;
+    vm_check_stack(vm);
     struct ast *fx = n->u.call.func;
     struct value fn = v_undef(), recv = v_undef();
     native_fn method = NULL;
@@ -753,6 +754,7 @@ static struct value eval_str(struct eval *ev, struct ast *n)
             return v_str(ev_name(ev, ""));
         return v_str(ev_name_len(ev, lit->parts[0].text, lit->parts[0].len));
     }
+    vm_check_stack(ev->vm);
     /* the text of every part first, then one allocation for the result; integers are
      * written into 'nums' rather than made into strings of their own */
     struct seg {
@@ -1468,8 +1470,26 @@ static struct scope *capture_scopes(struct eval *ev, struct scope *s)
 
 /* {===== expressions */
 
+static __attribute__((noinline)) struct value eval_binary(struct eval *ev, struct ast *n)
+{
+    struct vm *vm = ev->vm;
+    vm_check_stack(vm);
+    unsigned op = n->u.binary.op;
+    struct value a = eval_expr(ev, n->u.binary.left);
+    if (op == OP_AND)
+        return v_truthy(a) ? eval_expr(ev, n->u.binary.right) : a;
+    if (op == OP_OR)
+        return v_truthy(a) ? a : eval_expr(ev, n->u.binary.right);
+    struct value b = eval_expr(ev, n->u.binary.right);
+    vm->span = n->span;
+    if (op == OP_BITOR && !(a.tag == V_INT && b.tag == V_INT))
+        return schema_union(ev, a, b);
+    return op_binary(vm, op, a, b);
+}
+
 static struct value eval_compare(struct eval *ev, struct ast *n)
 {
+    vm_check_stack(ev->vm);
     struct value left = eval_expr(ev, n->u.compare.operands.v[0]);
     for (uint32_t i = 1; i < n->u.compare.operands.n; i++) {
         struct value right = eval_expr(ev, n->u.compare.operands.v[i]);
@@ -1512,19 +1532,8 @@ static __attribute__((noinline)) struct value eval_node(struct eval *ev, struct 
         vm->span = n->span;
         return op_unary(vm, n->u.unary.op, a);
     }
-    case AST_BINARY: {
-        unsigned op = n->u.binary.op;
-        struct value a = eval_expr(ev, n->u.binary.left);
-        if (op == OP_AND)
-            return v_truthy(a) ? eval_expr(ev, n->u.binary.right) : a;
-        if (op == OP_OR)
-            return v_truthy(a) ? a : eval_expr(ev, n->u.binary.right);
-        struct value b = eval_expr(ev, n->u.binary.right);
-        vm->span = n->span;
-        if (op == OP_BITOR && !(a.tag == V_INT && b.tag == V_INT))
-            return schema_union(ev, a, b);
-        return op_binary(vm, op, a, b);
-    }
+    case AST_BINARY:
+        return eval_binary(ev, n);
     case AST_COMPARE:
         return eval_compare(ev, n);
     case AST_AS: {
@@ -1583,8 +1592,9 @@ static __attribute__((noinline)) struct value eval_node(struct eval *ev, struct 
     }
 }
 
-/* Names and plain numbers, a good half of the nodes evaluated, are answered here without the
- * large frame of eval_node (they do not recurse, so they need no stack check either). */
+/* Names and plain numbers, a good half of the nodes evaluated, are answered here, and the
+ * most frequent inner nodes go straight to their own functions (each checks the stack
+ * itself), all without the large frame of eval_node. */
 struct value eval_expr(struct eval *ev, struct ast *n)
 {
     switch ((enum ast_kind)n->kind) {
@@ -1594,6 +1604,14 @@ struct value eval_expr(struct eval *ev, struct ast *n)
         if (n->u.num.suffix == UNIT_NONE)
             return v_int(n->u.num.ival);
         break;
+    case AST_CALL:
+        return eval_call_expr(ev, n);
+    case AST_STR:
+        return eval_str(ev, n);
+    case AST_BINARY:
+        return eval_binary(ev, n);
+    case AST_COMPARE:
+        return eval_compare(ev, n);
     default:
         break;
     }
