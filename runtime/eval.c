@@ -782,8 +782,7 @@ static struct value eval_str(struct eval *ev, struct ast *n)
         } else if (v.tag == V_STR) {
             t = v.as.s;
         } else if (v.tag == V_INT && i < 16) {
-            segs[i].p = nums[i];
-            segs[i].len = str_int_text(v.as.i, nums[i]);
+            segs[i].p = str_int_text(v.as.i, nums[i], &segs[i].len);
             total += segs[i].len;
             continue;
         } else {

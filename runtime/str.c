@@ -42,7 +42,7 @@ struct str *str_cstr(struct vm *vm, const char *s)
 
 /* Integers are the most common interpolated values: their digits are written from the end
  * of a buffer, two at a time, without going through printf. */
-size_t str_int_text(int64_t i, char buf[STR_INT_MAX])
+const char *str_int_text(int64_t i, char buf[STR_INT_MAX], size_t *len)
 {
     static const char pairs[] = "00010203040506070809101112131415161718192021222324"
                                 "25262728293031323334353637383940414243444546474849"
@@ -50,31 +50,31 @@ size_t str_int_text(int64_t i, char buf[STR_INT_MAX])
                                 "75767778798081828384858687888990919293949596979899";
     /* the magnitude as unsigned, so that INT64_MIN has one too */
     uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-    char tmp[STR_INT_MAX];
-    size_t p = sizeof tmp;
+    size_t p = STR_INT_MAX;
     while (u >= 100) {
         unsigned d = (unsigned)(u % 100) * 2;
         u /= 100;
-        tmp[--p] = pairs[d + 1];
-        tmp[--p] = pairs[d];
+        buf[--p] = pairs[d + 1];
+        buf[--p] = pairs[d];
     }
     if (u >= 10) {
-        tmp[--p] = pairs[u * 2 + 1];
-        tmp[--p] = pairs[u * 2];
+        buf[--p] = pairs[u * 2 + 1];
+        buf[--p] = pairs[u * 2];
     } else {
-        tmp[--p] = (char)('0' + u);
+        buf[--p] = (char)('0' + u);
     }
-    size_t n = 0;
     if (i < 0)
-        buf[n++] = '-';
-    memcpy(buf + n, tmp + p, sizeof tmp - p);
-    return n + sizeof tmp - p;
+        buf[--p] = '-';
+    *len = STR_INT_MAX - p;
+    return buf + p;
 }
 
 struct str *str_from_int(struct vm *vm, int64_t i)
 {
     char buf[STR_INT_MAX];
-    return str_new(vm, buf, str_int_text(i, buf));
+    size_t len;
+    const char *t = str_int_text(i, buf, &len);
+    return str_new(vm, t, len);
 }
 
 struct str *str_fmt(struct vm *vm, const char *fmt, ...)

@@ -174,9 +174,10 @@ struct str *str_cstr(struct vm *vm, const char *s);                /* copies */
 struct str *str_intern(struct vm *vm, const char *s, size_t len);  /* one object per text */
 struct str *str_intern_str(struct vm *vm, struct str *s);          /* 's' or its twin */
 struct str *str_fmt(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The decimal text of 'i' (as "%lld" prints it) in buf, not NUL-terminated; returns its length. */
+/* The decimal text of 'i' (as "%lld" prints it), written at the end of buf and not
+ * NUL-terminated: returns where it starts, its length in *len. */
 enum { STR_INT_MAX = 20 };
-size_t str_int_text(int64_t i, char buf[STR_INT_MAX]);
+const char *str_int_text(int64_t i, char buf[STR_INT_MAX], size_t *len);
 struct str *str_from_int(struct vm *vm, int64_t i);
 uint64_t str_hash(struct str *s);
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
