@@ -495,12 +495,23 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
     return lookup_from(ev, ev->scope, name, span);
 }
 
+/* A name whose text is not in the name cache yet (its first read). */
+static __attribute__((noinline)) struct value lookup_name_uncached(struct eval *ev, struct ast *n)
+{
+    return lookup_from(ev, ev->scope, ev_name(ev, n->u.name), n->span);
+}
+
 /* Reading a name: lambda locals and loop variables, the innermost scopes, are plain lists
  * searched here; the first config or schema scope, or the end of the chain, goes the long
  * way. */
 static __attribute__((noinline)) struct value lookup_name(struct eval *ev, struct ast *n)
 {
-    struct str *name = name_of(ev, n->u.name);
+    /* only tail calls here, so that the usual path needs no frame */
+    size_t h = (size_t)(((uint64_t)(uintptr_t)n->u.name * 0x9E3779B97F4A7C15ull) >> 52) &
+               (EV_NAME_CACHE - 1);
+    if (ev->names[h].key != n->u.name)
+        return lookup_name_uncached(ev, n);
+    struct str *name = ev->names[h].val;
     struct scope *s = ev->scope;
     for (; s && (s->kind == SCOPE_LOOP || s->kind == SCOPE_LOCAL); s = s->parent)
         for (uint32_t i = s->n; i-- > 0;)
