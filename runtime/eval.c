@@ -522,7 +522,8 @@ static __attribute__((noinline)) struct value lookup_name(struct eval *ev, struc
 
 /* {===== calls */
 
-static struct value call_lambda(struct eval *ev, struct func *fn, const struct callargs *a)
+static __attribute__((noinline)) struct value call_lambda(struct eval *ev, struct func *fn,
+                                                          const struct callargs *a)
 {
     struct ast *lam = (struct ast *)fn->lambda;
     struct vm *vm = ev->vm;
@@ -581,6 +582,16 @@ static struct value call_lambda(struct eval *ev, struct func *fn, const struct c
     return r;
 }
 
+/* A native function called with its own receiver (a bound method) or none. Kept apart from
+ * eval_call, whose usual paths then need no frame. */
+static __attribute__((noinline)) struct value call_with_self(struct eval *ev, struct func *fn,
+                                                             const struct callargs *a)
+{
+    struct callargs b = *a;
+    b.self = fn->kind == FN_BOUND ? fn->self : v_undef();
+    return fn->native(ev->vm, &b);
+}
+
 struct value eval_call(struct eval *ev, struct value fnv, const struct callargs *a)
 {
     vm_poll(ev->vm);
@@ -593,9 +604,7 @@ struct value eval_call(struct eval *ev, struct value fnv, const struct callargs 
         return call_lambda(ev, fn, a);
     if (fn->kind == FN_NATIVE && a->self.tag == V_UNDEF)
         return fn->native(ev->vm, a);
-    struct callargs b = *a;
-    b.self = fn->kind == FN_BOUND ? fn->self : v_undef();
-    return fn->native(ev->vm, &b);
+    return call_with_self(ev, fn, a);
 }
 
 struct value vm_call(struct vm *vm, struct value fn, const struct value *args, uint32_t nargs)
