@@ -224,7 +224,12 @@ struct dict *dict_copy(struct vm *vm, const struct dict *d); /* shallow, keeps s
 bool dict_next(const struct dict *d, uint32_t *i, struct dict_entry **e);
 
 /* {===== deep operations (value.c) */
-bool v_truthy(struct value v);
+bool v_truthy_any(struct value v);
+/* Conditions are mostly bools: those are answered inline. */
+static inline bool v_truthy(struct value v)
+{
+    return v.tag == V_BOOL ? v.as.i != 0 : v_truthy_any(v);
+}
 bool v_equal(struct value a, struct value b);  /* == semantics (§3.3) */
 const char *v_type_name(struct value v);        /* typeof(): "int", "str", schema name ... */
 /* Name of a schema type, for v_type_name of a V_SCHEMA value; provided by schema.c. */
