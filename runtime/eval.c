@@ -1133,6 +1133,27 @@ static bool comp_step(struct eval *ev, void *ud, struct value k, struct value v)
     return true;
 }
 
+/* One entry of a dict comprehension. Its key is always an expression (a bare name is its
+ * value, never the name itself), so the entry is the key's text, the value and the operator:
+ * what eval_entry_into does for such a key, without its config-literal cases. */
+static void comp_entry(struct eval *ev, struct dict *d, struct ast *en)
+{
+    if (en->kind != AST_ENTRY || en->u.entry.op == ENTRY_UNPACK) {
+        ev->key_exprs = true;
+        eval_entry_into(ev, d, en, true);
+        return;
+    }
+    struct vm *vm = ev->vm;
+    vm->span = en->span;
+    struct ast *key = en->u.entry.key;
+    struct str *k = key_str(ev, eval_expr(ev, key), key->span);
+    struct value v = eval_expr(ev, en->u.entry.value);
+    vm->span = en->span;
+    struct dict_entry *e = op_merge_entry(vm, d, k, v, en->u.entry.op, -1, true);
+    e->file = en->span.file;
+    e->lo = en->span.lo;
+}
+
 static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
 {
     struct ast *comp = cs->comp;
@@ -1140,8 +1161,7 @@ static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
         if (cs->out_list) {
             list_push(ev->vm, cs->out_list, eval_expr(ev, comp->u.comp.elt));
         } else {
-            ev->key_exprs = true;
-            eval_entry_into(ev, cs->out_dict, comp->u.comp.elt, true);
+            comp_entry(ev, cs->out_dict, comp->u.comp.elt);
         }
         return;
     }
