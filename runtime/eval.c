@@ -1104,6 +1104,27 @@ struct comp_state {
     uint32_t *slots; /* per clause: the scope slots of its key and value variables */
 };
 
+/* One entry of a dict comprehension. Its key is always an expression (a bare name is its
+ * value, never the name itself), so the entry is the key's text, the value and the operator:
+ * what eval_entry_into does for such a key, without its config-literal cases. */
+static void comp_entry(struct eval *ev, struct dict *d, struct ast *en)
+{
+    if (en->kind != AST_ENTRY || en->u.entry.op == ENTRY_UNPACK) {
+        ev->key_exprs = true;
+        eval_entry_into(ev, d, en, true);
+        return;
+    }
+    struct vm *vm = ev->vm;
+    vm->span = en->span;
+    struct ast *key = en->u.entry.key;
+    struct str *k = key_str(ev, eval_expr(ev, key), key->span);
+    struct value v = eval_expr(ev, en->u.entry.value);
+    vm->span = en->span;
+    struct dict_entry *e = op_merge_entry(vm, d, k, v, en->u.entry.op, -1, true);
+    e->file = en->span.file;
+    e->lo = en->span.lo;
+}
+
 static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause);
 
 struct comp_iter {
@@ -1129,29 +1150,14 @@ static bool comp_step(struct eval *ev, void *ud, struct value k, struct value v)
     for (uint32_t i = 0; i < cf->u.comp_for.ifs.n; i++)
         if (!v_truthy(eval_expr(ev, cf->u.comp_for.ifs.v[i])))
             return true;
-    comp_run(ev, it->cs, it->clause + 1);
+    struct comp_state *cs = it->cs;
+    if (it->clause + 1 < cs->comp->u.comp.clauses.n)
+        comp_run(ev, cs, it->clause + 1);
+    else if (cs->out_list) /* the last clause: the element, directly */
+        list_push(ev->vm, cs->out_list, eval_expr(ev, cs->comp->u.comp.elt));
+    else
+        comp_entry(ev, cs->out_dict, cs->comp->u.comp.elt);
     return true;
-}
-
-/* One entry of a dict comprehension. Its key is always an expression (a bare name is its
- * value, never the name itself), so the entry is the key's text, the value and the operator:
- * what eval_entry_into does for such a key, without its config-literal cases. */
-static void comp_entry(struct eval *ev, struct dict *d, struct ast *en)
-{
-    if (en->kind != AST_ENTRY || en->u.entry.op == ENTRY_UNPACK) {
-        ev->key_exprs = true;
-        eval_entry_into(ev, d, en, true);
-        return;
-    }
-    struct vm *vm = ev->vm;
-    vm->span = en->span;
-    struct ast *key = en->u.entry.key;
-    struct str *k = key_str(ev, eval_expr(ev, key), key->span);
-    struct value v = eval_expr(ev, en->u.entry.value);
-    vm->span = en->span;
-    struct dict_entry *e = op_merge_entry(vm, d, k, v, en->u.entry.op, -1, true);
-    e->file = en->span.file;
-    e->lo = en->span.lo;
 }
 
 static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
