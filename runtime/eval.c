@@ -533,6 +533,13 @@ static __attribute__((noinline)) struct value call_lambda(struct eval *ev, struc
                                     : ev_enter(ev, ev->cur_pkg, ev->cur_file, fn->closure);
     struct scope *s = scope_push(ev, SCOPE_LOCAL);
     struct ast_list *params = &lam->u.lambda.params;
+    if (params->n) {
+        /* room for exactly the parameters: every call's scope stays in the arena until the
+         * run ends, so a recursive lambda should not leave spare slots behind */
+        s->names = vm_alloc(vm, params->n * sizeof *s->names);
+        s->vals = vm_alloc(vm, params->n * sizeof *s->vals);
+        s->cap = params->n;
+    }
     if (a->npos > params->n)
         vm_raise_at(vm, a->span, "E2L23", "CompileError",
                     "%s() takes %u positional argument%s but %u were given", "lambda", params->n,
