@@ -441,6 +441,8 @@ static const struct ev_global_slot *global_slot(struct eval *ev, struct pkg *p, 
 static __attribute__((noinline)) struct value lookup_from(struct eval *ev, struct scope *from,
                                                           struct str *name, struct span span)
 {
+    /* a package variable, a schema attribute or an import may run more code from here */
+    vm_check_stack(ev->vm);
     for (struct scope *s = from; s; s = s->parent) {
         if (s->kind == SCOPE_CONFIG) {
             /* keys written in the literal (not unpacked ones) are visible to later entries */
