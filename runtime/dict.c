@@ -277,6 +277,17 @@ struct dict_entry *dict_set_op(struct vm *vm, struct dict *d, struct str *key, s
     return dict_append(vm, d, str_intern_str(vm, key), slot, v, op, ins);
 }
 
+struct dict_entry *dict_find_or_add(struct vm *vm, struct dict *d, struct str *key, struct value v,
+                                    unsigned op, int32_t ins, bool *added)
+{
+    uint32_t slot = 0;
+    int32_t i = dict_lookup(d, key, &slot);
+    *added = i < 0;
+    if (i >= 0)
+        return &d->e[i];
+    return dict_append(vm, d, str_intern_str(vm, key), slot, v, op, ins);
+}
+
 bool dict_del(struct dict *d, struct str *key)
 {
     uint32_t slot = 0;

@@ -96,9 +96,19 @@ struct str *ev_name_len(struct eval *ev, const char *s, size_t len)
     return r;
 }
 
+/* ev_name, for the evaluator's own hot paths: the text is measured only on a cache miss */
+static inline struct str *name_of(struct eval *ev, const char *s)
+{
+    size_t h = (size_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> 52) &
+               (EV_NAME_CACHE - 1);
+    if (ev->names[h].key == s)
+        return ev->names[h].val;
+    return ev_name_len(ev, s, strlen(s));
+}
+
 struct str *ev_name(struct eval *ev, const char *s)
 {
-    return ev_name_len(ev, s, strlen(s));
+    return name_of(ev, s);
 }
 
 /* {===== package globals */
@@ -206,6 +216,8 @@ static void run_gstmt(struct eval *ev, struct pkg *p, uint32_t i)
 /* Runs the setters of 'g' that may run now and returns its value. */
 static struct value gvar_force(struct eval *ev, struct pkg *p, struct gvar *g)
 {
+    if (g->settled)
+        return g->val;
     uint32_t limit = g->nsetters;
     for (uint32_t k = 0; k < g->nsetters; k++) {
         if (p->stmts[g->setters[k]].state == STMT_RUNNING) {
@@ -215,6 +227,8 @@ static struct value gvar_force(struct eval *ev, struct pkg *p, struct gvar *g)
     }
     for (uint32_t k = 0; k < limit; k++)
         run_gstmt(ev, p, g->setters[k]);
+    /* none was running, so all have run now (setters are only added before evaluation) */
+    g->settled = limit == g->nsetters;
     return g->val;
 }
 
@@ -385,9 +399,37 @@ static struct value module_member(struct eval *ev, struct module *m, struct str 
 
 /* {===== name lookup */
 
-struct value eval_lookup_name(struct eval *ev, struct str *name, struct span span)
+/* The package-level answers for 'name' in 'p', from the cache or found now. */
+static const struct ev_global_slot *global_slot(struct eval *ev, struct pkg *p, struct str *name)
 {
-    for (struct scope *s = ev->scope; s; s = s->parent) {
+    size_t h = (size_t)((((uint64_t)(uintptr_t)name ^ ((uint64_t)(uintptr_t)p >> 4)) *
+                         0x9E3779B97F4A7C15ull) >> 54) & (EV_GLOBAL_CACHE - 1);
+    struct ev_global_slot *c = &ev->globals[h];
+    if (c->name == name && c->pkg == p && c->nvars == p->nvars && c->nfiles == p->nfiles)
+        return c;
+    c->name = name;
+    c->pkg = p;
+    c->nvars = p->nvars;
+    c->nfiles = p->nfiles;
+    c->g = pkg_var(p, name);
+    c->imported = false;
+    for (uint32_t k = 0; k < p->nfiles && !c->imported; k++)
+        for (uint32_t i = 0; i < p->files[k].nimports; i++)
+            if (p->files[k].imports[i].name == name)
+                c->imported = true;
+    struct dict_entry *e = dict_find(ev->builtins, name);
+    c->has_builtin = e != NULL;
+    c->builtin = e ? e->val : v_undef();
+    return c;
+}
+
+/* The general walk, from scope 'from' outwards, then the package, its imports, the builtins. */
+static __attribute__((noinline)) struct value lookup_from(struct eval *ev, struct scope *from,
+                                                          struct str *name, struct span span)
+{
+    /* a package variable, a schema attribute or an import may run more code from here */
+    vm_check_stack(ev->vm);
+    for (struct scope *s = from; s; s = s->parent) {
         if (s->kind == SCOPE_CONFIG) {
             /* keys written in the literal (not unpacked ones) are visible to later entries */
             struct dict_entry *e = dict_find(s->config, name);
@@ -405,39 +447,72 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
         }
     }
     struct pkg *p = ev->cur_pkg;
-    struct gvar *g = pkg_var(p, name);
+    const struct ev_global_slot *c = global_slot(ev, p, name);
+    struct gvar *g = c->g;
     if (g && g->nsetters) {
         struct value v = gvar_force(ev, p, g);
         if (g->defined)
             return v;
     }
-    struct pkg_file *f = &p->files[ev->cur_file];
-    for (uint32_t i = 0; i < f->nimports; i++)
-        if (f->imports[i].name == name)
-            return import_resolve(ev, &f->imports[i]);
-    /* KCL lets the files of one package see each other's imports */
-    for (uint32_t k = 0; k < p->nfiles; k++) {
-        struct pkg_file *o = &p->files[k];
-        for (uint32_t i = 0; i < o->nimports; i++)
-            if (o->imports[i].name == name) {
-                uint32_t saved = ev->cur_file;
-                ev->cur_file = k;
-                struct value m = import_resolve(ev, &o->imports[i]);
-                ev->cur_file = saved;
-                return m;
-            }
+    if (c->imported) {
+        struct pkg_file *f = &p->files[ev->cur_file];
+        for (uint32_t i = 0; i < f->nimports; i++)
+            if (f->imports[i].name == name)
+                return import_resolve(ev, &f->imports[i]);
+        /* KCL lets the files of one package see each other's imports */
+        for (uint32_t k = 0; k < p->nfiles; k++) {
+            struct pkg_file *o = &p->files[k];
+            for (uint32_t i = 0; i < o->nimports; i++)
+                if (o->imports[i].name == name) {
+                    uint32_t saved = ev->cur_file;
+                    ev->cur_file = k;
+                    struct value m = import_resolve(ev, &o->imports[i]);
+                    ev->cur_file = saved;
+                    return m;
+                }
+        }
     }
-    struct dict_entry *e = dict_find(ev->builtins, name);
-    if (e)
-        return e->val;
+    if (c->has_builtin)
+        return c->builtin;
     if (g)
         return v_undef();
     vm_raise_at(ev->vm, span, "E2L23", "CompileError", "name '%s' is not defined", name->b);
 }
 
+struct value eval_lookup_name(struct eval *ev, struct str *name, struct span span)
+{
+    return lookup_from(ev, ev->scope, name, span);
+}
+
+/* A name whose text is not in the name cache yet (its first read). */
+static __attribute__((noinline)) struct value lookup_name_uncached(struct eval *ev, struct ast *n)
+{
+    return lookup_from(ev, ev->scope, ev_name(ev, n->u.name), n->span);
+}
+
+/* Reading a name: lambda locals and loop variables, the innermost scopes, are plain lists
+ * searched here; the first config or schema scope, or the end of the chain, goes the long
+ * way. */
+static __attribute__((noinline)) struct value lookup_name(struct eval *ev, struct ast *n)
+{
+    /* only tail calls here, so that the usual path needs no frame */
+    size_t h = (size_t)(((uint64_t)(uintptr_t)n->u.name * 0x9E3779B97F4A7C15ull) >> 52) &
+               (EV_NAME_CACHE - 1);
+    if (ev->names[h].key != n->u.name)
+        return lookup_name_uncached(ev, n);
+    struct str *name = ev->names[h].val;
+    struct scope *s = ev->scope;
+    for (; s && (s->kind == SCOPE_LOOP || s->kind == SCOPE_LOCAL); s = s->parent)
+        for (uint32_t i = s->n; i-- > 0;)
+            if (s->names[i] == name)
+                return s->vals[i];
+    return lookup_from(ev, s, name, n->span);
+}
+
 /* {===== calls */
 
-static struct value call_lambda(struct eval *ev, struct func *fn, const struct callargs *a)
+static __attribute__((noinline)) struct value call_lambda(struct eval *ev, struct func *fn,
+                                                          const struct callargs *a)
 {
     struct ast *lam = (struct ast *)fn->lambda;
     struct vm *vm = ev->vm;
@@ -447,6 +522,13 @@ static struct value call_lambda(struct eval *ev, struct func *fn, const struct c
                                     : ev_enter(ev, ev->cur_pkg, ev->cur_file, fn->closure);
     struct scope *s = scope_push(ev, SCOPE_LOCAL);
     struct ast_list *params = &lam->u.lambda.params;
+    if (params->n) {
+        /* room for exactly the parameters: every call's scope stays in the arena until the
+         * run ends, so a recursive lambda should not leave spare slots behind */
+        s->names = vm_alloc(vm, params->n * sizeof *s->names);
+        s->vals = vm_alloc(vm, params->n * sizeof *s->vals);
+        s->cap = params->n;
+    }
     if (a->npos > params->n)
         vm_raise_at(vm, a->span, "E2L23", "CompileError",
                     "%s() takes %u positional argument%s but %u were given", "lambda", params->n,
@@ -496,6 +578,16 @@ static struct value call_lambda(struct eval *ev, struct func *fn, const struct c
     return r;
 }
 
+/* A native function called with its own receiver (a bound method) or none. Kept apart from
+ * eval_call, whose usual paths then need no frame. */
+static __attribute__((noinline)) struct value call_with_self(struct eval *ev, struct func *fn,
+                                                             const struct callargs *a)
+{
+    struct callargs b = *a;
+    b.self = fn->kind == FN_BOUND ? fn->self : v_undef();
+    return fn->native(ev->vm, &b);
+}
+
 struct value eval_call(struct eval *ev, struct value fnv, const struct callargs *a)
 {
     vm_poll(ev->vm);
@@ -506,9 +598,9 @@ struct value eval_call(struct eval *ev, struct value fnv, const struct callargs 
     struct func *fn = fnv.as.fn;
     if (fn->kind == FN_LAMBDA)
         return call_lambda(ev, fn, a);
-    struct callargs b = *a;
-    b.self = fn->kind == FN_BOUND ? fn->self : v_undef();
-    return fn->native(ev->vm, &b);
+    if (fn->kind == FN_NATIVE && a->self.tag == V_UNDEF)
+        return fn->native(ev->vm, a);
+    return call_with_self(ev, fn, a);
 }
 
 struct value vm_call(struct vm *vm, struct value fn, const struct value *args, uint32_t nargs)
@@ -552,11 +644,27 @@ static void eval_args(struct eval *ev, struct ast_list *args, struct callargs *a
     a->nkw = nk;
 }
 
+/* The str method named by the attribute text 'attr' of the syntax tree, or NULL; looked up by
+ * name once per text. */
+static native_fn str_method(struct eval *ev, const char *attr)
+{
+    size_t h = (size_t)(((uint64_t)(uintptr_t)attr * 0x9E3779B97F4A7C15ull) >> 56) &
+               (EV_METHOD_CACHE - 1);
+    struct ev_method_slot *m = &ev->methods[h];
+    if (m->key != attr) {
+        struct str *name = ev_name(ev, attr);
+        m->key = attr;
+        m->fn = stdlib_str_method(name->b, name->len);
+    }
+    return m->fn;
+}
+
 /* f(args), x.f(args), x?.f(args). A str method is called on its receiver directly, without
  * making a bound function value. */
 static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, struct ast *n)
 {
     struct vm *vm = ev->vm;
+    vm_check_stack(vm);
     struct ast *fx = n->u.call.func;
     struct value fn = v_undef(), recv = v_undef();
     native_fn method = NULL;
@@ -565,20 +673,19 @@ static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, st
         /* x?.f(): the call is skipped with the member when x is falsy */
         if (fx->u.select.optional && !v_truthy(recv))
             return v_none();
-        struct str *attr = ev_name(ev, fx->u.select.attr);
         if (recv.tag == V_STR)
-            method = stdlib_str_method(attr->b, attr->len);
+            method = str_method(ev, fx->u.select.attr);
         if (!method)
-            fn = select_attr(ev, recv, attr, fx->span);
+            fn = select_attr(ev, recv, ev_name(ev, fx->u.select.attr), fx->span);
     } else {
         fn = eval_expr(ev, fx);
     }
     struct value pos[ARGS_INLINE], kw[ARGS_INLINE];
     struct str *names[ARGS_INLINE];
-    struct callargs a;
-    memset(&a, 0, sizeof a);
+    struct callargs a; /* every field is set below */
     eval_args(ev, &n->u.call.args, &a, pos, kw, names);
     a.span = n->span;
+    a.self = v_undef();
     vm->span = n->span;
     if (method) {
         a.self = recv;
@@ -663,26 +770,43 @@ static struct value eval_str(struct eval *ev, struct ast *n)
             return v_str(ev_name(ev, ""));
         return v_str(ev_name_len(ev, lit->parts[0].text, lit->parts[0].len));
     }
-    /* the text of every part first, then one allocation for the result */
-    struct str *inline_parts[16];
-    struct str **parts = lit->nparts <= 16 ? inline_parts
-                                           : vm_alloc(ev->vm, lit->nparts * sizeof *parts);
+    vm_check_stack(ev->vm);
+    /* the text of every part first, then one allocation for the result; integers are
+     * written into 'nums' rather than made into strings of their own */
+    struct seg {
+        const char *p;
+        size_t len;
+    } inline_segs[16];
+    char nums[16][STR_INT_MAX];
+    struct seg *segs = lit->nparts <= 16 ? inline_segs
+                                         : vm_alloc(ev->vm, lit->nparts * sizeof *segs);
     size_t total = 0;
     for (uint32_t i = 0; i < lit->nparts; i++) {
         const struct strpart *pt = &lit->parts[i];
         if (pt->kind == STRPART_TEXT) {
-            parts[i] = NULL;
+            segs[i].p = pt->text;
+            segs[i].len = pt->len;
             total += pt->len;
             continue;
         }
         struct value v = eval_expr(ev, n->u.str.exprs[i]);
-        if (pt->spec == STRSPEC_JSON)
-            parts[i] = v_to_json(ev->vm, v, 0, false, false, false);
-        else if (pt->spec == STRSPEC_YAML)
-            parts[i] = v_to_yaml(ev->vm, v, false, false, false);
-        else
-            parts[i] = v.tag == V_STR ? v.as.s : v_to_str(ev->vm, v);
-        total += parts[i]->len;
+        struct str *t;
+        if (pt->spec == STRSPEC_JSON) {
+            t = v_to_json(ev->vm, v, 0, false, false, false);
+        } else if (pt->spec == STRSPEC_YAML) {
+            t = v_to_yaml(ev->vm, v, false, false, false);
+        } else if (v.tag == V_STR) {
+            t = v.as.s;
+        } else if (v.tag == V_INT && i < 16) {
+            segs[i].p = str_int_text(v.as.i, nums[i], &segs[i].len);
+            total += segs[i].len;
+            continue;
+        } else {
+            t = v_to_str(ev->vm, v);
+        }
+        segs[i].p = t->b;
+        segs[i].len = t->len;
+        total += t->len;
     }
     if (total >= UINT32_MAX)
         vm_raise(ev->vm, "string too long");
@@ -691,10 +815,8 @@ static struct value eval_str(struct eval *ev, struct ast *n)
     r->len = (uint32_t)total;
     char *o = r->b;
     for (uint32_t i = 0; i < lit->nparts; i++) {
-        const char *t = parts[i] ? parts[i]->b : lit->parts[i].text;
-        size_t len = parts[i] ? parts[i]->len : lit->parts[i].len;
-        memcpy(o, t, len);
-        o += len;
+        memcpy(o, segs[i].p, segs[i].len);
+        o += segs[i].len;
     }
     *o = '\0';
     return v_str(r);
@@ -978,7 +1100,29 @@ struct comp_state {
     struct scope *scope;
     struct list *out_list;
     struct dict *out_dict;
+    uint32_t *slots; /* per clause: the scope slots of its key and value variables */
 };
+
+/* One entry of a dict comprehension. Its key is always an expression (a bare name is its
+ * value, never the name itself), so the entry is the key's text, the value and the operator:
+ * what eval_entry_into does for such a key, without its config-literal cases. */
+static void comp_entry(struct eval *ev, struct dict *d, struct ast *en)
+{
+    if (en->kind != AST_ENTRY || en->u.entry.op == ENTRY_UNPACK) {
+        ev->key_exprs = true;
+        eval_entry_into(ev, d, en, true);
+        return;
+    }
+    struct vm *vm = ev->vm;
+    vm->span = en->span;
+    struct ast *key = en->u.entry.key;
+    struct str *k = key_str(ev, eval_expr(ev, key), key->span);
+    struct value v = eval_expr(ev, en->u.entry.value);
+    vm->span = en->span;
+    struct dict_entry *e = op_merge_entry(vm, d, k, v, en->u.entry.op, -1, true);
+    e->file = en->span.file;
+    e->lo = en->span.lo;
+}
 
 static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause);
 
@@ -994,17 +1138,24 @@ static bool comp_step(struct eval *ev, void *ud, struct value k, struct value v)
 {
     struct comp_iter *it = ud;
     struct ast *cf = it->cf;
+    struct value *vals = it->cs->scope->vals;
+    const uint32_t *slot = &it->cs->slots[2 * it->clause];
     if (it->two) {
-        scope_set(ev, it->cs->scope, ev_name(ev, cf->u.comp_for.key), k);
-        scope_set(ev, it->cs->scope, ev_name(ev, cf->u.comp_for.value), v);
+        vals[slot[0]] = k;
+        vals[slot[1]] = v;
     } else {
-        scope_set(ev, it->cs->scope, ev_name(ev, cf->u.comp_for.key),
-                  it->is_list_or_str ? v : k);
+        vals[slot[0]] = it->is_list_or_str ? v : k;
     }
     for (uint32_t i = 0; i < cf->u.comp_for.ifs.n; i++)
         if (!v_truthy(eval_expr(ev, cf->u.comp_for.ifs.v[i])))
             return true;
-    comp_run(ev, it->cs, it->clause + 1);
+    struct comp_state *cs = it->cs;
+    if (it->clause + 1 < cs->comp->u.comp.clauses.n)
+        comp_run(ev, cs, it->clause + 1);
+    else if (cs->out_list) /* the last clause: the element, directly */
+        list_push(ev->vm, cs->out_list, eval_expr(ev, cs->comp->u.comp.elt));
+    else
+        comp_entry(ev, cs->out_dict, cs->comp->u.comp.elt);
     return true;
 }
 
@@ -1015,8 +1166,7 @@ static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
         if (cs->out_list) {
             list_push(ev->vm, cs->out_list, eval_expr(ev, comp->u.comp.elt));
         } else {
-            ev->key_exprs = true;
-            eval_entry_into(ev, cs->out_dict, comp->u.comp.elt, true);
+            comp_entry(ev, cs->out_dict, comp->u.comp.elt);
         }
         return;
     }
@@ -1029,18 +1179,27 @@ static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
 
 static struct value eval_comp(struct eval *ev, struct ast *n)
 {
-    struct comp_state cs = {n, 0, NULL, NULL, NULL};
+    struct comp_state cs = {n, 0, NULL, NULL, NULL, NULL};
     cs.scope = scope_push(ev, SCOPE_LOOP);
     if (n->kind == AST_LIST_COMP)
         cs.out_list = list_new(ev->vm, 0);
     else
         cs.out_dict = dict_new(ev->vm, 0);
-    /* loop variables must exist before the first iteration, for is_loop_var */
-    for (uint32_t i = 0; i < n->u.comp.clauses.n; i++) {
+    /* loop variables must exist before the first iteration, for is_loop_var; the scope
+     * holds no other names, so each keeps its slot and the steps store into it directly */
+    uint32_t nclauses = n->u.comp.clauses.n, inline_slots[8];
+    cs.slots = nclauses <= 4 ? inline_slots : vm_alloc(ev->vm, 2 * nclauses * sizeof *cs.slots);
+    for (uint32_t i = 0; i < nclauses; i++) {
         struct ast *cf = n->u.comp.clauses.v[i];
-        scope_set(ev, cs.scope, ev_name(ev, cf->u.comp_for.key), v_undef());
-        if (cf->u.comp_for.value)
-            scope_set(ev, cs.scope, ev_name(ev, cf->u.comp_for.value), v_undef());
+        struct str *key = ev_name(ev, cf->u.comp_for.key);
+        scope_set(ev, cs.scope, key, v_undef());
+        struct str *val = key;
+        if (cf->u.comp_for.value) {
+            val = ev_name(ev, cf->u.comp_for.value);
+            scope_set(ev, cs.scope, val, v_undef());
+        }
+        cs.slots[2 * i] = (uint32_t)(scope_slot(cs.scope, key) - cs.scope->vals);
+        cs.slots[2 * i + 1] = (uint32_t)(scope_slot(cs.scope, val) - cs.scope->vals);
     }
     comp_run(ev, &cs, 0);
     scope_pop(ev, cs.scope);
@@ -1054,6 +1213,7 @@ struct quant_state {
     bool result;
     struct list *out_list;
     struct dict *out_dict;
+    uint32_t key_slot, value_slot; /* the scope slots of the variables */
 };
 
 static bool quant_step(struct eval *ev, void *ud, struct value k, struct value v)
@@ -1061,10 +1221,10 @@ static bool quant_step(struct eval *ev, void *ud, struct value k, struct value v
     struct quant_state *qs = ud;
     struct ast *q = qs->q;
     if (q->u.quant.value) {
-        scope_set(ev, qs->scope, ev_name(ev, q->u.quant.key), k);
-        scope_set(ev, qs->scope, ev_name(ev, q->u.quant.value), v);
+        qs->scope->vals[qs->key_slot] = k;
+        qs->scope->vals[qs->value_slot] = v;
     } else {
-        scope_set(ev, qs->scope, ev_name(ev, q->u.quant.key), qs->is_list_or_str ? v : k);
+        qs->scope->vals[qs->key_slot] = qs->is_list_or_str ? v : k;
     }
     if (q->u.quant.cond && !v_truthy(eval_expr(ev, q->u.quant.cond)))
         return true;
@@ -1100,11 +1260,18 @@ static bool quant_step(struct eval *ev, void *ud, struct value k, struct value v
 static struct value eval_quant(struct eval *ev, struct ast *n)
 {
     struct value coll = eval_expr(ev, n->u.quant.target);
-    struct quant_state qs = {n, NULL, coll.tag == V_LIST || coll.tag == V_STR, false, NULL, NULL};
+    struct quant_state qs = {n, NULL, coll.tag == V_LIST || coll.tag == V_STR, false, NULL, NULL,
+                             0, 0};
     qs.scope = scope_push(ev, SCOPE_LOOP);
-    scope_set(ev, qs.scope, ev_name(ev, n->u.quant.key), v_undef());
-    if (n->u.quant.value)
-        scope_set(ev, qs.scope, ev_name(ev, n->u.quant.value), v_undef());
+    struct str *key = ev_name(ev, n->u.quant.key), *val = key;
+    scope_set(ev, qs.scope, key, v_undef());
+    if (n->u.quant.value) {
+        val = ev_name(ev, n->u.quant.value);
+        scope_set(ev, qs.scope, val, v_undef());
+    }
+    /* the scope holds only these names: each keeps its slot */
+    qs.key_slot = (uint32_t)(scope_slot(qs.scope, key) - qs.scope->vals);
+    qs.value_slot = (uint32_t)(scope_slot(qs.scope, val) - qs.scope->vals);
     switch (n->u.quant.kind) {
     case QUANT_ALL:
         qs.result = true;
@@ -1348,8 +1515,26 @@ static struct scope *capture_scopes(struct eval *ev, struct scope *s)
 
 /* {===== expressions */
 
+static __attribute__((noinline)) struct value eval_binary(struct eval *ev, struct ast *n)
+{
+    struct vm *vm = ev->vm;
+    vm_check_stack(vm);
+    unsigned op = n->u.binary.op;
+    struct value a = eval_expr(ev, n->u.binary.left);
+    if (op == OP_AND)
+        return v_truthy(a) ? eval_expr(ev, n->u.binary.right) : a;
+    if (op == OP_OR)
+        return v_truthy(a) ? a : eval_expr(ev, n->u.binary.right);
+    struct value b = eval_expr(ev, n->u.binary.right);
+    vm->span = n->span;
+    if (op == OP_BITOR && !(a.tag == V_INT && b.tag == V_INT))
+        return schema_union(ev, a, b);
+    return op_binary(vm, op, a, b);
+}
+
 static struct value eval_compare(struct eval *ev, struct ast *n)
 {
+    vm_check_stack(ev->vm);
     struct value left = eval_expr(ev, n->u.compare.operands.v[0]);
     for (uint32_t i = 1; i < n->u.compare.operands.n; i++) {
         struct value right = eval_expr(ev, n->u.compare.operands.v[i]);
@@ -1361,13 +1546,14 @@ static struct value eval_compare(struct eval *ev, struct ast *n)
     return v_bool(true);
 }
 
-struct value eval_expr(struct eval *ev, struct ast *n)
+/* Every kind of expression but the leaves eval_expr answers itself. */
+static __attribute__((noinline)) struct value eval_node(struct eval *ev, struct ast *n)
 {
     struct vm *vm = ev->vm;
     vm_check_stack(vm);
     switch ((enum ast_kind)n->kind) {
     case AST_NAME:
-        return eval_lookup_name(ev, ev_name(ev, n->u.name), n->span);
+        return lookup_name(ev, n);
     case AST_INT:
         if (n->u.num.suffix != UNIT_NONE)
             return v_unit(n->u.num.ival, n->u.num.suffix);
@@ -1391,19 +1577,8 @@ struct value eval_expr(struct eval *ev, struct ast *n)
         vm->span = n->span;
         return op_unary(vm, n->u.unary.op, a);
     }
-    case AST_BINARY: {
-        unsigned op = n->u.binary.op;
-        struct value a = eval_expr(ev, n->u.binary.left);
-        if (op == OP_AND)
-            return v_truthy(a) ? eval_expr(ev, n->u.binary.right) : a;
-        if (op == OP_OR)
-            return v_truthy(a) ? a : eval_expr(ev, n->u.binary.right);
-        struct value b = eval_expr(ev, n->u.binary.right);
-        vm->span = n->span;
-        if (op == OP_BITOR && !(a.tag == V_INT && b.tag == V_INT))
-            return schema_union(ev, a, b);
-        return op_binary(vm, op, a, b);
-    }
+    case AST_BINARY:
+        return eval_binary(ev, n);
     case AST_COMPARE:
         return eval_compare(ev, n);
     case AST_AS: {
@@ -1460,6 +1635,32 @@ struct value eval_expr(struct eval *ev, struct ast *n)
         vm->span = n->span;
         vm_raise(vm, "cannot evaluate %s here", ast_kind_name((enum ast_kind)n->kind));
     }
+}
+
+/* Names and plain numbers, a good half of the nodes evaluated, are answered here, and the
+ * most frequent inner nodes go straight to their own functions (each checks the stack
+ * itself), all without the large frame of eval_node. */
+struct value eval_expr(struct eval *ev, struct ast *n)
+{
+    switch ((enum ast_kind)n->kind) {
+    case AST_NAME:
+        return lookup_name(ev, n);
+    case AST_INT:
+        if (n->u.num.suffix == UNIT_NONE)
+            return v_int(n->u.num.ival);
+        break;
+    case AST_CALL:
+        return eval_call_expr(ev, n);
+    case AST_STR:
+        return eval_str(ev, n);
+    case AST_BINARY:
+        return eval_binary(ev, n);
+    case AST_COMPARE:
+        return eval_compare(ev, n);
+    default:
+        break;
+    }
+    return eval_node(ev, n);
 }
 
 /* {===== assignment */
@@ -2019,6 +2220,8 @@ void eval_init(struct eval *ev, struct vm *vm, struct source_map *sm)
     ev->arena = vm->arena;
     vm->ev = ev;
     ev->names = vm_zalloc(vm, EV_NAME_CACHE * sizeof *ev->names);
+    ev->methods = vm_zalloc(vm, EV_METHOD_CACHE * sizeof *ev->methods);
+    ev->globals = vm_zalloc(vm, EV_GLOBAL_CACHE * sizeof *ev->globals);
     ev->yaml_stream = v_undef();
     ev->options = dict_new(vm, 0);
     size_t nb;

@@ -25,6 +25,7 @@ struct gvar {
     uint32_t order; /* textual order of first definition (output order) */
     bool defined;   /* some setter ran */
     bool is_output; /* assigned by an assignment (not an import, schema or type alias) */
+    bool settled;   /* every setter has run: the value is final */
     struct value pending; /* merged configs of `x: S {...}` statements run so far */
     struct ast *last_unify; /* the textually last `x: S {...}` statement */
 };
@@ -98,7 +99,20 @@ struct scope {
 
 struct schema_type;
 
-enum { EV_NAME_CACHE = 4096 };
+enum { EV_NAME_CACHE = 4096, EV_METHOD_CACHE = 256, EV_GLOBAL_CACHE = 1024 };
+
+/* What a package-level read of a name finds once no local scope has it: the package's
+ * variable, whether some file of the package imports the name, the builtin. Valid while the
+ * package has the same variables and files (both only grow). */
+struct ev_global_slot {
+    struct str *name;
+    struct pkg *pkg;
+    uint32_t nvars, nfiles;
+    struct gvar *g;     /* NULL: not a variable of the package */
+    bool imported;      /* some file of the package imports the name */
+    bool has_builtin;
+    struct value builtin;
+};
 
 struct eval {
     struct vm *vm;
@@ -106,6 +120,11 @@ struct eval {
         const char *key; /* a name's text in the syntax tree */
         struct str *val; /* its interned str */
     } *names;            /* EV_NAME_CACHE slots from the run's arena (eval_init) */
+    struct ev_method_slot {
+        const char *key; /* an attribute name's text in the syntax tree */
+        native_fn fn;    /* the str method of that name, NULL when there is none */
+    } *methods;          /* EV_METHOD_CACHE slots, allocated with 'names' */
+    struct ev_global_slot *globals; /* EV_GLOBAL_CACHE slots, allocated with 'names' */
     struct source_map *sm;
     struct arena *arena;
     struct pkg *main;

@@ -255,15 +255,22 @@ static void put_str(struct sbuf *b, struct value v)
     case V_BOOL:
         sbuf_puts(b, v.as.i ? "True" : "False");
         break;
-    case V_INT:
-        sbuf_printf(b, "%lld", (long long)v.as.i);
+    case V_INT: {
+        size_t len;
+        const char *t = str_int_text(v.as.i, num, &len);
+        sbuf_put(b, t, len);
         break;
+    }
     case V_FLOAT:
         sbuf_put(b, num, fmt_float(v.as.f, false, num, sizeof num));
         break;
-    case V_UNIT:
-        sbuf_printf(b, "%lld%s", (long long)v.as.i, v_unit_suffix_name(v.aux));
+    case V_UNIT: {
+        size_t len;
+        const char *t = str_int_text(v.as.i, num, &len);
+        sbuf_put(b, t, len);
+        sbuf_puts(b, v_unit_suffix_name(v.aux));
         break;
+    }
     case V_STR:
         sbuf_put(b, v.as.s->b, v.as.s->len);
         break;
@@ -294,6 +301,8 @@ struct str *v_to_str(struct vm *vm, struct value v)
 {
     if (v.tag == V_STR)
         return v.as.s;
+    if (v.tag == V_INT)
+        return str_from_int(vm, v.as.i);
     struct sbuf b;
     sbuf_init(&b, vm);
     put_str(&b, v);

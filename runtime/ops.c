@@ -130,7 +130,8 @@ static struct list *list_repeat(struct vm *vm, const struct list *l, int64_t tim
     return r;
 }
 
-static struct value arith(struct vm *vm, unsigned op, struct value a, struct value b)
+static __attribute__((noinline)) struct value arith(struct vm *vm, unsigned op, struct value a,
+                                                     struct value b)
 {
     /* unit values (1Ki) take part in no arithmetic: int() or float() converts them */
     if (a.tag == V_UNIT || b.tag == V_UNIT)
@@ -303,6 +304,31 @@ static struct value arith(struct vm *vm, unsigned op, struct value a, struct val
 
 struct value op_binary(struct vm *vm, unsigned op, struct value a, struct value b)
 {
+    /* the usual integer cases, when they neither overflow nor need a range check, without
+     * going through arith (whose messages need a large frame) */
+    if (a.tag == V_INT && b.tag == V_INT && !(vm->flags & SCL_RUN_STRICT_RANGE)) {
+        int64_t r;
+        switch (op) {
+        case OP_ADD:
+            if (!__builtin_add_overflow(a.as.i, b.as.i, &r))
+                return v_int(r);
+            break;
+        case OP_SUB:
+            if (!__builtin_sub_overflow(a.as.i, b.as.i, &r))
+                return v_int(r);
+            break;
+        case OP_MUL:
+            if (!__builtin_mul_overflow(a.as.i, b.as.i, &r))
+                return v_int(r);
+            break;
+        case OP_MOD:
+            if (b.as.i > 0)
+                return v_int(floor_mod(a.as.i, b.as.i));
+            break;
+        default:
+            break;
+        }
+    }
     return arith(vm, op, a, b);
 }
 
@@ -393,6 +419,20 @@ static bool contains(struct vm *vm, struct value item, struct value coll)
 
 bool op_compare(struct vm *vm, unsigned op, struct value a, struct value b)
 {
+    if (a.tag == V_INT && b.tag == V_INT) {
+        switch (op) {
+        case OP_LT:
+            return a.as.i < b.as.i;
+        case OP_LE:
+            return a.as.i <= b.as.i;
+        case OP_GT:
+            return a.as.i > b.as.i;
+        case OP_GE:
+            return a.as.i >= b.as.i;
+        default:
+            break;
+        }
+    }
     switch (op) {
     case OP_EQ:
     case OP_IS:
@@ -615,9 +655,10 @@ static struct dict_entry *merge_entry(struct vm *vm, struct dict *d, struct str 
                                       struct value v, unsigned op, int32_t ins, bool strict,
                                       const struct upath *up)
 {
-    struct dict_entry *e = dict_find(d, key);
-    if (!e)
-        return dict_set_op(vm, d, key, v, op, ins);
+    bool added;
+    struct dict_entry *e = dict_find_or_add(vm, d, key, v, op, ins, &added);
+    if (added)
+        return e;
     switch (op) {
     case OPK_OVERRIDE:
         e->val = v;

@@ -40,6 +40,43 @@ struct str *str_cstr(struct vm *vm, const char *s)
     return str_new(vm, s, strlen(s));
 }
 
+/* Integers are the most common interpolated values: their digits are written from the end
+ * of a buffer, two at a time, without going through printf. */
+const char *str_int_text(int64_t i, char buf[STR_INT_MAX], size_t *len)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    /* the magnitude as unsigned, so that INT64_MIN has one too */
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    size_t p = STR_INT_MAX;
+    while (u >= 100) {
+        unsigned d = (unsigned)(u % 100) * 2;
+        u /= 100;
+        buf[--p] = pairs[d + 1];
+        buf[--p] = pairs[d];
+    }
+    if (u >= 10) {
+        buf[--p] = pairs[u * 2 + 1];
+        buf[--p] = pairs[u * 2];
+    } else {
+        buf[--p] = (char)('0' + u);
+    }
+    if (i < 0)
+        buf[--p] = '-';
+    *len = STR_INT_MAX - p;
+    return buf + p;
+}
+
+struct str *str_from_int(struct vm *vm, int64_t i)
+{
+    char buf[STR_INT_MAX];
+    size_t len;
+    const char *t = str_int_text(i, buf, &len);
+    return str_new(vm, t, len);
+}
+
 struct str *str_fmt(struct vm *vm, const char *fmt, ...)
 {
     char small[256];
@@ -172,15 +209,20 @@ struct str *str_intern_str(struct vm *vm, struct str *s)
         return s;
     struct str_table *t = &vm->strs;
     uint64_t h = str_hash(s);
+    struct str **slot = NULL;
     if (t->mask) {
-        struct str **slot = str_table_slot(t, s->b, s->len, h);
+        slot = str_table_slot(t, s->b, s->len, h);
         if (*slot)
             return *slot;
     }
-    /* Strings are immutable once made, so 's' itself becomes the canonical copy. */
+    /* Strings are immutable once made, so 's' itself becomes the canonical copy. The empty
+     * slot found above stays right unless the table grows. */
+    uint32_t mask = t->mask;
     str_table_reserve(vm, t);
+    if (!slot || t->mask != mask)
+        slot = str_table_slot(t, s->b, s->len, h);
     s->flags |= STR_INTERNED;
-    *str_table_slot(t, s->b, s->len, h) = s;
+    *slot = s;
     t->n++;
     return s;
 }

@@ -53,7 +53,7 @@ double v_unit_float(struct value v)
 
 /* {===== truthiness (spec §3.1) */
 
-bool v_truthy(struct value v)
+bool v_truthy_any(struct value v)
 {
     switch ((enum vtag)v.tag) {
     case V_UNDEF:

@@ -176,6 +176,11 @@ struct str *str_cstr(struct vm *vm, const char *s);                /* copies */
 struct str *str_intern(struct vm *vm, const char *s, size_t len);  /* one object per text */
 struct str *str_intern_str(struct vm *vm, struct str *s);          /* 's' or its twin */
 struct str *str_fmt(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The decimal text of 'i' (as "%lld" prints it), written at the end of buf and not
+ * NUL-terminated: returns where it starts, its length in *len. */
+enum { STR_INT_MAX = 20 };
+const char *str_int_text(int64_t i, char buf[STR_INT_MAX], size_t *len);
+struct str *str_from_int(struct vm *vm, int64_t i);
 uint64_t str_hash(struct str *s);
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
 bool utf8_valid(const unsigned char *s, size_t n);
@@ -211,13 +216,22 @@ struct value dict_get(const struct dict *d, struct str *key); /* Undefined when 
 struct dict_entry *dict_set(struct vm *vm, struct dict *d, struct str *key, struct value v);
 struct dict_entry *dict_set_op(struct vm *vm, struct dict *d, struct str *key, struct value v,
                                unsigned op, int32_t ins);
+/* The live entry for 'key', or, when there is none, a new one appended with (v, op, ins) and
+ * *added set: one lookup where dict_find then dict_set_op would make two. */
+struct dict_entry *dict_find_or_add(struct vm *vm, struct dict *d, struct str *key, struct value v,
+                                    unsigned op, int32_t ins, bool *added);
 bool dict_del(struct dict *d, struct str *key);
 struct dict *dict_copy(struct vm *vm, const struct dict *d); /* shallow, keeps schema + ops */
 /* Iteration in insertion order: for (uint32_t i = 0; dict_next(d, &i, &e);) */
 bool dict_next(const struct dict *d, uint32_t *i, struct dict_entry **e);
 
 /* {===== deep operations (value.c) */
-bool v_truthy(struct value v);
+bool v_truthy_any(struct value v);
+/* Conditions are mostly bools: those are answered inline. */
+static inline bool v_truthy(struct value v)
+{
+    return v.tag == V_BOOL ? v.as.i != 0 : v_truthy_any(v);
+}
 bool v_equal(struct value a, struct value b);  /* == semantics (§3.3) */
 const char *v_type_name(struct value v);        /* typeof(): "int", "str", schema name ... */
 /* Name of a schema type, for v_type_name of a V_SCHEMA value; provided by schema.c. */

@@ -26,12 +26,13 @@ uint32_t stdlib_bind(struct vm *vm, const struct callargs *a, const char *fname,
         vm_raise(vm, "%s() takes at most %u argument%s (%u given)", fname, n, n == 1 ? "" : "s",
                  a->npos);
     }
-    for (uint32_t i = 0; i < n; i++)
-        out[i] = v_undef();
-    for (uint32_t i = 0; i < a->npos; i++) {
+    for (uint32_t i = 0; i < a->npos; i++)
         out[i] = a->pos[i];
-        given |= 1u << i;
-    }
+    for (uint32_t i = a->npos; i < n; i++)
+        out[i] = v_undef();
+    given = a->npos ? ~0u >> (32 - a->npos) : 0;
+    if (!a->nkw && a->npos >= nreq)
+        return given; /* the common call: positional arguments only, all required ones given */
     for (uint32_t k = 0; k < a->nkw; k++) {
         const struct str *kn = a->kwnames[k];
         uint32_t j = 0;
@@ -235,7 +236,10 @@ static struct value bi_print(struct vm *vm, const struct callargs *a)
 static struct value bi_len(struct vm *vm, const struct callargs *a)
 {
     struct value x[1];
-    BIND(vm, a, "len", 1, x, "inval");
+    if (a->npos == 1 && !a->nkw)
+        x[0] = a->pos[0];
+    else
+        BIND(vm, a, "len", 1, x, "inval");
     switch (x[0].tag) {
     case V_STR:
         return v_int(x[0].as.s->len);

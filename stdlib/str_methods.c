@@ -649,6 +649,20 @@ static struct value m_rindex(struct vm *vm, const struct callargs *a)
 static struct value affix(struct vm *vm, const struct callargs *a, const char *fname, bool end)
 {
     const struct str *s = self_str(vm, a);
+    if (a->npos == 1 && !a->nkw && a->pos[0].tag == V_STR) {
+        /* the usual s.startswith("x"): one string, the whole of s; affixes are mostly short,
+         * compared here byte by byte rather than through a memcmp call */
+        const struct str *f = a->pos[0].as.s;
+        if (f->len > s->len)
+            return v_bool(false);
+        const char *p = s->b + (end ? s->len - f->len : 0);
+        if (f->len > 16)
+            return v_bool(!memcmp(p, f->b, f->len));
+        for (uint32_t i = 0; i < f->len; i++)
+            if (p[i] != f->b[i])
+                return v_bool(false);
+        return v_bool(true);
+    }
     struct value x[3];
     BIND(vm, a, fname, 1, x, "val", "start", "end");
     const struct value *alts = &x[0];
