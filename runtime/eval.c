@@ -84,12 +84,26 @@ void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value 
 /* The interned str of a name of the syntax tree (or a static string). Those texts never move
  * or change during a run, so a direct-mapped cache keyed by their address answers most
  * lookups without measuring or hashing the text. */
+enum { EV_NAME_CACHE_MIN = 256, EV_GLOBAL_CACHE_MIN = 64 };
+
+static inline size_t name_hash(const struct eval *ev, const char *s)
+{
+    return (size_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> 52) & ev->names_mask;
+}
+
 struct str *ev_name_len(struct eval *ev, const char *s, size_t len)
 {
-    size_t h = (size_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> 52) &
-               (EV_NAME_CACHE - 1);
+    size_t h = name_hash(ev, s);
     if (ev->names[h].key == s)
         return ev->names[h].val;
+    if (++ev->names_misses > 2 * (ev->names_mask + 1) && ev->names_mask + 1 < EV_NAME_CACHE) {
+        /* busy: twice the slots, filled again by the misses that follow */
+        uint32_t size = 2 * (ev->names_mask + 1);
+        ev->names = vm_zalloc(ev->vm, size * sizeof *ev->names);
+        ev->names_mask = size - 1;
+        ev->names_misses = 0;
+        h = name_hash(ev, s);
+    }
     struct str *r = str_intern(ev->vm, s, len);
     ev->names[h].key = s;
     ev->names[h].val = r;
@@ -99,8 +113,7 @@ struct str *ev_name_len(struct eval *ev, const char *s, size_t len)
 /* ev_name, for the evaluator's own hot paths: the text is measured only on a cache miss */
 static inline struct str *name_of(struct eval *ev, const char *s)
 {
-    size_t h = (size_t)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> 52) &
-               (EV_NAME_CACHE - 1);
+    size_t h = name_hash(ev, s);
     if (ev->names[h].key == s)
         return ev->names[h].val;
     return ev_name_len(ev, s, strlen(s));
@@ -402,11 +415,19 @@ static struct value module_member(struct eval *ev, struct module *m, struct str 
 /* The package-level answers for 'name' in 'p', from the cache or found now. */
 static const struct ev_global_slot *global_slot(struct eval *ev, struct pkg *p, struct str *name)
 {
-    size_t h = (size_t)((((uint64_t)(uintptr_t)name ^ ((uint64_t)(uintptr_t)p >> 4)) *
-                         0x9E3779B97F4A7C15ull) >> 54) & (EV_GLOBAL_CACHE - 1);
-    struct ev_global_slot *c = &ev->globals[h];
+    uint64_t key = ((uint64_t)(uintptr_t)name ^ ((uint64_t)(uintptr_t)p >> 4)) *
+                   0x9E3779B97F4A7C15ull;
+    struct ev_global_slot *c = &ev->globals[(size_t)(key >> 54) & ev->globals_mask];
     if (c->name == name && c->pkg == p && c->nvars == p->nvars && c->nfiles == p->nfiles)
         return c;
+    if (++ev->globals_misses > 2 * (ev->globals_mask + 1) &&
+        ev->globals_mask + 1 < EV_GLOBAL_CACHE) {
+        uint32_t size = 2 * (ev->globals_mask + 1);
+        ev->globals = vm_zalloc(ev->vm, size * sizeof *ev->globals);
+        ev->globals_mask = size - 1;
+        ev->globals_misses = 0;
+        c = &ev->globals[(size_t)(key >> 54) & ev->globals_mask];
+    }
     c->name = name;
     c->pkg = p;
     c->nvars = p->nvars;
@@ -496,8 +517,7 @@ static __attribute__((noinline)) struct value lookup_name_uncached(struct eval *
 static __attribute__((noinline)) struct value lookup_name(struct eval *ev, struct ast *n)
 {
     /* only tail calls here, so that the usual path needs no frame */
-    size_t h = (size_t)(((uint64_t)(uintptr_t)n->u.name * 0x9E3779B97F4A7C15ull) >> 52) &
-               (EV_NAME_CACHE - 1);
+    size_t h = name_hash(ev, n->u.name);
     if (ev->names[h].key != n->u.name)
         return lookup_name_uncached(ev, n);
     struct str *name = ev->names[h].val;
@@ -2219,9 +2239,11 @@ void eval_init(struct eval *ev, struct vm *vm, struct source_map *sm)
     ev->sm = sm;
     ev->arena = vm->arena;
     vm->ev = ev;
-    ev->names = vm_zalloc(vm, EV_NAME_CACHE * sizeof *ev->names);
+    ev->names = vm_zalloc(vm, EV_NAME_CACHE_MIN * sizeof *ev->names);
+    ev->names_mask = EV_NAME_CACHE_MIN - 1;
     ev->methods = vm_zalloc(vm, EV_METHOD_CACHE * sizeof *ev->methods);
-    ev->globals = vm_zalloc(vm, EV_GLOBAL_CACHE * sizeof *ev->globals);
+    ev->globals = vm_zalloc(vm, EV_GLOBAL_CACHE_MIN * sizeof *ev->globals);
+    ev->globals_mask = EV_GLOBAL_CACHE_MIN - 1;
     ev->yaml_stream = v_undef();
     ev->options = dict_new(vm, 0);
     size_t nb;

@@ -119,12 +119,15 @@ struct eval {
     struct ev_name_slot {
         const char *key; /* a name's text in the syntax tree */
         struct str *val; /* its interned str */
-    } *names;            /* EV_NAME_CACHE slots from the run's arena (eval_init) */
+    } *names;            /* up to EV_NAME_CACHE slots from the run's arena (eval_init) */
     struct ev_method_slot {
         const char *key; /* an attribute name's text in the syntax tree */
         native_fn fn;    /* the str method of that name, NULL when there is none */
     } *methods;          /* EV_METHOD_CACHE slots, allocated with 'names' */
-    struct ev_global_slot *globals; /* EV_GLOBAL_CACHE slots, allocated with 'names' */
+    struct ev_global_slot *globals; /* up to EV_GLOBAL_CACHE slots */
+    /* 'names' and 'globals' start small (a short program touches a few of their pages and
+     * zeroes little) and double, up to the EV_*_CACHE sizes, as misses show they are busy */
+    uint32_t names_mask, names_misses, globals_mask, globals_misses;
     struct source_map *sm;
     struct arena *arena;
     struct pkg *main;
