@@ -61,6 +61,10 @@ struct rtype {
     uint8_t kind;  /* enum rt_kind */
     bool instance; /* RT_SCHEMA: a value of the schema, not the schema itself */
     uint8_t suffix; /* RT_LIT_INT: enum unit_suffix of a unit literal (123K) */
+    /* A hash of the structure t_equal compares, set when the type is built (0: not set, as
+     * in the static types; t_hash computes it then). Equal types have equal hashes, so most
+     * unequal pairs are told apart without walking them. */
+    uint32_t hash;
     union {
         bool b;
         int64_t i;
@@ -215,6 +219,11 @@ struct rctx {
     bool has_def;
 };
 
+/* A type and its widened form (t_widen). */
+struct rwiden {
+    const struct rtype *from, *to;
+};
+
 struct resolver {
     struct eval *ev;
     struct vm *vm;
@@ -235,9 +244,11 @@ struct resolver {
     struct rmap gnames; /* KCL's "global names": targets of top-level (augmented) assignments */
     struct ast *defining; /* the top-level "f = lambda …" whose lambda is being walked */
     const struct span *ann_at; /* where an undefined name in a type is reported, if not at it */
-    struct {                   /* t_widen's results by type: a dict's value type repeats the */
-        const struct rtype *from, *to; /* types of its attributes, so nested configs were */
-    } widened[512];            /* widened once per path to them, 2^depth times, without it */
+    /* t_widen's results by type (open addressing on the pointer): a dict's value type
+     * repeats the types of its attributes, so nested configs would be widened once per path
+     * to them, 2^depth times, without it */
+    struct rwiden *widened;
+    uint32_t capwidened, nwidened;
 };
 
 /* {=====================================================================
@@ -620,12 +631,82 @@ static const char *suggest_or(struct resolver *r, const char *name, const char *
  * Type construction, printing and relations
  * ====================================================================} */
 
+static uint32_t t_mix(uint32_t h, uint64_t v)
+{
+    uint64_t x = ((uint64_t)h << 32 | h) ^ (v + 0x9e3779b97f4a7c15u);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdu;
+    x ^= x >> 33;
+    return (uint32_t)x;
+}
+
+static uint32_t t_hash(const struct rtype *t);
+
+/* The hash of what t_equal compares: the kind and the payload (a dict's attributes and
+ * spans are not part of it). Never 0, so that 0 can mean "not set". */
+static uint32_t t_hash_of(const struct rtype *t)
+{
+    uint32_t h = t_mix(0, t->kind);
+    switch ((enum rt_kind)t->kind) {
+    case RT_LIT_BOOL:
+        h = t_mix(h, t->u.b);
+        break;
+    case RT_LIT_INT:
+        h = t_mix(t_mix(h, (uint64_t)t->u.i), t->suffix);
+        break;
+    case RT_LIT_FLOAT: {
+        double f = t->u.f == 0 ? 0 : t->u.f; /* -0.0 == 0.0 */
+        uint64_t bits;
+        memcpy(&bits, &f, sizeof bits);
+        h = t_mix(h, bits);
+        break;
+    }
+    case RT_LIT_STR:
+        h = t_mix(h, name_hash(t->u.s));
+        break;
+    case RT_LIST:
+        h = t_mix(h, t_hash(t->u.elem));
+        break;
+    case RT_DICT:
+        h = t_mix(t_mix(h, t_hash(t->u.dict.key)), t_hash(t->u.dict.val));
+        break;
+    case RT_UNION:
+        for (uint32_t i = 0; i < t->u.uni.n; i++)
+            h = t_mix(h, t_hash(t->u.uni.v[i]));
+        break;
+    case RT_SCHEMA:
+        h = t_mix(t_mix(h, (uintptr_t)t->u.schema), t->instance);
+        break;
+    case RT_FUNC:
+    case RT_MODULE:
+        h = t_mix(h, (uintptr_t)t); /* equal only to itself */
+        break;
+    default:
+        break;
+    }
+    return h ? h : 1;
+}
+
+static uint32_t t_hash(const struct rtype *t)
+{
+    if (!t)
+        return 0;
+    return t->hash ? t->hash : t_hash_of(t);
+}
+
+/* A type just built: its hash is set once, its parts no longer change. */
+static const struct rtype *t_done(struct rtype *t)
+{
+    t->hash = t_hash_of(t);
+    return t;
+}
+
 static const struct rtype *t_list(struct resolver *r, const struct rtype *elem)
 {
     struct rtype *t = rz(r, sizeof *t);
     t->kind = RT_LIST;
     t->u.elem = elem ? elem : &T_ANY;
-    return t;
+    return t_done(t);
 }
 
 static const struct rtype *t_dict(struct resolver *r, const struct rtype *key,
@@ -638,7 +719,7 @@ static const struct rtype *t_dict(struct resolver *r, const struct rtype *key,
     t->u.dict.val = val ? val : &T_ANY;
     t->u.dict.attrs = attrs;
     t->u.dict.nattrs = nattrs;
-    return t;
+    return t_done(t);
 }
 
 static const struct rtype *t_lit_str(struct resolver *r, const char *s)
@@ -646,7 +727,7 @@ static const struct rtype *t_lit_str(struct resolver *r, const char *s)
     struct rtype *t = rz(r, sizeof *t);
     t->kind = RT_LIT_STR;
     t->u.s = s;
-    return t;
+    return t_done(t);
 }
 
 static const struct rtype *t_lit_int(struct resolver *r, int64_t i)
@@ -654,7 +735,7 @@ static const struct rtype *t_lit_int(struct resolver *r, int64_t i)
     struct rtype *t = rz(r, sizeof *t);
     t->kind = RT_LIT_INT;
     t->u.i = i;
-    return t;
+    return t_done(t);
 }
 
 /* A unit literal (number_multiplier): equal only to the same number with the same suffix. */
@@ -664,7 +745,7 @@ static const struct rtype *t_lit_unit(struct resolver *r, int64_t i, uint8_t suf
     t->kind = RT_LIT_INT;
     t->u.i = i;
     t->suffix = suffix;
-    return t;
+    return t_done(t);
 }
 
 static const struct rtype *t_lit_float(struct resolver *r, double f)
@@ -672,7 +753,7 @@ static const struct rtype *t_lit_float(struct resolver *r, double f)
     struct rtype *t = rz(r, sizeof *t);
     t->kind = RT_LIT_FLOAT;
     t->u.f = f;
-    return t;
+    return t_done(t);
 }
 
 static const struct rtype *t_lit_bool(struct resolver *r, bool b)
@@ -680,7 +761,7 @@ static const struct rtype *t_lit_bool(struct resolver *r, bool b)
     struct rtype *t = rz(r, sizeof *t);
     t->kind = RT_LIT_BOOL;
     t->u.b = b;
-    return t;
+    return t_done(t);
 }
 
 static bool t_is_any(const struct rtype *t)
@@ -692,7 +773,7 @@ static bool t_equal(const struct rtype *a, const struct rtype *b)
 {
     if (a == b)
         return true;
-    if (!a || !b || a->kind != b->kind)
+    if (!a || !b || a->kind != b->kind || t_hash(a) != t_hash(b))
         return false;
     switch ((enum rt_kind)a->kind) {
     case RT_LIT_BOOL:
@@ -728,41 +809,46 @@ static bool t_equal(const struct rtype *a, const struct rtype *b)
  * when one is any, None dropped, the distinct others as a union. */
 static const struct rtype *t_sup(struct resolver *r, const struct rtype *const *v, uint32_t n)
 {
-    const struct rtype **out = NULL;
-    uint32_t m = 0, cap = 0;
+    enum { MAX = 64 }; /* more distinct types than this are too many to tell apart: unknown */
+    const struct rtype *out[MAX];
+    uint32_t hashes[MAX];
+    uint32_t m = 0;
+    bool none = false;
     for (uint32_t i = 0; i < n; i++) {
         const struct rtype *t = v[i];
         if (t_is_any(t))
             return &T_ANY;
-        if (t->kind == RT_NONE)
+        if (t->kind == RT_NONE) {
+            none = true;
             continue;
+        }
         uint32_t k = t->kind == RT_UNION ? t->u.uni.n : 1;
         for (uint32_t j = 0; j < k; j++) {
             const struct rtype *e = t->kind == RT_UNION ? t->u.uni.v[j] : t;
+            /* the hashes tell most distinct types apart without comparing them */
+            uint32_t h = t_hash(e);
             bool dup = false;
             for (uint32_t q = 0; q < m && !dup; q++)
-                dup = t_equal(out[q], e);
+                dup = hashes[q] == h && t_equal(out[q], e);
             if (dup)
                 continue;
-            if (m == 64)
-                return &T_ANY; /* too many to tell apart cheaply: unknown */
-            out = rgrow(r, out, &cap, m, sizeof *out);
+            if (m == MAX)
+                return &T_ANY;
+            hashes[m] = h;
             out[m++] = e;
         }
     }
-    if (m == 0) {
-        for (uint32_t i = 0; i < n; i++)
-            if (v[i] && v[i]->kind == RT_NONE)
-                return &T_NONE;
-        return &T_ANY;
-    }
+    if (m == 0)
+        return none ? &T_NONE : &T_ANY;
     if (m == 1)
         return out[0];
+    const struct rtype **members = rz(r, m * sizeof *members);
+    memcpy(members, out, m * sizeof *members);
     struct rtype *t = rz(r, sizeof *t);
     t->kind = RT_UNION;
-    t->u.uni.v = out;
+    t->u.uni.v = members;
     t->u.uni.n = m;
-    return t;
+    return t_done(t);
 }
 
 static const struct rtype *t_sup2(struct resolver *r, const struct rtype *a, const struct rtype *b)
@@ -879,12 +965,35 @@ static const struct rtype *t_widen(struct resolver *r, const struct rtype *t)
         return &T_ANY;
     if (t->kind != RT_LIST && t->kind != RT_DICT && t->kind != RT_UNION)
         return t_widen_uncached(r, t);
-    size_t slot = ((uintptr_t)t >> 4) % (sizeof r->widened / sizeof r->widened[0]);
-    if (r->widened[slot].from == t)
-        return r->widened[slot].to;
-    const struct rtype *w = t_widen_uncached(r, t);
-    r->widened[slot].from = t;
-    r->widened[slot].to = w;
+    uint32_t mask = r->capwidened - 1;
+    if (r->capwidened) {
+        for (uint32_t i = t_mix(0, (uintptr_t)t) & mask; r->widened[i].from; i = (i + 1) & mask)
+            if (r->widened[i].from == t)
+                return r->widened[i].to;
+    }
+    const struct rtype *w = t_widen_uncached(r, t); /* may grow the table */
+    mask = r->capwidened - 1;
+    if ((r->nwidened + 1) * 2 > r->capwidened) {
+        uint32_t oldcap = r->capwidened;
+        struct rwiden *old = r->widened;
+        r->capwidened = oldcap ? oldcap * 2 : 64;
+        r->widened = rz(r, r->capwidened * sizeof *r->widened);
+        mask = r->capwidened - 1;
+        for (uint32_t k = 0; k < oldcap; k++) {
+            if (!old[k].from)
+                continue;
+            uint32_t i = t_mix(0, (uintptr_t)old[k].from) & mask;
+            while (r->widened[i].from)
+                i = (i + 1) & mask;
+            r->widened[i] = old[k];
+        }
+    }
+    uint32_t i = t_mix(0, (uintptr_t)t) & mask;
+    while (r->widened[i].from)
+        i = (i + 1) & mask;
+    r->widened[i].from = t;
+    r->widened[i].to = w;
+    r->nwidened++;
     return w;
 }
 
@@ -914,7 +1023,9 @@ static const struct rtype *t_widen_uncached(struct resolver *r, const struct rty
                       t->u.dict.nattrs);
     }
     case RT_UNION: {
-        const struct rtype **v = rz(r, t->u.uni.n * sizeof *v);
+        /* t_sup copies what it keeps: a union built by it has at most 64 members */
+        const struct rtype *small[64];
+        const struct rtype **v = t->u.uni.n <= 64 ? small : rz(r, t->u.uni.n * sizeof *v);
         for (uint32_t i = 0; i < t->u.uni.n; i++)
             v[i] = t_widen(r, t->u.uni.v[i]);
         return t_sup(r, v, t->u.uni.n);
