@@ -263,7 +263,10 @@ static uint32_t line_indent(const struct source *src, uint32_t off)
     if (off > src->len)
         off = src->len;
     uint32_t b = off;
-    /* usually 'off' is the first token of its line: only blanks lie before it */
+    /* usually 'off' is the first token of its line: only blanks lie before it (eight
+     * spaces are compared at once, deep indentation is common) */
+    while (b >= 8 && !memcmp(s + b - 8, "        ", 8))
+        b -= 8;
     while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t'))
         b--;
     if (b == 0 || s[b - 1] == '\n' || (s[b - 1] == '\r' && s[b] != '\n'))
@@ -900,6 +903,16 @@ static uint32_t utf8_invalid_at(const struct source *src)
     const unsigned char *s = (const unsigned char *)src->text;
     uint32_t i = 0, n = src->len;
     while (i < n) {
+        /* source is mostly ASCII: eight bytes at a time while no high bit is set */
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, sizeof w);
+            if (w & 0x8080808080808080u)
+                break;
+            i += 8;
+        }
+        if (i == n)
+            break;
         unsigned c = s[i];
         uint32_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
                                     : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
