@@ -70,6 +70,7 @@ struct lexer {
     bool expr_mode;
     bool oom;
     bool line_has_tokens; /* the current logical line produced a real token */
+    bool type_candidates; /* a NAME token is marked TYPE_CANDIDATE */
 
     struct token *toks;
     uint32_t ntoks, captoks;
@@ -172,7 +173,7 @@ static bool lex_reserve(struct lexer *lx, void **v, uint32_t *cap, size_t size, 
 
 /* Appends a token spanning source offsets [lo, hi); never NULL (after memory exhaustion
  * the result is a scratch token and lx->oom is set). */
-static struct token *emit_off(struct lexer *lx, int kind, uint32_t lo, uint32_t hi)
+static inline struct token *emit_off(struct lexer *lx, int kind, uint32_t lo, uint32_t hi)
 {
     if (lx->ntoks >= lx->captoks) {
         void *v = lx->toks;
@@ -193,8 +194,8 @@ static struct token *emit_off(struct lexer *lx, int kind, uint32_t lo, uint32_t 
     return t;
 }
 
-static struct token *emit(struct lexer *lx, int kind, const unsigned char *lo,
-                          const unsigned char *hi)
+static inline struct token *emit(struct lexer *lx, int kind, const unsigned char *lo,
+                                 const unsigned char *hi)
 {
     return emit_off(lx, kind, lex_off(lx, lo), lex_off(lx, hi));
 }
@@ -1027,6 +1028,10 @@ static void lex_run(struct lexer *lx)
             p = q;
         }
 
+        /* runs of spaces (indentation inside brackets, alignment) are skipped eight bytes
+         * at a time before the automaton sees them */
+        while (lim - p >= 8 && !memcmp(p, "        ", 8))
+            p += 8;
         const unsigned char *t = p;
         /*!re2c
         re2c:define:YYCTYPE = "unsigned char";
@@ -1095,8 +1100,10 @@ static void lex_run(struct lexer *lx)
         "filter"    { emit_kw(lx, TK_FILTER, "filter", t, p); continue; }
         "type" {
             emit_name(lx, t, p);
-            if (lx->ntoks)
+            if (lx->ntoks) {
                 lx->toks[lx->ntoks - 1].suffix = TYPE_CANDIDATE;
+                lx->type_candidates = true;
+            }
             continue;
         }
 
@@ -1179,6 +1186,8 @@ eof:
 static void mark_type_aliases(struct lexer *lx)
 {
     struct token *v = lx->toks;
+    if (!lx->type_candidates)
+        return;
     for (uint32_t i = 0; i < lx->ntoks; i++) {
         if (v[i].kind != TK_NAME || v[i].suffix != TYPE_CANDIDATE)
             continue;
