@@ -201,32 +201,6 @@ static void note(struct resolver *r, struct diag *g, const char *msg)
         diag_add_note(r->diags, g, "%s", msg);
 }
 
-static void rb_put(struct rbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (b->n + n + 1 > cap)
-            cap *= 2;
-        b->s = rrealloc(b->r, b->s, b->cap, cap);
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-void rb_puts(struct rbuf *b, const char *s)
-{
-    rb_put(b, s, strlen(s));
-}
-
-const char *rb_str(struct rbuf *b)
-{
-    if (!b->s)
-        rb_put(b, "", 0);
-    return b->s;
-}
-
 /* KCL walks some expressions twice and reports each error once: drops the diagnostics
  * recorded since 'start' that repeat an earlier one (same code, message, places, notes).
  * Returns the errors left. */
@@ -237,23 +211,24 @@ static unsigned dedup(struct resolver *r, unsigned start)
     struct rmap seen = {0};
     for (unsigned i = start; i < d->n; i++) {
         const struct diag *g = d->v[i];
-        struct rbuf b = {r, NULL, 0, 0};
+        struct sbuf b;
+        sbuf_init(&b, r->vm);
         char num[64];
         snprintf(num, sizeof num, "%d|", (int)g->level);
-        rb_puts(&b, num);
-        rb_puts(&b, g->code ? g->code : "");
-        rb_puts(&b, "|");
-        rb_puts(&b, g->message ? g->message : "");
+        sbuf_puts(&b, num);
+        sbuf_puts(&b, g->code ? g->code : "");
+        sbuf_puts(&b, "|");
+        sbuf_puts(&b, g->message ? g->message : "");
         for (unsigned k = 0; k < g->nlabels; k++) {
             snprintf(num, sizeof num, "|%u:%u:", g->labels[k].span.file, g->labels[k].span.lo);
-            rb_puts(&b, num);
-            rb_puts(&b, g->labels[k].msg ? g->labels[k].msg : "");
+            sbuf_puts(&b, num);
+            sbuf_puts(&b, g->labels[k].msg ? g->labels[k].msg : "");
         }
         for (unsigned k = 0; k < g->nnotes; k++) {
-            rb_puts(&b, "|");
-            rb_puts(&b, g->notes[k]);
+            sbuf_puts(&b, "|");
+            sbuf_puts(&b, g->notes[k]);
         }
-        const char *key = rb_str(&b);
+        const char *key = sb_text(&b);
         if (rmap_get(&seen, key)) {
             if (g->level == DIAG_ERROR)
                 d->nerrors--;
@@ -344,33 +319,35 @@ static uint32_t close_names(struct resolver *r, const char *name, const char *co
 const char *suggest(struct resolver *r, const char *name, const char *const *cands, uint32_t n,
                     bool contained)
 {
-    struct rbuf b = {r, NULL, 0, 0};
+    struct sbuf b;
+    sbuf_init(&b, r->vm);
     const char **kept;
     uint32_t nkept = close_names(r, name, cands, n, contained, &kept);
     for (uint32_t i = 0; i < nkept; i++) {
-        rb_puts(&b, i ? ", \"" : ", did you mean '[\"");
-        rb_puts(&b, kept[i]);
-        rb_puts(&b, "\"");
+        sbuf_puts(&b, i ? ", \"" : ", did you mean '[\"");
+        sbuf_puts(&b, kept[i]);
+        sbuf_puts(&b, "\"");
     }
     if (nkept)
-        rb_puts(&b, "]'?");
-    return rb_str(&b);
+        sbuf_puts(&b, "]'?");
+    return sb_text(&b);
 }
 
 /* ", did you mean 'a' or 'b'?" (KCL's suggestion for a keyword argument), or "". */
 static const char *suggest_or(struct resolver *r, const char *name, const char *const *cands,
                               uint32_t n)
 {
-    struct rbuf b = {r, NULL, 0, 0};
+    struct sbuf b;
+    sbuf_init(&b, r->vm);
     const char **kept;
     uint32_t nkept = close_names(r, name, cands, n, false, &kept);
     for (uint32_t i = 0; i < nkept; i++) {
-        rb_puts(&b, i ? " or " : ", did you mean '");
-        rb_puts(&b, kept[i]);
+        sbuf_puts(&b, i ? " or " : ", did you mean '");
+        sbuf_puts(&b, kept[i]);
     }
     if (nkept)
-        rb_puts(&b, "'?");
-    return rb_str(&b);
+        sbuf_puts(&b, "'?");
+    return sb_text(&b);
 }
 
 /* {=====================================================================
@@ -433,11 +410,12 @@ static const char *schema_qualname(struct resolver *r, const struct rschema *s)
 {
     if (s->pkg == r->pkgs[0] || !s->pkg->pkg->path)
         return s->name;
-    struct rbuf b = {r, NULL, 0, 0};
-    rb_puts(&b, s->pkg->pkg->path);
-    rb_puts(&b, ".");
-    rb_puts(&b, s->name);
-    return rb_str(&b);
+    struct sbuf b;
+    sbuf_init(&b, r->vm);
+    sbuf_puts(&b, s->pkg->pkg->path);
+    sbuf_puts(&b, ".");
+    sbuf_puts(&b, s->name);
+    return sb_text(&b);
 }
 
 /* The longest chain of parents a schema may have. */
@@ -480,18 +458,19 @@ static void check_cycles(struct resolver *r)
                     (q->pkg != first->pkg && q->pkg != r->pkgs[0] && first->pkg == r->pkgs[0]))
                     first = q;
             }
-            struct rbuf b = {r, NULL, 0, 0};
+            struct sbuf b;
+            sbuf_init(&b, r->vm);
             q = first;
             for (unsigned d = 0; d < 64; d++) {
                 if (d)
-                    rb_puts(&b, ", ");
-                rb_puts(&b, schema_qualname(r, q));
+                    sbuf_puts(&b, ", ");
+                sbuf_puts(&b, schema_qualname(r, q));
                 q = q->parent;
                 if (!q || q == first)
                     break;
             }
             report(r, "E2L23", "CompileError", schema_name_span(r, s->node),
-                   "There is a circular reference between schemas %s", rb_str(&b));
+                   "There is a circular reference between schemas %s", sb_text(&b));
         }
     }
     /* An inheritance chain longer than SCHEMA_MAX_INHERIT is refused (each level copies its
@@ -526,17 +505,17 @@ static void check_cycles(struct resolver *r)
                 r->pkgs[p]->schemas[i]->parent = NULL;
 }
 
-static void index_sig_print(struct rbuf *b, struct resolver *r, struct rschema *s, struct ast *ix)
+static void index_sig_print(struct sbuf *b, struct resolver *r, struct rschema *s, struct ast *ix)
 {
-    rb_puts(b, "[");
+    sbuf_puts(b, "[");
     if (ix->u.index_sig.key_name) {
-        rb_puts(b, ix->u.index_sig.key_name);
-        rb_puts(b, ": ");
+        sbuf_puts(b, ix->u.index_sig.key_name);
+        sbuf_puts(b, ": ");
     }
     if (ix->u.index_sig.any_other)
-        rb_puts(b, "...");
+        sbuf_puts(b, "...");
     t_print(b, type_of_ann(r, s->pkg, s->file, ix->u.index_sig.key_type, false));
-    rb_puts(b, "]: ");
+    sbuf_puts(b, "]: ");
     t_print(b, type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, false));
 }
 
@@ -701,12 +680,13 @@ static void check_schema_decl(struct resolver *r, struct rschema *s)
         /* KCL: attributes meet the index signature unless it is [...K]: V */
         if (ix && !ix->u.index_sig.any_other && st->kind == AST_SCHEMA_ATTR &&
             !assignable(ty, ixval)) {
-            struct rbuf b = {r, NULL, 0, 0};
+            struct sbuf b;
+            sbuf_init(&b, r->vm);
             index_sig_print(&b, r, s, ix);
             report(r, "E1001", "IndexSignatureError", at,
                    "the type '%s' of schema attribute '%s' does not meet the index signature "
                    "definition %s",
-                   t_str(r, ty), name, rb_str(&b));
+                   t_str(r, ty), name, sb_text(&b));
         }
     }
 }
@@ -1098,18 +1078,19 @@ static void check_config_attr(struct resolver *r, const char *name, struct span 
     for (uint32_t i = 0; i < t->u.uni.n; i++)
         if (t->u.uni.v[i]->kind != RT_SCHEMA)
             return;
-    struct rbuf b = {r, NULL, 0, 0};
+    struct sbuf b;
+    sbuf_init(&b, r->vm);
     for (uint32_t i = 0; i < t->u.uni.n; i++) {
         struct rschema *s = t->u.uni.v[i]->u.schema;
         if (schema_accepts(s, name))
             return;
-        rb_puts(&b, i ? ", \"" : "schemas [\"");
-        rb_puts(&b, s->name);
-        rb_puts(&b, "\"");
+        sbuf_puts(&b, i ? ", \"" : "schemas [\"");
+        sbuf_puts(&b, s->name);
+        sbuf_puts(&b, "\"");
     }
-    rb_puts(&b, "]");
+    sbuf_puts(&b, "]");
     report(r, "E2L23", "CompileError", at, "Cannot add member '%s' to '%s'", name,
-           t->u.uni.n == 1 ? t->u.uni.v[0]->u.schema->name : rb_str(&b));
+           t->u.uni.n == 1 ? t->u.uni.v[0]->u.schema->name : sb_text(&b));
 }
 
 /* {=====================================================================
@@ -1279,10 +1260,11 @@ static const char *str_text(struct resolver *r, const struct ast *n)
         return "";
     if (l->nparts == 1)
         return l->parts[0].text;
-    struct rbuf b = {r, NULL, 0, 0};
+    struct sbuf b;
+    sbuf_init(&b, r->vm);
     for (uint32_t i = 0; i < l->nparts; i++)
-        rb_put(&b, l->parts[i].text, l->parts[i].len);
-    return rb_str(&b);
+        sbuf_put(&b, l->parts[i].text, l->parts[i].len);
+    return sb_text(&b);
 }
 
 /* The names a config key denotes: a, a.b.c, "a" or a[0] (has_index). False for keys that are
@@ -1680,12 +1662,13 @@ static const char *call_name(struct resolver *r, const struct ast *func)
 {
     while (func->kind == AST_PAREN)
         func = func->u.unary.operand;
-    struct rbuf b = {r, NULL, 0, 0};
+    struct sbuf b;
+    sbuf_init(&b, r->vm);
     if (is_name_chain(func) || func->kind == AST_SELECT) {
-        rb_puts(&b, "\"");
-        rb_puts(&b, is_name_chain(func) ? dotted_name(r, func) : func->u.select.attr);
-        rb_puts(&b, "\"");
-        return rb_str(&b);
+        sbuf_puts(&b, "\"");
+        sbuf_puts(&b, is_name_chain(func) ? dotted_name(r, func) : func->u.select.attr);
+        sbuf_puts(&b, "\"");
+        return sb_text(&b);
     }
     return "anonymous function";
 }
@@ -1693,11 +1676,12 @@ static const char *call_name(struct resolver *r, const struct ast *func)
 /* "1 positional argument", "2 positional arguments" (KCL's UnitUsize: plural above one). */
 static const char *n_args(struct resolver *r, uint32_t n)
 {
-    struct rbuf b = {r, NULL, 0, 0};
+    struct sbuf b;
+    sbuf_init(&b, r->vm);
     char num[32];
     snprintf(num, sizeof num, "%u positional argument%s", n, n > 1 ? "s" : "");
-    rb_puts(&b, num);
-    return rb_str(&b);
+    sbuf_puts(&b, num);
+    return sb_text(&b);
 }
 
 /* Arguments of a call to a schema or a lambda whose parameters are known, checked as KCL's

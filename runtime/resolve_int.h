@@ -247,12 +247,11 @@ extern const struct rtype T_DICT_ANY;
 extern const struct rtype T_ITERABLE;
 extern const struct rtype T_NUMBER;
 
-/* A growing string in the arena. */
-struct rbuf {
-    struct resolver *r;
-    char *s;
-    size_t n, cap;
-};
+/* The text of a string buffer (runtime's sbuf), "" when nothing was put. */
+static inline const char *sb_text(const struct sbuf *b)
+{
+    return b->p ? b->p : "";
+}
 
 /* Kinds of operands as KCL's operator table (calculation.rs) sees them; OT_UNKNOWN (any, a
  * unit literal, a union, a function, a schema type) takes no check. */
@@ -281,8 +280,6 @@ bool ends_with(const char *s, const char *suffix);
 struct span attr_name_span(struct resolver *r, struct ast *n);
 struct diag *report(struct resolver *r, const char *code, const char *kind, struct span span,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-void rb_puts(struct rbuf *b, const char *s);
-const char *rb_str(struct rbuf *b);
 const char *suggest(struct resolver *r, const char *name, const char *const *cands, uint32_t n,
                     bool contained);
 const struct rtype *t_list(struct resolver *r, const struct rtype *elem);
@@ -296,7 +293,7 @@ const struct rtype *t_lit_bool(struct resolver *r, bool b);
 bool t_is_any(const struct rtype *t);
 const struct rtype *t_sup(struct resolver *r, const struct rtype *const *v, uint32_t n);
 const struct rtype *t_sup2(struct resolver *r, const struct rtype *a, const struct rtype *b);
-void t_print(struct rbuf *b, const struct rtype *t);
+void t_print(struct sbuf *b, const struct rtype *t);
 const char *t_str(struct resolver *r, const struct rtype *t);
 const struct rtype *t_widen(struct resolver *r, const struct rtype *t);
 bool t_concrete(const struct rtype *t);

@@ -361,11 +361,12 @@ const char *dotted_name(struct resolver *r, const struct ast *n)
     if (n->kind == AST_NAME)
         return n->u.name;
     if (n->kind == AST_SELECT) {
-        struct rbuf b = {r, NULL, 0, 0};
-        rb_puts(&b, dotted_name(r, n->u.select.value));
-        rb_puts(&b, ".");
-        rb_puts(&b, n->u.select.attr);
-        return rb_str(&b);
+        struct sbuf b;
+        sbuf_init(&b, r->vm);
+        sbuf_puts(&b, dotted_name(r, n->u.select.value));
+        sbuf_puts(&b, ".");
+        sbuf_puts(&b, n->u.select.attr);
+        return sb_text(&b);
     }
     return "";
 }

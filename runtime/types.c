@@ -260,34 +260,34 @@ static void float_repr(char *buf, size_t n, double f)
     }
 }
 
-void t_print(struct rbuf *b, const struct rtype *t)
+void t_print(struct sbuf *b, const struct rtype *t)
 {
     char num[64];
     if (!t) {
-        rb_puts(b, "any");
+        sbuf_puts(b, "any");
         return;
     }
     switch ((enum rt_kind)t->kind) {
     case RT_ANY:
-        rb_puts(b, "any");
+        sbuf_puts(b, "any");
         break;
     case RT_NONE:
-        rb_puts(b, "NoneType");
+        sbuf_puts(b, "NoneType");
         break;
     case RT_BOOL:
-        rb_puts(b, "bool");
+        sbuf_puts(b, "bool");
         break;
     case RT_INT:
-        rb_puts(b, "int");
+        sbuf_puts(b, "int");
         break;
     case RT_FLOAT:
-        rb_puts(b, "float");
+        sbuf_puts(b, "float");
         break;
     case RT_STR:
-        rb_puts(b, "str");
+        sbuf_puts(b, "str");
         break;
     case RT_LIT_BOOL:
-        rb_puts(b, t->u.b ? "bool(True)" : "bool(False)");
+        sbuf_puts(b, t->u.b ? "bool(True)" : "bool(False)");
         break;
     case RT_LIT_INT:
         if (t->suffix)
@@ -295,57 +295,58 @@ void t_print(struct rbuf *b, const struct rtype *t)
                      v_unit_suffix_name(t->suffix));
         else
             snprintf(num, sizeof num, "int(%lld)", (long long)t->u.i);
-        rb_puts(b, num);
+        sbuf_puts(b, num);
         break;
     case RT_LIT_FLOAT:
         float_repr(num, sizeof num, t->u.f);
-        rb_puts(b, "float(");
-        rb_puts(b, num);
-        rb_puts(b, ")");
+        sbuf_puts(b, "float(");
+        sbuf_puts(b, num);
+        sbuf_puts(b, ")");
         break;
     case RT_LIT_STR:
-        rb_puts(b, "str(");
-        rb_puts(b, t->u.s);
-        rb_puts(b, ")");
+        sbuf_puts(b, "str(");
+        sbuf_puts(b, t->u.s);
+        sbuf_puts(b, ")");
         break;
     case RT_LIST:
-        rb_puts(b, "[");
+        sbuf_puts(b, "[");
         t_print(b, t->u.elem);
-        rb_puts(b, "]");
+        sbuf_puts(b, "]");
         break;
     case RT_DICT:
-        rb_puts(b, "{");
+        sbuf_puts(b, "{");
         t_print(b, t->u.dict.key);
-        rb_puts(b, ":");
+        sbuf_puts(b, ":");
         t_print(b, t->u.dict.val);
-        rb_puts(b, "}");
+        sbuf_puts(b, "}");
         break;
     case RT_UNION:
         for (uint32_t i = 0; i < t->u.uni.n; i++) {
             if (i)
-                rb_puts(b, " | ");
+                sbuf_puts(b, " | ");
             t_print(b, t->u.uni.v[i]);
         }
         break;
     case RT_SCHEMA:
-        rb_puts(b, t->u.schema->name);
+        sbuf_puts(b, t->u.schema->name);
         break;
     case RT_FUNC:
-        rb_puts(b, "function");
+        sbuf_puts(b, "function");
         break;
     case RT_MODULE:
-        rb_puts(b, "module '");
-        rb_puts(b, t->u.mod.path);
-        rb_puts(b, "'");
+        sbuf_puts(b, "module '");
+        sbuf_puts(b, t->u.mod.path);
+        sbuf_puts(b, "'");
         break;
     }
 }
 
 const char *t_str(struct resolver *r, const struct rtype *t)
 {
-    struct rbuf b = {r, NULL, 0, 0};
+    struct sbuf b;
+    sbuf_init(&b, r->vm);
     t_print(&b, t);
-    return rb_str(&b);
+    return sb_text(&b);
 }
 
 /* The type a variable gets from the value it is first assigned: literal types widen to their
