@@ -19,6 +19,15 @@ static void *rrealloc(struct resolver *r, void *p, size_t old_n, size_t new_n)
     return q;
 }
 
+/* Uninitialised memory, for what is written in full right away. */
+void *ralloc(struct resolver *r, size_t n)
+{
+    void *p = arena_alloc(&r->arena, n ? n : 1);
+    if (!p)
+        vm_raise(r->vm, "out of memory");
+    return p;
+}
+
 void *rz(struct resolver *r, size_t n)
 {
     void *p = arena_zalloc(&r->arena, n ? n : 1);
@@ -1283,11 +1292,11 @@ static bool key_names(struct resolver *r, struct ast *key, const char ***names, 
         const char *s = str_text(r, key);
         if (!s)
             return false;
-        *names = rz(r, sizeof **names);
+        *names = ralloc(r, sizeof **names);
         (*names)[0] = s;
         *n = 1;
         if (spans) {
-            *spans = rz(r, sizeof **spans);
+            *spans = ralloc(r, sizeof **spans);
             (*spans)[0] = key->span;
         }
         return true;
@@ -1301,8 +1310,8 @@ static bool key_names(struct resolver *r, struct ast *key, const char ***names, 
     if (root->kind != AST_NAME)
         return false;
     *n = k + 1;
-    *names = rz(r, *n * sizeof **names);
-    struct span *sp = rz(r, *n * sizeof *sp);
+    *names = ralloc(r, *n * sizeof **names);
+    struct span *sp = ralloc(r, *n * sizeof *sp);
     struct ast *t = key;
     for (uint32_t i = *n; i-- > 1; t = t->u.select.value) {
         (*names)[i] = t->u.select.attr;

@@ -64,6 +64,10 @@ struct rtype {
      * in the static types; t_hash computes it then). Equal types have equal hashes, so most
      * unequal pairs are told apart without walking them. */
     uint32_t hash;
+    /* t_widen's result, kept in the types built here (hash set): a dict's value type repeats
+     * the types of its attributes, so nested configs would be widened once per path to them,
+     * 2^depth times, without it */
+    const struct rtype *widened;
     union {
         bool b;
         int64_t i;
@@ -201,11 +205,6 @@ struct rctx {
     bool has_def;
 };
 
-/* A type and its widened form (t_widen). */
-struct rwiden {
-    const struct rtype *from, *to;
-};
-
 struct resolver {
     struct eval *ev;
     struct vm *vm;
@@ -226,11 +225,6 @@ struct resolver {
     struct rmap gnames; /* KCL's "global names": targets of top-level (augmented) assignments */
     struct ast *defining; /* the top-level "f = lambda …" whose lambda is being walked */
     const struct span *ann_at; /* where an undefined name in a type is reported, if not at it */
-    /* t_widen's results by type (open addressing on the pointer): a dict's value type
-     * repeats the types of its attributes, so nested configs would be widened once per path
-     * to them, 2^depth times, without it */
-    struct rwiden *widened;
-    uint32_t capwidened, nwidened;
 };
 
 /* The types every check uses (types.c). */
@@ -272,6 +266,7 @@ enum operand_kind {
  * ====================================================================} */
 
 void *rz(struct resolver *r, size_t n);
+void *ralloc(struct resolver *r, size_t n);
 void *rgrow(struct resolver *r, void *p, uint32_t *cap, uint32_t n, size_t size);
 uint32_t name_hash(const char *s);
 void *rmap_get(const struct rmap *m, const char *k);

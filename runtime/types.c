@@ -25,13 +25,12 @@ const struct rtype T_NUMBER = {.kind = RT_UNION, .u.uni = {NUMBER_TYPES, 2}};
  * Type construction, printing and relations
  * ====================================================================} */
 
+/* One step of a type's hash: a multiply folded onto itself (what is hashed is a handful of
+ * kinds, small numbers and pointers; a collision only costs a comparison). */
 static uint32_t t_mix(uint32_t h, uint64_t v)
 {
-    uint64_t x = ((uint64_t)h << 32 | h) ^ (v + 0x9e3779b97f4a7c15u);
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdu;
-    x ^= x >> 33;
-    return (uint32_t)x;
+    uint64_t x = ((uint64_t)h << 32 ^ v) * 0x9e3779b97f4a7c15u;
+    return (uint32_t)(x >> 32) ^ (uint32_t)x;
 }
 
 static uint32_t t_hash(const struct rtype *t);
@@ -40,6 +39,8 @@ static uint32_t t_hash(const struct rtype *t);
  * spans are not part of it). Never 0, so that 0 can mean "not set". */
 static uint32_t t_hash_of(const struct rtype *t)
 {
+    if (t->kind <= RT_STR) /* the static types have no hash set: theirs is found at once */
+        return t->kind + 1u;
     uint32_t h = t_mix(0, t->kind);
     switch ((enum rt_kind)t->kind) {
     case RT_LIT_BOOL:
@@ -97,63 +98,53 @@ static const struct rtype *t_done(struct rtype *t)
 
 const struct rtype *t_list(struct resolver *r, const struct rtype *elem)
 {
-    struct rtype *t = rz(r, sizeof *t);
-    t->kind = RT_LIST;
-    t->u.elem = elem ? elem : &T_ANY;
+    struct rtype *t = ralloc(r, sizeof *t);
+    *t = (struct rtype){.kind = RT_LIST, .u.elem = elem ? elem : &T_ANY};
     return t_done(t);
 }
 
 const struct rtype *t_dict(struct resolver *r, const struct rtype *key, const struct rtype *val,
                            const struct rt_attr *attrs, uint32_t nattrs)
 {
-    struct rtype *t = rz(r, sizeof *t);
-    t->kind = RT_DICT;
-    t->u.dict.key = key ? key : &T_ANY;
-    t->u.dict.val = val ? val : &T_ANY;
-    t->u.dict.attrs = attrs;
-    t->u.dict.nattrs = nattrs;
+    struct rtype *t = ralloc(r, sizeof *t);
+    *t = (struct rtype){.kind = RT_DICT,
+                        .u.dict = {key ? key : &T_ANY, val ? val : &T_ANY, attrs, nattrs}};
     return t_done(t);
 }
 
 const struct rtype *t_lit_str(struct resolver *r, const char *s)
 {
-    struct rtype *t = rz(r, sizeof *t);
-    t->kind = RT_LIT_STR;
-    t->u.s = s;
+    struct rtype *t = ralloc(r, sizeof *t);
+    *t = (struct rtype){.kind = RT_LIT_STR, .u.s = s};
     return t_done(t);
 }
 
 const struct rtype *t_lit_int(struct resolver *r, int64_t i)
 {
-    struct rtype *t = rz(r, sizeof *t);
-    t->kind = RT_LIT_INT;
-    t->u.i = i;
+    struct rtype *t = ralloc(r, sizeof *t);
+    *t = (struct rtype){.kind = RT_LIT_INT, .u.i = i};
     return t_done(t);
 }
 
 /* A unit literal (number_multiplier): equal only to the same number with the same suffix. */
 const struct rtype *t_lit_unit(struct resolver *r, int64_t i, uint8_t suffix)
 {
-    struct rtype *t = rz(r, sizeof *t);
-    t->kind = RT_LIT_INT;
-    t->u.i = i;
-    t->suffix = suffix;
+    struct rtype *t = ralloc(r, sizeof *t);
+    *t = (struct rtype){.kind = RT_LIT_INT, .suffix = suffix, .u.i = i};
     return t_done(t);
 }
 
 const struct rtype *t_lit_float(struct resolver *r, double f)
 {
-    struct rtype *t = rz(r, sizeof *t);
-    t->kind = RT_LIT_FLOAT;
-    t->u.f = f;
+    struct rtype *t = ralloc(r, sizeof *t);
+    *t = (struct rtype){.kind = RT_LIT_FLOAT, .u.f = f};
     return t_done(t);
 }
 
 const struct rtype *t_lit_bool(struct resolver *r, bool b)
 {
-    struct rtype *t = rz(r, sizeof *t);
-    t->kind = RT_LIT_BOOL;
-    t->u.b = b;
+    struct rtype *t = ralloc(r, sizeof *t);
+    *t = (struct rtype){.kind = RT_LIT_BOOL, .u.b = b};
     return t_done(t);
 }
 
@@ -235,12 +226,10 @@ const struct rtype *t_sup(struct resolver *r, const struct rtype *const *v, uint
         return none ? &T_NONE : &T_ANY;
     if (m == 1)
         return out[0];
-    const struct rtype **members = rz(r, m * sizeof *members);
+    const struct rtype **members = ralloc(r, m * sizeof *members);
     memcpy(members, out, m * sizeof *members);
-    struct rtype *t = rz(r, sizeof *t);
-    t->kind = RT_UNION;
-    t->u.uni.v = members;
-    t->u.uni.n = m;
+    struct rtype *t = ralloc(r, sizeof *t);
+    *t = (struct rtype){.kind = RT_UNION, .u.uni = {members, m}};
     return t_done(t);
 }
 
@@ -359,35 +348,11 @@ const struct rtype *t_widen(struct resolver *r, const struct rtype *t)
         return &T_ANY;
     if (t->kind != RT_LIST && t->kind != RT_DICT && t->kind != RT_UNION)
         return t_widen_uncached(r, t);
-    uint32_t mask = r->capwidened - 1;
-    if (r->capwidened) {
-        for (uint32_t i = t_mix(0, (uintptr_t)t) & mask; r->widened[i].from; i = (i + 1) & mask)
-            if (r->widened[i].from == t)
-                return r->widened[i].to;
-    }
-    const struct rtype *w = t_widen_uncached(r, t); /* may grow the table */
-    mask = r->capwidened - 1;
-    if ((r->nwidened + 1) * 2 > r->capwidened) {
-        uint32_t oldcap = r->capwidened;
-        struct rwiden *old = r->widened;
-        r->capwidened = oldcap ? oldcap * 2 : 64;
-        r->widened = rz(r, r->capwidened * sizeof *r->widened);
-        mask = r->capwidened - 1;
-        for (uint32_t k = 0; k < oldcap; k++) {
-            if (!old[k].from)
-                continue;
-            uint32_t i = t_mix(0, (uintptr_t)old[k].from) & mask;
-            while (r->widened[i].from)
-                i = (i + 1) & mask;
-            r->widened[i] = old[k];
-        }
-    }
-    uint32_t i = t_mix(0, (uintptr_t)t) & mask;
-    while (r->widened[i].from)
-        i = (i + 1) & mask;
-    r->widened[i].from = t;
-    r->widened[i].to = w;
-    r->nwidened++;
+    if (t->widened)
+        return t->widened;
+    const struct rtype *w = t_widen_uncached(r, t);
+    if (t->hash) /* built by t_done, so not one of the static types: it may be written */
+        ((struct rtype *)t)->widened = w;
     return w;
 }
 
@@ -407,7 +372,7 @@ static const struct rtype *t_widen_uncached(struct resolver *r, const struct rty
     case RT_DICT: {
         struct rt_attr *attrs = NULL;
         if (t->u.dict.nattrs) {
-            attrs = rz(r, t->u.dict.nattrs * sizeof *attrs);
+            attrs = ralloc(r, t->u.dict.nattrs * sizeof *attrs);
             for (uint32_t i = 0; i < t->u.dict.nattrs; i++) {
                 attrs[i] = t->u.dict.attrs[i];
                 attrs[i].type = t_widen(r, attrs[i].type);
