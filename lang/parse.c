@@ -742,7 +742,11 @@ static void run(struct feeder *f)
         }
 
         /* layout before a real token */
-        bool newline = f->have_real && line_break(f->src, f->last_hi, t.lo);
+        /* most tokens follow the last one directly or after one byte: only that byte can be
+         * the line break then */
+        uint32_t gap = t.lo - f->last_hi;
+        bool newline = f->have_real && (gap > 1 ? line_break(f->src, f->last_hi, t.lo)
+                                                : gap == 1 && f->src->text[f->last_hi] == '\n');
         struct ctx *c = top(f);
         /* KCL ends an expression before a 'not' that does not start 'not in', and starts a
          * new statement or item with it: "x not None" in a check block is two checks. */
