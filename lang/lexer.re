@@ -520,6 +520,14 @@ static const unsigned char *lex_number(struct lexer *lx, const unsigned char *t)
     if (bad)
         return p;
     uint64_t v = 0;
+    if (base == 10 && end - digits <= 18) {
+        /* at most 18 decimal digits (eat_digits took only digits and '_'): no overflow */
+        for (const unsigned char *q = digits; q < end; q++)
+            if (*q != '_')
+                v = v * 10 + (unsigned)(*q - '0');
+        tok->v.i = (int64_t)v;
+        return p;
+    }
     for (const unsigned char *q = digits; q < end; q++) {
         if (*q == '_')
             continue;
