@@ -291,8 +291,8 @@ static void syntax_error(struct yyParser *yyp, int major, struct token tok)
 /* {=====================================================================
  * Precedence (spec §2.3), lowest first. Binary operators use Lemon's precedence and
  * associativity; everything is left-associative, '**' included (2 ** 3 ** 2 == 64).
- * Unary operators are not in this table: they apply to a primary only (rule 'unary'), so
- * -2 ** 2 is (-2) ** 2 and 'not a == b' is (not a) == b.
+ * Unary operators are not in this table: they apply to a primary only (the 'sexpr' rules
+ * that start with one), so -2 ** 2 is (-2) ** 2 and 'not a == b' is (not a) == b.
  *
  * Three conflicts are resolved by precedence on purpose, all in favour of the shift, which
  * is what KCL's recursive-descent parser does:
@@ -545,7 +545,13 @@ dotted_name(A) ::= dotted_name(D) DOT sname(N).      { A = ast_select(p, D, N, f
 expr(A) ::= sexpr(E). [PREC_LOW]                        { A = E; }
 expr(A) ::= sexpr(B) IF sexpr(C) ELSE expr(E).          { A = ast_ifexpr(p, B, C, E); }
 
-sexpr(A) ::= unary(E).                          { A = E; }
+/* A primary, or a unary operator on one. (No 'unary' rule of their own: that would be one
+ * more reduction for every operand.) */
+sexpr(A) ::= primary(E).                        { A = E; }
+sexpr(A) ::= MINUS(T) primary(E).               { A = ast_unary(p, OP_NEG, T, E); }
+sexpr(A) ::= PLUS(T) primary(E).                { A = ast_unary(p, OP_POS, T, E); }
+sexpr(A) ::= TILDE(T) primary(E).               { A = ast_unary(p, OP_INVERT, T, E); }
+sexpr(A) ::= NOT(T) primary(E).                 { A = ast_unary(p, OP_NOT, T, E); }
 sexpr(A) ::= sexpr(L) AS dotted_name(T).        { A = ast_as(p, L, T); }
 sexpr(A) ::= sexpr(L) OR sexpr(R).              { A = ast_binary(p, OP_OR, L, R); }
 sexpr(A) ::= sexpr(L) AND sexpr(R).             { A = ast_binary(p, OP_AND, L, R); }
@@ -571,12 +577,6 @@ sexpr(A) ::= sexpr(L) SLASH sexpr(R).           { A = ast_binary(p, OP_DIV, L, R
 sexpr(A) ::= sexpr(L) FLOORDIV sexpr(R).        { A = ast_binary(p, OP_FLOORDIV, L, R); }
 sexpr(A) ::= sexpr(L) PERCENT sexpr(R).         { A = ast_binary(p, OP_MOD, L, R); }
 sexpr(A) ::= sexpr(L) POW sexpr(R).             { A = ast_binary(p, OP_POW, L, R); }
-
-unary(A) ::= primary(E).                        { A = E; }
-unary(A) ::= MINUS(T) primary(E).               { A = ast_unary(p, OP_NEG, T, E); }
-unary(A) ::= PLUS(T) primary(E).                { A = ast_unary(p, OP_POS, T, E); }
-unary(A) ::= TILDE(T) primary(E).               { A = ast_unary(p, OP_INVERT, T, E); }
-unary(A) ::= NOT(T) primary(E).                 { A = ast_unary(p, OP_NOT, T, E); }
 
 /* Primaries come in two kinds, as in KCL: only a chain that starts with a name may be
  * followed by a config (a schema expression, "pkg.S(args) {…}"); "1 {…}" is not one. */
