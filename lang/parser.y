@@ -545,9 +545,10 @@ dotted_name(A) ::= dotted_name(D) DOT sname(N).      { A = ast_select(p, D, N, f
 expr(A) ::= sexpr(E). [PREC_LOW]                        { A = E; }
 expr(A) ::= sexpr(B) IF sexpr(C) ELSE expr(E).          { A = ast_ifexpr(p, B, C, E); }
 
-/* A primary, or a unary operator on one. (No 'unary' rule of their own: that would be one
- * more reduction for every operand.) */
-sexpr(A) ::= primary(E).                        { A = E; }
+/* A primary, or a unary operator on one. (No 'unary' rule of their own, and a plain primary
+ * is either kind directly: each level would be one more reduction for every operand.) */
+sexpr(A) ::= nprimary(E). [PREC_LOW]            { A = E; }
+sexpr(A) ::= oprimary(E).                       { A = E; }
 sexpr(A) ::= MINUS(T) primary(E).               { A = ast_unary(p, OP_NEG, T, E); }
 sexpr(A) ::= PLUS(T) primary(E).                { A = ast_unary(p, OP_POS, T, E); }
 sexpr(A) ::= TILDE(T) primary(E).               { A = ast_unary(p, OP_INVERT, T, E); }
@@ -591,25 +592,26 @@ nprimary(A) ::= nprimary(E) LBRACKET subscript(S) RBRACKET(R).  { A = ast_subscr
 nprimary(A) ::= nprimary(E) QLBRACKET subscript(S) RBRACKET(R). { A = ast_subscript(p, E, S, true, R); }
 nprimary(A) ::= nprimary(E) LPAREN args(L) RPAREN(R).           { A = ast_call(p, E, L, R); }
 
-oprimary(A) ::= operand(E).                     { A = E; }
+/* The operands are oprimary rules themselves (an 'operand' rule of their own would be one
+ * more reduction for each). */
+oprimary(A) ::= INT(T).                         { A = ast_int(p, T); }
+oprimary(A) ::= FLOAT(T).                       { A = ast_float(p, T); }
+oprimary(A) ::= STRING(T).                      { A = parse_string(p, T); }
+oprimary(A) ::= TRUE(T).                        { A = ast_const(p, AST_TRUE, T); }
+oprimary(A) ::= FALSE(T).                       { A = ast_const(p, AST_FALSE, T); }
+oprimary(A) ::= NONE(T).                        { A = ast_const(p, AST_NONE, T); }
+oprimary(A) ::= UNDEFINED(T).                   { A = ast_const(p, AST_UNDEFINED, T); }
+oprimary(A) ::= LPAREN(L) expr(E) RPAREN(R).    { A = ast_paren(p, L, E, R); }
+oprimary(A) ::= list(E).                        { A = E; }
+oprimary(A) ::= config(E).                      { A = E; }
+oprimary(A) ::= lambda(E).                      { A = E; }
+oprimary(A) ::= quant(E).                       { A = E; }
+
 oprimary(A) ::= oprimary(E) DOT sname(N).            { A = ast_select(p, E, N, false); }
 oprimary(A) ::= oprimary(E) QDOT sname(N).           { A = ast_select(p, E, N, true); }
 oprimary(A) ::= oprimary(E) LBRACKET subscript(S) RBRACKET(R).  { A = ast_subscript(p, E, S, false, R); }
 oprimary(A) ::= oprimary(E) QLBRACKET subscript(S) RBRACKET(R). { A = ast_subscript(p, E, S, true, R); }
 oprimary(A) ::= oprimary(E) LPAREN args(L) RPAREN(R).           { A = ast_call(p, E, L, R); }
-
-operand(A) ::= INT(T).                          { A = ast_int(p, T); }
-operand(A) ::= FLOAT(T).                        { A = ast_float(p, T); }
-operand(A) ::= STRING(T).                       { A = parse_string(p, T); }
-operand(A) ::= TRUE(T).                         { A = ast_const(p, AST_TRUE, T); }
-operand(A) ::= FALSE(T).                        { A = ast_const(p, AST_FALSE, T); }
-operand(A) ::= NONE(T).                         { A = ast_const(p, AST_NONE, T); }
-operand(A) ::= UNDEFINED(T).                    { A = ast_const(p, AST_UNDEFINED, T); }
-operand(A) ::= LPAREN(L) expr(E) RPAREN(R).     { A = ast_paren(p, L, E, R); }
-operand(A) ::= list(E).                         { A = E; }
-operand(A) ::= config(E).                       { A = E; }
-operand(A) ::= lambda(E).                       { A = E; }
-operand(A) ::= quant(E).                        { A = E; }
 
 /* Subscripts: an index, or a slice [lo:hi:step] with every part optional. */
 subscript(A) ::= expr(E).                                        { A = E; }
