@@ -657,9 +657,11 @@ list(A) ::= LBRACKET(L) list_items(I) COMMA comp_clauses(C) RBRACKET(R).
                                 { A = ast_comp_items(p, AST_LIST_COMP, L, &I, C, R); }
 
 %type list_items {struct ast_list}
+/* A plain expression is an item without a 'list_item ::= expr' reduction of its own. */
+list_items(A) ::= expr(E).                              { A = ast_list_one(p, E); }
+list_items(A) ::= list_items(L) sep expr(E).            { A = ast_list_add(p, L, E); }
 list_items(A) ::= list_item(E).                         { A = ast_list_one(p, E); }
 list_items(A) ::= list_items(L) sep list_item(E).       { A = ast_list_add(p, L, E); }
-list_item(A) ::= expr(E).                               { A = E; }
 list_item(A) ::= STAR(T) expr(E).                       { A = ast_starred(p, T, E); }
 list_item(A) ::= list_if(E).                            { A = E; }
 
@@ -684,7 +686,11 @@ config(A) ::= LBRACE(L) entries(I) COMMA comp_clauses(C) RBRACE(R).
 %type entries {struct ast_list}
 entries(A) ::= entry(E).                        { A = ast_list_one(p, E); }
 entries(A) ::= entries(L) sep entry(E).         { A = ast_list_add(p, L, E); }
-entry(A) ::= kv_entry(E).                       { A = E; }
+/* The key-value forms again rather than 'entry ::= kv_entry': one reduction less per entry
+ * (kv_entry is for dict comprehensions). */
+entry(A) ::= expr(K) COLON expr(V).             { A = ast_entry(p, K, ENTRY_UNION, V); }
+entry(A) ::= expr(K) ASSIGN expr(V).            { A = ast_entry(p, K, ENTRY_OVERRIDE, V); }
+entry(A) ::= expr(K) PLUSEQ expr(V).            { A = ast_entry(p, K, ENTRY_INSERT, V); }
 entry(A) ::= POW(T) expr(E).                    { A = ast_entry_unpack(p, T, E); }
 entry(A) ::= config_if(E).                      { A = E; }
 kv_entry(A) ::= expr(K) COLON expr(V).          { A = ast_entry(p, K, ENTRY_UNION, V); }
