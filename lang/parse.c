@@ -353,6 +353,10 @@ static void close_body(struct feeder *f, struct ctx *c, uint32_t off)
 static void layout_items(struct feeder *f, struct ctx *c, struct token t, bool newline)
 {
     int k = t.kind;
+    /* any other token on the line of the last one changes nothing below */
+    if (!newline && !is_closer(k) && k != TK_COMMA && k != TK_ELIF && k != TK_ELSE && k != TK_FOR &&
+        k != TK_IF)
+        return;
     uint32_t next = f->i + 1 < f->n ? (uint32_t)f->toks[f->i + 1].kind : 0;
     if (is_closer(k)) {
         while (c->nbodies > 0)
@@ -774,32 +778,34 @@ static void run(struct feeder *f)
             continue;
         }
 
-        /* rewrites */
-        struct token next = f->i + 1 < f->n ? f->toks[f->i + 1] : synth(0, t.hi);
+        /* rewrites (only keywords and '[' have any) */
         uint32_t consumed = 1;
-        if (k == TK_IS && next.kind == TK_NOT) {
-            k = TK_ISNOT;
-            t.hi = next.hi;
-            consumed = 2;
-        } else if (k == TK_NOT && next.kind == TK_IS) {
-            struct span s = {f->src->id, t.lo, next.hi};
-            syntax_note(f, s, "'not is' here is invalid, consider using 'is not'");
-            k = TK_ISNOT;
-            t.hi = next.hi;
-            consumed = 2;
-        } else if (k == TK_ELSE && next.kind == TK_IF && at_stmt_level(f)) {
-            struct span s = {f->src->id, t.lo, next.hi};
-            syntax_note(f, s,
-                        "'else if' here is invalid in KCL, consider using the 'elif' keyword");
-            k = TK_ELIF;
-            t.hi = next.hi;
-            consumed = 2;
-        } else if (k == TK_LBRACKET && at_stmt_start(f) && is_index_sig(f)) {
-            k = TK_SIGLBRACKET;
-        } else if (is_keyword(k) && schema_attr_keyword(f, k, next.kind)) {
-            t.kind = k = TK_NAME;
-        } else if (k == TK_LAMBDA) {
-            mark_brace_params(f);
+        if (is_keyword(k) || k == TK_LBRACKET) {
+            struct token next = f->i + 1 < f->n ? f->toks[f->i + 1] : synth(0, t.hi);
+            if (k == TK_IS && next.kind == TK_NOT) {
+                k = TK_ISNOT;
+                t.hi = next.hi;
+                consumed = 2;
+            } else if (k == TK_NOT && next.kind == TK_IS) {
+                struct span s = {f->src->id, t.lo, next.hi};
+                syntax_note(f, s, "'not is' here is invalid, consider using 'is not'");
+                k = TK_ISNOT;
+                t.hi = next.hi;
+                consumed = 2;
+            } else if (k == TK_ELSE && next.kind == TK_IF && at_stmt_level(f)) {
+                struct span s = {f->src->id, t.lo, next.hi};
+                syntax_note(f, s,
+                            "'else if' here is invalid in KCL, consider using the 'elif' keyword");
+                k = TK_ELIF;
+                t.hi = next.hi;
+                consumed = 2;
+            } else if (k == TK_LBRACKET && at_stmt_start(f) && is_index_sig(f)) {
+                k = TK_SIGLBRACKET;
+            } else if (is_keyword(k) && schema_attr_keyword(f, k, next.kind)) {
+                t.kind = k = TK_NAME;
+            } else if (k == TK_LAMBDA) {
+                mark_brace_params(f);
+            }
         }
 
         /* the context a bracket opens (a '{' is known only after the parser took it) */
