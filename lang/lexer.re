@@ -769,6 +769,7 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
 
     const unsigned char *p = s;
     bool bol = dedent && width > 0;
+    bool plain = !raw && nexpr == 0 && !memchr(s, '\\', (size_t)(e - s));
     if (raw) {
         /* no escapes or interpolations: each line is its source bytes after the dedent */
         while (p < e) {
@@ -788,6 +789,23 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
             bol = false;
             for (size_t i = 0; i < width && p < e && is_blank(*p); i++)
                 p++;
+            continue;
+        }
+        /* a run of bytes that are copied as they are (docstrings are mostly such runs): up to
+         * the line's end when the literal has no escape and no interpolation */
+        const unsigned char *run = p;
+        if (plain) {
+            run = memchr(p, '\n', (size_t)(e - p));
+            if (!run)
+                run = e;
+        } else {
+            while (run < e && *run != '\n' && *run != '$' && *run != '\\')
+                run++;
+        }
+        if (run > p) {
+            memcpy(b.out, p, (size_t)(run - p));
+            b.out += run - p;
+            p = run;
             continue;
         }
         unsigned char c = *p;
