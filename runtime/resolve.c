@@ -105,6 +105,17 @@ static bool is_private(const char *name)
     return name[0] == '_';
 }
 
+/* strcmp(a, b) == 0 for the short names of scopes and configs, compared in place (the
+ * library call costs more than the few bytes a name has). */
+static inline bool same_name(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
 static bool ident_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -839,7 +850,7 @@ static int scope_index(const struct rscope *s, const char *name)
         return k ? (int)(k - 1) : -1;
     }
     for (uint32_t i = 0; i < s->n; i++)
-        if (!strcmp(s->names[i], name))
+        if (same_name(s->names[i], name))
             return (int)i;
     return -1;
 }
@@ -1234,7 +1245,7 @@ static void acc_attr(struct resolver *r, struct dict_acc *a, const char *name,
         }
     } else {
         for (uint32_t i = 0; i < a->na; i++)
-            if (!strcmp(a->attrs[i].name, name)) {
+            if (same_name(a->attrs[i].name, name)) {
                 a->attrs[i].type = t_sup2(r, a->attrs[i].type, t);
                 return;
             }
