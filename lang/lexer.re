@@ -203,9 +203,14 @@ static inline struct token *emit(struct lexer *lx, int kind, const unsigned char
 static void emit_name(struct lexer *lx, const unsigned char *lo, const unsigned char *hi)
 {
     struct token *t = emit(lx, TK_NAME, lo, hi);
-    char *s = arena_strndup(lx->a, (const char *)lo, (size_t)(hi - lo));
-    if (!s)
+    size_t n = (size_t)(hi - lo);
+    char *s = arena_alloc_fast(lx->a, n + 1);
+    if (s) {
+        memcpy(s, lo, n);
+        s[n] = '\0';
+    } else {
         lx->oom = true;
+    }
     t->v.name = s;
 }
 

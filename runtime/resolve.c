@@ -22,7 +22,7 @@ static void *rrealloc(struct resolver *r, void *p, size_t old_n, size_t new_n)
 /* Uninitialised memory, for what is written in full right away. */
 void *ralloc(struct resolver *r, size_t n)
 {
-    void *p = arena_alloc(&r->arena, n ? n : 1);
+    void *p = arena_alloc_fast(&r->arena, n ? n : 1);
     if (!p)
         vm_raise(r->vm, "out of memory");
     return p;
@@ -30,10 +30,10 @@ void *ralloc(struct resolver *r, size_t n)
 
 void *rz(struct resolver *r, size_t n)
 {
-    void *p = arena_zalloc(&r->arena, n ? n : 1);
+    void *p = arena_alloc_fast(&r->arena, n ? n : 1);
     if (!p)
         vm_raise(r->vm, "out of memory");
-    return p;
+    return memset(p, 0, n);
 }
 
 void *rgrow(struct resolver *r, void *p, uint32_t *cap, uint32_t n, size_t size)
