@@ -288,7 +288,7 @@ static struct token synth(int kind, uint32_t off)
     return t;
 }
 
-static void feed(struct feeder *f, int kind, struct token t)
+static inline void feed(struct feeder *f, int kind, struct token t)
 {
     struct parser *p = f->p;
     if (p->stop || p->recover) /* after an error, nothing until recover() ran */
