@@ -70,9 +70,10 @@ struct ast *ast_new(struct arena *a, enum ast_kind kind, struct span span)
 {
     size_t size = (unsigned)kind < AST_KIND_COUNT && node_size[kind] ? node_size[kind]
                                                                       : sizeof(struct ast);
-    struct ast *n = arena_zalloc(a, size);
+    struct ast *n = arena_alloc_fast(a, size);
     if (!n)
         return NULL;
+    memset(n, 0, size);
     n->kind = (uint16_t)kind;
     n->span = span;
     return n;

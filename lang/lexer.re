@@ -70,6 +70,7 @@ struct lexer {
     bool expr_mode;
     bool oom;
     bool line_has_tokens; /* the current logical line produced a real token */
+    bool type_candidates; /* a NAME token is marked TYPE_CANDIDATE */
 
     struct token *toks;
     uint32_t ntoks, captoks;
@@ -172,7 +173,7 @@ static bool lex_reserve(struct lexer *lx, void **v, uint32_t *cap, size_t size, 
 
 /* Appends a token spanning source offsets [lo, hi); never NULL (after memory exhaustion
  * the result is a scratch token and lx->oom is set). */
-static struct token *emit_off(struct lexer *lx, int kind, uint32_t lo, uint32_t hi)
+static inline struct token *emit_off(struct lexer *lx, int kind, uint32_t lo, uint32_t hi)
 {
     if (lx->ntoks >= lx->captoks) {
         void *v = lx->toks;
@@ -193,8 +194,8 @@ static struct token *emit_off(struct lexer *lx, int kind, uint32_t lo, uint32_t 
     return t;
 }
 
-static struct token *emit(struct lexer *lx, int kind, const unsigned char *lo,
-                          const unsigned char *hi)
+static inline struct token *emit(struct lexer *lx, int kind, const unsigned char *lo,
+                                 const unsigned char *hi)
 {
     return emit_off(lx, kind, lex_off(lx, lo), lex_off(lx, hi));
 }
@@ -202,9 +203,14 @@ static struct token *emit(struct lexer *lx, int kind, const unsigned char *lo,
 static void emit_name(struct lexer *lx, const unsigned char *lo, const unsigned char *hi)
 {
     struct token *t = emit(lx, TK_NAME, lo, hi);
-    char *s = arena_strndup(lx->a, (const char *)lo, (size_t)(hi - lo));
-    if (!s)
+    size_t n = (size_t)(hi - lo);
+    char *s = arena_alloc_fast(lx->a, n + 1);
+    if (s) {
+        memcpy(s, lo, n);
+        s[n] = '\0';
+    } else {
         lx->oom = true;
+    }
     t->v.name = s;
 }
 
@@ -519,6 +525,14 @@ static const unsigned char *lex_number(struct lexer *lx, const unsigned char *t)
     if (bad)
         return p;
     uint64_t v = 0;
+    if (base == 10 && end - digits <= 18) {
+        /* at most 18 decimal digits (eat_digits took only digits and '_'): no overflow */
+        for (const unsigned char *q = digits; q < end; q++)
+            if (*q != '_')
+                v = v * 10 + (unsigned)(*q - '0');
+        tok->v.i = (int64_t)v;
+        return p;
+    }
     for (const unsigned char *q = digits; q < end; q++) {
         if (*q == '_')
             continue;
@@ -760,6 +774,7 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
 
     const unsigned char *p = s;
     bool bol = dedent && width > 0;
+    bool plain = !raw && nexpr == 0 && !memchr(s, '\\', (size_t)(e - s));
     if (raw) {
         /* no escapes or interpolations: each line is its source bytes after the dedent */
         while (p < e) {
@@ -779,6 +794,23 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
             bol = false;
             for (size_t i = 0; i < width && p < e && is_blank(*p); i++)
                 p++;
+            continue;
+        }
+        /* a run of bytes that are copied as they are (docstrings are mostly such runs): up to
+         * the line's end when the literal has no escape and no interpolation */
+        const unsigned char *run = p;
+        if (plain) {
+            run = memchr(p, '\n', (size_t)(e - p));
+            if (!run)
+                run = e;
+        } else {
+            while (run < e && *run != '\n' && *run != '$' && *run != '\\')
+                run++;
+        }
+        if (run > p) {
+            memcpy(b.out, p, (size_t)(run - p));
+            b.out += run - p;
+            p = run;
             continue;
         }
         unsigned char c = *p;
@@ -1027,6 +1059,10 @@ static void lex_run(struct lexer *lx)
             p = q;
         }
 
+        /* runs of spaces (indentation inside brackets, alignment) are skipped eight bytes
+         * at a time before the automaton sees them */
+        while (lim - p >= 8 && !memcmp(p, "        ", 8))
+            p += 8;
         const unsigned char *t = p;
         /*!re2c
         re2c:define:YYCTYPE = "unsigned char";
@@ -1095,8 +1131,10 @@ static void lex_run(struct lexer *lx)
         "filter"    { emit_kw(lx, TK_FILTER, "filter", t, p); continue; }
         "type" {
             emit_name(lx, t, p);
-            if (lx->ntoks)
+            if (lx->ntoks) {
                 lx->toks[lx->ntoks - 1].suffix = TYPE_CANDIDATE;
+                lx->type_candidates = true;
+            }
             continue;
         }
 
@@ -1179,6 +1217,8 @@ eof:
 static void mark_type_aliases(struct lexer *lx)
 {
     struct token *v = lx->toks;
+    if (!lx->type_candidates)
+        return;
     for (uint32_t i = 0; i < lx->ntoks; i++) {
         if (v[i].kind != TK_NAME || v[i].suffix != TYPE_CANDIDATE)
             continue;

@@ -263,7 +263,10 @@ static uint32_t line_indent(const struct source *src, uint32_t off)
     if (off > src->len)
         off = src->len;
     uint32_t b = off;
-    /* usually 'off' is the first token of its line: only blanks lie before it */
+    /* usually 'off' is the first token of its line: only blanks lie before it (eight
+     * spaces are compared at once, deep indentation is common) */
+    while (b >= 8 && !memcmp(s + b - 8, "        ", 8))
+        b -= 8;
     while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t'))
         b--;
     if (b == 0 || s[b - 1] == '\n' || (s[b - 1] == '\r' && s[b] != '\n'))
@@ -285,7 +288,7 @@ static struct token synth(int kind, uint32_t off)
     return t;
 }
 
-static void feed(struct feeder *f, int kind, struct token t)
+static inline void feed(struct feeder *f, int kind, struct token t)
 {
     struct parser *p = f->p;
     if (p->stop || p->recover) /* after an error, nothing until recover() ran */
@@ -350,6 +353,10 @@ static void close_body(struct feeder *f, struct ctx *c, uint32_t off)
 static void layout_items(struct feeder *f, struct ctx *c, struct token t, bool newline)
 {
     int k = t.kind;
+    /* any other token on the line of the last one changes nothing below */
+    if (!newline && !is_closer(k) && k != TK_COMMA && k != TK_ELIF && k != TK_ELSE && k != TK_FOR &&
+        k != TK_IF)
+        return;
     uint32_t next = f->i + 1 < f->n ? (uint32_t)f->toks[f->i + 1].kind : 0;
     if (is_closer(k)) {
         while (c->nbodies > 0)
@@ -739,7 +746,11 @@ static void run(struct feeder *f)
         }
 
         /* layout before a real token */
-        bool newline = f->have_real && line_break(f->src, f->last_hi, t.lo);
+        /* most tokens follow the last one directly or after one byte: only that byte can be
+         * the line break then */
+        uint32_t gap = t.lo - f->last_hi;
+        bool newline = f->have_real && (gap > 1 ? line_break(f->src, f->last_hi, t.lo)
+                                                : gap == 1 && f->src->text[f->last_hi] == '\n');
         struct ctx *c = top(f);
         /* KCL ends an expression before a 'not' that does not start 'not in', and starts a
          * new statement or item with it: "x not None" in a check block is two checks. */
@@ -767,32 +778,34 @@ static void run(struct feeder *f)
             continue;
         }
 
-        /* rewrites */
-        struct token next = f->i + 1 < f->n ? f->toks[f->i + 1] : synth(0, t.hi);
+        /* rewrites (only keywords and '[' have any) */
         uint32_t consumed = 1;
-        if (k == TK_IS && next.kind == TK_NOT) {
-            k = TK_ISNOT;
-            t.hi = next.hi;
-            consumed = 2;
-        } else if (k == TK_NOT && next.kind == TK_IS) {
-            struct span s = {f->src->id, t.lo, next.hi};
-            syntax_note(f, s, "'not is' here is invalid, consider using 'is not'");
-            k = TK_ISNOT;
-            t.hi = next.hi;
-            consumed = 2;
-        } else if (k == TK_ELSE && next.kind == TK_IF && at_stmt_level(f)) {
-            struct span s = {f->src->id, t.lo, next.hi};
-            syntax_note(f, s,
-                        "'else if' here is invalid in KCL, consider using the 'elif' keyword");
-            k = TK_ELIF;
-            t.hi = next.hi;
-            consumed = 2;
-        } else if (k == TK_LBRACKET && at_stmt_start(f) && is_index_sig(f)) {
-            k = TK_SIGLBRACKET;
-        } else if (is_keyword(k) && schema_attr_keyword(f, k, next.kind)) {
-            t.kind = k = TK_NAME;
-        } else if (k == TK_LAMBDA) {
-            mark_brace_params(f);
+        if (is_keyword(k) || k == TK_LBRACKET) {
+            struct token next = f->i + 1 < f->n ? f->toks[f->i + 1] : synth(0, t.hi);
+            if (k == TK_IS && next.kind == TK_NOT) {
+                k = TK_ISNOT;
+                t.hi = next.hi;
+                consumed = 2;
+            } else if (k == TK_NOT && next.kind == TK_IS) {
+                struct span s = {f->src->id, t.lo, next.hi};
+                syntax_note(f, s, "'not is' here is invalid, consider using 'is not'");
+                k = TK_ISNOT;
+                t.hi = next.hi;
+                consumed = 2;
+            } else if (k == TK_ELSE && next.kind == TK_IF && at_stmt_level(f)) {
+                struct span s = {f->src->id, t.lo, next.hi};
+                syntax_note(f, s,
+                            "'else if' here is invalid in KCL, consider using the 'elif' keyword");
+                k = TK_ELIF;
+                t.hi = next.hi;
+                consumed = 2;
+            } else if (k == TK_LBRACKET && at_stmt_start(f) && is_index_sig(f)) {
+                k = TK_SIGLBRACKET;
+            } else if (is_keyword(k) && schema_attr_keyword(f, k, next.kind)) {
+                t.kind = k = TK_NAME;
+            } else if (k == TK_LAMBDA) {
+                mark_brace_params(f);
+            }
         }
 
         /* the context a bracket opens (a '{' is known only after the parser took it) */
@@ -900,6 +913,16 @@ static uint32_t utf8_invalid_at(const struct source *src)
     const unsigned char *s = (const unsigned char *)src->text;
     uint32_t i = 0, n = src->len;
     while (i < n) {
+        /* source is mostly ASCII: eight bytes at a time while no high bit is set */
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, sizeof w);
+            if (w & 0x8080808080808080u)
+                break;
+            i += 8;
+        }
+        if (i == n)
+            break;
         unsigned c = s[i];
         uint32_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
                                     : c >= 0xf0 && c <= 0xf4 ? 4 : 0;

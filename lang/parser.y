@@ -291,8 +291,8 @@ static void syntax_error(struct yyParser *yyp, int major, struct token tok)
 /* {=====================================================================
  * Precedence (spec §2.3), lowest first. Binary operators use Lemon's precedence and
  * associativity; everything is left-associative, '**' included (2 ** 3 ** 2 == 64).
- * Unary operators are not in this table: they apply to a primary only (rule 'unary'), so
- * -2 ** 2 is (-2) ** 2 and 'not a == b' is (not a) == b.
+ * Unary operators are not in this table: they apply to a primary only (the 'sexpr' rules
+ * that start with one), so -2 ** 2 is (-2) ** 2 and 'not a == b' is (not a) == b.
  *
  * Three conflicts are resolved by precedence on purpose, all in favour of the shift, which
  * is what KCL's recursive-descent parser does:
@@ -545,7 +545,14 @@ dotted_name(A) ::= dotted_name(D) DOT sname(N).      { A = ast_select(p, D, N, f
 expr(A) ::= sexpr(E). [PREC_LOW]                        { A = E; }
 expr(A) ::= sexpr(B) IF sexpr(C) ELSE expr(E).          { A = ast_ifexpr(p, B, C, E); }
 
-sexpr(A) ::= unary(E).                          { A = E; }
+/* A primary, or a unary operator on one. (No 'unary' rule of their own, and a plain primary
+ * is either kind directly: each level would be one more reduction for every operand.) */
+sexpr(A) ::= nprimary(E). [PREC_LOW]            { A = E; }
+sexpr(A) ::= oprimary(E).                       { A = E; }
+sexpr(A) ::= MINUS(T) primary(E).               { A = ast_unary(p, OP_NEG, T, E); }
+sexpr(A) ::= PLUS(T) primary(E).                { A = ast_unary(p, OP_POS, T, E); }
+sexpr(A) ::= TILDE(T) primary(E).               { A = ast_unary(p, OP_INVERT, T, E); }
+sexpr(A) ::= NOT(T) primary(E).                 { A = ast_unary(p, OP_NOT, T, E); }
 sexpr(A) ::= sexpr(L) AS dotted_name(T).        { A = ast_as(p, L, T); }
 sexpr(A) ::= sexpr(L) OR sexpr(R).              { A = ast_binary(p, OP_OR, L, R); }
 sexpr(A) ::= sexpr(L) AND sexpr(R).             { A = ast_binary(p, OP_AND, L, R); }
@@ -572,12 +579,6 @@ sexpr(A) ::= sexpr(L) FLOORDIV sexpr(R).        { A = ast_binary(p, OP_FLOORDIV,
 sexpr(A) ::= sexpr(L) PERCENT sexpr(R).         { A = ast_binary(p, OP_MOD, L, R); }
 sexpr(A) ::= sexpr(L) POW sexpr(R).             { A = ast_binary(p, OP_POW, L, R); }
 
-unary(A) ::= primary(E).                        { A = E; }
-unary(A) ::= MINUS(T) primary(E).               { A = ast_unary(p, OP_NEG, T, E); }
-unary(A) ::= PLUS(T) primary(E).                { A = ast_unary(p, OP_POS, T, E); }
-unary(A) ::= TILDE(T) primary(E).               { A = ast_unary(p, OP_INVERT, T, E); }
-unary(A) ::= NOT(T) primary(E).                 { A = ast_unary(p, OP_NOT, T, E); }
-
 /* Primaries come in two kinds, as in KCL: only a chain that starts with a name may be
  * followed by a config (a schema expression, "pkg.S(args) {…}"); "1 {…}" is not one. */
 primary(A) ::= nprimary(E). [PREC_LOW]          { A = E; }
@@ -591,25 +592,26 @@ nprimary(A) ::= nprimary(E) LBRACKET subscript(S) RBRACKET(R).  { A = ast_subscr
 nprimary(A) ::= nprimary(E) QLBRACKET subscript(S) RBRACKET(R). { A = ast_subscript(p, E, S, true, R); }
 nprimary(A) ::= nprimary(E) LPAREN args(L) RPAREN(R).           { A = ast_call(p, E, L, R); }
 
-oprimary(A) ::= operand(E).                     { A = E; }
+/* The operands are oprimary rules themselves (an 'operand' rule of their own would be one
+ * more reduction for each). */
+oprimary(A) ::= INT(T).                         { A = ast_int(p, T); }
+oprimary(A) ::= FLOAT(T).                       { A = ast_float(p, T); }
+oprimary(A) ::= STRING(T).                      { A = parse_string(p, T); }
+oprimary(A) ::= TRUE(T).                        { A = ast_const(p, AST_TRUE, T); }
+oprimary(A) ::= FALSE(T).                       { A = ast_const(p, AST_FALSE, T); }
+oprimary(A) ::= NONE(T).                        { A = ast_const(p, AST_NONE, T); }
+oprimary(A) ::= UNDEFINED(T).                   { A = ast_const(p, AST_UNDEFINED, T); }
+oprimary(A) ::= LPAREN(L) expr(E) RPAREN(R).    { A = ast_paren(p, L, E, R); }
+oprimary(A) ::= list(E).                        { A = E; }
+oprimary(A) ::= config(E).                      { A = E; }
+oprimary(A) ::= lambda(E).                      { A = E; }
+oprimary(A) ::= quant(E).                       { A = E; }
+
 oprimary(A) ::= oprimary(E) DOT sname(N).            { A = ast_select(p, E, N, false); }
 oprimary(A) ::= oprimary(E) QDOT sname(N).           { A = ast_select(p, E, N, true); }
 oprimary(A) ::= oprimary(E) LBRACKET subscript(S) RBRACKET(R).  { A = ast_subscript(p, E, S, false, R); }
 oprimary(A) ::= oprimary(E) QLBRACKET subscript(S) RBRACKET(R). { A = ast_subscript(p, E, S, true, R); }
 oprimary(A) ::= oprimary(E) LPAREN args(L) RPAREN(R).           { A = ast_call(p, E, L, R); }
-
-operand(A) ::= INT(T).                          { A = ast_int(p, T); }
-operand(A) ::= FLOAT(T).                        { A = ast_float(p, T); }
-operand(A) ::= STRING(T).                       { A = parse_string(p, T); }
-operand(A) ::= TRUE(T).                         { A = ast_const(p, AST_TRUE, T); }
-operand(A) ::= FALSE(T).                        { A = ast_const(p, AST_FALSE, T); }
-operand(A) ::= NONE(T).                         { A = ast_const(p, AST_NONE, T); }
-operand(A) ::= UNDEFINED(T).                    { A = ast_const(p, AST_UNDEFINED, T); }
-operand(A) ::= LPAREN(L) expr(E) RPAREN(R).     { A = ast_paren(p, L, E, R); }
-operand(A) ::= list(E).                         { A = E; }
-operand(A) ::= config(E).                       { A = E; }
-operand(A) ::= lambda(E).                       { A = E; }
-operand(A) ::= quant(E).                        { A = E; }
 
 /* Subscripts: an index, or a slice [lo:hi:step] with every part optional. */
 subscript(A) ::= expr(E).                                        { A = E; }
@@ -655,9 +657,11 @@ list(A) ::= LBRACKET(L) list_items(I) COMMA comp_clauses(C) RBRACKET(R).
                                 { A = ast_comp_items(p, AST_LIST_COMP, L, &I, C, R); }
 
 %type list_items {struct ast_list}
+/* A plain expression is an item without a 'list_item ::= expr' reduction of its own. */
+list_items(A) ::= expr(E).                              { A = ast_list_one(p, E); }
+list_items(A) ::= list_items(L) sep expr(E).            { A = ast_list_add(p, L, E); }
 list_items(A) ::= list_item(E).                         { A = ast_list_one(p, E); }
 list_items(A) ::= list_items(L) sep list_item(E).       { A = ast_list_add(p, L, E); }
-list_item(A) ::= expr(E).                               { A = E; }
 list_item(A) ::= STAR(T) expr(E).                       { A = ast_starred(p, T, E); }
 list_item(A) ::= list_if(E).                            { A = E; }
 
@@ -682,7 +686,11 @@ config(A) ::= LBRACE(L) entries(I) COMMA comp_clauses(C) RBRACE(R).
 %type entries {struct ast_list}
 entries(A) ::= entry(E).                        { A = ast_list_one(p, E); }
 entries(A) ::= entries(L) sep entry(E).         { A = ast_list_add(p, L, E); }
-entry(A) ::= kv_entry(E).                       { A = E; }
+/* The key-value forms again rather than 'entry ::= kv_entry': one reduction less per entry
+ * (kv_entry is for dict comprehensions). */
+entry(A) ::= expr(K) COLON expr(V).             { A = ast_entry(p, K, ENTRY_UNION, V); }
+entry(A) ::= expr(K) ASSIGN expr(V).            { A = ast_entry(p, K, ENTRY_OVERRIDE, V); }
+entry(A) ::= expr(K) PLUSEQ expr(V).            { A = ast_entry(p, K, ENTRY_INSERT, V); }
 entry(A) ::= POW(T) expr(E).                    { A = ast_entry_unpack(p, T, E); }
 entry(A) ::= config_if(E).                      { A = E; }
 kv_entry(A) ::= expr(K) COLON expr(V).          { A = ast_entry(p, K, ENTRY_UNION, V); }

@@ -31,29 +31,33 @@ struct source *source_map_add(struct source_map *sm, const char *path, const cha
     s->text = arena_strndup(sm->arena, text, len);
     s->len = (uint32_t)len;
     /* Line breaks are LF, CRLF or a lone CR. Without any CR (the usual case) memchr finds
-     * them, which is several times faster than a byte loop over a large file. */
+     * them, which is several times faster than a byte loop over a large file. The table is
+     * filled in one pass, grown in place (it is the arena's last allocation) as needed. */
     bool has_cr = len > 0 && memchr(text, '\r', len) != NULL;
-    uint32_t n = 1;
-    if (has_cr) {
-        for (size_t i = 0; i < len; i++)
-            if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')))
-                n++;
-    } else if (len > 0) {
-        for (const char *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))); q++)
-            n++;
-    }
-    s->line_start = arena_alloc(sm->arena, n * sizeof *s->line_start);
+    uint32_t n = 0, cap = 64;
+    s->line_start = arena_alloc(sm->arena, cap * sizeof *s->line_start);
     if (!s->path || !s->text || !s->line_start)
         return NULL;
-    s->line_start[0] = 0;
-    n = 1;
-    if (has_cr) {
-        for (size_t i = 0; i < len; i++)
-            if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')))
-                s->line_start[n++] = (uint32_t)(i + 1);
-    } else if (len > 0) {
-        for (const char *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))); q++)
-            s->line_start[n++] = (uint32_t)(q - text + 1);
+    s->line_start[n++] = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (has_cr) {
+            if (!(text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n'))))
+                continue;
+        } else {
+            const char *q = memchr(text + i, '\n', len - i);
+            if (!q)
+                break;
+            i = (size_t)(q - text);
+        }
+        if (n == cap) {
+            uint32_t *v = arena_realloc(sm->arena, s->line_start, cap * sizeof *v,
+                                        (size_t)cap * 2 * sizeof *v);
+            if (!v)
+                return NULL;
+            s->line_start = v;
+            cap *= 2;
+        }
+        s->line_start[n++] = (uint32_t)(i + 1);
     }
     s->nlines = n;
     sm->v[sm->n++] = s;
