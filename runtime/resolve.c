@@ -20,7 +20,7 @@ static void *rrealloc(struct resolver *r, void *p, size_t old_n, size_t new_n)
 }
 
 /* Uninitialised memory, for what is written in full right away. */
-void *ralloc(struct resolver *r, size_t n)
+void *rs_ralloc(struct resolver *r, size_t n)
 {
     void *p = arena_alloc_fast(&r->arena, n ? n : 1);
     if (!p)
@@ -28,7 +28,7 @@ void *ralloc(struct resolver *r, size_t n)
     return p;
 }
 
-void *rz(struct resolver *r, size_t n)
+void *rs_rz(struct resolver *r, size_t n)
 {
     void *p = arena_alloc_fast(&r->arena, n ? n : 1);
     if (!p)
@@ -36,7 +36,7 @@ void *rz(struct resolver *r, size_t n)
     return memset(p, 0, n);
 }
 
-void *rgrow(struct resolver *r, void *p, uint32_t *cap, uint32_t n, size_t size)
+void *rs_rgrow(struct resolver *r, void *p, uint32_t *cap, uint32_t n, size_t size)
 {
     if (n < *cap)
         return p;
@@ -46,7 +46,7 @@ void *rgrow(struct resolver *r, void *p, uint32_t *cap, uint32_t n, size_t size)
     return p;
 }
 
-uint32_t name_hash(const char *s)
+uint32_t rs_name_hash(const char *s)
 {
     uint32_t h = 2166136261u;
     for (; *s; s++)
@@ -59,7 +59,7 @@ void *rmap_get(const struct rmap *m, const char *k)
     if (!m->cap)
         return NULL;
     uint32_t mask = m->cap - 1;
-    for (uint32_t i = name_hash(k) & mask;; i = (i + 1) & mask) {
+    for (uint32_t i = rs_name_hash(k) & mask;; i = (i + 1) & mask) {
         if (!m->keys[i])
             return NULL;
         if (!strcmp(m->keys[i], k))
@@ -72,15 +72,15 @@ void rmap_put(struct resolver *r, struct rmap *m, const char *k, void *v)
     if ((m->n + 1) * 2 > m->cap) {
         struct rmap old = *m;
         m->cap = old.cap ? old.cap * 2 : 16;
-        m->keys = rz(r, m->cap * sizeof *m->keys);
-        m->vals = rz(r, m->cap * sizeof *m->vals);
+        m->keys = rs_rz(r, m->cap * sizeof *m->keys);
+        m->vals = rs_rz(r, m->cap * sizeof *m->vals);
         m->n = 0;
         for (uint32_t i = 0; i < old.cap; i++)
             if (old.keys[i])
                 rmap_put(r, m, old.keys[i], old.vals[i]);
     }
     uint32_t mask = m->cap - 1;
-    for (uint32_t i = name_hash(k) & mask;; i = (i + 1) & mask) {
+    for (uint32_t i = rs_name_hash(k) & mask;; i = (i + 1) & mask) {
         if (!m->keys[i]) {
             m->keys[i] = k;
             m->vals[i] = v;
@@ -94,7 +94,7 @@ void rmap_put(struct resolver *r, struct rmap *m, const char *k, void *v)
     }
 }
 
-bool ends_with(const char *s, const char *suffix)
+bool rs_ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
     return n >= k && !strcmp(s + n - k, suffix);
@@ -173,7 +173,7 @@ static struct span schema_name_span(struct resolver *r, struct ast *n)
     return find_word(r, n->span, lo, n->span.hi, n->u.schema.name);
 }
 
-struct span attr_name_span(struct resolver *r, struct ast *n)
+struct span rs_attr_name_span(struct resolver *r, struct ast *n)
 {
     if (n->kind != AST_SCHEMA_ATTR || !n->u.attr.decorators.n)
         return n->span;
@@ -187,7 +187,7 @@ struct span attr_name_span(struct resolver *r, struct ast *n)
 
 /* Records an error (duplicates are dropped at the end, see dedup). */
 
-struct diag *report(struct resolver *r, const char *code, const char *kind, struct span span,
+struct diag *rs_report(struct resolver *r, const char *code, const char *kind, struct span span,
                     const char *fmt, ...)
 {
     va_list ap;
@@ -248,7 +248,7 @@ static unsigned dedup(struct resolver *r, unsigned start)
             sbuf_puts(&b, "|");
             sbuf_puts(&b, g->notes[k]);
         }
-        const char *key = sb_text(&b);
+        const char *key = rs_sb_text(&b);
         if (rmap_get(&seen, key)) {
             if (g->level == DIAG_ERROR)
                 d->nerrors--;
@@ -329,14 +329,14 @@ static uint32_t close_names(struct resolver *r, const char *name, const char *co
             dup = !strcmp(kept[k], cands[i]);
         if (dup)
             continue;
-        kept = rgrow(r, kept, &capkept, nkept, sizeof *kept);
+        kept = rs_rgrow(r, kept, &capkept, nkept, sizeof *kept);
         kept[nkept++] = cands[i];
     }
     *out = kept;
     return nkept;
 }
 
-const char *suggest(struct resolver *r, const char *name, const char *const *cands, uint32_t n,
+const char *rs_suggest(struct resolver *r, const char *name, const char *const *cands, uint32_t n,
                     bool contained)
 {
     struct sbuf b;
@@ -350,7 +350,7 @@ const char *suggest(struct resolver *r, const char *name, const char *const *can
     }
     if (nkept)
         sbuf_puts(&b, "]'?");
-    return sb_text(&b);
+    return rs_sb_text(&b);
 }
 
 /* ", did you mean 'a' or 'b'?" (KCL's suggestion for a keyword argument), or "". */
@@ -367,7 +367,7 @@ static const char *suggest_or(struct resolver *r, const char *name, const char *
     }
     if (nkept)
         sbuf_puts(&b, "'?");
-    return sb_text(&b);
+    return rs_sb_text(&b);
 }
 
 /* {=====================================================================
@@ -386,7 +386,7 @@ static void check_params(struct resolver *r, const struct ast_list *params)
             continue;
         }
         if (later_required) {
-            struct diag *g = report(r, "E1001", "IllegalParameterError", p->u.param.value->span,
+            struct diag *g = rs_report(r, "E1001", "IllegalParameterError", p->u.param.value->span,
                                     "non-default argument follows default argument");
             note(r, g, "A default argument");
         }
@@ -414,15 +414,15 @@ static void check_decorators(struct resolver *r, const struct ast_list *decorato
         struct ast *name = d->u.decorator.name;
         if (!name)
             continue;
-        const char *s = name->kind == AST_NAME ? name->u.name : dotted_name(r, name);
+        const char *s = name->kind == AST_NAME ? name->u.name : rs_dotted_name(r, name);
         const struct rtype **types = walk_args(r, &d->u.decorator.args);
         if (name->kind != AST_NAME)
-            report(r, "E2G22", "TypeError", name->span,
+            rs_report(r, "E2G22", "TypeError", name->span,
                    "decorator name must be a single identifier");
         else if (!strcmp(s, "deprecated"))
             check_args(r, deprecated_params, 3, name, &d->u.decorator.args, types, name->span);
         else if (strcmp(s, "info"))
-            report(r, "E2L23", "CompileError", name->span, "UnKnown decorator %s", s);
+            rs_report(r, "E2L23", "CompileError", name->span, "UnKnown decorator %s", s);
     }
 }
 
@@ -435,7 +435,7 @@ static const char *schema_qualname(struct resolver *r, const struct rschema *s)
     sbuf_puts(&b, s->pkg->pkg->path);
     sbuf_puts(&b, ".");
     sbuf_puts(&b, s->name);
-    return sb_text(&b);
+    return rs_sb_text(&b);
 }
 
 /* The longest chain of parents a schema may have. */
@@ -489,8 +489,8 @@ static void check_cycles(struct resolver *r)
                 if (!q || q == first)
                     break;
             }
-            report(r, "E2L23", "CompileError", schema_name_span(r, s->node),
-                   "There is a circular reference between schemas %s", sb_text(&b));
+            rs_report(r, "E2L23", "CompileError", schema_name_span(r, s->node),
+                   "There is a circular reference between schemas %s", rs_sb_text(&b));
         }
     }
     /* An inheritance chain longer than SCHEMA_MAX_INHERIT is refused (each level copies its
@@ -506,7 +506,7 @@ static void check_cycles(struct resolver *r)
                 d++;
             if (s->cyclic || d <= SCHEMA_MAX_INHERIT)
                 continue;
-            report(r, "E2L23", "CompileError", schema_name_span(r, s->node),
+            rs_report(r, "E2L23", "CompileError", schema_name_span(r, s->node),
                    "schema '%s' inherits through more than %d levels of schemas",
                    schema_qualname(r, s), SCHEMA_MAX_INHERIT);
             s->parent = NULL;
@@ -534,9 +534,9 @@ static void index_sig_print(struct sbuf *b, struct resolver *r, struct rschema *
     }
     if (ix->u.index_sig.any_other)
         sbuf_puts(b, "...");
-    t_print(b, type_of_ann(r, s->pkg, s->file, ix->u.index_sig.key_type, false));
+    t_print(b, rs_type_of_ann(r, s->pkg, s->file, ix->u.index_sig.key_type, false));
     sbuf_puts(b, "]: ");
-    t_print(b, type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, false));
+    t_print(b, rs_type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, false));
 }
 
 /* The checks KCL makes when it builds a schema type: decorators, parameters, the index
@@ -589,31 +589,31 @@ static void check_schema_head(struct resolver *r, struct rschema *s)
     struct ast *n = s->node;
     struct span name = schema_name_span(r, n);
     if (is_reserved_type(s->name))
-        report(r, "E2L23", "CompileError", name,
+        rs_report(r, "E2L23", "CompileError", name,
                "%s name '%s' cannot be the same as the built-in types (" RESERVED_TYPES_TEXT ")",
                s->is_rule ? "rule" : "schema", s->name);
-    if (s->is_protocol && !ends_with(s->name, "Protocol"))
-        report(r, "E2L23", "CompileError", name, "schema protocol name must end with 'Protocol'");
+    if (s->is_protocol && !rs_ends_with(s->name, "Protocol"))
+        rs_report(r, "E2L23", "CompileError", name, "schema protocol name must end with 'Protocol'");
     if (s->is_protocol && !only_attributes(n))
-        report(r, "E2L23", "CompileError", name,
+        rs_report(r, "E2L23", "CompileError", name,
                "a protocol is only allowed to define attributes in it");
     struct ast *host = n->u.schema.for_host;
     if (host) {
         bool known;
-        struct rschema *p = schema_ref(r, s->pkg, s->file, host, &known);
+        struct rschema *p = rs_schema_ref(r, s->pkg, s->file, host, &known);
         if (!s->is_rule && !s->is_mixin)
-            report(r, "E2D34", "IllegalInheritError", host->span,
+            rs_report(r, "E2D34", "IllegalInheritError", host->span,
                    "only schema mixin can inherit from protocol");
-        else if (known && !p->is_protocol && !ends_with(p->name, "Protocol"))
-            report(r, "E2D34", "IllegalInheritError", host->span,
+        else if (known && !p->is_protocol && !rs_ends_with(p->name, "Protocol"))
+            rs_report(r, "E2D34", "IllegalInheritError", host->span,
                    "invalid schema inherit object type, expect protocol, got '%s'", p->name);
     }
     if (s->is_rule)
         for (uint32_t i = 0; i < n->u.schema.parents.n; i++) {
             bool known;
-            struct rschema *p = schema_ref(r, s->pkg, s->file, n->u.schema.parents.v[i], &known);
+            struct rschema *p = rs_schema_ref(r, s->pkg, s->file, n->u.schema.parents.v[i], &known);
             if (known && !p->is_rule)
-                report(r, "E2D34", "IllegalInheritError", n->u.schema.parents.v[i]->span,
+                rs_report(r, "E2D34", "IllegalInheritError", n->u.schema.parents.v[i]->span,
                        "illegal rule type '%s'", p->name);
         }
 }
@@ -637,26 +637,26 @@ static void check_schema_decl(struct resolver *r, struct rschema *s)
     check_params(r, &n->u.schema.params);
     for (uint32_t i = 0; i < n->u.schema.params.n; i++) {
         struct ast *p = n->u.schema.params.v[i];
-        type_of_ann(r, s->pkg, s->file, p->u.param.type, true);
+        rs_type_of_ann(r, s->pkg, s->file, p->u.param.type, true);
         /* KCL: a parameter is not named like one of the schema's own attributes */
-        if (!s->is_rule && schema_own_attr(s, p->u.param.name))
-            report(r, "E2L23", "CompileError", param_name_span(p),
+        if (!s->is_rule && rs_schema_own_attr(s, p->u.param.name))
+            rs_report(r, "E2L23", "CompileError", param_name_span(p),
                    "Unexpected parameter name '%s' with the same name as the schema attribute",
                    p->u.param.name);
     }
     struct ast *ix = s->index_sig;
     const struct rtype *ixval = NULL;
     if (ix) {
-        ixval = type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, true);
-        const struct rtype *ixkey = type_of_ann(r, s->pkg, s->file, ix->u.index_sig.key_type, true);
-        if (ix->u.index_sig.key_name && schema_own_attr(s, ix->u.index_sig.key_name))
-            report(r, "E1001", "IndexSignatureError", ix->span,
+        ixval = rs_type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, true);
+        const struct rtype *ixkey = rs_type_of_ann(r, s->pkg, s->file, ix->u.index_sig.key_type, true);
+        if (ix->u.index_sig.key_name && rs_schema_own_attr(s, ix->u.index_sig.key_name))
+            rs_report(r, "E1001", "IndexSignatureError", ix->span,
                    "index signature attribute name '%s' cannot have the same name as schema "
                    "attributes",
                    ix->u.index_sig.key_name);
         /* KCL: keys are strings */
         if (!t_is_any(ixkey) && !t_is_str_like(ixkey))
-            report(r, "E1001", "IndexSignatureError", schema_name_span(r, n),
+            rs_report(r, "E1001", "IndexSignatureError", schema_name_span(r, n),
                    "invalid index signature key type: '%s'", t_str(r, ixkey));
     }
     struct ast_list *body = &n->u.schema.body;
@@ -668,45 +668,45 @@ static void check_schema_decl(struct resolver *r, struct rschema *s)
         if (st->kind == AST_SCHEMA_ATTR) {
             check_decorators(r, &st->u.attr.decorators);
             name = st->u.attr.name;
-            ty = type_of_ann(r, s->pkg, s->file, st->u.attr.type, true);
+            ty = rs_type_of_ann(r, s->pkg, s->file, st->u.attr.type, true);
             optional = st->u.attr.optional;
         } else if (st->kind == AST_UNIFY) {
             name = st->u.unify.target->u.name;
             bool known;
             struct rschema *u =
-                schema_ref(r, s->pkg, s->file, st->u.unify.value->u.schema_expr.name, &known);
+                rs_schema_ref(r, s->pkg, s->file, st->u.unify.value->u.schema_expr.name, &known);
             ty = known ? &u->inst : &T_ANY;
         } else {
             continue;
         }
-        struct span at = st->kind == AST_SCHEMA_ATTR ? attr_name_span(r, st) : st->span;
-        struct rattr *own = schema_own_attr(s, name);
-        const struct rtype *own_ty = own ? attr_type(r, s, own) : &T_ANY;
-        struct rattr *base = s->parent ? schema_attr(s->parent, name) : NULL;
+        struct span at = st->kind == AST_SCHEMA_ATTR ? rs_attr_name_span(r, st) : st->span;
+        struct rattr *own = rs_schema_own_attr(s, name);
+        const struct rtype *own_ty = own ? rs_attr_type(r, s, own) : &T_ANY;
+        struct rattr *base = s->parent ? rs_schema_attr(s->parent, name) : NULL;
         if (base && base->node && base->node->kind != AST_SCHEMA_ATTR &&
             base->node->kind != AST_UNIFY)
             base = NULL;
-        const struct rtype *base_ty = base ? schema_attr_type(r, s->parent, base) : &T_ANY;
+        const struct rtype *base_ty = base ? rs_schema_attr_type(r, s->parent, base) : &T_ANY;
         /* KCL: an attribute keeps its type in a schema and in its sub-schemas */
-        if (!assignable(ty, own_ty) || !assignable(ty, base_ty))
-            report(r, "E2G22", "TypeError", at,
+        if (!rs_assignable(ty, own_ty) || !rs_assignable(ty, base_ty))
+            rs_report(r, "E2G22", "TypeError", at,
                    "can't change schema field type of '%s' from %s to %s", name, t_str(r, own_ty),
                    t_str(r, ty));
         /* KCL: a required attribute stays required */
         bool was_optional = base ? base->optional : (own ? own->optional : optional);
         if (optional && !was_optional)
-            report(r, "E2G22", "TypeError", at,
+            rs_report(r, "E2G22", "TypeError", at,
                    "can't change the required schema attribute of '%s' to optional", name);
         /* KCL: attributes meet the index signature unless it is [...K]: V */
         if (ix && !ix->u.index_sig.any_other && st->kind == AST_SCHEMA_ATTR &&
-            !assignable(ty, ixval)) {
+            !rs_assignable(ty, ixval)) {
             struct sbuf b;
             sbuf_init(&b, r->vm);
             index_sig_print(&b, r, s, ix);
-            report(r, "E1001", "IndexSignatureError", at,
+            rs_report(r, "E1001", "IndexSignatureError", at,
                    "the type '%s' of schema attribute '%s' does not meet the index signature "
                    "definition %s",
-                   t_str(r, ty), name, sb_text(&b));
+                   t_str(r, ty), name, rs_sb_text(&b));
         }
     }
 }
@@ -737,7 +737,7 @@ static void imm_stmts(struct resolver *r, struct rmap *objs, const struct ast_li
         if (n->kind == AST_UNIFY) {
             const char *name = n->u.unify.target->u.name;
             if (!rmap_get(objs, name)) {
-                struct imm_obj *o = rz(r, sizeof *o);
+                struct imm_obj *o = rs_rz(r, sizeof *o);
                 o->span = name_span(r, n->u.unify.target);
                 rmap_put(r, objs, name, o);
             }
@@ -754,10 +754,10 @@ static void imm_stmts(struct resolver *r, struct rmap *objs, const struct ast_li
             struct imm_obj *o = rmap_get(objs, name);
             struct span at = t->kind == AST_NAME ? name_span(r, t) : name_span(r, root);
             if (!o) {
-                struct rimport *ri = file_import(r->pkgs[0], file, name);
+                struct rimport *ri = rs_file_import(r->pkgs[0], file, name);
                 if (ri && !is_private(name)) {
                     struct diag *g =
-                        report(r, "E1001", "ImmutableError", at,
+                        rs_report(r, "E1001", "ImmutableError", at,
                                "Can not change the value of '%s', because it was declared "
                                "immutable",
                                name);
@@ -767,14 +767,14 @@ static void imm_stmts(struct resolver *r, struct rmap *objs, const struct ast_li
                                       "change the variable name to '_%s' to make it mutable", name);
                     continue;
                 }
-                o = rz(r, sizeof *o);
+                o = rs_rz(r, sizeof *o);
                 o->span = at;
                 rmap_put(r, objs, name, o);
                 continue;
             }
             if (is_private(name))
                 continue;
-            struct diag *g = report(r, "E1001", "ImmutableError", at,
+            struct diag *g = rs_report(r, "E1001", "ImmutableError", at,
                                     "Can not change the value of '%s', because it was declared "
                                     "immutable",
                                     name);
@@ -799,13 +799,13 @@ static void check_immutable(struct resolver *r)
             struct imm_obj *first = rmap_get(&objs, n->u.schema.name);
             if (first) {
                 /* KCL: schema and rule names are unique in a package */
-                struct diag *g = report(r, "E2L28", "UniqueKeyError", schema_name_span(r, n),
+                struct diag *g = rs_report(r, "E2L28", "UniqueKeyError", schema_name_span(r, n),
                                         "Unique key error name '%s'", n->u.schema.name);
                 label(r, g, schema_name_span(r, first->node), "The variable '%s' is declared here",
                       n->u.schema.name);
                 continue;
             }
-            struct imm_obj *o = rz(r, sizeof *o);
+            struct imm_obj *o = rs_rz(r, sizeof *o);
             o->span = n->span;
             o->node = n;
             rmap_put(r, &objs, n->u.schema.name, o);
@@ -817,7 +817,7 @@ static void check_immutable(struct resolver *r)
             struct ast *n = body->v[i];
             if (n->kind != AST_TYPE_ALIAS || rmap_get(&objs, n->u.type_alias.name))
                 continue;
-            struct imm_obj *o = rz(r, sizeof *o);
+            struct imm_obj *o = rs_rz(r, sizeof *o);
             o->span = n->span;
             rmap_put(r, &objs, n->u.type_alias.name, o);
         }
@@ -831,7 +831,7 @@ static void check_immutable(struct resolver *r)
 
 static struct rscope *rscope_push(struct resolver *r, enum rscope_kind kind)
 {
-    struct rscope *s = rz(r, sizeof *s);
+    struct rscope *s = rs_rz(r, sizeof *s);
     s->kind = (uint8_t)kind;
     s->parent = r->scope;
     r->scope = s;
@@ -926,14 +926,14 @@ static bool lookup(struct resolver *r, const char *name, const struct rtype **ty
         if (s->open)
             open = true;
         if (s->kind == RS_SCHEMA && s->schema) {
-            if (schema_has_name_d(s->schema, name, 0)) {
-                struct rattr *a = schema_attr(s->schema, name);
+            if (rs_schema_has_name_d(s->schema, name, 0)) {
+                struct rattr *a = rs_schema_attr(s->schema, name);
                 if (a && attr_declared(a))
-                    *type = schema_attr_type(r, s->schema, a);
+                    *type = rs_schema_attr_type(r, s->schema, a);
                 return true;
             }
-            if (schema_is_open(s->schema, 0) || s->schema->is_mixin || s->schema->is_protocol ||
-                schema_index_sig(s->schema))
+            if (rs_schema_is_open(s->schema, 0) || s->schema->is_mixin || s->schema->is_protocol ||
+                rs_schema_index_sig(s->schema))
                 open = true;
         }
     }
@@ -945,9 +945,9 @@ static bool lookup(struct resolver *r, const char *name, const struct rtype **ty
             *type = y->type;
         return true;
     }
-    struct rimport *ri = pkg_import(r->pkg, r->file, name);
+    struct rimport *ri = rs_pkg_import(r->pkg, r->file, name);
     if (ri) {
-        struct rtype *t = rz(r, sizeof *t);
+        struct rtype *t = rs_rz(r, sizeof *t);
         t->kind = RT_MODULE;
         t->u.mod.pkg = ri->pkg;
         t->u.mod.path = ri->node->u.import.path;
@@ -965,23 +965,23 @@ static void visible_names(struct resolver *r, const char ***v, uint32_t *n, uint
 {
     for (struct rscope *s = r->scope; s; s = s->parent) {
         for (uint32_t i = 0; i < s->n; i++) {
-            *v = rgrow(r, *v, cap, *n, sizeof **v);
+            *v = rs_rgrow(r, *v, cap, *n, sizeof **v);
             (*v)[(*n)++] = s->names[i];
         }
         if (s->kind == RS_SCHEMA && s->schema)
             for (uint32_t i = 0; i < s->schema->nattrs; i++) {
-                *v = rgrow(r, *v, cap, *n, sizeof **v);
+                *v = rs_rgrow(r, *v, cap, *n, sizeof **v);
                 (*v)[(*n)++] = s->schema->attrs[i].name;
             }
     }
     for (uint32_t i = 0; i < r->pkg->syms.cap; i++)
         if (r->pkg->syms.keys[i]) {
-            *v = rgrow(r, *v, cap, *n, sizeof **v);
+            *v = rs_rgrow(r, *v, cap, *n, sizeof **v);
             (*v)[(*n)++] = r->pkg->syms.keys[i];
         }
     for (uint32_t i = 0; i < r->builtins.cap; i++)
         if (r->builtins.keys[i]) {
-            *v = rgrow(r, *v, cap, *n, sizeof **v);
+            *v = rs_rgrow(r, *v, cap, *n, sizeof **v);
             (*v)[(*n)++] = r->builtins.keys[i];
         }
 }
@@ -996,8 +996,8 @@ static const struct rtype *walk_name(struct resolver *r, struct ast *n)
     uint32_t nc = 0, cap = 0;
     if (r->nreports <= 100)
         visible_names(r, &cands, &nc, &cap);
-    report(r, "E2L23", "CompileError", n->span, "name '%s' is not defined%s", n->u.name,
-           suggest(r, n->u.name, cands, nc, true));
+    rs_report(r, "E2L23", "CompileError", n->span, "name '%s' is not defined%s", n->u.name,
+           rs_suggest(r, n->u.name, cands, nc, true));
     return &T_ANY;
 }
 
@@ -1012,7 +1012,7 @@ static struct rctx *ctx_top(struct resolver *r)
 
 static void ctx_push(struct resolver *r, const struct rtype *t, const struct span *def)
 {
-    r->ctx = rgrow(r, r->ctx, &r->capctx, r->nctx, sizeof *r->ctx);
+    r->ctx = rs_rgrow(r, r->ctx, &r->capctx, r->nctx, sizeof *r->ctx);
     struct rctx *c = &r->ctx[r->nctx++];
     c->type = t;
     c->has_def = def != NULL;
@@ -1046,14 +1046,14 @@ static void ctx_switch(struct resolver *r, const char *name)
         return;
     case RT_SCHEMA: {
         struct rschema *s = t->u.schema;
-        struct rattr *a = schema_attr(s, name);
+        struct rattr *a = rs_schema_attr(s, name);
         if (a) {
-            ctx_push(r, attr_declared(a) ? schema_attr_type(r, s, a) : NULL, &a->span);
+            ctx_push(r, attr_declared(a) ? rs_schema_attr_type(r, s, a) : NULL, &a->span);
             return;
         }
-        struct ast *ix = schema_index_sig(s);
-        if (ix && !schema_is_open(s, 0)) {
-            ctx_push(r, type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, false),
+        struct ast *ix = rs_schema_index_sig(s);
+        if (ix && !rs_schema_is_open(s, 0)) {
+            ctx_push(r, rs_type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, false),
                      has_def ? &def : NULL);
             return;
         }
@@ -1068,8 +1068,8 @@ static void ctx_switch(struct resolver *r, const char *name)
 
 static bool schema_accepts(struct rschema *s, const char *name)
 {
-    return schema_attr(s, name) || s->is_mixin || s->is_protocol || schema_index_sig(s) ||
-           schema_is_open(s, 0);
+    return rs_schema_attr(s, name) || s->is_mixin || s->is_protocol || rs_schema_index_sig(s) ||
+           rs_schema_is_open(s, 0);
 }
 
 /* KCL: a config for a schema sets only attributes the schema has, unless it has an index
@@ -1085,10 +1085,10 @@ static void check_config_attr(struct resolver *r, const char *name, struct span 
             return;
         const char **cands = NULL;
         uint32_t nc = 0, cap = 0;
-        schema_attr_names(r, s, &cands, &nc, &cap, 0);
+        rs_schema_attr_names(r, s, &cands, &nc, &cap, 0);
         struct diag *g =
-            report(r, "E2L23", "CompileError", at, "Cannot add member '%s' to schema '%s'%s", name,
-                   s->name, suggest(r, name, cands, nc, false));
+            rs_report(r, "E2L23", "CompileError", at, "Cannot add member '%s' to schema '%s'%s", name,
+                   s->name, rs_suggest(r, name, cands, nc, false));
         if (unpacked)
             label(r, g, *unpacked, "config attribute is defined here");
         return;
@@ -1109,8 +1109,8 @@ static void check_config_attr(struct resolver *r, const char *name, struct span 
         sbuf_puts(&b, "\"");
     }
     sbuf_puts(&b, "]");
-    report(r, "E2L23", "CompileError", at, "Cannot add member '%s' to '%s'", name,
-           t->u.uni.n == 1 ? t->u.uni.v[0]->u.schema->name : sb_text(&b));
+    rs_report(r, "E2L23", "CompileError", at, "Cannot add member '%s' to '%s'", name,
+           t->u.uni.n == 1 ? t->u.uni.v[0]->u.schema->name : rs_sb_text(&b));
 }
 
 /* {=====================================================================
@@ -1126,37 +1126,37 @@ static bool check_type(struct resolver *r, const struct rtype *v, const struct r
 static bool dict_to_schema(struct resolver *r, const struct rtype *d, struct rschema *s,
                            bool report_errors, const struct span *override)
 {
-    if (schema_is_open(s, 0) || s->is_protocol)
+    if (rs_schema_is_open(s, 0) || s->is_protocol)
         return true;
     bool ok = true;
-    struct ast *ix = schema_index_sig(s);
+    struct ast *ix = rs_schema_index_sig(s);
     for (uint32_t i = 0; i < d->u.dict.nattrs; i++) {
         const struct rt_attr *at = &d->u.dict.attrs[i];
         struct span where = override ? *override : at->span;
-        struct rattr *a = schema_attr(s, at->name);
+        struct rattr *a = rs_schema_attr(s, at->name);
         if (a) {
             if (!attr_declared(a))
                 continue;
-            const struct rtype *et = schema_attr_type(r, s, a);
+            const struct rtype *et = rs_schema_attr_type(r, s, a);
             if (check_type(r, at->type, et, report_errors, override))
                 continue;
             ok = false;
             if (!report_errors)
                 continue;
             const char *es = t_str(r, et), *vs = t_str(r, at->type);
-            struct diag *g = report(r, "E2G22", "TypeError", where, "expected %s, got %s", es, vs);
+            struct diag *g = rs_report(r, "E2G22", "TypeError", where, "expected %s, got %s", es, vs);
             label(r, g, a->span, "variable is defined here, its type is %s, but got %s", es, vs);
             if (override)
                 label(r, g, at->span, "config attribute is defined here");
         } else if (ix) {
             const struct rtype *et =
-                type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, false);
+                rs_type_of_ann(r, s->pkg, s->file, ix->u.index_sig.value_type, false);
             if (check_type(r, at->type, et, report_errors, override))
                 continue;
             ok = false;
             if (!report_errors)
                 continue;
-            struct diag *g = report(r, "E2G22", "TypeError", where, "expected %s, got %s",
+            struct diag *g = rs_report(r, "E2G22", "TypeError", where, "expected %s, got %s",
                                     t_str(r, et), t_str(r, at->type));
             if (override)
                 label(r, g, at->span, "config attribute is defined here");
@@ -1193,7 +1193,7 @@ static bool check_type(struct resolver *r, const struct rtype *v, const struct r
                 return true;
         return false;
     }
-    return assignable(v, e);
+    return rs_assignable(v, e);
 }
 
 /* KCL: a value is assignable to the place it is given to ("expected T, got U"). */
@@ -1203,7 +1203,7 @@ static void must_assignable(struct resolver *r, const struct rtype *v, const str
     if (check_type(r, v, e, true, NULL))
         return;
     const char *es = t_str(r, e), *vs = t_str(r, v);
-    struct diag *g = report(r, "E2G22", "TypeError", at, "expected %s, got %s", es, vs);
+    struct diag *g = rs_report(r, "E2G22", "TypeError", at, "expected %s, got %s", es, vs);
     if (def)
         label(r, g, *def, "variable is defined here, its type is %s, but got %s", es, vs);
 }
@@ -1228,9 +1228,9 @@ struct dict_acc {
 static void acc_kv(struct resolver *r, struct dict_acc *a, const struct rtype *k,
                    const struct rtype *v)
 {
-    a->keys = rgrow(r, a->keys, &a->capk, a->nk, sizeof *a->keys);
+    a->keys = rs_rgrow(r, a->keys, &a->capk, a->nk, sizeof *a->keys);
     a->keys[a->nk++] = k;
-    a->vals = rgrow(r, a->vals, &a->capv, a->nv, sizeof *a->vals);
+    a->vals = rs_rgrow(r, a->vals, &a->capv, a->nv, sizeof *a->vals);
     a->vals[a->nv++] = v;
 }
 
@@ -1250,7 +1250,7 @@ static void acc_attr(struct resolver *r, struct dict_acc *a, const char *name,
                 return;
             }
     }
-    a->attrs = rgrow(r, a->attrs, &a->capa, a->na, sizeof *a->attrs);
+    a->attrs = rs_rgrow(r, a->attrs, &a->capa, a->na, sizeof *a->attrs);
     a->attrs[a->na].name = name;
     a->attrs[a->na].type = t;
     a->attrs[a->na].span = at;
@@ -1284,7 +1284,7 @@ static const char *str_text(struct resolver *r, const struct ast *n)
     sbuf_init(&b, r->vm);
     for (uint32_t i = 0; i < l->nparts; i++)
         sbuf_put(&b, l->parts[i].text, l->parts[i].len);
-    return sb_text(&b);
+    return rs_sb_text(&b);
 }
 
 /* The names a config key denotes: a, a.b.c, "a" or a[0] (has_index). False for keys that are
@@ -1303,11 +1303,11 @@ static bool key_names(struct resolver *r, struct ast *key, const char ***names, 
         const char *s = str_text(r, key);
         if (!s)
             return false;
-        *names = ralloc(r, sizeof **names);
+        *names = rs_ralloc(r, sizeof **names);
         (*names)[0] = s;
         *n = 1;
         if (spans) {
-            *spans = ralloc(r, sizeof **spans);
+            *spans = rs_ralloc(r, sizeof **spans);
             (*spans)[0] = key->span;
         }
         return true;
@@ -1321,8 +1321,8 @@ static bool key_names(struct resolver *r, struct ast *key, const char ***names, 
     if (root->kind != AST_NAME)
         return false;
     *n = k + 1;
-    *names = ralloc(r, *n * sizeof **names);
-    struct span *sp = ralloc(r, *n * sizeof *sp);
+    *names = rs_ralloc(r, *n * sizeof **names);
+    struct span *sp = rs_ralloc(r, *n * sizeof *sp);
     struct ast *t = key;
     for (uint32_t i = *n; i-- > 1; t = t->u.select.value) {
         (*names)[i] = t->u.select.attr;
@@ -1370,7 +1370,7 @@ static void check_key_type(struct resolver *r, const struct ast *key, const stru
     case RT_LIT_FLOAT:
     case RT_LIST:
     case RT_DICT:
-        report(r, "E2A31", "IllegalAttributeError", at, "A attribute must be string type, got '%s'",
+        rs_report(r, "E2A31", "IllegalAttributeError", at, "A attribute must be string type, got '%s'",
                t_str(r, t));
         break;
     default:
@@ -1384,9 +1384,9 @@ static void walk_entry(struct resolver *r, struct ast *e, struct dict_acc *acc)
     if (!key) {
         /* **value */
         const struct rtype *vt = walk_expr(r, value);
-        enum operand_kind vk = operand_kind(vt);
+        enum operand_kind vk = rs_operand_kind(vt);
         if (vk != OT_UNKNOWN && vk != OT_NONE && vk != OT_DICT && vk != OT_SCHEMA)
-            report(r, "E2L23", "CompileError", value->span,
+            rs_report(r, "E2L23", "CompileError", value->span,
                    "only dict and schema can be used ** unpack, got '%s'", t_str(r, vt));
         struct rctx *top = ctx_top(r);
         if (top && top->type && top->type->kind == RT_SCHEMA && value->kind != AST_CONFIG &&
@@ -1437,9 +1437,9 @@ static void walk_entry(struct resolver *r, struct ast *e, struct dict_acc *acc)
         check_key_type(r, key, kt);
     /* KCL: `k += v` inserts a list (`k[i] += v` is checked elsewhere) */
     if (e->u.entry.op == ENTRY_INSERT && !has_index) {
-        enum operand_kind vk = operand_kind(vt);
+        enum operand_kind vk = rs_operand_kind(vt);
         if (vk != OT_UNKNOWN && vk != OT_LIST)
-            report(r, "E2A31", "IllegalAttributeError", value->span,
+            rs_report(r, "E2A31", "IllegalAttributeError", value->span,
                    "only list type can in inserted, got '%s'", t_str(r, vt));
     }
     if (checked && first < r->nctx) {
@@ -1448,7 +1448,7 @@ static void walk_entry(struct resolver *r, struct ast *e, struct dict_acc *acc)
         if (at->type) {
             const struct rtype *et = vt;
             for (uint32_t i = nn; i-- > 1;) {
-                struct rt_attr *a = rz(r, sizeof *a);
+                struct rt_attr *a = rs_rz(r, sizeof *a);
                 a->name = names[i];
                 a->type = et;
                 a->span = spans ? spans[i] : key->span;
@@ -1469,7 +1469,7 @@ static void walk_entry(struct resolver *r, struct ast *e, struct dict_acc *acc)
             wt = t_dict(r, &T_STR, wt, NULL, 0);
         acc_kv(r, acc, &T_STR, has_index ? t_list(r, vt) : wt);
     } else if (kt && kt->kind != RT_STR && kt->kind != RT_LIT_STR && !t_is_any(kt) &&
-               operand_kind(kt) != OT_UNKNOWN) {
+               rs_operand_kind(kt) != OT_UNKNOWN) {
         /* KCL keeps the key's type: {1: v} is an {int(1):…} */
         acc_kv(r, acc, kt, vt);
     } else {
@@ -1546,9 +1546,9 @@ static const struct rtype *walk_config(struct resolver *r, struct ast *n)
 /* KCL: *v unpacks a list, a dict or a schema (its message names the type any). */
 static void check_starred(struct resolver *r, const struct ast *operand, const struct rtype *t)
 {
-    enum operand_kind k = operand_kind(t);
+    enum operand_kind k = rs_operand_kind(t);
     if (k != OT_UNKNOWN && k != OT_NONE && k != OT_LIST && k != OT_DICT && k != OT_SCHEMA)
-        report(r, "E2L23", "CompileError", operand->span,
+        rs_report(r, "E2L23", "CompileError", operand->span,
                "only list, dict, schema object can be used * unpacked, got any");
 }
 
@@ -1582,7 +1582,7 @@ static const struct rtype *walk_list(struct resolver *r, struct ast *n)
             open = true;
         } else {
             const struct rtype *t = walk_expr(r, it);
-            v = rgrow(r, v, &cap, m, sizeof *v);
+            v = rs_rgrow(r, v, &cap, m, sizeof *v);
             v[m++] = t;
         }
     }
@@ -1684,11 +1684,11 @@ static const char *call_name(struct resolver *r, const struct ast *func)
         func = func->u.unary.operand;
     struct sbuf b;
     sbuf_init(&b, r->vm);
-    if (is_name_chain(func) || func->kind == AST_SELECT) {
+    if (rs_is_name_chain(func) || func->kind == AST_SELECT) {
         sbuf_puts(&b, "\"");
-        sbuf_puts(&b, is_name_chain(func) ? dotted_name(r, func) : func->u.select.attr);
+        sbuf_puts(&b, rs_is_name_chain(func) ? rs_dotted_name(r, func) : func->u.select.attr);
         sbuf_puts(&b, "\"");
-        return sb_text(&b);
+        return rs_sb_text(&b);
     }
     return "anonymous function";
 }
@@ -1701,7 +1701,7 @@ static const char *n_args(struct resolver *r, uint32_t n)
     char num[32];
     snprintf(num, sizeof num, "%u positional argument%s", n, n > 1 ? "s" : "");
     sbuf_puts(&b, num);
-    return sb_text(&b);
+    return rs_sb_text(&b);
 }
 
 /* Arguments of a call to a schema or a lambda whose parameters are known, checked as KCL's
@@ -1734,14 +1734,14 @@ static void check_args(struct resolver *r, const struct rt_param *params, uint32
             }
     }
     if (got < nreq)
-        report(r, "E2L23", "CompileError", at, "expected %s, found %u", n_args(r, nreq), got);
+        rs_report(r, "E2L23", "CompileError", at, "expected %s, found %u", n_args(r, nreq), got);
     uint32_t pos = 0;
     for (uint32_t i = 0; i < args->n; i++) {
         struct ast *a = args->v[i];
         if (a->kind == AST_KWARG)
             continue;
         if (pos >= nparams) {
-            report(r, "E2L23", "CompileError", a->span, "%s takes %s but %u were given", fname,
+            rs_report(r, "E2L23", "CompileError", a->span, "%s takes %s but %u were given", fname,
                    n_args(r, nparams), npos);
             return;
         }
@@ -1758,10 +1758,10 @@ static void check_args(struct resolver *r, const struct rt_param *params, uint32
             if (!strcmp(params[k].name, a->u.kwarg.name))
                 p = &params[k];
         if (!p) {
-            const char **names = rz(r, (nparams ? nparams : 1) * sizeof *names);
+            const char **names = rs_rz(r, (nparams ? nparams : 1) * sizeof *names);
             for (uint32_t k = 0; k < nparams; k++)
                 names[k] = params[k].name;
-            report(r, "E2L23", "CompileError", a->span,
+            rs_report(r, "E2L23", "CompileError", a->span,
                    "%s got an unexpected keyword argument '%s'%s", fname, a->u.kwarg.name,
                    suggest_or(r, a->u.kwarg.name, names, nparams));
             continue;
@@ -1772,7 +1772,7 @@ static void check_args(struct resolver *r, const struct rt_param *params, uint32
 
 static const struct rtype **walk_args(struct resolver *r, const struct ast_list *args)
 {
-    const struct rtype **v = rz(r, (args->n ? args->n : 1) * sizeof *v);
+    const struct rtype **v = rs_rz(r, (args->n ? args->n : 1) * sizeof *v);
     for (uint32_t i = 0; i < args->n; i++) {
         struct ast *a = args->v[i];
         v[i] = walk_expr(r, a->kind == AST_KWARG ? a->u.kwarg.value : a);
@@ -1920,11 +1920,11 @@ static const struct bsig *bsig_find(const struct bsig *v, size_t n, const char *
 /* The function type of a signature; a variadic one has no parameters to check. */
 static const struct rtype *bsig_type(struct resolver *r, const struct bsig *g)
 {
-    struct rtype *t = rz(r, sizeof *t);
+    struct rtype *t = rs_rz(r, sizeof *t);
     t->kind = RT_FUNC;
     t->u.func.ret = g->ret;
     if (!g->variadic) {
-        struct rt_param *v = rz(r, (g->n ? g->n : 1) * sizeof *v);
+        struct rt_param *v = rs_rz(r, (g->n ? g->n : 1) * sizeof *v);
         for (uint32_t i = 0; i < g->n; i++) {
             v[i].name = g->p[i].name;
             v[i].type = g->p[i].type;
@@ -1951,11 +1951,11 @@ static const struct bsig *builtin_callee(struct resolver *r, const struct ast *f
         if (scope_index(s, name) >= 0 || s->open)
             return NULL;
         if (s->kind == RS_SCHEMA && s->schema &&
-            (schema_has_name_d(s->schema, name, 0) || schema_is_open(s->schema, 0) ||
-             s->schema->is_mixin || s->schema->is_protocol || schema_index_sig(s->schema)))
+            (rs_schema_has_name_d(s->schema, name, 0) || rs_schema_is_open(s->schema, 0) ||
+             s->schema->is_mixin || s->schema->is_protocol || rs_schema_index_sig(s->schema)))
             return NULL;
     }
-    if (rmap_get(&r->pkg->syms, name) || pkg_import(r->pkg, r->file, name))
+    if (rmap_get(&r->pkg->syms, name) || rs_pkg_import(r->pkg, r->file, name))
         return NULL;
     return g;
 }
@@ -1991,7 +1991,7 @@ static const struct rtype *walk_call(struct resolver *r, struct ast *n)
         ft = bsig_type(r, g);
     if (ft->kind == RT_SCHEMA && !ft->instance) {
         struct rschema *s = ft->u.schema;
-        schema_params(r, s);
+        rs_schema_params(r, s);
         if (!s->is_rule && !s->is_mixin && !s->is_protocol)
             check_args(r, s->params, s->nparams, n->u.call.func, &n->u.call.args, types,
                        n->u.call.func->span);
@@ -2006,10 +2006,10 @@ static const struct rtype *walk_call(struct resolver *r, struct ast *n)
     }
     /* KCL calls functions and schemas; a value of any other known type is not callable */
     if (ft->kind == RT_SCHEMA && ft->instance)
-        report(r, "E2L23", "CompileError", n->u.call.func->span,
+        rs_report(r, "E2L23", "CompileError", n->u.call.func->span,
                "schema '%s' instance is not callable", t_str(r, ft));
     else if (!t_is_any(ft) && ft->kind != RT_FUNC && ft->kind != RT_SCHEMA)
-        report(r, "E2L23", "CompileError", n->u.call.func->span, "'%s' object is not callable",
+        rs_report(r, "E2L23", "CompileError", n->u.call.func->span, "'%s' object is not callable",
                t_str(r, ft));
     return &T_ANY;
 }
@@ -2021,10 +2021,10 @@ static const struct rtype *alias_named(struct resolver *r, const struct ast *nam
         return NULL;
     for (struct rscope *s = r->scope; s; s = s->parent)
         if (scope_index(s, name->u.name) >= 0 || s->open ||
-            (s->kind == RS_SCHEMA && s->schema && schema_has_name_d(s->schema, name->u.name, 0)))
+            (s->kind == RS_SCHEMA && s->schema && rs_schema_has_name_d(s->schema, name->u.name, 0)))
             return NULL;
     struct rsym *y = rmap_get(&r->pkg->syms, name->u.name);
-    return y && y->kind == SYM_ALIAS ? alias_type(r, r->pkg, y) : NULL;
+    return y && y->kind == SYM_ALIAS ? rs_alias_type(r, r->pkg, y) : NULL;
 }
 
 /* KCL: `S {…}` instantiates a schema or updates a schema instance (without arguments), and
@@ -2040,9 +2040,9 @@ static const struct rtype *walk_schema_expr(struct resolver *r, struct ast *n)
     else if (alias)
         t = alias;
     if (t->kind != RT_SCHEMA && t->kind != RT_DICT && !t_is_any(t))
-        report(r, "E2L23", "CompileError", name->span, "Invalid schema type '%s'", t_str(r, t));
+        rs_report(r, "E2L23", "CompileError", name->span, "Invalid schema type '%s'", t_str(r, t));
     if (t->kind == RT_SCHEMA && t->instance && n->u.schema_expr.has_args)
-        report(r, "E2L23", "CompileError", name->span,
+        rs_report(r, "E2L23", "CompileError", name->span,
                "Arguments cannot be used in the schema modification expression");
     if (t->kind != RT_SCHEMA) {
         ctx_push(r, NULL, NULL);
@@ -2057,7 +2057,7 @@ static const struct rtype *walk_schema_expr(struct resolver *r, struct ast *n)
         walk_expr(r, n->u.schema_expr.config);
     ctx_pop(r, 1);
     if (!t->instance && !s->is_rule && !s->is_mixin && !s->is_protocol) {
-        schema_params(r, s);
+        rs_schema_params(r, s);
         check_args(r, s->params, s->nparams, n->u.schema_expr.name, &n->u.schema_expr.args, types,
                    n->u.schema_expr.name->span);
     }
@@ -2068,11 +2068,11 @@ static const struct rtype *walk_lambda(struct resolver *r, struct ast *n)
 {
     check_params(r, &n->u.lambda.params);
     const struct ast_list *ps = &n->u.lambda.params;
-    struct rt_param *params = params_of(r, r->pkg, r->file, ps);
+    struct rt_param *params = rs_params_of(r, r->pkg, r->file, ps);
     for (uint32_t i = 0; i < ps->n; i++)
-        type_of_ann(r, r->pkg, r->file, ps->v[i]->u.param.type, true);
+        rs_type_of_ann(r, r->pkg, r->file, ps->v[i]->u.param.type, true);
     const struct rtype *ret =
-        n->u.lambda.ret ? type_of_ann(r, r->pkg, r->file, n->u.lambda.ret, true) : NULL;
+        n->u.lambda.ret ? rs_type_of_ann(r, r->pkg, r->file, n->u.lambda.ret, true) : NULL;
     struct rscope *s = rscope_push(r, RS_LOCAL);
     for (uint32_t i = 0; i < ps->n; i++)
         scope_add(r, s, params[i].name, params[i].type);
@@ -2085,7 +2085,7 @@ static const struct rtype *walk_lambda(struct resolver *r, struct ast *n)
         struct ast *last = n->u.lambda.body.v[n->u.lambda.body.n - 1];
         if (last->kind != AST_EXPR_STMT && last->kind != AST_ASSIGN &&
             last->kind != AST_AUG_ASSIGN && last->kind != AST_ASSERT)
-            report(r, "E2L23", "CompileError", last->span,
+            rs_report(r, "E2L23", "CompileError", last->span,
                    "The last statement of the lambda body must be a expression e.g., x, 1, etc.");
     }
     bool top = r->top;
@@ -2101,7 +2101,7 @@ static const struct rtype *walk_lambda(struct resolver *r, struct ast *n)
         if (last->kind == AST_EXPR_STMT)
             must_assignable(r, real, ret, n->span, NULL);
     }
-    struct rtype *t = rz(r, sizeof *t);
+    struct rtype *t = rs_rz(r, sizeof *t);
     t->kind = RT_FUNC;
     t->u.func.params = params;
     t->u.func.nparams = ps->n;
@@ -2139,7 +2139,7 @@ static const struct rtype *walk_union(struct resolver *r, struct span at, const 
               rt->kind == RT_LIT_STR || rt->kind == RT_STR))
         bad = true;
     if (bad) {
-        report(r, "E2G22", "TypeError", at, "unsupported operand type(s) for |: '%s' and '%s'",
+        rs_report(r, "E2G22", "TypeError", at, "unsupported operand type(s) for |: '%s' and '%s'",
                t_str(r, l), t_str(r, rt));
         return &T_ANY;
     }
@@ -2149,19 +2149,19 @@ static const struct rtype *walk_union(struct resolver *r, struct span at, const 
         return l;
     }
     /* the rest of KCL's table: int | int, list | list, dict | dict, schema | schema */
-    enum operand_kind a = operand_kind(l), b = operand_kind(rt);
+    enum operand_kind a = rs_operand_kind(l), b = rs_operand_kind(rt);
     if (a == OT_UNKNOWN || b == OT_UNKNOWN)
         return &T_ANY;
     if (a == OT_INT && b == OT_INT)
         return &T_INT;
     if (a == OT_LIST && b == OT_LIST)
-        return t_list(r, t_sup2(r, list_item(l), list_item(rt)));
+        return t_list(r, t_sup2(r, rs_list_item(l), rs_list_item(rt)));
     if (a == OT_DICT && b == OT_DICT)
         return t_dict(r, t_sup2(r, l->u.dict.key, rt->u.dict.key),
                       t_sup2(r, l->u.dict.val, rt->u.dict.val), NULL, 0);
     if (a == OT_SCHEMA && b == OT_SCHEMA)
         return l;
-    report(r, "E2G22", "TypeError", at, "unsupported operand type(s) for |: '%s' and '%s'",
+    rs_report(r, "E2G22", "TypeError", at, "unsupported operand type(s) for |: '%s' and '%s'",
            t_str(r, l), t_str(r, rt));
     return &T_ANY;
 }
@@ -2177,27 +2177,27 @@ static const struct rtype *binary_type(struct resolver *r, unsigned op, const st
         return &T_BOOL;
     if (op == OP_OR)
         return t_sup2(r, l, rt);
-    enum operand_kind a = operand_kind(l), b = operand_kind(rt);
+    enum operand_kind a = rs_operand_kind(l), b = rs_operand_kind(rt);
     if (a == OT_UNKNOWN || b == OT_UNKNOWN)
         return &T_ANY;
     const struct rtype *num = a == OT_FLOAT || b == OT_FLOAT ? &T_FLOAT : &T_INT;
     const struct rtype *res = NULL;
     switch (op) {
     case OP_ADD:
-        if (is_num_kind(a) && is_num_kind(b))
+        if (rs_is_num_kind(a) && rs_is_num_kind(b))
             res = num;
         else if (a == OT_STR && b == OT_STR)
             res = &T_STR;
         else if (a == OT_LIST && b == OT_LIST)
-            res = t_list(r, t_sup2(r, list_item(l), list_item(rt)));
+            res = t_list(r, t_sup2(r, rs_list_item(l), rs_list_item(rt)));
         break;
     case OP_SUB:
     case OP_POW:
-        if (is_num_kind(a) && is_num_kind(b))
+        if (rs_is_num_kind(a) && rs_is_num_kind(b))
             res = num;
         break;
     case OP_MUL:
-        if (is_num_kind(a) && is_num_kind(b))
+        if (rs_is_num_kind(a) && rs_is_num_kind(b))
             res = num;
         else if (a == OT_INT && (b == OT_STR || b == OT_LIST))
             res = rt;
@@ -2207,9 +2207,9 @@ static const struct rtype *binary_type(struct resolver *r, unsigned op, const st
     case OP_DIV:
     case OP_FLOORDIV:
     case OP_MOD:
-        if (is_num_kind(a) && is_num_kind(b)) {
-            if (is_zero_lit(rt))
-                report(r, "E2G22", "TypeError", at, "integer division or modulo by zero");
+        if (rs_is_num_kind(a) && rs_is_num_kind(b)) {
+            if (rs_is_zero_lit(rt))
+                rs_report(r, "E2G22", "TypeError", at, "integer division or modulo by zero");
             res = op == OP_MOD ? &T_INT : num;
         }
         break;
@@ -2224,7 +2224,7 @@ static const struct rtype *binary_type(struct resolver *r, unsigned op, const st
         return &T_ANY;
     }
     if (!res) {
-        report(r, "E2G22", "TypeError", at, "unsupported operand type(s) for %s: '%s' and '%s'",
+        rs_report(r, "E2G22", "TypeError", at, "unsupported operand type(s) for %s: '%s' and '%s'",
                ast_op_name((enum ast_op)op), t_str(r, l), t_str(r, rt));
         return &T_ANY;
     }
@@ -2237,13 +2237,13 @@ static const struct rtype *unary_type(struct resolver *r, unsigned op, const str
 {
     if (op == OP_NOT)
         return &T_BOOL;
-    enum operand_kind k = operand_kind(t);
+    enum operand_kind k = rs_operand_kind(t);
     if (k == OT_UNKNOWN)
         return &T_ANY;
-    bool ok = op == OP_INVERT ? k == OT_INT || k == OT_BOOL : is_num_kind(k);
+    bool ok = op == OP_INVERT ? k == OT_INT || k == OT_BOOL : rs_is_num_kind(k);
     if (ok)
         return t;
-    report(r, "E2G22", "TypeError", at, "bad operand type for unary %s: '%s'",
+    rs_report(r, "E2G22", "TypeError", at, "bad operand type for unary %s: '%s'",
            ast_op_name((enum ast_op)op), t_str(r, t));
     return &T_ANY;
 }
@@ -2258,12 +2258,12 @@ static bool is_numbool_kind(enum operand_kind k)
 static const struct rtype *walk_compare(struct resolver *r, struct ast *n)
 {
     uint32_t k = n->u.compare.operands.n;
-    const struct rtype **v = rz(r, (k ? k : 1) * sizeof *v);
+    const struct rtype **v = rs_rz(r, (k ? k : 1) * sizeof *v);
     for (uint32_t i = 0; i < k; i++)
         v[i] = walk_expr(r, n->u.compare.operands.v[i]);
     for (uint32_t i = 0; i + 1 < k; i++) {
         uint8_t op = n->u.compare.ops[i];
-        enum operand_kind a = operand_kind(v[i]), b = operand_kind(v[i + 1]);
+        enum operand_kind a = rs_operand_kind(v[i]), b = rs_operand_kind(v[i + 1]);
         if (a == OT_UNKNOWN || b == OT_UNKNOWN)
             continue;
         bool ok;
@@ -2274,7 +2274,7 @@ static const struct rtype *walk_compare(struct resolver *r, struct ast *n)
         else
             continue;
         if (!ok)
-            report(r, "E2G22", "TypeError", n->span,
+            rs_report(r, "E2G22", "TypeError", n->span,
                    "unsupported operand type(s) for %s: '%s' and '%s'",
                    ast_op_name((enum ast_op)op), t_str(r, v[i]), t_str(r, v[i + 1]));
     }
@@ -2285,7 +2285,7 @@ static const struct rtype *walk_compare(struct resolver *r, struct ast *n)
  * identifier to it), the attribute after any other value. */
 static struct span attr_span(struct resolver *r, const struct ast *n)
 {
-    if (is_name_chain(n))
+    if (rs_is_name_chain(n))
         return n->span;
     return find_word(r, n->span, n->u.select.value->span.hi, n->span.hi, n->u.select.attr);
 }
@@ -2298,7 +2298,7 @@ static const struct rtype *walk_select(struct resolver *r, struct ast *n)
     const char *attr = n->u.select.attr;
     if (v->kind == RT_MODULE) {
         if (n->u.select.optional)
-            report(r, "E2L23", "CompileError", n->u.select.value->span,
+            rs_report(r, "E2L23", "CompileError", n->u.select.value->span,
                    "For the module type, the use of '?.%s' is unnecessary and it can be modified "
                    "as '.%s'",
                    attr, attr);
@@ -2308,19 +2308,19 @@ static const struct rtype *walk_select(struct resolver *r, struct ast *n)
                 return &y->schema->type;
             if (y)
                 return &T_ANY;
-        } else if (!v->u.mod.system || system_member(r, v->u.mod.path, attr)) {
+        } else if (!v->u.mod.system || rs_system_member(r, v->u.mod.path, attr)) {
             return &T_ANY;
         }
-        report(r, "E2G22", "TypeError", n->span, "attribute '%s' not found in 'module '%s''", attr,
+        rs_report(r, "E2G22", "TypeError", n->span, "attribute '%s' not found in 'module '%s''", attr,
                v->u.mod.path);
         return &T_ANY;
     }
     switch ((enum rt_kind)v->kind) {
     case RT_SCHEMA: {
         struct rschema *s = v->u.schema;
-        struct rattr *a = schema_attr(s, attr);
+        struct rattr *a = rs_schema_attr(s, attr);
         if (a && v->instance && attr_declared(a))
-            return schema_attr_type(r, s, a);
+            return rs_schema_attr_type(r, s, a);
         if (a || schema_accepts(s, attr))
             return &T_ANY;
         /* the member functions of schemas */
@@ -2328,8 +2328,8 @@ static const struct rtype *walk_select(struct resolver *r, struct ast *n)
         if (!strcmp(attr, members[0]))
             return &T_ANY;
         /* KCL suggests the member functions for a schema (not for an instance) */
-        report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'%s", attr,
-               s->name, v->instance ? "" : suggest(r, attr, members, 1, false));
+        rs_report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'%s", attr,
+               s->name, v->instance ? "" : rs_suggest(r, attr, members, 1, false));
         return &T_ANY;
     }
     case RT_STR:
@@ -2352,7 +2352,7 @@ static const struct rtype *walk_select(struct resolver *r, struct ast *n)
     default:
         return &T_ANY;
     }
-    report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'", attr,
+    rs_report(r, "E2G22", "TypeError", attr_span(r, n), "attribute '%s' not found in '%s'", attr,
            t_str(r, v));
     return &T_ANY;
 }
@@ -2364,29 +2364,29 @@ static const struct rtype *walk_index(struct resolver *r, struct ast *n)
     struct ast *value = n->u.index.value;
     const struct rtype *v = walk_expr(r, value);
     const struct rtype *k = walk_expr(r, n->u.index.index);
-    switch (operand_kind(v)) {
+    switch (rs_operand_kind(v)) {
     case OT_UNKNOWN:
         return &T_ANY;
     case OT_STR:
         return &T_STR;
     case OT_LIST:
-        return list_item(v);
+        return rs_list_item(v);
     case OT_DICT:
     case OT_SCHEMA:
         if (t_is_any(k) || k->kind == RT_NONE)
             return v->kind == RT_DICT ? v->u.dict.val : &T_ANY;
         if (!t_is_str_like(k)) {
-            report(r, "E2L23", "CompileError", value->span, "invalid dict/schema key type: '%s'",
+            rs_report(r, "E2L23", "CompileError", value->span, "invalid dict/schema key type: '%s'",
                    t_str(r, k));
             return &T_ANY;
         }
         if (k->kind == RT_LIT_STR && v->kind == RT_SCHEMA) {
             struct rschema *s = v->u.schema;
-            struct rattr *a = schema_attr(s, k->u.s);
+            struct rattr *a = rs_schema_attr(s, k->u.s);
             if (a && attr_declared(a))
-                return schema_attr_type(r, s, a);
+                return rs_schema_attr_type(r, s, a);
             if (!a && !schema_accepts(s, k->u.s) && strcmp(k->u.s, "instances"))
-                report(r, "E2G22", "TypeError", value->span, "attribute '%s' not found in '%s'",
+                rs_report(r, "E2G22", "TypeError", value->span, "attribute '%s' not found in '%s'",
                        k->u.s, s->name);
             return &T_ANY;
         }
@@ -2399,7 +2399,7 @@ static const struct rtype *walk_index(struct resolver *r, struct ast *n)
         }
         return &T_ANY;
     default:
-        report(r, "E2L23", "CompileError", value->span, "'%s' object is not subscriptable",
+        rs_report(r, "E2L23", "CompileError", value->span, "'%s' object is not subscriptable",
                t_str(r, v));
         return &T_ANY;
     }
@@ -2415,7 +2415,7 @@ static const struct rtype *walk_slice(struct resolver *r, struct ast *n)
     const struct rtype *pt[3];
     for (int i = 0; i < 3; i++)
         pt[i] = walk_expr(r, parts[i]);
-    switch (operand_kind(v)) {
+    switch (rs_operand_kind(v)) {
     case OT_UNKNOWN:
         return &T_ANY;
     case OT_STR:
@@ -2426,10 +2426,10 @@ static const struct rtype *walk_slice(struct resolver *r, struct ast *n)
         return v->kind == RT_LIST ? v : &T_STR;
     case OT_DICT:
     case OT_SCHEMA:
-        report(r, "E2L23", "CompileError", value->span, "unhashable type: 'slice'");
+        rs_report(r, "E2L23", "CompileError", value->span, "unhashable type: 'slice'");
         return &T_ANY;
     default:
-        report(r, "E2L23", "CompileError", value->span, "'%s' object is not subscriptable",
+        rs_report(r, "E2L23", "CompileError", value->span, "'%s' object is not subscriptable",
                t_str(r, v));
         return &T_ANY;
     }
@@ -2531,10 +2531,10 @@ static const struct rtype *walk_expr(struct resolver *r, struct ast *n)
     case AST_AS: {
         /* KCL: `v as T` converts between overlapping types only */
         const struct rtype *v = walk_expr(r, n->u.as_expr.value);
-        t = type_of_ann(r, r->pkg, r->file, n->u.as_expr.type, true);
-        if (!t_is_any(v) && !t_is_any(t) && v->kind != RT_NONE && !assignable(v, t) &&
-            !assignable(t, v))
-            report(r, "E2G22", "TypeError", n->span,
+        t = rs_type_of_ann(r, r->pkg, r->file, n->u.as_expr.type, true);
+        if (!t_is_any(v) && !t_is_any(t) && v->kind != RT_NONE && !rs_assignable(v, t) &&
+            !rs_assignable(t, v))
+            rs_report(r, "E2G22", "TypeError", n->span,
                    "Conversion of type '%s' to type '%s' may be a mistake because neither type "
                    "sufficiently overlaps with the other",
                    t_str(r, v), t_str(r, t));
@@ -2617,7 +2617,7 @@ static bool check_target(struct resolver *r, struct ast *t)
     struct ast *root = ast_target_root(t);
     if (root->kind == AST_NAME)
         return true;
-    report(r, "E2L23", "CompileError", t->span, "'%s' is an illegal expression for assignment",
+    rs_report(r, "E2L23", "CompileError", t->span, "'%s' is an illegal expression for assignment",
            ast_kcl_expr_name(root));
     return false;
 }
@@ -2642,9 +2642,9 @@ static const struct rtype *target_type(struct resolver *r, const char *name)
     }
     struct rschema *s = body_schema(r);
     if (s) {
-        struct rattr *a = schema_attr(s, name);
+        struct rattr *a = rs_schema_attr(s, name);
         if (a && attr_declared(a))
-            return schema_attr_type(r, s, a);
+            return rs_schema_attr_type(r, s, a);
     }
     return &T_ANY;
 }
@@ -2668,7 +2668,7 @@ static void global_name(struct resolver *r, struct ast *t, bool is_config, bool 
     struct span *first = rmap_get(&r->gnames, name);
     if (is_private(name) || is_config || !first) {
         if (!first) {
-            first = rz(r, sizeof *first);
+            first = rs_rz(r, sizeof *first);
             *first = t->span;
             rmap_put(r, &r->gnames, name, first);
         }
@@ -2676,7 +2676,7 @@ static void global_name(struct resolver *r, struct ast *t, bool is_config, bool 
     }
     if (!aug)
         return;
-    struct diag *g = report(r, "E1001", "ImmutableError", t->span,
+    struct diag *g = rs_report(r, "E1001", "ImmutableError", t->span,
                             "Immutable variable '%s' is modified during compiling", name);
     label(r, g, *first, "The variable '%s' is declared here firstly", name);
     if (g)
@@ -2688,7 +2688,7 @@ static void walk_assign(struct resolver *r, struct ast *n)
     struct ast *value = n->u.assign.value;
     bool is_config = value && value->kind == AST_SCHEMA_EXPR;
     const struct rtype *ann =
-        n->u.assign.type ? type_of_ann(r, r->pkg, r->file, n->u.assign.type, true) : NULL;
+        n->u.assign.type ? rs_type_of_ann(r, r->pkg, r->file, n->u.assign.type, true) : NULL;
     const struct rtype *vt = NULL;
     struct ast *defining = r->defining;
     if (r->top && !ann && value && value->kind == AST_LAMBDA)
@@ -2781,12 +2781,12 @@ static const struct rtype *walk_stmt(struct resolver *r, struct ast *n)
         const char *name = n->u.type_alias.name;
         struct span at = find_word(r, n->span, n->span.lo + 4, n->span.hi, name);
         if (is_reserved_type(name))
-            report(r, "E2G22", "TypeError", at,
+            rs_report(r, "E2G22", "TypeError", at,
                    "type alias '%s' cannot be the same as the built-in types (" RESERVED_TYPES_TEXT
                    ")",
                    name);
         r->ann_at = &at;
-        type_of_ann(r, r->pkg, r->file, n->u.type_alias.type, true);
+        rs_type_of_ann(r, r->pkg, r->file, n->u.type_alias.type, true);
         r->ann_at = NULL;
         break;
     }
@@ -2837,7 +2837,7 @@ static void walk_schema(struct resolver *r, struct rschema *s)
     ss->schema = s;
     ss->open = s->is_mixin || s->is_protocol;
     struct rscope *ps = rscope_push(r, RS_LOCAL);
-    schema_params(r, s);
+    rs_schema_params(r, s);
     for (uint32_t i = 0; i < s->nparams; i++)
         scope_add(r, ps, s->params[i].name, s->params[i].type);
     for (uint32_t i = 0; i < n->u.schema.params.n; i++)
@@ -2845,20 +2845,20 @@ static void walk_schema(struct resolver *r, struct rschema *s)
             walk_expr(r, n->u.schema.params.v[i]->u.param.value);
     if (s->index_sig && s->index_sig->u.index_sig.key_name)
         scope_add(r, ps, s->index_sig->u.index_sig.key_name,
-                  type_of_ann(r, s->pkg, s->file, s->index_sig->u.index_sig.key_type, false));
+                  rs_type_of_ann(r, s->pkg, s->file, s->index_sig->u.index_sig.key_type, false));
     const struct ast_list *body = &n->u.schema.body;
     for (uint32_t i = 0; i < body->n; i++) {
         struct ast *st = body->v[i];
         if (st->kind == AST_SCHEMA_ATTR) {
             if (!st->u.attr.value)
                 continue;
-            struct rattr *a = schema_own_attr(s, st->u.attr.name);
-            const struct rtype *et = a ? attr_type(r, s, a) : &T_ANY;
+            struct rattr *a = rs_schema_own_attr(s, st->u.attr.name);
+            const struct rtype *et = a ? rs_attr_type(r, s, a) : &T_ANY;
             bool check = st->u.attr.op == ENTRY_OVERRIDE && st->u.attr.aug_op == OP_NONE;
-            walk_default(r, et, st->u.attr.value, attr_name_span(r, st), check);
+            walk_default(r, et, st->u.attr.value, rs_attr_name_span(r, st), check);
         } else if (st->kind == AST_INDEX_SIG) {
             if (st->u.index_sig.value)
-                walk_default(r, type_of_ann(r, s->pkg, s->file, st->u.index_sig.value_type, false),
+                walk_default(r, rs_type_of_ann(r, s->pkg, s->file, st->u.index_sig.value_type, false),
                              st->u.index_sig.value, st->span, true);
         } else {
             walk_stmt(r, st);
@@ -2911,7 +2911,7 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
                          (void *)ev->builtins->e[i].key->b);
     unsigned start = r->diags->n;
     struct rpkg *main = rpkg_of(r, p);
-    load_imports(r, main, 0);
+    rs_load_imports(r, main, 0);
     /* the same trees checked clean before (a server running one program again): they are
      * clean again, since the check reads nothing but them */
     uint64_t key = ev->mod_cache && r->diags->n == start ? program_key(r) : 0;
@@ -2920,7 +2920,7 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
         return 0;
     }
     for (uint32_t i = 0; i < r->npkgs; i++)
-        link_all(r, r->pkgs[i]);
+        rs_link_all(r, r->pkgs[i]);
     check_cycles(r);
     r->pkg = main; /* decorators' arguments are names of the package too */
     for (uint32_t i = 0; i < main->nschemas; i++)
@@ -2943,12 +2943,12 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
                     struct rsym *y = t->kind == AST_NAME ? rmap_get(&main->syms, t->u.name) : NULL;
                     if (!y || y->kind != SYM_VAR || y->type)
                         continue;
-                    struct rtype *ft = rz(r, sizeof *ft);
+                    struct rtype *ft = rs_rz(r, sizeof *ft);
                     ft->kind = RT_FUNC;
-                    ft->u.func.params = params_of(r, main, f, &lam->u.lambda.params);
+                    ft->u.func.params = rs_params_of(r, main, f, &lam->u.lambda.params);
                     ft->u.func.nparams = lam->u.lambda.params.n;
                     ft->u.func.ret = lam->u.lambda.ret
-                                         ? type_of_ann(r, main, f, lam->u.lambda.ret, false)
+                                         ? rs_type_of_ann(r, main, f, lam->u.lambda.ret, false)
                                          : &T_ANY;
                     y->type = ft;
                 }
@@ -2960,25 +2960,25 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
                 struct ast *t = n->u.assign.targets.v[k];
                 struct rsym *y = t->kind == AST_NAME ? rmap_get(&main->syms, t->u.name) : NULL;
                 if (y && y->kind == SYM_VAR && !y->type)
-                    y->type = type_of_ann(r, main, f, n->u.assign.type, false);
+                    y->type = rs_type_of_ann(r, main, f, n->u.assign.type, false);
                 if (t->kind != AST_NAME || !is_private(t->u.name))
                     continue;
                 /* KCL: a (private) variable annotated again keeps a type its previous annotation
                  * admits (a public one can't be assigned twice at all) */
-                const struct rtype *ty = type_of_ann(r, main, f, n->u.assign.type, false);
+                const struct rtype *ty = rs_type_of_ann(r, main, f, n->u.assign.type, false);
                 struct rt_attr *prev = rmap_get(&annotated, t->u.name);
                 if (!prev) {
-                    prev = rz(r, sizeof *prev);
+                    prev = rs_rz(r, sizeof *prev);
                     prev->name = t->u.name;
                     rmap_put(r, &annotated, t->u.name, prev);
                     /* the first annotation, for KCL's second scan (below) */
-                    struct rt_attr *first = rz(r, sizeof *first);
+                    struct rt_attr *first = rs_rz(r, sizeof *first);
                     first->name = t->u.name;
                     first->type = ty;
                     first->span = t->span;
                     rmap_put(r, &first_ann, t->u.name, first);
-                } else if (!assignable(ty, prev->type)) {
-                    struct diag *g = report(r, "E2G22", "TypeError", t->span,
+                } else if (!rs_assignable(ty, prev->type)) {
+                    struct diag *g = rs_report(r, "E2G22", "TypeError", t->span,
                                             "can not change the type of '%s' to %s", t->u.name,
                                             t_str(r, prev->type));
                     label(r, g, prev->span, "expected %s", t_str(r, prev->type));
@@ -3004,9 +3004,9 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
                 struct rt_attr *last = rmap_get(&annotated, t->u.name);
                 if (!first || first->span.lo != t->span.lo || first->span.file != t->span.file ||
                     (last->span.lo == first->span.lo && last->span.file == first->span.file) ||
-                    assignable(first->type, last->type))
+                    rs_assignable(first->type, last->type))
                     continue;
-                struct diag *g = report(r, "E2G22", "TypeError", t->span,
+                struct diag *g = rs_report(r, "E2G22", "TypeError", t->span,
                                         "can not change the type of '%s' to %s", t->u.name,
                                         t_str(r, last->type));
                 label(r, g, last->span, "expected %s", t_str(r, last->type));

@@ -242,7 +242,7 @@ extern const struct rtype T_ITERABLE;
 extern const struct rtype T_NUMBER;
 
 /* The text of a string buffer (runtime's sbuf), "" when nothing was put. */
-static inline const char *sb_text(const struct sbuf *b)
+static inline const char *rs_sb_text(const struct sbuf *b)
 {
     return b->p ? b->p : "";
 }
@@ -265,17 +265,17 @@ enum operand_kind {
  * Functions shared by the resolver's files
  * ====================================================================} */
 
-void *rz(struct resolver *r, size_t n);
-void *ralloc(struct resolver *r, size_t n);
-void *rgrow(struct resolver *r, void *p, uint32_t *cap, uint32_t n, size_t size);
-uint32_t name_hash(const char *s);
+void *rs_rz(struct resolver *r, size_t n);
+void *rs_ralloc(struct resolver *r, size_t n);
+void *rs_rgrow(struct resolver *r, void *p, uint32_t *cap, uint32_t n, size_t size);
+uint32_t rs_name_hash(const char *s);
 void *rmap_get(const struct rmap *m, const char *k);
 void rmap_put(struct resolver *r, struct rmap *m, const char *k, void *v);
-bool ends_with(const char *s, const char *suffix);
-struct span attr_name_span(struct resolver *r, struct ast *n);
-struct diag *report(struct resolver *r, const char *code, const char *kind, struct span span,
+bool rs_ends_with(const char *s, const char *suffix);
+struct span rs_attr_name_span(struct resolver *r, struct ast *n);
+struct diag *rs_report(struct resolver *r, const char *code, const char *kind, struct span span,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-const char *suggest(struct resolver *r, const char *name, const char *const *cands, uint32_t n,
+const char *rs_suggest(struct resolver *r, const char *name, const char *const *cands, uint32_t n,
                     bool contained);
 const struct rtype *t_list(struct resolver *r, const struct rtype *elem);
 const struct rtype *t_dict(struct resolver *r, const struct rtype *key, const struct rtype *val,
@@ -292,36 +292,36 @@ void t_print(struct sbuf *b, const struct rtype *t);
 const char *t_str(struct resolver *r, const struct rtype *t);
 const struct rtype *t_widen(struct resolver *r, const struct rtype *t);
 bool t_concrete(const struct rtype *t);
-enum operand_kind operand_kind(const struct rtype *t);
-bool is_num_kind(enum operand_kind k);
-bool is_zero_lit(const struct rtype *t);
-const struct rtype *list_item(const struct rtype *t);
+enum operand_kind rs_operand_kind(const struct rtype *t);
+bool rs_is_num_kind(enum operand_kind k);
+bool rs_is_zero_lit(const struct rtype *t);
+const struct rtype *rs_list_item(const struct rtype *t);
 bool rschema_is_sub(const struct rschema *s, const struct rschema *base);
-bool assignable(const struct rtype *v, const struct rtype *e);
-struct rattr *schema_own_attr(const struct rschema *s, const char *name);
+bool rs_assignable(const struct rtype *v, const struct rtype *e);
+struct rattr *rs_schema_own_attr(const struct rschema *s, const char *name);
 struct rpkg *rpkg_of(struct resolver *r, struct pkg *p);
-void load_imports(struct resolver *r, struct rpkg *rp, unsigned depth);
-bool system_member(struct resolver *r, const char *path, const char *name);
-struct rimport *file_import(struct rpkg *rp, uint32_t file, const char *name);
-struct rimport *pkg_import(struct rpkg *rp, uint32_t file, const char *name);
-struct rschema *schema_ref(struct resolver *r, struct rpkg *rp, uint32_t file, const struct ast *n,
+void rs_load_imports(struct resolver *r, struct rpkg *rp, unsigned depth);
+bool rs_system_member(struct resolver *r, const char *path, const char *name);
+struct rimport *rs_file_import(struct rpkg *rp, uint32_t file, const char *name);
+struct rimport *rs_pkg_import(struct rpkg *rp, uint32_t file, const char *name);
+struct rschema *rs_schema_ref(struct resolver *r, struct rpkg *rp, uint32_t file, const struct ast *n,
                            bool *known);
-bool is_name_chain(const struct ast *n);
-const char *dotted_name(struct resolver *r, const struct ast *n);
-void link_all(struct resolver *r, struct rpkg *rp);
-bool schema_is_open(const struct rschema *s, unsigned depth);
-struct rattr *schema_attr(struct rschema *s, const char *name);
-struct ast *schema_index_sig(const struct rschema *s);
-bool schema_has_name_d(const struct rschema *s, const char *name, unsigned depth);
-void schema_attr_names(struct resolver *r, const struct rschema *s, const char ***v, uint32_t *n,
+bool rs_is_name_chain(const struct ast *n);
+const char *rs_dotted_name(struct resolver *r, const struct ast *n);
+void rs_link_all(struct resolver *r, struct rpkg *rp);
+bool rs_schema_is_open(const struct rschema *s, unsigned depth);
+struct rattr *rs_schema_attr(struct rschema *s, const char *name);
+struct ast *rs_schema_index_sig(const struct rschema *s);
+bool rs_schema_has_name_d(const struct rschema *s, const char *name, unsigned depth);
+void rs_schema_attr_names(struct resolver *r, const struct rschema *s, const char ***v, uint32_t *n,
                        uint32_t *cap, unsigned depth);
-const struct rtype *type_of_ann(struct resolver *r, struct rpkg *rp, uint32_t file, struct ast *t,
+const struct rtype *rs_type_of_ann(struct resolver *r, struct rpkg *rp, uint32_t file, struct ast *t,
                                 bool report_undefined);
-const struct rtype *alias_type(struct resolver *r, struct rpkg *rp, struct rsym *y);
-const struct rtype *attr_type(struct resolver *r, struct rschema *s, struct rattr *a);
-const struct rtype *schema_attr_type(struct resolver *r, struct rschema *s, struct rattr *a);
-struct rt_param *params_of(struct resolver *r, struct rpkg *rp, uint32_t file,
+const struct rtype *rs_alias_type(struct resolver *r, struct rpkg *rp, struct rsym *y);
+const struct rtype *rs_attr_type(struct resolver *r, struct rschema *s, struct rattr *a);
+const struct rtype *rs_schema_attr_type(struct resolver *r, struct rschema *s, struct rattr *a);
+struct rt_param *rs_params_of(struct resolver *r, struct rpkg *rp, uint32_t file,
                            const struct ast_list *params);
-void schema_params(struct resolver *r, struct rschema *s);
+void rs_schema_params(struct resolver *r, struct rschema *s);
 
 #endif

@@ -8,7 +8,7 @@
  * Packages: names, schemas and imports
  * ====================================================================} */
 
-struct rattr *schema_own_attr(const struct rschema *s, const char *name)
+struct rattr *rs_schema_own_attr(const struct rschema *s, const char *name)
 {
     uintptr_t k = (uintptr_t)rmap_get(&s->names, name);
     return k ? &s->attrs[k - 1] : NULL;
@@ -17,9 +17,9 @@ struct rattr *schema_own_attr(const struct rschema *s, const char *name)
 static void schema_add_attr(struct resolver *r, struct rschema *s, struct ast *n, const char *name,
                             struct ast *type, bool optional, struct span span)
 {
-    if (schema_own_attr(s, name))
+    if (rs_schema_own_attr(s, name))
         return;
-    s->attrs = rgrow(r, s->attrs, &s->capattrs, s->nattrs, sizeof *s->attrs);
+    s->attrs = rs_rgrow(r, s->attrs, &s->capattrs, s->nattrs, sizeof *s->attrs);
     struct rattr *a = &s->attrs[s->nattrs++];
     rmap_put(r, &s->names, name, (void *)(uintptr_t)s->nattrs);
     memset(a, 0, sizeof *a);
@@ -39,7 +39,7 @@ static void schema_collect(struct resolver *r, struct rschema *s, const struct a
         switch (n->kind) {
         case AST_SCHEMA_ATTR:
             schema_add_attr(r, s, n, n->u.attr.name, n->u.attr.type, n->u.attr.optional,
-                            attr_name_span(r, n));
+                            rs_attr_name_span(r, n));
             break;
         case AST_UNIFY:
             schema_add_attr(r, s, n, n->u.unify.target->u.name, NULL, false,
@@ -78,13 +78,13 @@ static void schema_collect(struct resolver *r, struct rschema *s, const struct a
 
 static struct rschema *schema_new(struct resolver *r, struct rpkg *rp, uint32_t file, struct ast *n)
 {
-    struct rschema *s = rz(r, sizeof *s);
+    struct rschema *s = rs_rz(r, sizeof *s);
     s->node = n;
     s->pkg = rp;
     s->file = file;
     s->name = n->u.schema.name;
     s->is_rule = n->kind == AST_RULE;
-    s->is_mixin = !s->is_rule && (n->u.schema.kind == SCHEMA_MIXIN || ends_with(s->name, "Mixin"));
+    s->is_mixin = !s->is_rule && (n->u.schema.kind == SCHEMA_MIXIN || rs_ends_with(s->name, "Mixin"));
     s->is_protocol = !s->is_rule && n->u.schema.kind == SCHEMA_PROTOCOL;
     s->type.kind = RT_SCHEMA;
     s->type.u.schema = s;
@@ -92,7 +92,7 @@ static struct rschema *schema_new(struct resolver *r, struct rpkg *rp, uint32_t 
     s->inst.instance = true;
     s->inst.u.schema = s;
     schema_collect(r, s, &n->u.schema.body);
-    rp->schemas = rgrow(r, rp->schemas, &rp->capschemas, rp->nschemas, sizeof *rp->schemas);
+    rp->schemas = rs_rgrow(r, rp->schemas, &rp->capschemas, rp->nschemas, sizeof *rp->schemas);
     rp->schemas[rp->nschemas++] = s;
     return s;
 }
@@ -103,7 +103,7 @@ static struct rsym *sym_add(struct resolver *r, struct rpkg *rp, const char *nam
     struct rsym *y = rmap_get(&rp->syms, name);
     if (y)
         return y;
-    y = rz(r, sizeof *y);
+    y = rs_rz(r, sizeof *y);
     y->name = name;
     y->kind = (uint8_t)kind;
     y->span = span;
@@ -163,10 +163,10 @@ struct rpkg *rpkg_of(struct resolver *r, struct pkg *p)
     for (uint32_t i = 0; i < r->npkgs; i++)
         if (r->pkgs[i]->pkg == p)
             return r->pkgs[i];
-    struct rpkg *rp = rz(r, sizeof *rp);
+    struct rpkg *rp = rs_rz(r, sizeof *rp);
     rp->pkg = p;
-    rp->files = rz(r, (p->nfiles ? p->nfiles : 1) * sizeof *rp->files);
-    r->pkgs = rgrow(r, r->pkgs, &r->cappkgs, r->npkgs, sizeof *r->pkgs);
+    rp->files = rs_rz(r, (p->nfiles ? p->nfiles : 1) * sizeof *rp->files);
+    r->pkgs = rs_rgrow(r, r->pkgs, &r->cappkgs, r->npkgs, sizeof *r->pkgs);
     r->pkgs[r->npkgs++] = rp;
     for (uint32_t f = 0; f < p->nfiles; f++) {
         struct ast_list *body = &p->files[f].module->u.module.body;
@@ -175,7 +175,7 @@ struct rpkg *rpkg_of(struct resolver *r, struct pkg *p)
         for (uint32_t i = 0; i < body->n; i++)
             if (body->v[i]->kind == AST_IMPORT)
                 n++;
-        rp->files[f].imports = rz(r, (n ? n : 1) * sizeof *rp->files[f].imports);
+        rp->files[f].imports = rs_rz(r, (n ? n : 1) * sizeof *rp->files[f].imports);
         for (uint32_t i = 0; i < body->n; i++) {
             struct ast *im = body->v[i];
             if (im->kind != AST_IMPORT)
@@ -228,7 +228,7 @@ static void report_cycle(struct resolver *r, struct rpkg *from, struct ast *at, 
               to->via_pkg ? to->via_pkg->pkg->path : from->pkg->path);
 }
 
-void load_imports(struct resolver *r, struct rpkg *rp, unsigned depth)
+void rs_load_imports(struct resolver *r, struct rpkg *rp, unsigned depth)
 {
     if (rp->imports_loaded)
         return;
@@ -272,7 +272,7 @@ void load_imports(struct resolver *r, struct rpkg *rp, unsigned depth)
             }
             rp->via = n;
             rp->via_pkg = ri->pkg;
-            load_imports(r, ri->pkg, depth + 1);
+            rs_load_imports(r, ri->pkg, depth + 1);
             rp->via = NULL;
             rp->via_pkg = NULL;
         }
@@ -281,7 +281,7 @@ void load_imports(struct resolver *r, struct rpkg *rp, unsigned depth)
 }
 
 /* Whether a system module has member 'name' (functions, then constants). */
-bool system_member(struct resolver *r, const char *path, const char *name)
+bool rs_system_member(struct resolver *r, const char *path, const char *name)
 {
     const struct stdlib_module *m = stdlib_module(path);
     if (!m)
@@ -299,7 +299,7 @@ bool system_member(struct resolver *r, const char *path, const char *name)
     return false;
 }
 
-struct rimport *file_import(struct rpkg *rp, uint32_t file, const char *name)
+struct rimport *rs_file_import(struct rpkg *rp, uint32_t file, const char *name)
 {
     if (file >= rp->pkg->nfiles)
         return NULL;
@@ -312,17 +312,17 @@ struct rimport *file_import(struct rpkg *rp, uint32_t file, const char *name)
 
 /* An import name of 'file', else of another file of the package (files given together on a
  * command line share their imports). */
-struct rimport *pkg_import(struct rpkg *rp, uint32_t file, const char *name)
+struct rimport *rs_pkg_import(struct rpkg *rp, uint32_t file, const char *name)
 {
-    struct rimport *ri = file_import(rp, file, name);
+    struct rimport *ri = rs_file_import(rp, file, name);
     for (uint32_t f = 0; !ri && f < rp->pkg->nfiles; f++)
-        ri = file_import(rp, f, name);
+        ri = rs_file_import(rp, f, name);
     return ri;
 }
 
 /* The schema a dotted name (S or pkg.S) denotes from 'file' of 'rp'. *known is false when
  * the name can't be resolved before running (unknown package, not a schema name). */
-struct rschema *schema_ref(struct resolver *r, struct rpkg *rp, uint32_t file, const struct ast *n,
+struct rschema *rs_schema_ref(struct resolver *r, struct rpkg *rp, uint32_t file, const struct ast *n,
                            bool *known)
 {
     (void)r;
@@ -336,7 +336,7 @@ struct rschema *schema_ref(struct resolver *r, struct rpkg *rp, uint32_t file, c
         return NULL;
     }
     if (n->kind == AST_SELECT && n->u.select.value->kind == AST_NAME) {
-        struct rimport *ri = pkg_import(rp, file, n->u.select.value->u.name);
+        struct rimport *ri = rs_pkg_import(rp, file, n->u.select.value->u.name);
         if (!ri || !ri->pkg)
             return NULL;
         struct rsym *y = rmap_get(&ri->pkg->syms, n->u.select.attr);
@@ -349,24 +349,24 @@ struct rschema *schema_ref(struct resolver *r, struct rpkg *rp, uint32_t file, c
 }
 
 /* a, a.b, a.b.c: what KCL parses as one identifier (not a?.b) */
-bool is_name_chain(const struct ast *n)
+bool rs_is_name_chain(const struct ast *n)
 {
     while (n->kind == AST_SELECT && !n->u.select.optional)
         n = n->u.select.value;
     return n->kind == AST_NAME;
 }
 
-const char *dotted_name(struct resolver *r, const struct ast *n)
+const char *rs_dotted_name(struct resolver *r, const struct ast *n)
 {
     if (n->kind == AST_NAME)
         return n->u.name;
     if (n->kind == AST_SELECT) {
         struct sbuf b;
         sbuf_init(&b, r->vm);
-        sbuf_puts(&b, dotted_name(r, n->u.select.value));
+        sbuf_puts(&b, rs_dotted_name(r, n->u.select.value));
         sbuf_puts(&b, ".");
         sbuf_puts(&b, n->u.select.attr);
-        return sb_text(&b);
+        return rs_sb_text(&b);
     }
     return "";
 }
@@ -382,13 +382,13 @@ static void schema_link(struct resolver *r, struct rschema *s, bool report_error
     bool known;
     if (!s->is_rule && n->u.schema.parents.n && n->u.schema.parents.v[0]) {
         struct ast *pn = n->u.schema.parents.v[0];
-        struct rschema *p = schema_ref(r, s->pkg, s->file, pn, &known);
+        struct rschema *p = rs_schema_ref(r, s->pkg, s->file, pn, &known);
         if (!known) {
             s->open = true;
         } else if (p->is_mixin || p->is_protocol || p->is_rule) {
             /* KCL: a schema inherits only from a schema */
             if (report_errors)
-                report(r, "E2D34", "IllegalInheritError", pn->span,
+                rs_report(r, "E2D34", "IllegalInheritError", pn->span,
                        "invalid schema inherit object type, expect schema, got '%s'", p->name);
         } else {
             s->parent = p;
@@ -397,29 +397,29 @@ static void schema_link(struct resolver *r, struct rschema *s, bool report_error
     if (s->is_rule) {
         /* parent rules carry no attributes */
         for (uint32_t i = 0; i < n->u.schema.parents.n; i++) {
-            schema_ref(r, s->pkg, s->file, n->u.schema.parents.v[i], &known);
+            rs_schema_ref(r, s->pkg, s->file, n->u.schema.parents.v[i], &known);
             if (!known)
                 s->open = true;
         }
     }
-    s->mixins = rz(r, (n->u.schema.mixins.n ? n->u.schema.mixins.n : 1) * sizeof *s->mixins);
+    s->mixins = rs_rz(r, (n->u.schema.mixins.n ? n->u.schema.mixins.n : 1) * sizeof *s->mixins);
     for (uint32_t i = 0; i < n->u.schema.mixins.n; i++) {
         struct ast *mn = n->u.schema.mixins.v[i];
         const char *last = mn->kind == AST_SELECT ? mn->u.select.attr
                            : mn->kind == AST_NAME ? mn->u.name
                                                   : "";
         /* KCL: mixins are named ...Mixin and are mixin schemas */
-        if (report_errors && !ends_with(last, "Mixin"))
-            report(r, "E1001", "NameError", mn->span,
+        if (report_errors && !rs_ends_with(last, "Mixin"))
+            rs_report(r, "E1001", "NameError", mn->span,
                    "a valid mixin name should end with 'Mixin', got '%s'", last);
-        struct rschema *m = schema_ref(r, s->pkg, s->file, mn, &known);
+        struct rschema *m = rs_schema_ref(r, s->pkg, s->file, mn, &known);
         if (!known) {
             s->open = true;
         } else if (!m->is_mixin || m->is_protocol) {
             if (report_errors)
-                report(r, "E2D34", "IllegalInheritError", mn->span,
+                rs_report(r, "E2D34", "IllegalInheritError", mn->span,
                        "illegal schema mixin object type, expected mixin, got '%s'",
-                       dotted_name(r, mn));
+                       rs_dotted_name(r, mn));
         } else {
             /* a mixin listed twice, or one that leads back here, is used once / not at all:
              * the mixin graph stays acyclic for the lookups below */
@@ -431,7 +431,7 @@ static void schema_link(struct resolver *r, struct rschema *s, bool report_error
         }
     }
     if (n->u.schema.for_host) {
-        struct rschema *p = schema_ref(r, s->pkg, s->file, n->u.schema.for_host, &known);
+        struct rschema *p = rs_schema_ref(r, s->pkg, s->file, n->u.schema.for_host, &known);
         if (!known)
             s->open = true;
         else
@@ -440,24 +440,24 @@ static void schema_link(struct resolver *r, struct rschema *s, bool report_error
     s->link = 2;
 }
 
-void link_all(struct resolver *r, struct rpkg *rp)
+void rs_link_all(struct resolver *r, struct rpkg *rp)
 {
     for (uint32_t i = 0; i < rp->nschemas; i++)
         schema_link(r, rp->schemas[i], rp == r->pkgs[0]);
 }
 
-bool schema_is_open(const struct rschema *s, unsigned depth)
+bool rs_schema_is_open(const struct rschema *s, unsigned depth)
 {
     if (!s || depth > 64)
         return true;
     if (s->open)
         return true;
-    if (s->parent && schema_is_open(s->parent, depth + 1))
+    if (s->parent && rs_schema_is_open(s->parent, depth + 1))
         return true;
     for (uint32_t i = 0; i < s->nmixins; i++)
-        if (schema_is_open(s->mixins[i], depth + 1))
+        if (rs_schema_is_open(s->mixins[i], depth + 1))
             return true;
-    if (s->protocol && schema_is_open(s->protocol, depth + 1))
+    if (s->protocol && rs_schema_is_open(s->protocol, depth + 1))
         return true;
     return false;
 }
@@ -467,7 +467,7 @@ static struct rattr *schema_attr_d(struct rschema *s, const char *name, unsigned
 {
     if (!s || depth > 64)
         return NULL;
-    struct rattr *a = schema_own_attr(s, name);
+    struct rattr *a = rs_schema_own_attr(s, name);
     if (a)
         return a;
     for (uint32_t i = 0; i < s->nmixins; i++)
@@ -478,7 +478,7 @@ static struct rattr *schema_attr_d(struct rschema *s, const char *name, unsigned
     return schema_attr_d(s->parent, name, depth + 1);
 }
 
-struct rattr *schema_attr(struct rschema *s, const char *name)
+struct rattr *rs_schema_attr(struct rschema *s, const char *name)
 {
     return schema_attr_d(s, name, 0);
 }
@@ -502,23 +502,23 @@ static struct ast *schema_index_sig_d(const struct rschema *s, unsigned depth)
     return schema_index_sig_d(s->parent, depth + 1);
 }
 
-struct ast *schema_index_sig(const struct rschema *s)
+struct ast *rs_schema_index_sig(const struct rschema *s)
 {
     return schema_index_sig_d(s, 0);
 }
 
-bool schema_has_name_d(const struct rschema *s, const char *name, unsigned depth)
+bool rs_schema_has_name_d(const struct rschema *s, const char *name, unsigned depth)
 {
     if (!s || depth > 64)
         return false;
     if (rmap_get(&s->names, name))
         return true;
     for (uint32_t i = 0; i < s->nmixins; i++)
-        if (schema_has_name_d(s->mixins[i], name, depth + 1))
+        if (rs_schema_has_name_d(s->mixins[i], name, depth + 1))
             return true;
-    if (s->protocol && schema_has_name_d(s->protocol, name, depth + 1))
+    if (s->protocol && rs_schema_has_name_d(s->protocol, name, depth + 1))
         return true;
-    return schema_has_name_d(s->parent, name, depth + 1);
+    return rs_schema_has_name_d(s->parent, name, depth + 1);
 }
 
 bool rschema_is_sub(const struct rschema *s, const struct rschema *base)
@@ -535,7 +535,7 @@ bool rschema_is_sub(const struct rschema *s, const struct rschema *base)
 }
 
 /* Every attribute name of a schema (for suggestions), own first. */
-void schema_attr_names(struct resolver *r, const struct rschema *s, const char ***v, uint32_t *n,
+void rs_schema_attr_names(struct resolver *r, const struct rschema *s, const char ***v, uint32_t *n,
                        uint32_t *cap, unsigned depth)
 {
     if (!s || depth > 64)
@@ -545,26 +545,26 @@ void schema_attr_names(struct resolver *r, const struct rschema *s, const char *
             s->attrs[i].node->kind != AST_UNIFY &&
             !(s->attrs[i].node->kind == AST_ASSIGN && s->attrs[i].type_node))
             continue;
-        *v = rgrow(r, *v, cap, *n, sizeof **v);
+        *v = rs_rgrow(r, *v, cap, *n, sizeof **v);
         (*v)[(*n)++] = s->attrs[i].name;
     }
     for (uint32_t i = 0; i < s->nmixins; i++)
-        schema_attr_names(r, s->mixins[i], v, n, cap, depth + 1);
-    schema_attr_names(r, s->parent, v, n, cap, depth + 1);
+        rs_schema_attr_names(r, s->mixins[i], v, n, cap, depth + 1);
+    rs_schema_attr_names(r, s->parent, v, n, cap, depth + 1);
 }
 
 /* {=====================================================================
  * Type annotations
  * ====================================================================} */
 
-const struct rtype *alias_type(struct resolver *r, struct rpkg *rp, struct rsym *y)
+const struct rtype *rs_alias_type(struct resolver *r, struct rpkg *rp, struct rsym *y)
 {
     if (y->type)
         return y->type;
     if (y->busy || !y->alias)
         return &T_ANY;
     y->busy = true;
-    const struct rtype *t = type_of_ann(r, rp, y->file, y->alias, false);
+    const struct rtype *t = rs_type_of_ann(r, rp, y->file, y->alias, false);
     y->busy = false;
     y->type = t;
     return t;
@@ -592,16 +592,16 @@ static const struct rtype *named_type(struct resolver *r, struct rpkg *rp, uint3
             return &T_ANY;
         memcpy(head, name, k);
         head[k] = '\0';
-        struct rimport *ri = pkg_import(rp, file, head);
+        struct rimport *ri = rs_pkg_import(rp, file, head);
         if (!ri || !ri->pkg)
             return &T_ANY;
         struct rsym *y = rmap_get(&ri->pkg->syms, dot + 1);
         if (y && y->kind == SYM_SCHEMA && y->schema)
             return &y->schema->inst;
         if (y && y->kind == SYM_ALIAS)
-            return alias_type(r, ri->pkg, y);
+            return rs_alias_type(r, ri->pkg, y);
         if (!y && report_undefined)
-            report(r, "E2G22", "TypeError", t->span, "attribute '%s' not found in 'module '%s''",
+            rs_report(r, "E2G22", "TypeError", t->span, "attribute '%s' not found in 'module '%s''",
                    dot + 1, ri->node->u.import.path);
         return &T_ANY;
     }
@@ -609,22 +609,22 @@ static const struct rtype *named_type(struct resolver *r, struct rpkg *rp, uint3
     if (y && y->kind == SYM_SCHEMA && y->schema)
         return &y->schema->inst;
     if (y && y->kind == SYM_ALIAS)
-        return alias_type(r, rp, y);
-    if (!y && report_undefined && !pkg_import(rp, file, name) && !rmap_get(&r->builtins, name)) {
+        return rs_alias_type(r, rp, y);
+    if (!y && report_undefined && !rs_pkg_import(rp, file, name) && !rmap_get(&r->builtins, name)) {
         /* KCL: a type names a schema or a type alias in scope */
         const char **cands = NULL;
         uint32_t nc = 0, cap = 0;
         for (uint32_t i = 0; i < rp->nschemas; i++) {
-            cands = rgrow(r, cands, &cap, nc, sizeof *cands);
+            cands = rs_rgrow(r, cands, &cap, nc, sizeof *cands);
             cands[nc++] = rp->schemas[i]->name;
         }
-        report(r, "E2L23", "CompileError", r->ann_at ? *r->ann_at : t->span,
-               "name '%s' is not defined%s", name, suggest(r, name, cands, nc, true));
+        rs_report(r, "E2L23", "CompileError", r->ann_at ? *r->ann_at : t->span,
+               "name '%s' is not defined%s", name, rs_suggest(r, name, cands, nc, true));
     }
     return &T_ANY;
 }
 
-const struct rtype *type_of_ann(struct resolver *r, struct rpkg *rp, uint32_t file, struct ast *t,
+const struct rtype *rs_type_of_ann(struct resolver *r, struct rpkg *rp, uint32_t file, struct ast *t,
                                 bool report_undefined)
 {
     if (!t)
@@ -633,15 +633,15 @@ const struct rtype *type_of_ann(struct resolver *r, struct rpkg *rp, uint32_t fi
     case AST_TYPE_NAMED:
         return named_type(r, rp, file, t, report_undefined);
     case AST_TYPE_LIST:
-        return t_list(r, type_of_ann(r, rp, file, t->u.type_list.elem, report_undefined));
+        return t_list(r, rs_type_of_ann(r, rp, file, t->u.type_list.elem, report_undefined));
     case AST_TYPE_DICT:
-        return t_dict(r, type_of_ann(r, rp, file, t->u.type_dict.key, report_undefined),
-                      type_of_ann(r, rp, file, t->u.type_dict.value, report_undefined), NULL, 0);
+        return t_dict(r, rs_type_of_ann(r, rp, file, t->u.type_dict.key, report_undefined),
+                      rs_type_of_ann(r, rp, file, t->u.type_dict.value, report_undefined), NULL, 0);
     case AST_TYPE_UNION: {
         uint32_t n = t->u.type_union.types.n;
-        const struct rtype **v = rz(r, (n ? n : 1) * sizeof *v);
+        const struct rtype **v = rs_rz(r, (n ? n : 1) * sizeof *v);
         for (uint32_t i = 0; i < n; i++)
-            v[i] = type_of_ann(r, rp, file, t->u.type_union.types.v[i], report_undefined);
+            v[i] = rs_type_of_ann(r, rp, file, t->u.type_union.types.v[i], report_undefined);
         return t_sup(r, v, n);
     }
     case AST_TYPE_LITERAL: {
@@ -673,7 +673,7 @@ const struct rtype *type_of_ann(struct resolver *r, struct rpkg *rp, uint32_t fi
     }
 }
 
-const struct rtype *attr_type(struct resolver *r, struct rschema *s, struct rattr *a)
+const struct rtype *rs_attr_type(struct resolver *r, struct rschema *s, struct rattr *a)
 {
     if (a->resolved)
         return a->type;
@@ -682,11 +682,11 @@ const struct rtype *attr_type(struct resolver *r, struct rschema *s, struct ratt
     a->busy = true;
     const struct rtype *t = &T_ANY;
     if (a->type_node) {
-        t = type_of_ann(r, s->pkg, s->file, a->type_node, false);
+        t = rs_type_of_ann(r, s->pkg, s->file, a->type_node, false);
     } else if (a->node && a->node->kind == AST_UNIFY) {
         bool known;
         struct rschema *u =
-            schema_ref(r, s->pkg, s->file, a->node->u.unify.value->u.schema_expr.name, &known);
+            rs_schema_ref(r, s->pkg, s->file, a->node->u.unify.value->u.schema_expr.name, &known);
         if (known)
             t = &u->inst;
     }
@@ -696,7 +696,7 @@ const struct rtype *attr_type(struct resolver *r, struct rschema *s, struct ratt
     return t;
 }
 
-/* The owner of an attribute found by schema_attr (its type resolves in the owner's file). */
+/* The owner of an attribute found by rs_schema_attr (its type resolves in the owner's file). */
 static struct rschema *attr_owner_d(struct rschema *s, const struct rattr *a, unsigned depth)
 {
     if (!s || depth > 64)
@@ -712,31 +712,31 @@ static struct rschema *attr_owner_d(struct rschema *s, const struct rattr *a, un
     return attr_owner_d(s->parent, a, depth + 1);
 }
 
-const struct rtype *schema_attr_type(struct resolver *r, struct rschema *s, struct rattr *a)
+const struct rtype *rs_schema_attr_type(struct resolver *r, struct rschema *s, struct rattr *a)
 {
     struct rschema *o = attr_owner_d(s, a, 0);
-    return o ? attr_type(r, o, a) : &T_ANY;
+    return o ? rs_attr_type(r, o, a) : &T_ANY;
 }
 
-struct rt_param *params_of(struct resolver *r, struct rpkg *rp, uint32_t file,
+struct rt_param *rs_params_of(struct resolver *r, struct rpkg *rp, uint32_t file,
                            const struct ast_list *params)
 {
-    struct rt_param *v = rz(r, (params->n ? params->n : 1) * sizeof *v);
+    struct rt_param *v = rs_rz(r, (params->n ? params->n : 1) * sizeof *v);
     for (uint32_t i = 0; i < params->n; i++) {
         struct ast *p = params->v[i];
         v[i].name = p->u.param.name;
-        v[i].type = type_of_ann(r, rp, file, p->u.param.type, false);
+        v[i].type = rs_type_of_ann(r, rp, file, p->u.param.type, false);
         v[i].has_default = p->u.param.value != NULL;
         v[i].span = p->span;
     }
     return v;
 }
 
-void schema_params(struct resolver *r, struct rschema *s)
+void rs_schema_params(struct resolver *r, struct rschema *s)
 {
     if (s->params_done)
         return;
     s->params_done = true;
-    s->params = params_of(r, s->pkg, s->file, &s->node->u.schema.params);
+    s->params = rs_params_of(r, s->pkg, s->file, &s->node->u.schema.params);
     s->nparams = s->node->u.schema.params.n;
 }

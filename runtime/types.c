@@ -57,7 +57,7 @@ static uint32_t t_hash_of(const struct rtype *t)
         break;
     }
     case RT_LIT_STR:
-        h = t_mix(h, name_hash(t->u.s));
+        h = t_mix(h, rs_name_hash(t->u.s));
         break;
     case RT_LIST:
         h = t_mix(h, t_hash(t->u.elem));
@@ -98,7 +98,7 @@ static const struct rtype *t_done(struct rtype *t)
 
 const struct rtype *t_list(struct resolver *r, const struct rtype *elem)
 {
-    struct rtype *t = ralloc(r, sizeof *t);
+    struct rtype *t = rs_ralloc(r, sizeof *t);
     *t = (struct rtype){.kind = RT_LIST, .u.elem = elem ? elem : &T_ANY};
     return t_done(t);
 }
@@ -106,7 +106,7 @@ const struct rtype *t_list(struct resolver *r, const struct rtype *elem)
 const struct rtype *t_dict(struct resolver *r, const struct rtype *key, const struct rtype *val,
                            const struct rt_attr *attrs, uint32_t nattrs)
 {
-    struct rtype *t = ralloc(r, sizeof *t);
+    struct rtype *t = rs_ralloc(r, sizeof *t);
     *t = (struct rtype){.kind = RT_DICT,
                         .u.dict = {key ? key : &T_ANY, val ? val : &T_ANY, attrs, nattrs}};
     return t_done(t);
@@ -114,14 +114,14 @@ const struct rtype *t_dict(struct resolver *r, const struct rtype *key, const st
 
 const struct rtype *t_lit_str(struct resolver *r, const char *s)
 {
-    struct rtype *t = ralloc(r, sizeof *t);
+    struct rtype *t = rs_ralloc(r, sizeof *t);
     *t = (struct rtype){.kind = RT_LIT_STR, .u.s = s};
     return t_done(t);
 }
 
 const struct rtype *t_lit_int(struct resolver *r, int64_t i)
 {
-    struct rtype *t = ralloc(r, sizeof *t);
+    struct rtype *t = rs_ralloc(r, sizeof *t);
     *t = (struct rtype){.kind = RT_LIT_INT, .u.i = i};
     return t_done(t);
 }
@@ -129,21 +129,21 @@ const struct rtype *t_lit_int(struct resolver *r, int64_t i)
 /* A unit literal (number_multiplier): equal only to the same number with the same suffix. */
 const struct rtype *t_lit_unit(struct resolver *r, int64_t i, uint8_t suffix)
 {
-    struct rtype *t = ralloc(r, sizeof *t);
+    struct rtype *t = rs_ralloc(r, sizeof *t);
     *t = (struct rtype){.kind = RT_LIT_INT, .suffix = suffix, .u.i = i};
     return t_done(t);
 }
 
 const struct rtype *t_lit_float(struct resolver *r, double f)
 {
-    struct rtype *t = ralloc(r, sizeof *t);
+    struct rtype *t = rs_ralloc(r, sizeof *t);
     *t = (struct rtype){.kind = RT_LIT_FLOAT, .u.f = f};
     return t_done(t);
 }
 
 const struct rtype *t_lit_bool(struct resolver *r, bool b)
 {
-    struct rtype *t = ralloc(r, sizeof *t);
+    struct rtype *t = rs_ralloc(r, sizeof *t);
     *t = (struct rtype){.kind = RT_LIT_BOOL, .u.b = b};
     return t_done(t);
 }
@@ -226,9 +226,9 @@ const struct rtype *t_sup(struct resolver *r, const struct rtype *const *v, uint
         return none ? &T_NONE : &T_ANY;
     if (m == 1)
         return out[0];
-    const struct rtype **members = ralloc(r, m * sizeof *members);
+    const struct rtype **members = rs_ralloc(r, m * sizeof *members);
     memcpy(members, out, m * sizeof *members);
-    struct rtype *t = ralloc(r, sizeof *t);
+    struct rtype *t = rs_ralloc(r, sizeof *t);
     *t = (struct rtype){.kind = RT_UNION, .u.uni = {members, m}};
     return t_done(t);
 }
@@ -335,7 +335,7 @@ const char *t_str(struct resolver *r, const struct rtype *t)
     struct sbuf b;
     sbuf_init(&b, r->vm);
     t_print(&b, t);
-    return sb_text(&b);
+    return rs_sb_text(&b);
 }
 
 /* The type a variable gets from the value it is first assigned: literal types widen to their
@@ -372,7 +372,7 @@ static const struct rtype *t_widen_uncached(struct resolver *r, const struct rty
     case RT_DICT: {
         struct rt_attr *attrs = NULL;
         if (t->u.dict.nattrs) {
-            attrs = ralloc(r, t->u.dict.nattrs * sizeof *attrs);
+            attrs = rs_ralloc(r, t->u.dict.nattrs * sizeof *attrs);
             for (uint32_t i = 0; i < t->u.dict.nattrs; i++) {
                 attrs[i] = t->u.dict.attrs[i];
                 attrs[i].type = t_widen(r, attrs[i].type);
@@ -384,7 +384,7 @@ static const struct rtype *t_widen_uncached(struct resolver *r, const struct rty
     case RT_UNION: {
         /* t_sup copies what it keeps: a union built by it has at most 64 members */
         const struct rtype *small[64];
-        const struct rtype **v = t->u.uni.n <= 64 ? small : rz(r, t->u.uni.n * sizeof *v);
+        const struct rtype **v = t->u.uni.n <= 64 ? small : rs_rz(r, t->u.uni.n * sizeof *v);
         for (uint32_t i = 0; i < t->u.uni.n; i++)
             v[i] = t_widen(r, t->u.uni.v[i]);
         return t_sup(r, v, t->u.uni.n);
@@ -422,7 +422,7 @@ bool t_concrete(const struct rtype *t)
     }
 }
 
-enum operand_kind operand_kind(const struct rtype *t)
+enum operand_kind rs_operand_kind(const struct rtype *t)
 {
     switch ((enum rt_kind)t->kind) {
     case RT_NONE:
@@ -451,38 +451,38 @@ enum operand_kind operand_kind(const struct rtype *t)
     }
 }
 
-bool is_num_kind(enum operand_kind k)
+bool rs_is_num_kind(enum operand_kind k)
 {
     return k == OT_INT || k == OT_FLOAT;
 }
 
 /* KCL's ZERO_LIT_TYPES: 0, 0.0 and False. */
-bool is_zero_lit(const struct rtype *t)
+bool rs_is_zero_lit(const struct rtype *t)
 {
     return (t->kind == RT_LIT_INT && !t->suffix && t->u.i == 0) ||
            (t->kind == RT_LIT_FLOAT && t->u.f == 0) || (t->kind == RT_LIT_BOOL && !t->u.b);
 }
 
-const struct rtype *list_item(const struct rtype *t)
+const struct rtype *rs_list_item(const struct rtype *t)
 {
     return t->kind == RT_LIST ? t->u.elem : &T_ANY;
 }
 
 /* KCL's assignability of a value of type 'v' to a place of type 'e' for the types both know;
  * anything unknown is assignable. Dict-to-schema is checked attribute by attribute elsewhere. */
-bool assignable(const struct rtype *v, const struct rtype *e)
+bool rs_assignable(const struct rtype *v, const struct rtype *e)
 {
     if (t_is_any(v) || t_is_any(e) || v->kind == RT_NONE)
         return true;
     if (v->kind == RT_UNION) {
         for (uint32_t i = 0; i < v->u.uni.n; i++)
-            if (!assignable(v->u.uni.v[i], e))
+            if (!rs_assignable(v->u.uni.v[i], e))
                 return false;
         return true;
     }
     if (e->kind == RT_UNION) {
         for (uint32_t i = 0; i < e->u.uni.n; i++)
-            if (assignable(v, e->u.uni.v[i]))
+            if (rs_assignable(v, e->u.uni.v[i]))
                 return true;
         return false;
     }
@@ -510,10 +510,10 @@ bool assignable(const struct rtype *v, const struct rtype *e)
         return (v->kind == RT_LIT_FLOAT && v->u.f == e->u.f) || v->kind == RT_LIT_INT ||
                v->kind == RT_INT;
     case RT_LIST:
-        return v->kind == RT_LIST && assignable(v->u.elem, e->u.elem);
+        return v->kind == RT_LIST && rs_assignable(v->u.elem, e->u.elem);
     case RT_DICT:
-        return v->kind == RT_DICT && assignable(v->u.dict.key, e->u.dict.key) &&
-               assignable(v->u.dict.val, e->u.dict.val);
+        return v->kind == RT_DICT && rs_assignable(v->u.dict.key, e->u.dict.key) &&
+               rs_assignable(v->u.dict.val, e->u.dict.val);
     case RT_SCHEMA:
         if (v->kind == RT_DICT)
             return true;
