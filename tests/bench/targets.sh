@@ -52,14 +52,27 @@ if [ -n "$base" ]; then
     basebin=$T/base/build/scl
 fi
 
-W="W4 W1:2000,20000,200000 W2 W3:200000"
+# Each workload runs beside the peers its targets name (Python takes minutes on W1 at 200,000):
+# lines of "workloads|peer".
+groups='W4 REF|
+W1:2000,20000,200000|jq
+W2|jq
+W3:200000|python'
+bench() { # bench OUT-PREFIX SCL-BINARY WITH-PEERS
+    : >"$1.jsonl"
+    : >"$1.txt"
+    echo "$groups" | while IFS='|' read -r w peer; do
+        tools=scl
+        [ -n "$3" ] && [ -n "$peer" ] && tools="scl $peer"
+        (cd "$B" && SCL=$2 ./run.sh -r "$runs" -T "$tools" $w >>"$1.txt")
+        cat "$B/results/last.jsonl" >>"$1.jsonl"
+    done
+}
 echo "peers and this build ($scl) ..." >&2
-(cd "$B" && SCL=$scl ./run.sh -r "$runs" -T "scl starlark jq python" $W REF >"$T/new.txt")
-cp "$B/results/last.jsonl" "$T/new.jsonl"
+bench "$T/new" "$scl" peers
 if [ -n "$basebin" ]; then
     echo "the base ($rev) ..." >&2
-    (cd "$B" && SCL=$basebin ./run.sh -r "$runs" -T "scl" $W >"$T/base.txt")
-    cp "$B/results/last.jsonl" "$T/base.jsonl"
+    bench "$T/base" "$basebin" ""
 fi
 extra=
 if [ -x "$here/parse.sh" ]; then
