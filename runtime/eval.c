@@ -679,6 +679,27 @@ static native_fn str_method(struct eval *ev, const char *attr)
     return m->fn;
 }
 
+/* Whether the call's arguments are a single positional one. */
+static inline bool one_positional(const struct ast *n)
+{
+    return n->u.call.args.n == 1 && n->u.call.args.v[0]->kind != AST_KWARG;
+}
+
+/* s.m(x) and f(x) of a native function: a str method or a builtin with one positional
+ * argument, the usual s.startswith("x") or len(v), gets a one-value argument block instead
+ * of the general one. 'recv' is the method's receiver, Undefined for a function. */
+static __attribute__((noinline)) struct value call_native1(struct eval *ev, struct ast *n,
+                                                           native_fn fn, struct value recv)
+{
+    struct value arg = eval_expr(ev, n->u.call.args.v[0]);
+    struct callargs a = {&arg, 1, NULL, NULL, 0, n->span, recv};
+    struct vm *vm = ev->vm;
+    vm->span = n->span;
+    if (recv.tag == V_UNDEF)
+        vm_poll(vm); /* as eval_call does */
+    return fn(vm, &a);
+}
+
 /* f(args), x.f(args), x?.f(args). A str method is called on its receiver directly, without
  * making a bound function value. */
 static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, struct ast *n)
@@ -693,12 +714,17 @@ static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, st
         /* x?.f(): the call is skipped with the member when x is falsy */
         if (fx->u.select.optional && !v_truthy(recv))
             return v_none();
-        if (recv.tag == V_STR)
+        if (recv.tag == V_STR) {
             method = str_method(ev, fx->u.select.attr);
+            if (method && one_positional(n))
+                return call_native1(ev, n, method, recv);
+        }
         if (!method)
             fn = select_attr(ev, recv, ev_name(ev, fx->u.select.attr), fx->span);
     } else {
         fn = eval_expr(ev, fx);
+        if (fn.tag == V_FUNC && fn.as.fn->kind == FN_NATIVE && one_positional(n))
+            return call_native1(ev, n, fn.as.fn->native, v_undef());
     }
     struct value pos[ARGS_INLINE], kw[ARGS_INLINE];
     struct str *names[ARGS_INLINE];
