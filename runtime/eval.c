@@ -444,6 +444,23 @@ static const struct ev_global_slot *global_slot(struct eval *ev, struct pkg *p, 
     return c;
 }
 
+/* The cached package-level answer for 'name' in 'p' when it is final: a package variable
+ * whose setters have all run, or a builtin that no variable or import hides. NULL when the
+ * general walk must decide (cache miss, pending setters, imports). */
+static inline const struct value *global_final(struct eval *ev, struct pkg *p, struct str *name)
+{
+    uint64_t key = ((uint64_t)(uintptr_t)name ^ ((uint64_t)(uintptr_t)p >> 4)) *
+                   0x9E3779B97F4A7C15ull;
+    const struct ev_global_slot *c = &ev->globals[(size_t)(key >> 54) & ev->globals_mask];
+    if (c->name != name || c->pkg != p || c->nvars != p->nvars || c->nfiles != p->nfiles ||
+        c->imported)
+        return NULL;
+    struct gvar *g = c->g;
+    if (g)
+        return g->nsetters && g->settled && g->defined ? &g->val : NULL;
+    return c->has_builtin ? &c->builtin : NULL;
+}
+
 /* The general walk, from scope 'from' outwards, then the package, its imports, the builtins. */
 static __attribute__((noinline)) struct value lookup_from(struct eval *ev, struct scope *from,
                                                           struct str *name, struct span span)
@@ -505,6 +522,17 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
     return lookup_from(ev, ev->scope, name, span);
 }
 
+/* A name no local or loop scope holds, read at the end of the scope chain: a settled
+ * package variable or a builtin is answered from the cache without the general walk. */
+static __attribute__((noinline)) struct value lookup_global(struct eval *ev, struct str *name,
+                                                            struct span span)
+{
+    const struct value *v = global_final(ev, ev->cur_pkg, name);
+    if (v)
+        return *v;
+    return lookup_from(ev, NULL, name, span);
+}
+
 /* A name whose text is not in the name cache yet (its first read). */
 static __attribute__((noinline)) struct value lookup_name_uncached(struct eval *ev, struct ast *n)
 {
@@ -526,6 +554,8 @@ static __attribute__((noinline)) struct value lookup_name(struct eval *ev, struc
         for (uint32_t i = s->n; i-- > 0;)
             if (s->names[i] == name)
                 return s->vals[i];
+    if (!s)
+        return lookup_global(ev, name, n->span);
     return lookup_from(ev, s, name, n->span);
 }
 
