@@ -1235,6 +1235,20 @@ static bool comp_step(struct eval *ev, void *ud, struct value k, struct value v)
     return true;
 }
 
+/* A comprehension of one clause without conditions makes at most one element per item of
+ * its collection: its result is allocated at that size at once, rather than grown (and, for
+ * a dict, its index rebuilt) step by step. Nothing refers to the empty result yet. */
+static void comp_presize(struct eval *ev, struct comp_state *cs, struct value coll)
+{
+    uint32_t n = coll.tag == V_LIST ? coll.as.l->n : v_is_dictlike(coll) ? coll.as.d->n : 0;
+    if (n <= 8)
+        return;
+    if (cs->out_list && !cs->out_list->n)
+        cs->out_list = list_new(ev->vm, n);
+    else if (cs->out_dict && !cs->out_dict->n)
+        cs->out_dict = dict_new(ev->vm, n);
+}
+
 static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
 {
     struct ast *comp = cs->comp;
@@ -1248,6 +1262,8 @@ static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
     }
     struct ast *cf = comp->u.comp.clauses.v[clause];
     struct value coll = eval_expr(ev, cf->u.comp_for.iter);
+    if (comp->u.comp.clauses.n == 1 && !cf->u.comp_for.ifs.n)
+        comp_presize(ev, cs, coll);
     struct comp_iter it = {cs, cf, clause, cf->u.comp_for.value != NULL,
                            coll.tag == V_LIST || coll.tag == V_STR};
     iterate(ev, coll, comp_step, &it, cf->span);
