@@ -837,6 +837,53 @@ static struct value option_fn(struct vm *vm, const struct callargs *a)
 
 /* {===== strings */
 
+/* The text of an interpolated string as it is written: 'p' is a buffer of 'cap' bytes on
+ * the caller's stack or, once that is too small, in the arena. */
+struct str_out {
+    char *p;
+    size_t len, cap;
+    bool in_arena;
+};
+
+static __attribute__((noinline)) void str_out_grow(struct eval *ev, struct str_out *o, size_t n)
+{
+    if (n >= UINT32_MAX - o->len)
+        vm_raise(ev->vm, "string too long");
+    size_t cap = 2 * o->cap > o->len + n ? 2 * o->cap : o->len + n;
+    if (o->in_arena) {
+        o->p = vm_realloc(ev->vm, o->p, o->cap, cap);
+    } else {
+        char *p = vm_alloc(ev->vm, cap);
+        memcpy(p, o->p, o->len);
+        o->p = p;
+        o->in_arena = true;
+    }
+    o->cap = cap;
+}
+
+/* Appends n bytes. Parts are mostly a few bytes long: those up to 16 are copied by two
+ * overlapping fixed-size moves, which the compiler writes inline, not by a memcpy call. */
+static inline void str_out_put(struct eval *ev, struct str_out *o, const char *s, size_t n)
+{
+    if (n > o->cap - o->len)
+        str_out_grow(ev, o, n);
+    char *d = o->p + o->len;
+    if (n >= 8 && n <= 16) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n && n < 4) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    } else if (n) {
+        memcpy(d, s, n);
+    }
+    o->len += n;
+}
+
 static struct value eval_str(struct eval *ev, struct ast *n)
 {
     const struct strlit *lit = n->u.str.lit;
@@ -847,22 +894,15 @@ static struct value eval_str(struct eval *ev, struct ast *n)
         return v_str(ev_name_len(ev, lit->parts[0].text, lit->parts[0].len));
     }
     vm_check_stack(ev->vm);
-    /* the text of every part first, then one allocation for the result; integers are
-     * written into 'nums' rather than made into strings of their own */
-    struct seg {
-        const char *p;
-        size_t len;
-    } inline_segs[16];
-    char nums[16][STR_INT_MAX];
-    struct seg *segs = lit->nparts <= 16 ? inline_segs
-                                         : vm_alloc(ev->vm, lit->nparts * sizeof *segs);
-    size_t total = 0;
+    /* one pass: each part is copied as soon as it is known into a buffer on the stack (in the
+     * arena once it outgrows that), then the whole into the result; integers are written
+     * without becoming strings of their own */
+    char local[256];
+    struct str_out o = {local, 0, sizeof local, false};
     for (uint32_t i = 0; i < lit->nparts; i++) {
         const struct strpart *pt = &lit->parts[i];
         if (pt->kind == STRPART_TEXT) {
-            segs[i].p = pt->text;
-            segs[i].len = pt->len;
-            total += pt->len;
+            str_out_put(ev, &o, pt->text, pt->len);
             continue;
         }
         struct value v = eval_expr(ev, n->u.str.exprs[i]);
@@ -873,28 +913,22 @@ static struct value eval_str(struct eval *ev, struct ast *n)
             t = v_to_yaml(ev->vm, v, false, false, false);
         } else if (v.tag == V_STR) {
             t = v.as.s;
-        } else if (v.tag == V_INT && i < 16) {
-            segs[i].p = str_int_text(v.as.i, nums[i], &segs[i].len);
-            total += segs[i].len;
+        } else if (v.tag == V_INT) {
+            char num[STR_INT_MAX];
+            size_t len;
+            const char *d = str_int_text(v.as.i, num, &len);
+            str_out_put(ev, &o, d, len);
             continue;
         } else {
             t = v_to_str(ev->vm, v);
         }
-        segs[i].p = t->b;
-        segs[i].len = t->len;
-        total += t->len;
+        str_out_put(ev, &o, t->b, t->len);
     }
-    if (total >= UINT32_MAX)
-        vm_raise(ev->vm, "string too long");
-    struct str *r = vm_alloc(ev->vm, sizeof *r + total + 1);
+    struct str *r = vm_alloc(ev->vm, sizeof *r + o.len + 1);
     r->flags = 0;
-    r->len = (uint32_t)total;
-    char *o = r->b;
-    for (uint32_t i = 0; i < lit->nparts; i++) {
-        memcpy(o, segs[i].p, segs[i].len);
-        o += segs[i].len;
-    }
-    *o = '\0';
+    r->len = (uint32_t)o.len;
+    memcpy(r->b, o.p, o.len);
+    r->b[o.len] = '\0';
     return v_str(r);
 }
 
