@@ -1244,28 +1244,38 @@ struct comp_iter {
     bool is_list_or_str;
 };
 
-static bool comp_step(struct eval *ev, void *ud, struct value k, struct value v)
+/* One item of clause 'clause': its variables are bound, then the conditions, then the next
+ * clause or, after the last, the element. 'by_value': a single variable takes the item's
+ * value (lists, strings) rather than its key (dicts). */
+static inline __attribute__((always_inline)) void comp_item(struct eval *ev, struct comp_state *cs,
+                                                            struct ast *cf, uint32_t clause,
+                                                            bool two, bool by_value,
+                                                            struct value k, struct value v)
 {
-    struct comp_iter *it = ud;
-    struct ast *cf = it->cf;
-    struct value *vals = it->cs->scope->vals;
-    const uint32_t *slot = &it->cs->slots[2 * it->clause];
-    if (it->two) {
+    struct value *vals = cs->scope->vals;
+    const uint32_t *slot = &cs->slots[2 * clause];
+    if (two) {
         vals[slot[0]] = k;
         vals[slot[1]] = v;
     } else {
-        vals[slot[0]] = it->is_list_or_str ? v : k;
+        vals[slot[0]] = by_value ? v : k;
     }
     for (uint32_t i = 0; i < cf->u.comp_for.ifs.n; i++)
         if (!v_truthy(eval_expr(ev, cf->u.comp_for.ifs.v[i])))
-            return true;
-    struct comp_state *cs = it->cs;
-    if (it->clause + 1 < cs->comp->u.comp.clauses.n)
-        comp_run(ev, cs, it->clause + 1);
+            return;
+    if (clause + 1 < cs->comp->u.comp.clauses.n)
+        comp_run(ev, cs, clause + 1);
     else if (cs->out_list) /* the last clause: the element, directly */
         list_push(ev->vm, cs->out_list, eval_expr(ev, cs->comp->u.comp.elt));
     else
         comp_entry(ev, cs->out_dict, cs->comp->u.comp.elt);
+}
+
+/* The step of 'iterate', for the collections comp_run does not walk itself. */
+static bool comp_step(struct eval *ev, void *ud, struct value k, struct value v)
+{
+    struct comp_iter *it = ud;
+    comp_item(ev, it->cs, it->cf, it->clause, it->two, it->is_list_or_str, k, v);
     return true;
 }
 
@@ -1298,8 +1308,27 @@ static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
     struct value coll = eval_expr(ev, cf->u.comp_for.iter);
     if (comp->u.comp.clauses.n == 1 && !cf->u.comp_for.ifs.n)
         comp_presize(ev, cs, coll);
-    struct comp_iter it = {cs, cf, clause, cf->u.comp_for.value != NULL,
-                           coll.tag == V_LIST || coll.tag == V_STR};
+    bool two = cf->u.comp_for.value != NULL;
+    /* lists and dicts are walked here, as 'iterate' would, without a call per item */
+    struct vm *vm = ev->vm;
+    if (coll.tag == V_LIST) {
+        struct list *l = coll.as.l;
+        for (uint32_t i = 0; i < l->n; i++) {
+            vm_poll(vm);
+            comp_item(ev, cs, cf, clause, two, true, v_int(i), l->v[i]);
+        }
+        return;
+    }
+    if (coll.tag == V_DICT || coll.tag == V_SCHEMA) {
+        struct dict *d = coll.as.d;
+        for (uint32_t i = 0; i < d->used; i++) {
+            vm_poll(vm);
+            if (d->e[i].key)
+                comp_item(ev, cs, cf, clause, two, false, v_str(d->e[i].key), d->e[i].val);
+        }
+        return;
+    }
+    struct comp_iter it = {cs, cf, clause, two, coll.tag == V_STR};
     iterate(ev, coll, comp_step, &it, cf->span);
 }
 
