@@ -730,32 +730,17 @@ static __attribute__((noinline)) struct value call_native1(struct eval *ev, stru
     return fn(vm, &a);
 }
 
-/* f(args), x.f(args), x?.f(args). A str method is called on its receiver directly, without
- * making a bound function value. */
-static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, struct ast *n)
+/* The general call of eval_call_expr, with the arguments in a block of their own. 'v' is
+ * the function, or for x.f(args) the receiver x: then 'method' is its str method, or NULL to
+ * select the member f. */
+static __attribute__((noinline)) struct value call_general(struct eval *ev, struct ast *n,
+                                                           struct value v, native_fn method)
 {
     struct vm *vm = ev->vm;
-    vm_check_stack(vm);
     struct ast *fx = n->u.call.func;
-    struct value fn = v_undef(), recv = v_undef();
-    native_fn method = NULL;
-    if (fx->kind == AST_SELECT) {
-        recv = eval_expr(ev, fx->u.select.value);
-        /* x?.f(): the call is skipped with the member when x is falsy */
-        if (fx->u.select.optional && !v_truthy(recv))
-            return v_none();
-        if (recv.tag == V_STR) {
-            method = str_method(ev, fx->u.select.attr);
-            if (method && one_positional(n))
-                return call_native1(ev, n, method, recv);
-        }
-        if (!method)
-            fn = select_attr(ev, recv, ev_name(ev, fx->u.select.attr), fx->span);
-    } else {
-        fn = eval_expr(ev, fx);
-        if (fn.tag == V_FUNC && fn.as.fn->kind == FN_NATIVE && one_positional(n))
-            return call_native1(ev, n, fn.as.fn->native, v_undef());
-    }
+    struct value fn = v;
+    if (fx->kind == AST_SELECT && !method)
+        fn = select_attr(ev, v, ev_name(ev, fx->u.select.attr), fx->span);
     struct value pos[ARGS_INLINE], kw[ARGS_INLINE];
     struct str *names[ARGS_INLINE];
     struct callargs a; /* every field is set below */
@@ -764,10 +749,32 @@ static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, st
     a.self = v_undef();
     vm->span = n->span;
     if (method) {
-        a.self = recv;
+        a.self = v;
         return method(vm, &a);
     }
     return eval_call(ev, fn, &a);
+}
+
+/* f(args), x.f(args), x?.f(args). A str method is called on its receiver directly, without
+ * making a bound function value. */
+static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, struct ast *n)
+{
+    vm_check_stack(ev->vm);
+    struct ast *fx = n->u.call.func;
+    if (fx->kind == AST_SELECT) {
+        struct value recv = eval_expr(ev, fx->u.select.value);
+        /* x?.f(): the call is skipped with the member when x is falsy */
+        if (fx->u.select.optional && !v_truthy(recv))
+            return v_none();
+        native_fn method = recv.tag == V_STR ? str_method(ev, fx->u.select.attr) : NULL;
+        if (method && one_positional(n))
+            return call_native1(ev, n, method, recv);
+        return call_general(ev, n, recv, method);
+    }
+    struct value fn = eval_expr(ev, fx);
+    if (fn.tag == V_FUNC && fn.as.fn->kind == FN_NATIVE && one_positional(n))
+        return call_native1(ev, n, fn.as.fn->native, v_undef());
+    return call_general(ev, n, fn, NULL);
 }
 
 static struct value option_fn(struct vm *vm, const struct callargs *a)
