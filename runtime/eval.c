@@ -1694,6 +1694,25 @@ static __attribute__((noinline)) struct value eval_binary(struct eval *ev, struc
     return op_binary(vm, op, a, b);
 }
 
+static __attribute__((noinline)) struct value eval_unary(struct eval *ev, struct ast *n)
+{
+    vm_check_stack(ev->vm);
+    struct value a = eval_expr(ev, n->u.unary.operand);
+    ev->vm->span = n->span;
+    return op_unary(ev->vm, n->u.unary.op, a);
+}
+
+/* v[i], v?.[i] */
+static __attribute__((noinline)) struct value eval_index(struct eval *ev, struct ast *n)
+{
+    vm_check_stack(ev->vm);
+    struct value v = eval_expr(ev, n->u.index.value);
+    if (n->u.index.optional && !v_truthy(v))
+        return v_none();
+    struct value i = eval_expr(ev, n->u.index.index);
+    return index_value(ev, v, i, n->span);
+}
+
 static struct value eval_compare(struct eval *ev, struct ast *n)
 {
     vm_check_stack(ev->vm);
@@ -1734,11 +1753,8 @@ static __attribute__((noinline)) struct value eval_node(struct eval *ev, struct 
         return v_undef();
     case AST_PAREN:
         return eval_expr(ev, n->u.unary.operand);
-    case AST_UNARY: {
-        struct value a = eval_expr(ev, n->u.unary.operand);
-        vm->span = n->span;
-        return op_unary(vm, n->u.unary.op, a);
-    }
+    case AST_UNARY:
+        return eval_unary(ev, n);
     case AST_BINARY:
         return eval_binary(ev, n);
     case AST_COMPARE:
@@ -1758,13 +1774,8 @@ static __attribute__((noinline)) struct value eval_node(struct eval *ev, struct 
             return v_none();
         return select_attr(ev, v, ev_name(ev, n->u.select.attr), n->span);
     }
-    case AST_INDEX: {
-        struct value v = eval_expr(ev, n->u.index.value);
-        if (n->u.index.optional && !v_truthy(v))
-            return v_none();
-        struct value i = eval_expr(ev, n->u.index.index);
-        return index_value(ev, v, i, n->span);
-    }
+    case AST_INDEX:
+        return eval_index(ev, n);
     case AST_SLICE:
         return slice_value(ev, n);
     case AST_CALL:
@@ -1819,6 +1830,10 @@ struct value eval_expr(struct eval *ev, struct ast *n)
         return eval_binary(ev, n);
     case AST_COMPARE:
         return eval_compare(ev, n);
+    case AST_INDEX:
+        return eval_index(ev, n);
+    case AST_UNARY:
+        return eval_unary(ev, n);
     default:
         break;
     }
