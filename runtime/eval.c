@@ -891,15 +891,10 @@ static inline void str_out_put(struct eval *ev, struct str_out *o, const char *s
     o->len += n;
 }
 
-static struct value eval_str(struct eval *ev, struct ast *n)
+/* A string with interpolated parts. */
+static __attribute__((noinline)) struct value eval_interp(struct eval *ev, struct ast *n)
 {
     const struct strlit *lit = n->u.str.lit;
-    if (!lit->has_expr) {
-        /* interned once per run, keyed by the literal's text: syntax trees outlive runs */
-        if (!lit->nparts)
-            return v_str(ev_name(ev, ""));
-        return v_str(ev_name_len(ev, lit->parts[0].text, lit->parts[0].len));
-    }
     vm_check_stack(ev->vm);
     /* one pass: each part is copied as soon as it is known into a buffer on the stack (in the
      * arena once it outgrows that), then the whole into the result; integers are written
@@ -937,6 +932,17 @@ static struct value eval_str(struct eval *ev, struct ast *n)
     memcpy(r->b, o.p, o.len);
     r->b[o.len] = '\0';
     return v_str(r);
+}
+
+static struct value eval_str(struct eval *ev, struct ast *n)
+{
+    const struct strlit *lit = n->u.str.lit;
+    if (lit->has_expr)
+        return eval_interp(ev, n);
+    /* interned once per run, keyed by the literal's text: syntax trees outlive runs */
+    if (!lit->nparts)
+        return v_str(ev_name(ev, ""));
+    return v_str(ev_name_len(ev, lit->parts[0].text, lit->parts[0].len));
 }
 
 /* {===== config literals */
