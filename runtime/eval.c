@@ -539,17 +539,58 @@ static __attribute__((noinline)) struct value lookup_name_uncached(struct eval *
     return lookup_from(ev, ev->scope, ev_name(ev, n->u.name), n->span);
 }
 
+static inline struct ev_loop_slot *loop_slot(struct eval *ev, const char *text)
+{
+    return &ev->loop_names[(size_t)(((uint64_t)(uintptr_t)text * 0x9E3779B97F4A7C15ull) >> 56) &
+                           (EV_LOOP_CACHE - 1)];
+}
+
+/* A name read inside a loop scope whose answer is not cached: the walk of lookup_name, which
+ * remembers a variable found in a loop scope or a lambda's local scope when only loop
+ * scopes come before it (their names never change; a local scope may gain names, but only
+ * from statements, which do not run while a loop scope is innermost). */
+static __attribute__((noinline)) struct value lookup_loop_name(struct eval *ev, struct ast *n)
+{
+    struct str *name = ev_name(ev, n->u.name);
+    struct scope *s = ev->scope;
+    bool loops_only = true;
+    for (; s && (s->kind == SCOPE_LOOP || s->kind == SCOPE_LOCAL); s = s->parent) {
+        for (uint32_t i = s->n; i-- > 0;) {
+            if (s->names[i] != name)
+                continue;
+            if (loops_only) {
+                struct ev_loop_slot *c = loop_slot(ev, n->u.name);
+                c->key = n->u.name;
+                c->from = ev->scope;
+                c->at = s;
+                c->idx = i;
+            }
+            return s->vals[i];
+        }
+        loops_only = loops_only && s->kind == SCOPE_LOOP;
+    }
+    if (!s)
+        return lookup_global(ev, name, n->span);
+    return lookup_from(ev, s, name, n->span);
+}
+
 /* Reading a name: lambda locals and loop variables, the innermost scopes, are plain lists
  * searched here; the first config or schema scope, or the end of the chain, goes the long
  * way. */
 static __attribute__((noinline)) struct value lookup_name(struct eval *ev, struct ast *n)
 {
     /* only tail calls here, so that the usual path needs no frame */
+    struct scope *s = ev->scope;
+    if (s && s->kind == SCOPE_LOOP) {
+        const struct ev_loop_slot *c = loop_slot(ev, n->u.name);
+        if (c->key == n->u.name && c->from == s)
+            return c->at->vals[c->idx];
+        return lookup_loop_name(ev, n);
+    }
     size_t h = name_hash(ev, n->u.name);
     if (ev->names[h].key != n->u.name)
         return lookup_name_uncached(ev, n);
     struct str *name = ev->names[h].val;
-    struct scope *s = ev->scope;
     for (; s && (s->kind == SCOPE_LOOP || s->kind == SCOPE_LOCAL); s = s->parent)
         for (uint32_t i = s->n; i-- > 0;)
             if (s->names[i] == name)
@@ -1345,10 +1386,19 @@ static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
     iterate(ev, coll, comp_step, &it, cf->span);
 }
 
+/* A comprehension's or quantifier's scope; the first of the run allocates the cache of
+ * names read in loop scopes. */
+static struct scope *loop_scope_push(struct eval *ev)
+{
+    if (!ev->loop_names)
+        ev->loop_names = vm_zalloc(ev->vm, EV_LOOP_CACHE * sizeof *ev->loop_names);
+    return scope_push(ev, SCOPE_LOOP);
+}
+
 static struct value eval_comp(struct eval *ev, struct ast *n)
 {
     struct comp_state cs = {n, 0, NULL, NULL, NULL, NULL};
-    cs.scope = scope_push(ev, SCOPE_LOOP);
+    cs.scope = loop_scope_push(ev);
     if (n->kind == AST_LIST_COMP)
         cs.out_list = list_new(ev->vm, 0);
     else
@@ -1430,7 +1480,7 @@ static struct value eval_quant(struct eval *ev, struct ast *n)
     struct value coll = eval_expr(ev, n->u.quant.target);
     struct quant_state qs = {n, NULL, coll.tag == V_LIST || coll.tag == V_STR, false, NULL, NULL,
                              0, 0};
-    qs.scope = scope_push(ev, SCOPE_LOOP);
+    qs.scope = loop_scope_push(ev);
     struct str *key = ev_name(ev, n->u.quant.key), *val = key;
     scope_set(ev, qs.scope, key, v_undef());
     if (n->u.quant.value) {
