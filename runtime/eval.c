@@ -548,7 +548,8 @@ static inline struct ev_loop_slot *loop_slot(struct eval *ev, const char *text)
 /* A name read inside a loop scope whose answer is not cached: the walk of lookup_name, which
  * remembers a variable found in a loop scope or a lambda's local scope when only loop
  * scopes come before it (their names never change; a local scope may gain names, but only
- * from statements, which do not run while a loop scope is innermost). */
+ * from statements, which do not run while a loop scope is innermost), and a name that a
+ * chain of loop scopes alone does not hold. */
 static __attribute__((noinline)) struct value lookup_loop_name(struct eval *ev, struct ast *n)
 {
     struct str *name = ev_name(ev, n->u.name);
@@ -558,20 +559,17 @@ static __attribute__((noinline)) struct value lookup_loop_name(struct eval *ev, 
         for (uint32_t i = s->n; i-- > 0;) {
             if (s->names[i] != name)
                 continue;
-            if (loops_only) {
-                struct ev_loop_slot *c = loop_slot(ev, n->u.name);
-                c->key = n->u.name;
-                c->from = ev->scope;
-                c->at = s;
-                c->idx = i;
-            }
+            if (loops_only)
+                *loop_slot(ev, n->u.name) = (struct ev_loop_slot){n->u.name, ev->scope, s, name, i};
             return s->vals[i];
         }
         loops_only = loops_only && s->kind == SCOPE_LOOP;
     }
-    if (!s)
-        return lookup_global(ev, name, n->span);
-    return lookup_from(ev, s, name, n->span);
+    if (s)
+        return lookup_from(ev, s, name, n->span);
+    if (loops_only)
+        *loop_slot(ev, n->u.name) = (struct ev_loop_slot){n->u.name, ev->scope, NULL, name, 0};
+    return lookup_global(ev, name, n->span);
 }
 
 /* Reading a name: lambda locals and loop variables, the innermost scopes, are plain lists
@@ -584,7 +582,7 @@ static __attribute__((noinline)) struct value lookup_name(struct eval *ev, struc
     if (s && s->kind == SCOPE_LOOP) {
         const struct ev_loop_slot *c = loop_slot(ev, n->u.name);
         if (c->key == n->u.name && c->from == s)
-            return c->at->vals[c->idx];
+            return c->at ? c->at->vals[c->idx] : lookup_global(ev, c->name, n->span);
         return lookup_loop_name(ev, n);
     }
     size_t h = name_hash(ev, n->u.name);

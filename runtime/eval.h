@@ -126,12 +126,15 @@ struct eval {
     } *methods;          /* EV_METHOD_CACHE slots, allocated with 'names' */
     struct ev_global_slot *globals; /* up to EV_GLOBAL_CACHE slots */
     /* Where a name read inside a comprehension or quantifier was found: with 'from' the
-     * innermost (loop) scope at the read, the value is at->vals[idx]. Loop scopes get their
-     * names before their first step and no others later, so while 'from' is innermost the
-     * answer stays right. EV_LOOP_CACHE slots, allocated with the first loop scope. */
+     * innermost (loop) scope at the read, the value is at->vals[idx], or, when 'at' is NULL,
+     * no scope of the chain holds the name and the package level answers for 'name'. Loop
+     * scopes get their names before their first step and no others later, so while 'from'
+     * is innermost the answer stays right. EV_LOOP_CACHE slots, allocated with the first
+     * loop scope. */
     struct ev_loop_slot {
         const char *key; /* the name's text in the syntax tree */
         struct scope *from, *at;
+        struct str *name;
         uint32_t idx;
     } *loop_names;
     /* 'names' and 'globals' start small (a short program touches a few of their pages and
