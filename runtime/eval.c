@@ -565,11 +565,22 @@ static __attribute__((noinline)) struct value lookup_loop_name(struct eval *ev, 
         }
         loops_only = loops_only && s->kind == SCOPE_LOOP;
     }
+    if (loops_only)
+        *loop_slot(ev, n->u.name) =
+            (struct ev_loop_slot){n->u.name, ev->scope, s, name, EV_LOOP_PAST};
     if (s)
         return lookup_from(ev, s, name, n->span);
-    if (loops_only)
-        *loop_slot(ev, n->u.name) = (struct ev_loop_slot){n->u.name, ev->scope, NULL, name, 0};
     return lookup_global(ev, name, n->span);
+}
+
+/* A cached read past the loop scopes (EV_LOOP_PAST). */
+static __attribute__((noinline)) struct value lookup_past_loops(struct eval *ev,
+                                                                const struct ev_loop_slot *c,
+                                                                struct span span)
+{
+    if (c->at)
+        return lookup_from(ev, c->at, c->name, span);
+    return lookup_global(ev, c->name, span);
 }
 
 /* Reading a name: lambda locals and loop variables, the innermost scopes, are plain lists
@@ -582,7 +593,8 @@ static __attribute__((noinline)) struct value lookup_name(struct eval *ev, struc
     if (s && s->kind == SCOPE_LOOP) {
         const struct ev_loop_slot *c = loop_slot(ev, n->u.name);
         if (c->key == n->u.name && c->from == s)
-            return c->at ? c->at->vals[c->idx] : lookup_global(ev, c->name, n->span);
+            return c->idx != EV_LOOP_PAST ? c->at->vals[c->idx]
+                                          : lookup_past_loops(ev, c, n->span);
         return lookup_loop_name(ev, n);
     }
     size_t h = name_hash(ev, n->u.name);

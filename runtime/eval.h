@@ -100,6 +100,7 @@ struct scope {
 struct schema_type;
 
 enum { EV_NAME_CACHE = 4096, EV_METHOD_CACHE = 256, EV_GLOBAL_CACHE = 1024, EV_LOOP_CACHE = 256 };
+#define EV_LOOP_PAST UINT32_MAX
 
 /* What a package-level read of a name finds once no local scope has it: the package's
  * variable, whether some file of the package imports the name, the builtin. Valid while the
@@ -126,8 +127,9 @@ struct eval {
     } *methods;          /* EV_METHOD_CACHE slots, allocated with 'names' */
     struct ev_global_slot *globals; /* up to EV_GLOBAL_CACHE slots */
     /* Where a name read inside a comprehension or quantifier was found: with 'from' the
-     * innermost (loop) scope at the read, the value is at->vals[idx], or, when 'at' is NULL,
-     * no scope of the chain holds the name and the package level answers for 'name'. Loop
+     * innermost (loop) scope at the read, the value is at->vals[idx]; or, when idx is
+     * EV_LOOP_PAST, the loop scopes do not hold 'name' and the general walk goes on from
+     * 'at', the first config or schema scope, or the package level when it is NULL. Loop
      * scopes get their names before their first step and no others later, so while 'from'
      * is innermost the answer stays right. EV_LOOP_CACHE slots, allocated with the first
      * loop scope. */
