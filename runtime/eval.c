@@ -1293,7 +1293,11 @@ static void comp_entry(struct eval *ev, struct dict *d, struct ast *en)
     struct str *k = key_str(ev, eval_expr(ev, key), key->span);
     struct value v = eval_expr(ev, en->u.entry.value);
     vm->span = en->span;
-    struct dict_entry *e = op_merge_entry(vm, d, k, v, en->u.entry.op, -1, true);
+    /* a new key is simply added, as op_merge_entry would; an existing one is merged */
+    bool added;
+    struct dict_entry *e = dict_find_or_add(vm, d, k, v, en->u.entry.op, -1, &added);
+    if (!added)
+        e = op_merge_entry(vm, d, k, v, en->u.entry.op, -1, true);
     e->file = en->span.file;
     e->lo = en->span.lo;
 }
