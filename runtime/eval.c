@@ -560,27 +560,34 @@ static __attribute__((noinline)) struct value lookup_loop_name(struct eval *ev, 
             if (s->names[i] != name)
                 continue;
             if (loops_only)
-                *loop_slot(ev, n->u.name) = (struct ev_loop_slot){n->u.name, ev->scope, s, name, i};
+                *loop_slot(ev, n->u.name) =
+                    (struct ev_loop_slot){n->u.name, ev->scope, s, name, i, v_undef()};
             return s->vals[i];
         }
         loops_only = loops_only && s->kind == SCOPE_LOOP;
     }
     if (loops_only)
         *loop_slot(ev, n->u.name) =
-            (struct ev_loop_slot){n->u.name, ev->scope, s, name, EV_LOOP_PAST};
+            (struct ev_loop_slot){n->u.name, ev->scope, s, name, EV_LOOP_PAST, v_undef()};
     if (s)
         return lookup_from(ev, s, name, n->span);
     return lookup_global(ev, name, n->span);
 }
 
-/* A cached read past the loop scopes (EV_LOOP_PAST). */
+/* A cached read past the loop scopes (EV_LOOP_PAST). A package-level answer that is final
+ * is kept in the slot for the next reads. */
 static __attribute__((noinline)) struct value lookup_past_loops(struct eval *ev,
-                                                                const struct ev_loop_slot *c,
+                                                                struct ev_loop_slot *c,
                                                                 struct span span)
 {
     if (c->at)
         return lookup_from(ev, c->at, c->name, span);
-    return lookup_global(ev, c->name, span);
+    const struct value *v = global_final(ev, ev->cur_pkg, c->name);
+    if (!v)
+        return lookup_from(ev, NULL, c->name, span);
+    c->final = *v;
+    c->idx = EV_LOOP_FINAL;
+    return *v;
 }
 
 /* Reading a name: lambda locals and loop variables, the innermost scopes, are plain lists
@@ -591,11 +598,12 @@ static __attribute__((noinline)) struct value lookup_name(struct eval *ev, struc
     /* only tail calls here, so that the usual path needs no frame */
     struct scope *s = ev->scope;
     if (s && s->kind == SCOPE_LOOP) {
-        const struct ev_loop_slot *c = loop_slot(ev, n->u.name);
-        if (c->key == n->u.name && c->from == s)
-            return c->idx != EV_LOOP_PAST ? c->at->vals[c->idx]
-                                          : lookup_past_loops(ev, c, n->span);
-        return lookup_loop_name(ev, n);
+        struct ev_loop_slot *c = loop_slot(ev, n->u.name);
+        if (c->key != n->u.name || c->from != s)
+            return lookup_loop_name(ev, n);
+        if (c->idx < EV_LOOP_FINAL)
+            return c->at->vals[c->idx];
+        return c->idx == EV_LOOP_FINAL ? c->final : lookup_past_loops(ev, c, n->span);
     }
     size_t h = name_hash(ev, n->u.name);
     if (ev->names[h].key != n->u.name)
