@@ -777,8 +777,8 @@ static inline bool one_positional(const struct ast *n)
 /* s.m(x) and f(x) of a native function: a str method or a builtin with one positional
  * argument, the usual s.startswith("x") or len(v), gets a one-value argument block instead
  * of the general one. 'recv' is the method's receiver, Undefined for a function. */
-static __attribute__((noinline)) struct value call_native1(struct eval *ev, struct ast *n,
-                                                           native_fn fn, struct value recv)
+static inline __attribute__((always_inline)) struct value
+call_native1(struct eval *ev, struct ast *n, native_fn fn, struct value recv)
 {
     struct value arg = eval_expr(ev, n->u.call.args.v[0]);
     struct callargs a = {&arg, 1, NULL, NULL, 0, n->span, recv};
