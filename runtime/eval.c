@@ -449,8 +449,8 @@ static const struct ev_global_slot *global_slot(struct eval *ev, struct pkg *p, 
  * general walk must decide (cache miss, pending setters, imports). */
 static inline const struct value *global_final(struct eval *ev, struct pkg *p, struct str *name)
 {
-    uint64_t key = ((uint64_t)(uintptr_t)name ^ ((uint64_t)(uintptr_t)p >> 4)) *
-                   0x9E3779B97F4A7C15ull;
+    uint64_t key =
+        ((uint64_t)(uintptr_t)name ^ ((uint64_t)(uintptr_t)p >> 4)) * 0x9E3779B97F4A7C15ull;
     const struct ev_global_slot *c = &ev->globals[(size_t)(key >> 54) & ev->globals_mask];
     if (c->name != name || c->pkg != p || c->nvars != p->nvars || c->nfiles != p->nfiles ||
         c->imported)
@@ -576,9 +576,8 @@ static __attribute__((noinline)) struct value lookup_loop_name(struct eval *ev, 
 
 /* A cached read past the loop scopes (EV_LOOP_PAST). A package-level answer that is final
  * is kept in the slot for the next reads. */
-static __attribute__((noinline)) struct value lookup_past_loops(struct eval *ev,
-                                                                struct ev_loop_slot *c,
-                                                                struct span span)
+static __attribute__((noinline)) struct value
+lookup_past_loops(struct eval *ev, struct ev_loop_slot *c, struct span span)
 {
     if (c->at)
         return lookup_from(ev, c->at, c->name, span);
@@ -1325,8 +1324,8 @@ struct comp_iter {
  * value (lists, strings) rather than its key (dicts). */
 static inline __attribute__((always_inline)) void comp_item(struct eval *ev, struct comp_state *cs,
                                                             struct ast *cf, uint32_t clause,
-                                                            bool two, bool by_value,
-                                                            struct value k, struct value v)
+                                                            bool two, bool by_value, struct value k,
+                                                            struct value v)
 {
     struct value *vals = cs->scope->vals;
     const uint32_t *slot = &cs->slots[2 * clause];

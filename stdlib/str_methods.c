@@ -647,8 +647,7 @@ static struct value m_rindex(struct vm *vm, const struct callargs *a)
 
 /* startswith/endswith in general: the affix may also be a list of alternatives, and a range
  * of s may be given. */
-static __attribute__((noinline)) struct value affix_general(struct vm *vm,
-                                                            const struct callargs *a,
+static __attribute__((noinline)) struct value affix_general(struct vm *vm, const struct callargs *a,
                                                             const char *fname, bool end)
 {
     const struct str *s = self_str(vm, a);
