@@ -444,6 +444,23 @@ static const struct ev_global_slot *global_slot(struct eval *ev, struct pkg *p, 
     return c;
 }
 
+/* The cached package-level answer for 'name' in 'p' when it is final: a package variable
+ * whose setters have all run, or a builtin that no variable or import hides. NULL when the
+ * general walk must decide (cache miss, pending setters, imports). */
+static inline const struct value *global_final(struct eval *ev, struct pkg *p, struct str *name)
+{
+    uint64_t key =
+        ((uint64_t)(uintptr_t)name ^ ((uint64_t)(uintptr_t)p >> 4)) * 0x9E3779B97F4A7C15ull;
+    const struct ev_global_slot *c = &ev->globals[(size_t)(key >> 54) & ev->globals_mask];
+    if (c->name != name || c->pkg != p || c->nvars != p->nvars || c->nfiles != p->nfiles ||
+        c->imported)
+        return NULL;
+    struct gvar *g = c->g;
+    if (g)
+        return g->nsetters && g->settled && g->defined ? &g->val : NULL;
+    return c->has_builtin ? &c->builtin : NULL;
+}
+
 /* The general walk, from scope 'from' outwards, then the package, its imports, the builtins. */
 static __attribute__((noinline)) struct value lookup_from(struct eval *ev, struct scope *from,
                                                           struct str *name, struct span span)
@@ -505,10 +522,71 @@ struct value eval_lookup_name(struct eval *ev, struct str *name, struct span spa
     return lookup_from(ev, ev->scope, name, span);
 }
 
+/* A name no local or loop scope holds, read at the end of the scope chain: a settled
+ * package variable or a builtin is answered from the cache without the general walk. */
+static __attribute__((noinline)) struct value lookup_global(struct eval *ev, struct str *name,
+                                                            struct span span)
+{
+    const struct value *v = global_final(ev, ev->cur_pkg, name);
+    if (v)
+        return *v;
+    return lookup_from(ev, NULL, name, span);
+}
+
 /* A name whose text is not in the name cache yet (its first read). */
 static __attribute__((noinline)) struct value lookup_name_uncached(struct eval *ev, struct ast *n)
 {
     return lookup_from(ev, ev->scope, ev_name(ev, n->u.name), n->span);
+}
+
+static inline struct ev_loop_slot *loop_slot(struct eval *ev, const char *text)
+{
+    return &ev->loop_names[(size_t)(((uint64_t)(uintptr_t)text * 0x9E3779B97F4A7C15ull) >> 56) &
+                           (EV_LOOP_CACHE - 1)];
+}
+
+/* A name read inside a loop scope whose answer is not cached: the walk of lookup_name, which
+ * remembers a variable found in a loop scope or a lambda's local scope when only loop
+ * scopes come before it (their names never change; a local scope may gain names, but only
+ * from statements, which do not run while a loop scope is innermost), and a name that a
+ * chain of loop scopes alone does not hold. */
+static __attribute__((noinline)) struct value lookup_loop_name(struct eval *ev, struct ast *n)
+{
+    struct str *name = ev_name(ev, n->u.name);
+    struct scope *s = ev->scope;
+    bool loops_only = true;
+    for (; s && (s->kind == SCOPE_LOOP || s->kind == SCOPE_LOCAL); s = s->parent) {
+        for (uint32_t i = s->n; i-- > 0;) {
+            if (s->names[i] != name)
+                continue;
+            if (loops_only)
+                *loop_slot(ev, n->u.name) =
+                    (struct ev_loop_slot){n->u.name, ev->scope, s, name, i, v_undef()};
+            return s->vals[i];
+        }
+        loops_only = loops_only && s->kind == SCOPE_LOOP;
+    }
+    if (loops_only)
+        *loop_slot(ev, n->u.name) =
+            (struct ev_loop_slot){n->u.name, ev->scope, s, name, EV_LOOP_PAST, v_undef()};
+    if (s)
+        return lookup_from(ev, s, name, n->span);
+    return lookup_global(ev, name, n->span);
+}
+
+/* A cached read past the loop scopes (EV_LOOP_PAST). A package-level answer that is final
+ * is kept in the slot for the next reads. */
+static __attribute__((noinline)) struct value
+lookup_past_loops(struct eval *ev, struct ev_loop_slot *c, struct span span)
+{
+    if (c->at)
+        return lookup_from(ev, c->at, c->name, span);
+    const struct value *v = global_final(ev, ev->cur_pkg, c->name);
+    if (!v)
+        return lookup_from(ev, NULL, c->name, span);
+    c->final = *v;
+    c->idx = EV_LOOP_FINAL;
+    return *v;
 }
 
 /* Reading a name: lambda locals and loop variables, the innermost scopes, are plain lists
@@ -517,15 +595,25 @@ static __attribute__((noinline)) struct value lookup_name_uncached(struct eval *
 static __attribute__((noinline)) struct value lookup_name(struct eval *ev, struct ast *n)
 {
     /* only tail calls here, so that the usual path needs no frame */
+    struct scope *s = ev->scope;
+    if (s && s->kind == SCOPE_LOOP) {
+        struct ev_loop_slot *c = loop_slot(ev, n->u.name);
+        if (c->key != n->u.name || c->from != s)
+            return lookup_loop_name(ev, n);
+        if (c->idx < EV_LOOP_FINAL)
+            return c->at->vals[c->idx];
+        return c->idx == EV_LOOP_FINAL ? c->final : lookup_past_loops(ev, c, n->span);
+    }
     size_t h = name_hash(ev, n->u.name);
     if (ev->names[h].key != n->u.name)
         return lookup_name_uncached(ev, n);
     struct str *name = ev->names[h].val;
-    struct scope *s = ev->scope;
     for (; s && (s->kind == SCOPE_LOOP || s->kind == SCOPE_LOCAL); s = s->parent)
         for (uint32_t i = s->n; i-- > 0;)
             if (s->names[i] == name)
                 return s->vals[i];
+    if (!s)
+        return lookup_global(ev, name, n->span);
     return lookup_from(ev, s, name, n->span);
 }
 
@@ -679,27 +767,38 @@ static native_fn str_method(struct eval *ev, const char *attr)
     return m->fn;
 }
 
-/* f(args), x.f(args), x?.f(args). A str method is called on its receiver directly, without
- * making a bound function value. */
-static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, struct ast *n)
+/* Whether the call's arguments are a single positional one. */
+static inline bool one_positional(const struct ast *n)
+{
+    return n->u.call.args.n == 1 && n->u.call.args.v[0]->kind != AST_KWARG;
+}
+
+/* s.m(x) and f(x) of a native function: a str method or a builtin with one positional
+ * argument, the usual s.startswith("x") or len(v), gets a one-value argument block instead
+ * of the general one. 'recv' is the method's receiver, Undefined for a function. */
+static inline __attribute__((always_inline)) struct value
+call_native1(struct eval *ev, struct ast *n, native_fn fn, struct value recv)
+{
+    struct value arg = eval_expr(ev, n->u.call.args.v[0]);
+    struct callargs a = {&arg, 1, NULL, NULL, 0, n->span, recv};
+    struct vm *vm = ev->vm;
+    vm->span = n->span;
+    if (recv.tag == V_UNDEF)
+        vm_poll(vm); /* as eval_call does */
+    return fn(vm, &a);
+}
+
+/* The general call of eval_call_expr, with the arguments in a block of their own. 'v' is
+ * the function, or for x.f(args) the receiver x: then 'method' is its str method, or NULL to
+ * select the member f. */
+static __attribute__((noinline)) struct value call_general(struct eval *ev, struct ast *n,
+                                                           struct value v, native_fn method)
 {
     struct vm *vm = ev->vm;
-    vm_check_stack(vm);
     struct ast *fx = n->u.call.func;
-    struct value fn = v_undef(), recv = v_undef();
-    native_fn method = NULL;
-    if (fx->kind == AST_SELECT) {
-        recv = eval_expr(ev, fx->u.select.value);
-        /* x?.f(): the call is skipped with the member when x is falsy */
-        if (fx->u.select.optional && !v_truthy(recv))
-            return v_none();
-        if (recv.tag == V_STR)
-            method = str_method(ev, fx->u.select.attr);
-        if (!method)
-            fn = select_attr(ev, recv, ev_name(ev, fx->u.select.attr), fx->span);
-    } else {
-        fn = eval_expr(ev, fx);
-    }
+    struct value fn = v;
+    if (fx->kind == AST_SELECT && !method)
+        fn = select_attr(ev, v, ev_name(ev, fx->u.select.attr), fx->span);
     struct value pos[ARGS_INLINE], kw[ARGS_INLINE];
     struct str *names[ARGS_INLINE];
     struct callargs a; /* every field is set below */
@@ -708,10 +807,32 @@ static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, st
     a.self = v_undef();
     vm->span = n->span;
     if (method) {
-        a.self = recv;
+        a.self = v;
         return method(vm, &a);
     }
     return eval_call(ev, fn, &a);
+}
+
+/* f(args), x.f(args), x?.f(args). A str method is called on its receiver directly, without
+ * making a bound function value. */
+static __attribute__((noinline)) struct value eval_call_expr(struct eval *ev, struct ast *n)
+{
+    vm_check_stack(ev->vm);
+    struct ast *fx = n->u.call.func;
+    if (fx->kind == AST_SELECT) {
+        struct value recv = eval_expr(ev, fx->u.select.value);
+        /* x?.f(): the call is skipped with the member when x is falsy */
+        if (fx->u.select.optional && !v_truthy(recv))
+            return v_none();
+        native_fn method = recv.tag == V_STR ? str_method(ev, fx->u.select.attr) : NULL;
+        if (method && one_positional(n))
+            return call_native1(ev, n, method, recv);
+        return call_general(ev, n, recv, method);
+    }
+    struct value fn = eval_expr(ev, fx);
+    if (fn.tag == V_FUNC && fn.as.fn->kind == FN_NATIVE && one_positional(n))
+        return call_native1(ev, n, fn.as.fn->native, v_undef());
+    return call_general(ev, n, fn, NULL);
 }
 
 static struct value option_fn(struct vm *vm, const struct callargs *a)
@@ -781,32 +902,67 @@ static struct value option_fn(struct vm *vm, const struct callargs *a)
 
 /* {===== strings */
 
-static struct value eval_str(struct eval *ev, struct ast *n)
+/* The text of an interpolated string as it is written: 'p' is a buffer of 'cap' bytes on
+ * the caller's stack or, once that is too small, in the arena. */
+struct str_out {
+    char *p;
+    size_t len, cap;
+    bool in_arena;
+};
+
+static __attribute__((noinline)) void str_out_grow(struct eval *ev, struct str_out *o, size_t n)
+{
+    if (n >= UINT32_MAX - o->len)
+        vm_raise(ev->vm, "string too long");
+    size_t cap = 2 * o->cap > o->len + n ? 2 * o->cap : o->len + n;
+    if (o->in_arena) {
+        o->p = vm_realloc(ev->vm, o->p, o->cap, cap);
+    } else {
+        char *p = vm_alloc(ev->vm, cap);
+        memcpy(p, o->p, o->len);
+        o->p = p;
+        o->in_arena = true;
+    }
+    o->cap = cap;
+}
+
+/* Appends n bytes. Parts are mostly a few bytes long: those up to 16 are copied by two
+ * overlapping fixed-size moves, which the compiler writes inline, not by a memcpy call. */
+static inline void str_out_put(struct eval *ev, struct str_out *o, const char *s, size_t n)
+{
+    if (n > o->cap - o->len)
+        str_out_grow(ev, o, n);
+    char *d = o->p + o->len;
+    if (n >= 8 && n <= 16) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n && n < 4) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    } else if (n) {
+        memcpy(d, s, n);
+    }
+    o->len += n;
+}
+
+/* A string with interpolated parts. */
+static __attribute__((noinline)) struct value eval_interp(struct eval *ev, struct ast *n)
 {
     const struct strlit *lit = n->u.str.lit;
-    if (!lit->has_expr) {
-        /* interned once per run, keyed by the literal's text: syntax trees outlive runs */
-        if (!lit->nparts)
-            return v_str(ev_name(ev, ""));
-        return v_str(ev_name_len(ev, lit->parts[0].text, lit->parts[0].len));
-    }
     vm_check_stack(ev->vm);
-    /* the text of every part first, then one allocation for the result; integers are
-     * written into 'nums' rather than made into strings of their own */
-    struct seg {
-        const char *p;
-        size_t len;
-    } inline_segs[16];
-    char nums[16][STR_INT_MAX];
-    struct seg *segs = lit->nparts <= 16 ? inline_segs
-                                         : vm_alloc(ev->vm, lit->nparts * sizeof *segs);
-    size_t total = 0;
+    /* one pass: each part is copied as soon as it is known into a buffer on the stack (in the
+     * arena once it outgrows that), then the whole into the result; integers are written
+     * without becoming strings of their own */
+    char local[256];
+    struct str_out o = {local, 0, sizeof local, false};
     for (uint32_t i = 0; i < lit->nparts; i++) {
         const struct strpart *pt = &lit->parts[i];
         if (pt->kind == STRPART_TEXT) {
-            segs[i].p = pt->text;
-            segs[i].len = pt->len;
-            total += pt->len;
+            str_out_put(ev, &o, pt->text, pt->len);
             continue;
         }
         struct value v = eval_expr(ev, n->u.str.exprs[i]);
@@ -817,29 +973,34 @@ static struct value eval_str(struct eval *ev, struct ast *n)
             t = v_to_yaml(ev->vm, v, false, false, false);
         } else if (v.tag == V_STR) {
             t = v.as.s;
-        } else if (v.tag == V_INT && i < 16) {
-            segs[i].p = str_int_text(v.as.i, nums[i], &segs[i].len);
-            total += segs[i].len;
+        } else if (v.tag == V_INT) {
+            char num[STR_INT_MAX];
+            size_t len;
+            const char *d = str_int_text(v.as.i, num, &len);
+            str_out_put(ev, &o, d, len);
             continue;
         } else {
             t = v_to_str(ev->vm, v);
         }
-        segs[i].p = t->b;
-        segs[i].len = t->len;
-        total += t->len;
+        str_out_put(ev, &o, t->b, t->len);
     }
-    if (total >= UINT32_MAX)
-        vm_raise(ev->vm, "string too long");
-    struct str *r = vm_alloc(ev->vm, sizeof *r + total + 1);
+    struct str *r = vm_alloc(ev->vm, sizeof *r + o.len + 1);
     r->flags = 0;
-    r->len = (uint32_t)total;
-    char *o = r->b;
-    for (uint32_t i = 0; i < lit->nparts; i++) {
-        memcpy(o, segs[i].p, segs[i].len);
-        o += segs[i].len;
-    }
-    *o = '\0';
+    r->len = (uint32_t)o.len;
+    memcpy(r->b, o.p, o.len);
+    r->b[o.len] = '\0';
     return v_str(r);
+}
+
+static struct value eval_str(struct eval *ev, struct ast *n)
+{
+    const struct strlit *lit = n->u.str.lit;
+    if (lit->has_expr)
+        return eval_interp(ev, n);
+    /* interned once per run, keyed by the literal's text: syntax trees outlive runs */
+    if (!lit->nparts)
+        return v_str(ev_name(ev, ""));
+    return v_str(ev_name_len(ev, lit->parts[0].text, lit->parts[0].len));
 }
 
 /* {===== config literals */
@@ -1139,7 +1300,11 @@ static void comp_entry(struct eval *ev, struct dict *d, struct ast *en)
     struct str *k = key_str(ev, eval_expr(ev, key), key->span);
     struct value v = eval_expr(ev, en->u.entry.value);
     vm->span = en->span;
-    struct dict_entry *e = op_merge_entry(vm, d, k, v, en->u.entry.op, -1, true);
+    /* a new key is simply added, as op_merge_entry would; an existing one is merged */
+    bool added;
+    struct dict_entry *e = dict_find_or_add(vm, d, k, v, en->u.entry.op, -1, &added);
+    if (!added)
+        e = op_merge_entry(vm, d, k, v, en->u.entry.op, -1, true);
     e->file = en->span.file;
     e->lo = en->span.lo;
 }
@@ -1154,29 +1319,53 @@ struct comp_iter {
     bool is_list_or_str;
 };
 
-static bool comp_step(struct eval *ev, void *ud, struct value k, struct value v)
+/* One item of clause 'clause': its variables are bound, then the conditions, then the next
+ * clause or, after the last, the element. 'by_value': a single variable takes the item's
+ * value (lists, strings) rather than its key (dicts). */
+static inline __attribute__((always_inline)) void comp_item(struct eval *ev, struct comp_state *cs,
+                                                            struct ast *cf, uint32_t clause,
+                                                            bool two, bool by_value, struct value k,
+                                                            struct value v)
 {
-    struct comp_iter *it = ud;
-    struct ast *cf = it->cf;
-    struct value *vals = it->cs->scope->vals;
-    const uint32_t *slot = &it->cs->slots[2 * it->clause];
-    if (it->two) {
+    struct value *vals = cs->scope->vals;
+    const uint32_t *slot = &cs->slots[2 * clause];
+    if (two) {
         vals[slot[0]] = k;
         vals[slot[1]] = v;
     } else {
-        vals[slot[0]] = it->is_list_or_str ? v : k;
+        vals[slot[0]] = by_value ? v : k;
     }
     for (uint32_t i = 0; i < cf->u.comp_for.ifs.n; i++)
         if (!v_truthy(eval_expr(ev, cf->u.comp_for.ifs.v[i])))
-            return true;
-    struct comp_state *cs = it->cs;
-    if (it->clause + 1 < cs->comp->u.comp.clauses.n)
-        comp_run(ev, cs, it->clause + 1);
+            return;
+    if (clause + 1 < cs->comp->u.comp.clauses.n)
+        comp_run(ev, cs, clause + 1);
     else if (cs->out_list) /* the last clause: the element, directly */
         list_push(ev->vm, cs->out_list, eval_expr(ev, cs->comp->u.comp.elt));
     else
         comp_entry(ev, cs->out_dict, cs->comp->u.comp.elt);
+}
+
+/* The step of 'iterate', for the collections comp_run does not walk itself. */
+static bool comp_step(struct eval *ev, void *ud, struct value k, struct value v)
+{
+    struct comp_iter *it = ud;
+    comp_item(ev, it->cs, it->cf, it->clause, it->two, it->is_list_or_str, k, v);
     return true;
+}
+
+/* A comprehension of one clause without conditions makes at most one element per item of
+ * its collection: its result is allocated at that size at once, rather than grown (and, for
+ * a dict, its index rebuilt) step by step. Nothing refers to the empty result yet. */
+static void comp_presize(struct eval *ev, struct comp_state *cs, struct value coll)
+{
+    uint32_t n = coll.tag == V_LIST ? coll.as.l->n : v_is_dictlike(coll) ? coll.as.d->n : 0;
+    if (n <= 8)
+        return;
+    if (cs->out_list && !cs->out_list->n)
+        cs->out_list = list_new(ev->vm, n);
+    else if (cs->out_dict && !cs->out_dict->n)
+        cs->out_dict = dict_new(ev->vm, n);
 }
 
 static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
@@ -1192,15 +1381,45 @@ static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause)
     }
     struct ast *cf = comp->u.comp.clauses.v[clause];
     struct value coll = eval_expr(ev, cf->u.comp_for.iter);
-    struct comp_iter it = {cs, cf, clause, cf->u.comp_for.value != NULL,
-                           coll.tag == V_LIST || coll.tag == V_STR};
+    if (comp->u.comp.clauses.n == 1 && !cf->u.comp_for.ifs.n)
+        comp_presize(ev, cs, coll);
+    bool two = cf->u.comp_for.value != NULL;
+    /* lists and dicts are walked here, as 'iterate' would, without a call per item */
+    struct vm *vm = ev->vm;
+    if (coll.tag == V_LIST) {
+        struct list *l = coll.as.l;
+        for (uint32_t i = 0; i < l->n; i++) {
+            vm_poll(vm);
+            comp_item(ev, cs, cf, clause, two, true, v_int(i), l->v[i]);
+        }
+        return;
+    }
+    if (coll.tag == V_DICT || coll.tag == V_SCHEMA) {
+        struct dict *d = coll.as.d;
+        for (uint32_t i = 0; i < d->used; i++) {
+            vm_poll(vm);
+            if (d->e[i].key)
+                comp_item(ev, cs, cf, clause, two, false, v_str(d->e[i].key), d->e[i].val);
+        }
+        return;
+    }
+    struct comp_iter it = {cs, cf, clause, two, coll.tag == V_STR};
     iterate(ev, coll, comp_step, &it, cf->span);
+}
+
+/* A comprehension's or quantifier's scope; the first of the run allocates the cache of
+ * names read in loop scopes. */
+static struct scope *loop_scope_push(struct eval *ev)
+{
+    if (!ev->loop_names)
+        ev->loop_names = vm_zalloc(ev->vm, EV_LOOP_CACHE * sizeof *ev->loop_names);
+    return scope_push(ev, SCOPE_LOOP);
 }
 
 static struct value eval_comp(struct eval *ev, struct ast *n)
 {
     struct comp_state cs = {n, 0, NULL, NULL, NULL, NULL};
-    cs.scope = scope_push(ev, SCOPE_LOOP);
+    cs.scope = loop_scope_push(ev);
     if (n->kind == AST_LIST_COMP)
         cs.out_list = list_new(ev->vm, 0);
     else
@@ -1282,7 +1501,7 @@ static struct value eval_quant(struct eval *ev, struct ast *n)
     struct value coll = eval_expr(ev, n->u.quant.target);
     struct quant_state qs = {n, NULL, coll.tag == V_LIST || coll.tag == V_STR, false, NULL, NULL,
                              0, 0};
-    qs.scope = scope_push(ev, SCOPE_LOOP);
+    qs.scope = loop_scope_push(ev);
     struct str *key = ev_name(ev, n->u.quant.key), *val = key;
     scope_set(ev, qs.scope, key, v_undef());
     if (n->u.quant.value) {
@@ -1552,6 +1771,25 @@ static __attribute__((noinline)) struct value eval_binary(struct eval *ev, struc
     return op_binary(vm, op, a, b);
 }
 
+static __attribute__((noinline)) struct value eval_unary(struct eval *ev, struct ast *n)
+{
+    vm_check_stack(ev->vm);
+    struct value a = eval_expr(ev, n->u.unary.operand);
+    ev->vm->span = n->span;
+    return op_unary(ev->vm, n->u.unary.op, a);
+}
+
+/* v[i], v?.[i] */
+static __attribute__((noinline)) struct value eval_index(struct eval *ev, struct ast *n)
+{
+    vm_check_stack(ev->vm);
+    struct value v = eval_expr(ev, n->u.index.value);
+    if (n->u.index.optional && !v_truthy(v))
+        return v_none();
+    struct value i = eval_expr(ev, n->u.index.index);
+    return index_value(ev, v, i, n->span);
+}
+
 static struct value eval_compare(struct eval *ev, struct ast *n)
 {
     vm_check_stack(ev->vm);
@@ -1592,11 +1830,8 @@ static __attribute__((noinline)) struct value eval_node(struct eval *ev, struct 
         return v_undef();
     case AST_PAREN:
         return eval_expr(ev, n->u.unary.operand);
-    case AST_UNARY: {
-        struct value a = eval_expr(ev, n->u.unary.operand);
-        vm->span = n->span;
-        return op_unary(vm, n->u.unary.op, a);
-    }
+    case AST_UNARY:
+        return eval_unary(ev, n);
     case AST_BINARY:
         return eval_binary(ev, n);
     case AST_COMPARE:
@@ -1616,13 +1851,8 @@ static __attribute__((noinline)) struct value eval_node(struct eval *ev, struct 
             return v_none();
         return select_attr(ev, v, ev_name(ev, n->u.select.attr), n->span);
     }
-    case AST_INDEX: {
-        struct value v = eval_expr(ev, n->u.index.value);
-        if (n->u.index.optional && !v_truthy(v))
-            return v_none();
-        struct value i = eval_expr(ev, n->u.index.index);
-        return index_value(ev, v, i, n->span);
-    }
+    case AST_INDEX:
+        return eval_index(ev, n);
     case AST_SLICE:
         return slice_value(ev, n);
     case AST_CALL:
@@ -1677,6 +1907,10 @@ struct value eval_expr(struct eval *ev, struct ast *n)
         return eval_binary(ev, n);
     case AST_COMPARE:
         return eval_compare(ev, n);
+    case AST_INDEX:
+        return eval_index(ev, n);
+    case AST_UNARY:
+        return eval_unary(ev, n);
     default:
         break;
     }

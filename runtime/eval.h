@@ -99,7 +99,9 @@ struct scope {
 
 struct schema_type;
 
-enum { EV_NAME_CACHE = 4096, EV_METHOD_CACHE = 256, EV_GLOBAL_CACHE = 1024 };
+enum { EV_NAME_CACHE = 4096, EV_METHOD_CACHE = 256, EV_GLOBAL_CACHE = 1024, EV_LOOP_CACHE = 256 };
+#define EV_LOOP_PAST  UINT32_MAX
+#define EV_LOOP_FINAL (UINT32_MAX - 1)
 
 /* What a package-level read of a name finds once no local scope has it: the package's
  * variable, whether some file of the package imports the name, the builtin. Valid while the
@@ -125,6 +127,21 @@ struct eval {
         native_fn fn;    /* the str method of that name, NULL when there is none */
     } *methods;          /* EV_METHOD_CACHE slots, allocated with 'names' */
     struct ev_global_slot *globals; /* up to EV_GLOBAL_CACHE slots */
+    /* Where a name read inside a comprehension or quantifier was found: with 'from' the
+     * innermost (loop) scope at the read, the value is at->vals[idx]; or, when idx is
+     * EV_LOOP_PAST, the loop scopes do not hold 'name' and the general walk goes on from
+     * 'at', the first config or schema scope, or the package level when it is NULL; or,
+     * when idx is EV_LOOP_FINAL, the package level answered 'final' (a settled variable
+     * or a builtin). Loop scopes get their names before their first step and no others
+     * later, so while 'from' is innermost the answer stays right. EV_LOOP_CACHE slots,
+     * allocated with the first loop scope. */
+    struct ev_loop_slot {
+        const char *key; /* the name's text in the syntax tree */
+        struct scope *from, *at;
+        struct str *name;
+        uint32_t idx;
+        struct value final;
+    } *loop_names;
     /* 'names' and 'globals' start small (a short program touches a few of their pages and
      * zeroes little) and double, up to the EV_*_CACHE sizes, as misses show they are busy */
     uint32_t names_mask, names_misses, globals_mask, globals_misses;

@@ -51,12 +51,21 @@ const char *str_int_text(int64_t i, char buf[STR_INT_MAX], size_t *len)
     /* the magnitude as unsigned, so that INT64_MIN has one too */
     uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
     size_t p = STR_INT_MAX;
-    while (u >= 100) {
+    while (u > UINT32_MAX) {
         unsigned d = (unsigned)(u % 100) * 2;
         u /= 100;
         buf[--p] = pairs[d + 1];
         buf[--p] = pairs[d];
     }
+    /* most magnitudes fit 32 bits, whose division by 100 is a shorter multiplication */
+    uint32_t w = (uint32_t)u;
+    while (w >= 100) {
+        uint32_t q = w / 100, d = (w - q * 100) * 2;
+        w = q;
+        buf[--p] = pairs[d + 1];
+        buf[--p] = pairs[d];
+    }
+    u = w;
     if (u >= 10) {
         buf[--p] = pairs[u * 2 + 1];
         buf[--p] = pairs[u * 2];

@@ -645,24 +645,12 @@ static struct value m_rindex(struct vm *vm, const struct callargs *a)
     return search(vm, a, "rindex", true, true);
 }
 
-/* startswith/endswith: the affix may also be a list of alternatives. */
-static struct value affix(struct vm *vm, const struct callargs *a, const char *fname, bool end)
+/* startswith/endswith in general: the affix may also be a list of alternatives, and a range
+ * of s may be given. */
+static __attribute__((noinline)) struct value affix_general(struct vm *vm, const struct callargs *a,
+                                                            const char *fname, bool end)
 {
     const struct str *s = self_str(vm, a);
-    if (a->npos == 1 && !a->nkw && a->pos[0].tag == V_STR) {
-        /* the usual s.startswith("x"): one string, the whole of s; affixes are mostly short,
-         * compared here byte by byte rather than through a memcmp call */
-        const struct str *f = a->pos[0].as.s;
-        if (f->len > s->len)
-            return v_bool(false);
-        const char *p = s->b + (end ? s->len - f->len : 0);
-        if (f->len > 16)
-            return v_bool(!memcmp(p, f->b, f->len));
-        for (uint32_t i = 0; i < f->len; i++)
-            if (p[i] != f->b[i])
-                return v_bool(false);
-        return v_bool(true);
-    }
     struct value x[3];
     BIND(vm, a, fname, 1, x, "val", "start", "end");
     const struct value *alts = &x[0];
@@ -679,6 +667,26 @@ static struct value affix(struct vm *vm, const struct callargs *a, const char *f
             return v_bool(true);
     }
     return v_bool(false);
+}
+
+/* startswith/endswith. The usual s.startswith("x"), one string and the whole of s, is
+ * answered here, in a function small enough to need no frame; affixes are mostly short,
+ * compared byte by byte rather than through a memcmp call. */
+static inline struct value affix(struct vm *vm, const struct callargs *a, const char *fname,
+                                 bool end)
+{
+    if (a->self.tag != V_STR || a->npos != 1 || a->nkw || a->pos[0].tag != V_STR)
+        return affix_general(vm, a, fname, end);
+    const struct str *s = a->self.as.s, *f = a->pos[0].as.s;
+    if (f->len > s->len)
+        return v_bool(false);
+    const char *p = s->b + (end ? s->len - f->len : 0);
+    if (f->len > 16)
+        return v_bool(!memcmp(p, f->b, f->len));
+    for (uint32_t i = 0; i < f->len; i++)
+        if (p[i] != f->b[i])
+            return v_bool(false);
+    return v_bool(true);
 }
 
 static struct value m_startswith(struct vm *vm, const struct callargs *a)
