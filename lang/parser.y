@@ -639,8 +639,11 @@ arg(A) ::= sname(N) ASSIGN expr(E).              { A = ast_kwarg(p, N, E); }
  *     { if a: x = 1, y = 2 elif b: x = 3 }
  * and the multi-line forms arrive as IF a COLON INDENT … DEDENT ELIF b COLON INDENT … DEDENT.
  * ====================================================================} */
+/* A line break between items is spelled out in the list and config rules rather than
+ * reduced to a 'sep' first: one reduction less per item on its own line. The ',' keeps
+ * its 'sep', whose state it shares with 'opt_comma' and the comprehension clauses: the
+ * default reduction there decides which tokens a syntax error lists as expected. */
 sep ::= COMMA.
-sep ::= NEWLINE.
 opt_comma ::= .
 opt_comma ::= COMMA.
 
@@ -660,8 +663,10 @@ list(A) ::= LBRACKET(L) list_items(I) COMMA comp_clauses(C) RBRACKET(R).
 /* A plain expression is an item without a 'list_item ::= expr' reduction of its own. */
 list_items(A) ::= expr(E).                              { A = ast_list_one(p, E); }
 list_items(A) ::= list_items(L) sep expr(E).            { A = ast_list_add(p, L, E); }
+list_items(A) ::= list_items(L) NEWLINE expr(E).        { A = ast_list_add(p, L, E); }
 list_items(A) ::= list_item(E).                         { A = ast_list_one(p, E); }
 list_items(A) ::= list_items(L) sep list_item(E).       { A = ast_list_add(p, L, E); }
+list_items(A) ::= list_items(L) NEWLINE list_item(E).   { A = ast_list_add(p, L, E); }
 list_item(A) ::= STAR(T) expr(E).                       { A = ast_starred(p, T, E); }
 list_item(A) ::= list_if(E).                            { A = E; }
 
@@ -686,6 +691,7 @@ config(A) ::= LBRACE(L) entries(I) COMMA comp_clauses(C) RBRACE(R).
 %type entries {struct ast_list}
 entries(A) ::= entry(E).                        { A = ast_list_one(p, E); }
 entries(A) ::= entries(L) sep entry(E).         { A = ast_list_add(p, L, E); }
+entries(A) ::= entries(L) NEWLINE entry(E).     { A = ast_list_add(p, L, E); }
 /* The key-value forms again rather than 'entry ::= kv_entry': one reduction less per entry
  * (kv_entry is for dict comprehensions). */
 entry(A) ::= expr(K) COLON expr(V).             { A = ast_entry(p, K, ENTRY_UNION, V); }
