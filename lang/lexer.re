@@ -1059,10 +1059,14 @@ static void lex_run(struct lexer *lx)
             p = q;
         }
 
-        /* runs of spaces (indentation inside brackets, alignment) are skipped eight bytes
-         * at a time before the automaton sees them */
+        /* runs of spaces (indentation inside brackets, alignment, the blanks around '=')
+         * are skipped before the automaton sees them: eight bytes at a time, then singly
+         * (the NUL sentinel at 'lim' ends the loop); a round of the automaton for a lone
+         * space costs more than the token after it */
         while (lim - p >= 8 && !memcmp(p, "        ", 8))
             p += 8;
+        while (*p == ' ')
+            p++;
         const unsigned char *t = p;
         /*!re2c
         re2c:define:YYCTYPE = "unsigned char";
