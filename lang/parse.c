@@ -365,10 +365,13 @@ static void layout_items(struct feeder *f, struct ctx *c, struct token t, bool n
     }
     bool closed = false;
     if (newline) {
-        uint32_t ind = line_indent(f->src, t.lo);
-        while (c->nbodies > 0 &&
-               (c->bodies[c->nbodies - 1].inline_ || c->bodies[c->nbodies - 1].indent >= ind))
-            close_body(f, c, t.lo);
+        /* the indentation matters only to an open conditional body (most lines have none) */
+        if (c->nbodies > 0) {
+            uint32_t ind = line_indent(f->src, t.lo);
+            while (c->nbodies > 0 &&
+                   (c->bodies[c->nbodies - 1].inline_ || c->bodies[c->nbodies - 1].indent >= ind))
+                close_body(f, c, t.lo);
+        }
     } else if (k == TK_COMMA && c->kind == CTX_LIST) {
         while (c->nbodies > 0 && c->bodies[c->nbodies - 1].inline_)
             close_body(f, c, t.lo);
