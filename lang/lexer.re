@@ -775,6 +775,12 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
     const unsigned char *p = s;
     bool bol = dedent && width > 0;
     bool plain = !raw && nexpr == 0 && !memchr(s, '\\', (size_t)(e - s));
+    if (plain && !bol) {
+        /* nothing to decode and no dedent: the text is the body as it is */
+        memcpy(b.out, p, (size_t)(e - p));
+        b.out += e - p;
+        p = e;
+    }
     if (raw) {
         /* no escapes or interpolations: each line is its source bytes after the dedent */
         while (p < e) {
