@@ -104,7 +104,9 @@ bool ast_list_push(struct arena *a, struct ast_list *l, struct ast *n)
 {
     if (l->n == l->cap) {
         uint32_t cap = l->cap ? l->cap * 2 : 4;
-        struct ast **v = arena_realloc(a, l->v, l->cap * sizeof *v, cap * sizeof *v);
+        /* a list's first array (most lists stay that small) takes the inline arena path */
+        struct ast **v = l->v ? arena_realloc(a, l->v, l->cap * sizeof *v, cap * sizeof *v)
+                              : arena_alloc_fast(a, cap * sizeof *v);
         if (!v)
             return false;
         l->v = v;

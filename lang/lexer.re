@@ -742,9 +742,11 @@ static bool read_hex(const unsigned char *p, const unsigned char *e, unsigned n,
 static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
                                     const unsigned char *e, bool raw, bool triple)
 {
-    struct strlit *lit = arena_zalloc(lx->a, sizeof *lit);
+    /* three small allocations per literal: the inline arena path */
+    struct strlit *lit = arena_alloc_fast(lx->a, sizeof *lit);
     if (!lit)
         return NULL;
+    memset(lit, 0, sizeof *lit);
     lit->raw = raw;
     lit->triple = triple;
 
@@ -767,8 +769,8 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
     struct strbuild b;
     b.cap = 2 * nexpr + 1;
     b.nparts = 0;
-    b.parts = arena_alloc(lx->a, (size_t)b.cap * sizeof *b.parts);
-    b.text = b.out = arena_alloc(lx->a, (size_t)(e - s) + 1);
+    b.parts = arena_alloc_fast(lx->a, (size_t)b.cap * sizeof *b.parts);
+    b.text = b.out = arena_alloc_fast(lx->a, (size_t)(e - s) + 1);
     if (!b.parts || !b.text)
         return NULL;
 
