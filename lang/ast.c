@@ -66,7 +66,9 @@ static const uint16_t node_size[AST_KIND_COUNT] = {
 };
 #undef MEMBER
 
-struct ast *ast_new(struct arena *a, enum ast_kind kind, struct span span)
+/* ast_new's body, inlined into the constructors below: there the kind is a constant, so
+ * the node's size is one and the zeroing a few stores instead of a memset call. */
+static inline struct ast *new_node(struct arena *a, enum ast_kind kind, struct span span)
 {
     size_t size = (unsigned)kind < AST_KIND_COUNT && node_size[kind] ? node_size[kind]
                                                                       : sizeof(struct ast);
@@ -77,6 +79,11 @@ struct ast *ast_new(struct arena *a, enum ast_kind kind, struct span span)
     n->kind = (uint16_t)kind;
     n->span = span;
     return n;
+}
+
+struct ast *ast_new(struct arena *a, enum ast_kind kind, struct span span)
+{
+    return new_node(a, kind, span);
 }
 
 struct ast *ast_target_root(struct ast *t)
@@ -97,7 +104,9 @@ bool ast_list_push(struct arena *a, struct ast_list *l, struct ast *n)
 {
     if (l->n == l->cap) {
         uint32_t cap = l->cap ? l->cap * 2 : 4;
-        struct ast **v = arena_realloc(a, l->v, l->cap * sizeof *v, cap * sizeof *v);
+        /* a list's first array (most lists stay that small) takes the inline arena path */
+        struct ast **v = l->v ? arena_realloc(a, l->v, l->cap * sizeof *v, cap * sizeof *v)
+                              : arena_alloc_fast(a, cap * sizeof *v);
         if (!v)
             return false;
         l->v = v;
@@ -132,9 +141,9 @@ static struct span join_tok(const struct parser *p, struct span s, struct token 
     return span_join(s, tspan(p, t));
 }
 
-static struct ast *node(struct parser *p, enum ast_kind kind, struct span span)
+static inline struct ast *node(struct parser *p, enum ast_kind kind, struct span span)
 {
-    struct ast *n = ast_new(p->arena, kind, span);
+    struct ast *n = new_node(p->arena, kind, span);
     if (!n)
         p->oom = true;
     return n;

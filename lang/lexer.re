@@ -742,9 +742,11 @@ static bool read_hex(const unsigned char *p, const unsigned char *e, unsigned n,
 static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
                                     const unsigned char *e, bool raw, bool triple)
 {
-    struct strlit *lit = arena_zalloc(lx->a, sizeof *lit);
+    /* three small allocations per literal: the inline arena path */
+    struct strlit *lit = arena_alloc_fast(lx->a, sizeof *lit);
     if (!lit)
         return NULL;
+    memset(lit, 0, sizeof *lit);
     lit->raw = raw;
     lit->triple = triple;
 
@@ -767,14 +769,20 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
     struct strbuild b;
     b.cap = 2 * nexpr + 1;
     b.nparts = 0;
-    b.parts = arena_alloc(lx->a, (size_t)b.cap * sizeof *b.parts);
-    b.text = b.out = arena_alloc(lx->a, (size_t)(e - s) + 1);
+    b.parts = arena_alloc_fast(lx->a, (size_t)b.cap * sizeof *b.parts);
+    b.text = b.out = arena_alloc_fast(lx->a, (size_t)(e - s) + 1);
     if (!b.parts || !b.text)
         return NULL;
 
     const unsigned char *p = s;
     bool bol = dedent && width > 0;
     bool plain = !raw && nexpr == 0 && !memchr(s, '\\', (size_t)(e - s));
+    if (plain && !bol) {
+        /* nothing to decode and no dedent: the text is the body as it is */
+        memcpy(b.out, p, (size_t)(e - p));
+        b.out += e - p;
+        p = e;
+    }
     if (raw) {
         /* no escapes or interpolations: each line is its source bytes after the dedent */
         while (p < e) {
@@ -1059,10 +1067,14 @@ static void lex_run(struct lexer *lx)
             p = q;
         }
 
-        /* runs of spaces (indentation inside brackets, alignment) are skipped eight bytes
-         * at a time before the automaton sees them */
+        /* runs of spaces (indentation inside brackets, alignment, the blanks around '=')
+         * are skipped before the automaton sees them: eight bytes at a time, then singly
+         * (the NUL sentinel at 'lim' ends the loop); a round of the automaton for a lone
+         * space costs more than the token after it */
         while (lim - p >= 8 && !memcmp(p, "        ", 8))
             p += 8;
+        while (*p == ' ')
+            p++;
         const unsigned char *t = p;
         /*!re2c
         re2c:define:YYCTYPE = "unsigned char";

@@ -365,10 +365,13 @@ static void layout_items(struct feeder *f, struct ctx *c, struct token t, bool n
     }
     bool closed = false;
     if (newline) {
-        uint32_t ind = line_indent(f->src, t.lo);
-        while (c->nbodies > 0 &&
-               (c->bodies[c->nbodies - 1].inline_ || c->bodies[c->nbodies - 1].indent >= ind))
-            close_body(f, c, t.lo);
+        /* the indentation matters only to an open conditional body (most lines have none) */
+        if (c->nbodies > 0) {
+            uint32_t ind = line_indent(f->src, t.lo);
+            while (c->nbodies > 0 &&
+                   (c->bodies[c->nbodies - 1].inline_ || c->bodies[c->nbodies - 1].indent >= ind))
+                close_body(f, c, t.lo);
+        }
     } else if (k == TK_COMMA && c->kind == CTX_LIST) {
         while (c->nbodies > 0 && c->bodies[c->nbodies - 1].inline_)
             close_body(f, c, t.lo);
@@ -913,7 +916,14 @@ static uint32_t utf8_invalid_at(const struct source *src)
     const unsigned char *s = (const unsigned char *)src->text;
     uint32_t i = 0, n = src->len;
     while (i < n) {
-        /* source is mostly ASCII: eight bytes at a time while no high bit is set */
+        /* source is mostly ASCII: 32 bytes, then eight, at a time while no high bit is set */
+        while (n - i >= 32) {
+            uint64_t w[4];
+            memcpy(w, s + i, sizeof w);
+            if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080u)
+                break;
+            i += 32;
+        }
         while (n - i >= 8) {
             uint64_t w;
             memcpy(&w, s + i, sizeof w);

@@ -174,31 +174,46 @@ static const char *token_display(int kind)
     }
 }
 
-/* Would the parser in its current state accept 'tok' (after any reductions)? Simulates the
- * LALR automaton on a copy of the state stack, so no action runs. */
-static bool would_accept(const yyParser *yyp, int tok)
+/* The action the parser would take on 'tok' once the reductions it calls for have run
+ * (a shift, accept or error action), and in '*at' the state that action comes from.
+ * Simulates the LALR automaton without running any action; the parser's own stack is
+ * only read: the states the simulated reductions push go to 'over', and entries below
+ * 'keep' are read from the parser (the feeder asks after every keyword token, and copying
+ * a deep stack cost more than the question). */
+static YYACTIONTYPE sim_action(const yyParser *yyp, int tok, YYACTIONTYPE *at)
 {
     enum { MAXSIM = 1024 };
-    YYACTIONTYPE st[MAXSIM];
+    YYACTIONTYPE over[MAXSIM];
     int n = (int)(yyp->yytos - yyp->yystack) + 1;
-    if (n > MAXSIM)
-        return false;
-    for (int i = 0; i < n; i++)
-        st[i] = yyp->yystack[i].stateno;
+    int keep = n;
+    YYACTIONTYPE s = yyp->yytos->stateno;
     for (int guard = 0; guard < 10000; guard++) {
-        YYACTIONTYPE act = yy_find_shift_action((YYCODETYPE)tok, st[n - 1]);
-        if (act <= YY_MAX_SHIFTREDUCE || act == YY_ACCEPT_ACTION)
-            return true;
-        if (act < YY_MIN_REDUCE || act > YY_MAX_REDUCE)
-            return false;
+        YYACTIONTYPE act = yy_find_shift_action((YYCODETYPE)tok, s);
+        if (act < YY_MIN_REDUCE || act > YY_MAX_REDUCE) {
+            *at = s;
+            return act;
+        }
         unsigned rule = (unsigned)(act - YY_MIN_REDUCE);
         n += yyRuleInfoNRhs[rule];
-        if (n < 1 || n >= MAXSIM)
-            return false;
-        st[n] = yy_find_reduce_action(st[n - 1], yyRuleInfoLhs[rule]);
+        if (n < 1 || n - keep >= MAXSIM)
+            break;
+        if (n < keep)
+            keep = n;
+        YYACTIONTYPE below = n - 1 < keep ? yyp->yystack[n - 1].stateno : over[n - 1 - keep];
+        s = yy_find_reduce_action(below, yyRuleInfoLhs[rule]);
+        over[n - keep] = s;
         n++;
     }
-    return false;
+    *at = s;
+    return YY_ERROR_ACTION;
+}
+
+/* Would the parser in its current state accept 'tok' (after any reductions)? */
+static bool would_accept(const yyParser *yyp, int tok)
+{
+    YYACTIONTYPE at;
+    YYACTIONTYPE act = sim_action(yyp, tok, &at);
+    return act <= YY_MAX_SHIFTREDUCE || act == YY_ACCEPT_ACTION;
 }
 
 bool sclParseAccepts(void *parser, int tok)
@@ -208,35 +223,16 @@ bool sclParseAccepts(void *parser, int tok)
 
 /* How the parser in its current state would take keyword 'kw': 1 as the keyword, 2 as the
  * NAME it falls back to (no action of its own in the state that shifts it), 0 not at all.
- * Runs the reductions on a copy of the state stack, as would_accept does. */
+ * Runs the reductions as would_accept does. */
 int sclParseKeywordRole(void *parser, int kw)
 {
-    enum { MAXSIM = 1024 };
-    const yyParser *yyp = parser;
-    YYACTIONTYPE st[MAXSIM];
-    int n = (int)(yyp->yytos - yyp->yystack) + 1;
-    if (n > MAXSIM || kw <= 0 || kw >= YYNTOKEN)
+    if (kw <= 0 || kw >= YYNTOKEN)
         return 0;
-    for (int i = 0; i < n; i++)
-        st[i] = yyp->yystack[i].stateno;
-    for (int guard = 0; guard < 10000; guard++) {
-        YYACTIONTYPE s = st[n - 1];
-        bool own = s > YY_MAX_SHIFT || yy_lookahead[yy_shift_ofst[s] + kw] == kw;
-        YYACTIONTYPE act = yy_find_shift_action((YYCODETYPE)kw, s);
-        if (act <= YY_MAX_SHIFTREDUCE)
-            return own ? 1 : 2;
-        if (act == YY_ACCEPT_ACTION)
-            return 1;
-        if (act < YY_MIN_REDUCE || act > YY_MAX_REDUCE)
-            return 0;
-        unsigned rule = (unsigned)(act - YY_MIN_REDUCE);
-        n += yyRuleInfoNRhs[rule];
-        if (n < 1 || n >= MAXSIM)
-            return 0;
-        st[n] = yy_find_reduce_action(st[n - 1], yyRuleInfoLhs[rule]);
-        n++;
-    }
-    return 0;
+    YYACTIONTYPE s;
+    YYACTIONTYPE act = sim_action(parser, kw, &s);
+    if (act <= YY_MAX_SHIFTREDUCE)
+        return s > YY_MAX_SHIFT || yy_lookahead[yy_shift_ofst[s] + kw] == kw ? 1 : 2;
+    return act == YY_ACCEPT_ACTION ? 1 : 0;
 }
 
 static void syntax_error(struct yyParser *yyp, int major, struct token tok)
@@ -639,8 +635,11 @@ arg(A) ::= sname(N) ASSIGN expr(E).              { A = ast_kwarg(p, N, E); }
  *     { if a: x = 1, y = 2 elif b: x = 3 }
  * and the multi-line forms arrive as IF a COLON INDENT … DEDENT ELIF b COLON INDENT … DEDENT.
  * ====================================================================} */
+/* A line break between items is spelled out in the list and config rules rather than
+ * reduced to a 'sep' first: one reduction less per item on its own line. The ',' keeps
+ * its 'sep', whose state it shares with 'opt_comma' and the comprehension clauses: the
+ * default reduction there decides which tokens a syntax error lists as expected. */
 sep ::= COMMA.
-sep ::= NEWLINE.
 opt_comma ::= .
 opt_comma ::= COMMA.
 
@@ -660,8 +659,10 @@ list(A) ::= LBRACKET(L) list_items(I) COMMA comp_clauses(C) RBRACKET(R).
 /* A plain expression is an item without a 'list_item ::= expr' reduction of its own. */
 list_items(A) ::= expr(E).                              { A = ast_list_one(p, E); }
 list_items(A) ::= list_items(L) sep expr(E).            { A = ast_list_add(p, L, E); }
+list_items(A) ::= list_items(L) NEWLINE expr(E).        { A = ast_list_add(p, L, E); }
 list_items(A) ::= list_item(E).                         { A = ast_list_one(p, E); }
 list_items(A) ::= list_items(L) sep list_item(E).       { A = ast_list_add(p, L, E); }
+list_items(A) ::= list_items(L) NEWLINE list_item(E).   { A = ast_list_add(p, L, E); }
 list_item(A) ::= STAR(T) expr(E).                       { A = ast_starred(p, T, E); }
 list_item(A) ::= list_if(E).                            { A = E; }
 
@@ -686,6 +687,7 @@ config(A) ::= LBRACE(L) entries(I) COMMA comp_clauses(C) RBRACE(R).
 %type entries {struct ast_list}
 entries(A) ::= entry(E).                        { A = ast_list_one(p, E); }
 entries(A) ::= entries(L) sep entry(E).         { A = ast_list_add(p, L, E); }
+entries(A) ::= entries(L) NEWLINE entry(E).     { A = ast_list_add(p, L, E); }
 /* The key-value forms again rather than 'entry ::= kv_entry': one reduction less per entry
  * (kv_entry is for dict comprehensions). */
 entry(A) ::= expr(K) COLON expr(V).             { A = ast_entry(p, K, ENTRY_UNION, V); }
