@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lang/arena.h"
 #include "lang/ast.h"
@@ -276,12 +277,19 @@ void scl_run_set_flags(scl_run *run, unsigned flags)
     run->vm.flags = flags;
 }
 
+/* The whole file, NUL-terminated, in the run's arena. A regular file is read into a buffer
+ * of its size (one more byte to see the end), so the text is held once; anything else
+ * (a pipe, a file still growing) grows the buffer by doubling. */
 static char *read_file(scl_run *run, const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
+    struct stat st;
     size_t cap = 4096, n = 0;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size < (uint64_t)SIZE_MAX - 1)
+        cap = (size_t)st.st_size + 1;
     char *buf = arena_alloc(&run->arena, cap);
     while (buf) {
         size_t k = fread(buf + n, 1, cap - n, f);
@@ -297,6 +305,7 @@ static char *read_file(scl_run *run, const char *path, size_t *len)
     fclose(f);
     if (!buf || err)
         return NULL;
+    buf[n] = '\0'; /* n < cap: a full buffer is always grown before the next read */
     *len = n;
     return buf;
 }
@@ -318,6 +327,7 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
 {
     if (!run || !file)
         return SCL_EINVAL;
+    bool owned = false; /* read here: the source map can keep the buffer as it is */
     if (!src) {
         src = read_file(run, file, &len);
         if (!src) {
@@ -326,6 +336,7 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
                       "Cannot find the module %s from %s: %s", file, file, strerror(errno));
             return SCL_EIO;
         }
+        owned = true;
     }
     if (run->nfiles == run->capfiles) {
         size_t cap = run->capfiles ? run->capfiles * 2 : 4;
@@ -336,7 +347,9 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
         run->files = v;
         run->capfiles = cap;
     }
-    struct source *s = source_map_add(&run->sm, display_path(run, file), src, len);
+    const char *path = display_path(run, file);
+    struct source *s = owned ? source_map_add_owned(&run->sm, path, src, len)
+                             : source_map_add(&run->sm, path, src, len);
     if (!s)
         return SCL_ENOMEM;
     run->files[run->nfiles].src = s;
