@@ -127,7 +127,7 @@ struct value emit_plan(struct vm *vm, struct value v, unsigned flags)
         struct dict *d = dict_new(vm, n);
         for (uint32_t i = 0; i < n; i++)
             dict_set(vm, d, es[i]->key, emit_plan(vm, es[i]->val, flags));
-        d->schema = v.as.d->schema;
+        dict_set_schema(vm, d, dict_schema(v.as.d));
         struct value r = v;
         r.as.d = d;
         return r;
