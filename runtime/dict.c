@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "runtime/vm.h"
+#include "runtime/vm_impl.h"
 
 /* {===== layout
  *
@@ -149,12 +150,32 @@ static inline struct dict_entry *dict_inline(struct dict *d)
     return (struct dict_entry *)(d + 1);
 }
 
+/* Dict blocks (the dict and its first entries) are cut from pieces of the arena this big,
+ * 8-aligned as their contents need, rather than each rounded up to the arena's 16-byte
+ * alignment, which costs 8 bytes for every dict with an even number of entries. The blocks
+ * never grow in place, so they need not be the arena's own allocations. */
+#define DICT_PIECE ((size_t)64 << 10)
+
+static void *dict_block(struct vm *vm, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (n > DICT_PIECE / 4)
+        return vm_alloc(vm, n);
+    if ((size_t)(vm->dict_end - vm->dict_cur) < n) {
+        vm->dict_cur = vm_alloc(vm, DICT_PIECE);
+        vm->dict_end = vm->dict_cur + DICT_PIECE;
+    }
+    void *p = vm->dict_cur;
+    vm->dict_cur += n;
+    return p;
+}
+
 /* A dict with room for 'cap' entries in its own block; the caller sets 'used' and 'n'. */
 static struct dict *dict_alloc(struct vm *vm, uint32_t cap)
 {
     if (cap > (uint32_t)INT32_MAX)
         vm_raise(vm, "dict too large");
-    struct dict *d = vm_alloc(vm, sizeof *d + (size_t)cap * sizeof *d->e);
+    struct dict *d = dict_block(vm, sizeof *d + (size_t)cap * sizeof *d->e);
     memset(d, 0, sizeof *d);
     if (cap) {
         d->e = dict_inline(d);
