@@ -295,19 +295,16 @@ static char *read_grow(scl_run *run, bool heap, char *p, size_t old_n, size_t ne
 }
 
 /* The whole file, NUL-terminated: in the run's arena, or, when 'size' is given, from the
- * context's allocator (*size: the bytes to free). A regular file is read into a buffer of
- * its size (one more byte to see the end), so the text is held once; anything else (a pipe,
- * a file still growing) grows the buffer by doubling. */
+ * context's allocator (*size: the bytes to free). A file that does not fit the first 4 KB
+ * is read on into a buffer of its size (one more byte to see the end) when it is a regular
+ * file, so the text is held once; anything else (a pipe, a file still growing) grows the
+ * buffer by doubling. */
 static char *read_file_into(scl_run *run, const char *path, size_t *len, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    struct stat st;
     size_t cap = 4096, n = 0;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uint64_t)st.st_size < (uint64_t)SIZE_MAX - 1)
-        cap = (size_t)st.st_size + 1;
     bool heap = size != NULL;
     char *buf = read_grow(run, heap, NULL, 0, cap);
     while (buf) {
@@ -316,11 +313,16 @@ static char *read_file_into(scl_run *run, const char *path, size_t *len, size_t 
         if (k == 0)
             break;
         if (n == cap) {
-            char *p = read_grow(run, heap, buf, cap, cap * 2);
+            size_t want = cap * 2;
+            struct stat st;
+            if (cap == 4096 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+                (uint64_t)st.st_size >= cap && (uint64_t)st.st_size < (uint64_t)SIZE_MAX - 1)
+                want = (size_t)st.st_size + 1;
+            char *p = read_grow(run, heap, buf, cap, want);
             if (!p && heap)
                 run->ctx->alloc(run->ctx->ud, buf, cap, 0);
             buf = p;
-            cap *= 2;
+            cap = want;
         }
     }
     int err = ferror(f);
