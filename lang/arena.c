@@ -32,6 +32,50 @@ struct arena_chunk {
     _Alignas(max_align_t) char data[];
 };
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+/* Blocks of this size or more (the big chunks of a long run, of the parser's and the
+ * checker's scratch arenas) are mapped from the system directly and unmapped when freed.
+ * From malloc, freeing one would raise glibc's dynamic mmap threshold past the next chunks,
+ * which then come from the heap, where the scratch arenas freed before them leave holes
+ * that later (bigger) chunks cannot reuse: resident memory that nothing uses. */
+#define BIG_BLOCK ((size_t)1 << 20)
+
+static void *block_alloc(size_t n)
+{
+    if (n < BIG_BLOCK)
+        return malloc(n);
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void block_free(void *p, size_t n)
+{
+    if (n < BIG_BLOCK)
+        free(p);
+    else if (p)
+        munmap(p, n);
+}
+
+void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
+{
+    (void)ud;
+    if (new_size == 0) {
+        block_free(ptr, old_size);
+        return NULL;
+    }
+    if (!ptr)
+        return block_alloc(new_size);
+    if (old_size < BIG_BLOCK && new_size < BIG_BLOCK)
+        return realloc(ptr, new_size);
+    void *q = block_alloc(new_size);
+    if (q) {
+        memcpy(q, ptr, old_size < new_size ? old_size : new_size);
+        block_free(ptr, old_size);
+    }
+    return q;
+}
+#else
 void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 {
     (void)ud;
@@ -42,6 +86,7 @@ void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
     }
     return realloc(ptr, new_size);
 }
+#endif
 
 void arena_init(struct arena *a, arena_alloc_fn alloc, void *ud)
 {

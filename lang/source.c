@@ -12,7 +12,8 @@ void source_map_init(struct source_map *sm, struct arena *arena)
     sm->arena = arena;
 }
 
-struct source *source_map_add(struct source_map *sm, const char *path, const char *text, size_t len)
+static struct source *add(struct source_map *sm, const char *path, const char *text, size_t len,
+                          bool copy)
 {
     if (len >= UINT32_MAX)
         return NULL;
@@ -28,7 +29,7 @@ struct source *source_map_add(struct source_map *sm, const char *path, const cha
     if (!s)
         return NULL;
     s->path = arena_strndup(sm->arena, path, strlen(path));
-    s->text = arena_strndup(sm->arena, text, len);
+    s->text = copy ? arena_strndup(sm->arena, text, len) : text;
     s->len = (uint32_t)len;
     /* Line breaks are LF, CRLF or a lone CR. Without any CR (the usual case) memchr finds
      * them, which is several times faster than a byte loop over a large file. The table is
@@ -63,6 +64,17 @@ struct source *source_map_add(struct source_map *sm, const char *path, const cha
     sm->v[sm->n++] = s;
     s->id = sm->base + sm->n;
     return s;
+}
+
+struct source *source_map_add(struct source_map *sm, const char *path, const char *text, size_t len)
+{
+    return add(sm, path, text, len, true);
+}
+
+struct source *source_map_add_owned(struct source_map *sm, const char *path, const char *text,
+                                    size_t len)
+{
+    return add(sm, path, text, len, false);
 }
 
 const struct source *source_map_get(const struct source_map *sm, uint32_t file)

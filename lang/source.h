@@ -37,6 +37,10 @@ enum { SOURCE_SHARED_BASE = 0x40000000 };
 void source_map_init(struct source_map *sm, struct arena *arena);
 /* Copies path and text. NULL on memory exhaustion or text over 4 GiB. */
 struct source *source_map_add(struct source_map *sm, const char *path, const char *text, size_t len);
+/* Copies path only: 'text' (NUL-terminated at 'len') is used where it is and must live as
+ * long as the map (a file already read into the map's arena). */
+struct source *source_map_add_owned(struct source_map *sm, const char *path, const char *text,
+                                    size_t len);
 const struct source *source_map_get(const struct source_map *sm, uint32_t file);
 
 /* 1-based line and column (column counts bytes) of byte offset 'off'. */

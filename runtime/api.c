@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lang/arena.h"
 #include "lang/ast.h"
@@ -43,6 +44,11 @@ struct scl_ctx {
 struct run_file {
     const struct source *src;
     struct ast *module;
+    /* The text when the run read the file itself: from the context's allocator, not the
+     * arena, so that it can be freed as soon as the module cache holds its own copy. */
+    char *buf;
+    size_t bufsize;
+    struct source *own; /* the run's entry for the file, which points at 'buf' */
 };
 
 struct scl_val {
@@ -256,10 +262,14 @@ scl_run *scl_run_new(scl_ctx *ctx)
     return run;
 }
 
+static void release_text(scl_run *run, struct run_file *f);
+
 void scl_run_free(scl_run *run)
 {
     if (!run)
         return;
+    for (size_t i = 0; i < run->nfiles; i++)
+        release_text(run, &run->files[i]);
     arena_free(&run->arena);
     run->ctx->alloc(run->ctx->ud, run, sizeof *run, 0);
 }
@@ -276,29 +286,74 @@ void scl_run_set_flags(scl_run *run, unsigned flags)
     run->vm.flags = flags;
 }
 
-static char *read_file(scl_run *run, const char *path, size_t *len)
+/* Grows a read buffer: in the run's arena, or with the context's allocator when 'heap'. */
+static char *read_grow(scl_run *run, bool heap, char *p, size_t old_n, size_t new_n)
+{
+    if (heap)
+        return run->ctx->alloc(run->ctx->ud, p, old_n, new_n);
+    return arena_realloc(&run->arena, p, old_n, new_n);
+}
+
+/* The whole file, NUL-terminated: in the run's arena, or, when 'size' is given, from the
+ * context's allocator (*size: the bytes to free). A file that does not fit the first 4 KB
+ * is read on into a buffer of its size (one more byte to see the end) when it is a regular
+ * file, so the text is held once; anything else (a pipe, a file still growing) grows the
+ * buffer by doubling. */
+static char *read_file_into(scl_run *run, const char *path, size_t *len, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
     size_t cap = 4096, n = 0;
-    char *buf = arena_alloc(&run->arena, cap);
+    bool heap = size != NULL;
+    char *buf = read_grow(run, heap, NULL, 0, cap);
     while (buf) {
         size_t k = fread(buf + n, 1, cap - n, f);
         n += k;
         if (k == 0)
             break;
         if (n == cap) {
-            buf = arena_realloc(&run->arena, buf, cap, cap * 2);
-            cap *= 2;
+            size_t want = cap * 2;
+            struct stat st;
+            if (cap == 4096 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+                (uint64_t)st.st_size >= cap && (uint64_t)st.st_size < (uint64_t)SIZE_MAX - 1)
+                want = (size_t)st.st_size + 1;
+            char *p = read_grow(run, heap, buf, cap, want);
+            if (!p && heap)
+                run->ctx->alloc(run->ctx->ud, buf, cap, 0);
+            buf = p;
+            cap = want;
         }
     }
     int err = ferror(f);
     fclose(f);
+    if (buf && err && heap)
+        run->ctx->alloc(run->ctx->ud, buf, cap, 0);
     if (!buf || err)
         return NULL;
+    buf[n] = '\0'; /* n < cap: a full buffer is always grown before the next read */
     *len = n;
+    if (size)
+        *size = cap;
     return buf;
+}
+
+static char *read_file(scl_run *run, const char *path, size_t *len)
+{
+    return read_file_into(run, path, len, NULL);
+}
+
+/* Frees the text the run read a file into, once nothing reads it any more; the run's entry
+ * for the file is left as an empty text. */
+static void release_text(scl_run *run, struct run_file *f)
+{
+    if (!f->buf)
+        return;
+    run->ctx->alloc(run->ctx->ud, f->buf, f->bufsize, 0);
+    f->buf = NULL;
+    f->own->text = "";
+    f->own->len = 0;
+    f->own->nlines = 1;
 }
 
 /* Display path of a file: absolute, as KCL prints it. */
@@ -318,8 +373,10 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
 {
     if (!run || !file)
         return SCL_EINVAL;
+    char *buf = NULL; /* read here: the source map can keep the buffer as it is */
+    size_t bufsize = 0;
     if (!src) {
-        src = read_file(run, file, &len);
+        src = buf = read_file_into(run, file, &len, &bufsize);
         if (!src) {
             struct span none = {0, 0, 0};
             diags_add(&run->diags, DIAG_ERROR, "E2F04", "CannotFindModule", none, false,
@@ -327,20 +384,32 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
             return SCL_EIO;
         }
     }
+    struct source *s = NULL;
     if (run->nfiles == run->capfiles) {
         size_t cap = run->capfiles ? run->capfiles * 2 : 4;
         struct run_file *v = arena_realloc(&run->arena, run->files, run->capfiles * sizeof *v,
                                            cap * sizeof *v);
-        if (!v)
-            return SCL_ENOMEM;
-        run->files = v;
-        run->capfiles = cap;
+        if (v) {
+            run->files = v;
+            run->capfiles = cap;
+        }
     }
-    struct source *s = source_map_add(&run->sm, display_path(run, file), src, len);
-    if (!s)
+    if (run->nfiles < run->capfiles) {
+        const char *path = display_path(run, file);
+        s = buf ? source_map_add_owned(&run->sm, path, src, len)
+                : source_map_add(&run->sm, path, src, len);
+    }
+    if (!s) {
+        if (buf)
+            run->ctx->alloc(run->ctx->ud, buf, bufsize, 0);
         return SCL_ENOMEM;
-    run->files[run->nfiles].src = s;
-    run->files[run->nfiles].module = NULL;
+    }
+    struct run_file *f = &run->files[run->nfiles];
+    f->src = s;
+    f->module = NULL;
+    f->buf = buf;
+    f->bufsize = bufsize;
+    f->own = s;
     run->nfiles++;
     run->parsed = 0;
     return SCL_OK;
@@ -1058,8 +1127,10 @@ scl_status scl_run_eval(scl_run *run)
         const struct source *src = NULL;
         f->module = mod_cache_parse(&run->ctx->modules, f->src->path, f->src->text, f->src->len,
                                     &run->diags, &src);
-        if (f->module)
+        if (f->module) {
             f->src = src;
+            release_text(run, f);
+        }
     }
     scl_status st = scl_run_parse(run);
     if (st != SCL_OK)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "runtime/vm.h"
+#include "runtime/vm_impl.h"
 
 /* {===== layout
  *
@@ -141,6 +142,48 @@ static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot
     }
 }
 
+/* Where the entries of a dict made with a known capacity are: right after the dict, in the
+ * same arena block (one allocation and one rounding to the arena's alignment instead of
+ * two; a dict's 40 bytes keep the entries 8-aligned, which is all they need). */
+static inline struct dict_entry *dict_inline(struct dict *d)
+{
+    return (struct dict_entry *)(d + 1);
+}
+
+/* Dict blocks (the dict and its first entries) are cut from pieces of the arena this big,
+ * 8-aligned as their contents need, rather than each rounded up to the arena's 16-byte
+ * alignment, which costs 8 bytes for every dict with an even number of entries. The blocks
+ * never grow in place, so they need not be the arena's own allocations. */
+#define DICT_PIECE ((size_t)64 << 10)
+
+static void *dict_block(struct vm *vm, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (n > DICT_PIECE / 4)
+        return vm_alloc(vm, n);
+    if ((size_t)(vm->dict_end - vm->dict_cur) < n) {
+        vm->dict_cur = vm_alloc(vm, DICT_PIECE);
+        vm->dict_end = vm->dict_cur + DICT_PIECE;
+    }
+    void *p = vm->dict_cur;
+    vm->dict_cur += n;
+    return p;
+}
+
+/* A dict with room for 'cap' entries in its own block; the caller sets 'used' and 'n'. */
+static struct dict *dict_alloc(struct vm *vm, uint32_t cap)
+{
+    if (cap > (uint32_t)INT32_MAX)
+        vm_raise(vm, "dict too large");
+    struct dict *d = dict_block(vm, sizeof *d + (size_t)cap * sizeof *d->e);
+    memset(d, 0, sizeof *d);
+    if (cap) {
+        d->e = dict_inline(d);
+        d->cap = cap;
+    }
+    return d;
+}
+
 /* Squeezes tombstones out of 'e', keeping order. The index is stale afterwards. */
 static void dict_compact(struct dict *d)
 {
@@ -174,7 +217,15 @@ static void dict_make_room(struct vm *vm, struct dict *d)
             cap = want;
         if (cap > (uint64_t)INT32_MAX)
             cap = (uint64_t)INT32_MAX;
-        d->e = vm_realloc(vm, d->e, (size_t)d->cap * sizeof *d->e, (size_t)cap * sizeof *d->e);
+        if (d->e == dict_inline(d)) {
+            /* entries made with the dict live in its block, which cannot grow */
+            struct dict_entry *e = vm_alloc(vm, (size_t)cap * sizeof *d->e);
+            memcpy(e, d->e, (size_t)d->used * sizeof *d->e);
+            d->e = e;
+        } else {
+            d->e = vm_realloc(vm, d->e, (size_t)d->cap * sizeof *d->e,
+                              (size_t)cap * sizeof *d->e);
+        }
         d->cap = (uint32_t)cap;
     }
     if (need <= DICT_SMALL) {
@@ -225,13 +276,7 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
 
 struct dict *dict_new(struct vm *vm, uint32_t cap)
 {
-    struct dict *d = vm_zalloc(vm, sizeof *d);
-    if (cap) {
-        if (cap > (uint32_t)INT32_MAX)
-            vm_raise(vm, "dict too large");
-        d->e = vm_alloc(vm, (size_t)cap * sizeof *d->e);
-        d->cap = cap;
-    }
+    struct dict *d = dict_alloc(vm, cap);
     if (cap > DICT_SMALL)
         index_build(vm, d, pow2_at_least(vm, ((uint64_t)cap * 3 + 1) / 2));
     return d;
@@ -309,14 +354,10 @@ bool dict_del(struct dict *d, struct str *key)
 
 struct dict *dict_copy(struct vm *vm, const struct dict *d)
 {
-    struct dict *r = vm_zalloc(vm, sizeof *r);
-    r->schema = d->schema;
-    r->span = d->span;
-    r->origin = d->origin;
+    struct dict *r = dict_alloc(vm, d->n);
+    r->inst = d->inst;
     if (!d->n)
         return r;
-    r->e = vm_alloc(vm, (size_t)d->n * sizeof *r->e);
-    r->cap = d->n;
     if (d->n == d->used) {
         /* no tombstones: both arrays copy as they are */
         memcpy(r->e, d->e, (size_t)d->used * sizeof *r->e);
@@ -337,6 +378,26 @@ struct dict *dict_copy(struct vm *vm, const struct dict *d)
     if (j > DICT_SMALL)
         index_build(vm, r, pow2_at_least(vm, ((uint64_t)j * 3 + 1) / 2));
     return r;
+}
+
+void dict_set_inst(struct vm *vm, struct dict *d, struct schema_type *st, struct span span,
+                   struct schema_origin *origin)
+{
+    if (!st) {
+        d->inst = NULL;
+        return;
+    }
+    struct dict_inst *in = vm_alloc(vm, sizeof *in);
+    in->schema = st;
+    in->span = span;
+    in->origin = origin;
+    d->inst = in;
+}
+
+void dict_set_schema(struct vm *vm, struct dict *d, struct schema_type *st)
+{
+    struct span none = {0, 0, 0};
+    dict_set_inst(vm, d, st, none, NULL);
 }
 
 bool dict_next(const struct dict *d, uint32_t *i, struct dict_entry **e)

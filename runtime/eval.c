@@ -1539,7 +1539,7 @@ static struct value eval_quant(struct eval *ev, struct ast *n)
         if (qs.out_dict) {
             struct value r = coll;
             r.as.d = qs.out_dict;
-            qs.out_dict->schema = coll.as.d->schema;
+            dict_set_schema(ev->vm, qs.out_dict, dict_schema(coll.as.d));
             return r;
         }
         return v_list(qs.out_list);
@@ -1558,7 +1558,7 @@ static struct value select_attr(struct eval *ev, struct value v, struct str *att
         struct dict_entry *e = dict_find(v.as.d, attr);
         if (e)
             return e->val;
-        if (schema_has_attr(v.as.d->schema, attr))
+        if (schema_has_attr(dict_schema(v.as.d), attr))
             return v_undef();
         vm->span = span;
         vm_raise(vm, "attribute '%s' not found in '%s'", attr->b, v_type_name(v));
@@ -1971,7 +1971,7 @@ static struct value assign_path(struct eval *ev, struct value base, struct ast *
             nv = aug_op == OP_BITOR ? schema_union(ev, old, v) : op_binary(vm, (unsigned)aug_op, old, v);
         }
         if (outer.tag == V_SCHEMA)
-            nv = schema_attr_convert(ev, outer.as.d->schema, attr, nv, t->span);
+            nv = schema_attr_convert(ev, dict_schema(outer.as.d), attr, nv, t->span);
         dict_set(vm, outer.as.d, attr, nv);
         if (outer.tag == V_SCHEMA)
             schema_recheck(ev, outer, t->span);

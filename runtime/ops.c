@@ -567,9 +567,7 @@ static struct value unify_key(struct vm *vm, const struct upath *p, struct value
         }
         struct value r = a;
         if (a.tag == V_DICT && b.tag == V_SCHEMA) {
-            d->schema = b.as.d->schema;
-            d->span = b.as.d->span;
-            d->origin = b.as.d->origin;
+            d->inst = b.as.d->inst;
             r.tag = V_SCHEMA;
         }
         r.as.d = d;

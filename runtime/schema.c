@@ -451,15 +451,15 @@ static void check_required(struct eval *ev, struct value v, unsigned depth)
     if (!v_is_dictlike(v))
         return;
     struct dict *d = v.as.d;
-    if (v.tag == V_SCHEMA && d->schema && !d->schema->is_rule) {
-        struct schema_type *st = d->schema;
+    if (v.tag == V_SCHEMA && dict_schema(d) && !dict_schema(d)->is_rule) {
+        struct schema_type *st = dict_schema(d);
         for (uint32_t i = 0; i < st->nattrs; i++) {
             struct schema_attr *a = &st->attrs[i];
             if (a->optional)
                 continue;
             struct value x = dict_get(d, a->name);
             if (v_is_null(x))
-                vm_raise_at(ev->vm, d->span, "E3M38", "EvaluationError",
+                vm_raise_at(ev->vm, d->inst->span, "E3M38", "EvaluationError",
                             "attribute '%s' of %s is required and can't be None or Undefined",
                             a->name->b, st->name->b);
         }
@@ -614,14 +614,13 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
     fp->type = st;
     fp->config = v_is_dictlike(config) ? config.as.d : NULL;
     fp->inst = dict_new(vm, st->nattrs + (fp->config && st->index_sig ? fp->config->n : 0));
-    fp->inst->schema = st;
-    fp->inst->span = span;
+    struct schema_origin *o = NULL;
     if (fp->config || args) {
-        struct schema_origin *o = vm_alloc(vm, sizeof *o);
+        o = vm_alloc(vm, sizeof *o);
         o->config = fp->config;
         o->args = args ? copy_args(vm, args) : NULL;
-        fp->inst->origin = o;
     }
+    dict_set_inst(vm, fp->inst, st, span, o);
     fp->state = vm_zalloc(vm, L->nstmts + 1);
     struct scope *saved_scope = ev->scope;
     ev->scope = st->closure;
@@ -797,7 +796,7 @@ static struct value instances_fn(struct vm *vm, const struct callargs *a)
         bool in_main = false;
         /* made by the main package: its location is in one of the main files */
         for (uint32_t k = 0; k < main->nfiles && !in_main; k++)
-            in_main = main->files[k].src->id == inst.as.d->span.file;
+            in_main = main->files[k].src->id == inst.as.d->inst->span.file;
         if (in_main || v_truthy(full))
             list_push(vm, out, inst);
     }
@@ -816,11 +815,11 @@ struct value schema_type_member(struct eval *ev, struct schema_type *st, struct 
 struct value schema_union(struct eval *ev, struct value a, struct value b)
 {
     struct vm *vm = ev->vm;
-    struct schema_type *sty = a.tag == V_SCHEMA ? a.as.d->schema : NULL;
+    struct schema_type *sty = a.tag == V_SCHEMA ? dict_schema(a.as.d) : NULL;
     if (sty && b.tag == V_DICT && sty->node && !sty->is_rule) {
         /* instance | config: the schema runs again on its config merged with the new one,
          * so that attributes computed from the changed ones follow them */
-        struct schema_origin *o = a.as.d->origin;
+        struct schema_origin *o = a.as.d->inst->origin;
         struct dict *cfg = o && o->config ? dict_copy(vm, o->config) : dict_new(vm, 0);
         for (uint32_t i = 0; i < b.as.d->used; i++) {
             struct dict_entry *e = &b.as.d->e[i];
@@ -834,7 +833,7 @@ struct value schema_union(struct eval *ev, struct value a, struct value b)
     if (a.tag == V_SCHEMA && v_is_dictlike(b)) {
         struct value r = op_union(vm, a, b);
         struct dict *d = r.as.d;
-        struct schema_type *st = a.as.d->schema;
+        struct schema_type *st = dict_schema(a.as.d);
         for (uint32_t i = 0; i < b.as.d->used; i++) {
             struct dict_entry *e = &b.as.d->e[i];
             if (!e->key)
@@ -854,7 +853,7 @@ struct value schema_union(struct eval *ev, struct value a, struct value b)
  * whose body counts as done, so that names read the instance as it is now. */
 void schema_recheck(struct eval *ev, struct value inst, struct span span)
 {
-    struct schema_type *st = inst.as.d->schema;
+    struct schema_type *st = dict_schema(inst.as.d);
     if (!st || !st->node || st->is_rule)
         return;
     struct schema_layout *L = layout_get(ev, st);
@@ -871,7 +870,7 @@ void schema_recheck(struct eval *ev, struct value inst, struct span span)
     fp->scope = scope_push(ev, SCOPE_SCHEMA);
     fp->scope->frame = fp;
     ev->scope = saved;
-    struct schema_origin *o = inst.as.d->origin;
+    struct schema_origin *o = inst.as.d->inst->origin;
     if (o && o->args)
         bind_params(ev, st, fp->scope, o->args, span);
     run_checks(ev, fp, span);
@@ -1004,7 +1003,7 @@ static bool type_match(struct eval *ev, struct ast *t, struct value v)
             return false;
         if (tv.as.st->alias)
             return type_match(ev, tv.as.st->alias, v);
-        return v.tag == V_SCHEMA && schema_is_sub(v.as.d->schema, tv.as.st);
+        return v.tag == V_SCHEMA && schema_is_sub(dict_schema(v.as.d), tv.as.st);
     }
     case AST_TYPE_LIST:
         if (v.tag != V_LIST)

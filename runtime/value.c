@@ -195,7 +195,7 @@ const char *v_type_name(struct value v)
     case V_DICT:
         return "dict";
     case V_SCHEMA:
-        return v.as.d->schema ? schema_type_name(v.as.d->schema) : "dict";
+        return dict_schema(v.as.d) ? schema_type_name(dict_schema(v.as.d)) : "dict";
     case V_FUNC:
         return "function";
     case V_TYPE:

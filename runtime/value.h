@@ -32,7 +32,7 @@ enum vtag {
     V_STR,   /* as.s */
     V_LIST,  /* as.l */
     V_DICT,  /* as.d, a plain dict */
-    V_SCHEMA,/* as.d, a schema instance (as.d->schema is its type) */
+    V_SCHEMA,/* as.d, a schema instance (dict_schema(as.d) is its type) */
     V_FUNC,  /* as.fn */
     V_TYPE,  /* as.st: a schema or rule type */
     V_MODULE,/* as.m */
@@ -81,18 +81,31 @@ struct dict_entry {
     uint32_t file, lo; /* where the entry was written (config literals); file 0: unknown */
 };
 
-/* Compact insertion-ordered dict (see dict.c for the layout). */
+/* What a schema instance holds beyond its entries. Set once when the instance is made and
+ * never changed afterwards, so dicts copied from an instance share it. */
+struct dict_inst {
+    struct schema_type *schema;   /* the instance's type */
+    struct span span;             /* where the instance was made */
+    struct schema_origin *origin; /* the config and arguments it was made with, or NULL */
+};
+
+/* Compact insertion-ordered dict (see dict.c for the layout). Plain dicts are most of the
+ * values a program makes, hence the instance fields behind one pointer: 40 bytes. */
 struct dict {
     struct dict_entry *e; /* entries in insertion order, tombstones included */
+    int32_t *index;       /* entry numbers, -1 empty, -2 deleted; NULL when small */
     uint32_t used;        /* entries in 'e' (live + tombstones) */
     uint32_t n;           /* live entries */
     uint32_t cap;         /* capacity of 'e' */
     uint32_t mask;        /* index size - 1, 0 when there is no index (small dicts) */
-    int32_t *index;       /* entry numbers, -1 empty, -2 deleted; NULL when small */
-    struct schema_type *schema; /* the instance's type for V_SCHEMA, else NULL */
-    struct span span;           /* V_SCHEMA: where the instance was made */
-    struct schema_origin *origin; /* V_SCHEMA: the config and arguments it was made with */
+    const struct dict_inst *inst; /* V_SCHEMA (and dicts copied from one); NULL otherwise */
 };
+
+/* The instance's type for V_SCHEMA, else NULL. */
+static inline struct schema_type *dict_schema(const struct dict *d)
+{
+    return d->inst ? d->inst->schema : NULL;
+}
 
 /* {===== constructors */
 static inline struct value v_undef(void)
@@ -221,7 +234,12 @@ struct dict_entry *dict_set_op(struct vm *vm, struct dict *d, struct str *key, s
 struct dict_entry *dict_find_or_add(struct vm *vm, struct dict *d, struct str *key, struct value v,
                                     unsigned op, int32_t ins, bool *added);
 bool dict_del(struct dict *d, struct str *key);
-struct dict *dict_copy(struct vm *vm, const struct dict *d); /* shallow, keeps schema + ops */
+struct dict *dict_copy(struct vm *vm, const struct dict *d); /* shallow, keeps inst + ops */
+/* Makes 'd' an instance of 'st' made at 'span' from 'origin' (st NULL: a plain dict). */
+void dict_set_inst(struct vm *vm, struct dict *d, struct schema_type *st, struct span span,
+                   struct schema_origin *origin);
+/* The type alone, as for a dict built from an instance's entries (no span nor origin). */
+void dict_set_schema(struct vm *vm, struct dict *d, struct schema_type *st);
 /* Iteration in insertion order: for (uint32_t i = 0; dict_next(d, &i, &e);) */
 bool dict_next(const struct dict *d, uint32_t *i, struct dict_entry **e);
 

@@ -42,6 +42,7 @@ struct vm {
     size_t out_limit, out_used;  /* output budget (print and the writers); 0: none */
     bool limit_hit;              /* the last error was a limit (SCL_ELIMIT) */
     int8_t yaml_writer;          /* emit_yaml.c: 0 until SCL_YAML_WRITER is read */
+    char *dict_cur, *dict_end;   /* dict.c: the piece of the arena dict blocks are cut from */
 };
 
 /* Polls between the slow checks (interrupt flag, clock): a few microseconds of work at most. */

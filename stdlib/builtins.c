@@ -264,7 +264,7 @@ static struct value bi_typeof(struct vm *vm, const struct callargs *a)
     if (x[0].tag == V_UNIT)
         return v_str(str_fmt(vm, "number_multiplier(%lld%s)", (long long)x[0].as.i,
                              v_unit_suffix_name(x[0].aux)));
-    const struct schema_type *st = x[0].tag == V_SCHEMA ? x[0].as.d->schema : NULL;
+    const struct schema_type *st = x[0].tag == V_SCHEMA ? dict_schema(x[0].as.d) : NULL;
     if (st && v_truthy(x[1]) && st->pkgpath && strcmp(st->pkgpath, "__main__") != 0) {
         const char *path = st->pkgpath[0] == '@' ? st->pkgpath + 1 : st->pkgpath;
         return v_str(str_fmt(vm, "%s.%s", path, v_type_name(x[0])));

@@ -879,7 +879,7 @@ START_TEST(test_typeof_schema)
     st->name = str_cstr(vm, "A");
     st->pkgpath = typeof_cases[_i].pkgpath;
     struct dict *d = dict_new(vm, 0);
-    d->schema = st;
+    dict_set_schema(vm, d, st);
     struct value args[2] = {v_schema(d), v_bool(typeof_cases[_i].full)};
     ck_assert(vm_protect(vm, call_typeof, args));
     ck_assert_int_eq(typeof_result.tag, V_STR);

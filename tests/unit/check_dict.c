@@ -337,18 +337,17 @@ START_TEST(test_copy_independent)
     uint32_t n = sizes[_i];
     static int schema_stub;
     struct dict *d = dict_new(&VM, 0);
-    d->schema = (struct schema_type *)&schema_stub;
-    d->span = (struct span){1, 10, 20};
+    dict_set_inst(&VM, d, (struct schema_type *)&schema_stub, (struct span){1, 10, 20}, NULL);
     for (uint32_t i = 0; i < n; i++)
         dict_set_op(&VM, d, keyf((int)i), v_int(i), i % 3, (int32_t)i - 1);
     /* pass 0 copies a dict without tombstones, pass 1 one with a tombstone */
     for (int pass = 0; pass < 2; pass++) {
         struct dict *c = dict_copy(&VM, d);
         check_invariants(c);
-        ck_assert_ptr_eq(c->schema, d->schema);
-        ck_assert_uint_eq(c->span.file, 1);
-        ck_assert_uint_eq(c->span.lo, 10);
-        ck_assert_uint_eq(c->span.hi, 20);
+        ck_assert_ptr_eq(dict_schema(c), dict_schema(d));
+        ck_assert_uint_eq(c->inst->span.file, 1);
+        ck_assert_uint_eq(c->inst->span.lo, 10);
+        ck_assert_uint_eq(c->inst->span.hi, 20);
         ck_assert_str_eq(keys_of(c), keys_of(d));
         ck_assert_uint_eq(c->n, d->n);
         struct dict_entry *e;

@@ -107,7 +107,7 @@ static struct value parse_dict(const char **p, bool schema)
 {
     struct dict *d = dict_new(&VM, 0);
     if (schema)
-        d->schema = &PERSON;
+        dict_set_schema(&VM, d, &PERSON);
     expect_char(p, '{');
     skip_ws(p);
     while (**p != '}') {
@@ -486,7 +486,7 @@ START_TEST(test_deep_copy)
     ck_assert_int_eq(dict_find(copy.as.d, str_cstr(&VM, "f"))->ins, 2);
     struct value b = dict_get(copy.as.d, str_cstr(&VM, "b"));
     ck_assert_int_eq(b.tag, V_SCHEMA);
-    ck_assert_ptr_eq(b.as.d->schema, &PERSON);
+    ck_assert_ptr_eq(dict_schema(b.as.d), &PERSON);
     ck_assert_int_eq(dict_get(copy.as.d, str_cstr(&VM, "d")).tag, V_UNIT);
     /* every container is new: changing the copy at any depth leaves the original */
     struct value a = dict_get(copy.as.d, str_cstr(&VM, "a"));
