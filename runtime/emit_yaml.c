@@ -1033,23 +1033,6 @@ static int ybuf_write(struct ybuf *b, emit_write_fn w, void *ud)
     return w(ud, b->p ? b->p : "", b->n) ? EMIT_EWRITE : EMIT_OK;
 }
 
-/* A stream of many documents is handed to the writer in pieces of about this size, at
- * document boundaries, so its text is never held whole (a 20 MB stream would otherwise
- * take a 32 MB buffer plus the smaller ones it outgrew, all in the run's arena). Output
- * below this size still goes out in one write. */
-#define YBUF_FLUSH ((size_t)1 << 20)
-
-/* After a document (and its chomp): writes what the buffer holds once it is big enough and
- * starts the buffer over, keeping its memory. */
-static int ybuf_flush_big(struct ybuf *b, emit_write_fn w, void *ud)
-{
-    if (b->n < YBUF_FLUSH)
-        return EMIT_OK;
-    int rc = ybuf_write(b, w, ud);
-    b->n = 0;
-    return rc;
-}
-
 int emit_yaml(struct vm *vm, struct value v, unsigned flags, emit_write_fn w, void *ud)
 {
     struct ybuf out = {.arena = vm->arena};
@@ -1063,8 +1046,6 @@ int emit_yaml(struct vm *vm, struct value v, unsigned flags, emit_write_fn w, vo
             first = false;
             yaml_document(vm, &out, &v.as.l->v[i], flags);
             ybuf_chomp(&out);
-            if (ybuf_flush_big(&out, w, ud))
-                return EMIT_EWRITE;
         }
     } else {
         bool empty = v.tag != V_NONE && emit_drops_value(v, flags);
@@ -1087,8 +1068,6 @@ int emit_yaml_stream(struct vm *vm, const struct list *docs, unsigned flags, con
         }
         yaml_document(vm, &out, &docs->v[i], flags);
         ybuf_chomp(&out);
-        if (ybuf_flush_big(&out, w, ud))
-            return EMIT_EWRITE;
     }
     ybuf_put_or_raise(vm, &out, "\n", 1);
     return ybuf_write(&out, w, ud);
