@@ -47,13 +47,9 @@ static struct value *scope_slot(struct scope *s, struct str *name)
     return NULL;
 }
 
-/* A scope chain that outlives the current evaluation: config scopes on the C stack (and the
- * scopes above them) are copied; the rest is shared as it is. */
-struct scope *scope_keep(struct eval *ev, struct scope *s)
+/* s itself when neither it nor a scope below it had to move, else a copy of s over 'parent'. */
+static struct scope *scope_relink(struct eval *ev, struct scope *s, struct scope *parent)
 {
-    if (!s)
-        return NULL;
-    struct scope *parent = scope_keep(ev, s->parent);
     if (parent == s->parent && !s->on_stack)
         return s;
     struct scope *c = vm_alloc(ev->vm, sizeof *c);
@@ -61,6 +57,13 @@ struct scope *scope_keep(struct eval *ev, struct scope *s)
     c->parent = parent;
     c->on_stack = false;
     return c;
+}
+
+/* A scope chain that outlives the current evaluation: config scopes on the C stack (and the
+ * scopes above them) are copied; the rest is shared as it is. */
+struct scope *scope_keep(struct eval *ev, struct scope *s)
+{
+    return s ? scope_relink(ev, s, scope_keep(ev, s->parent)) : NULL;
 }
 
 void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value v)
@@ -1730,15 +1733,8 @@ static struct scope *capture_scopes(struct eval *ev, struct scope *s)
     if (!s)
         return NULL;
     struct scope *parent = capture_scopes(ev, s->parent);
-    if (s->kind != SCOPE_LOCAL && s->kind != SCOPE_LOOP) {
-        if (parent == s->parent && !s->on_stack)
-            return s;
-        struct scope *c = vm_alloc(ev->vm, sizeof *c);
-        *c = *s;
-        c->parent = parent;
-        c->on_stack = false;
-        return c;
-    }
+    if (s->kind != SCOPE_LOCAL && s->kind != SCOPE_LOOP)
+        return scope_relink(ev, s, parent);
     struct scope *c = vm_alloc(ev->vm, sizeof *c);
     *c = *s;
     c->parent = parent;
