@@ -41,10 +41,31 @@ struct arena_chunk {
  * that later (bigger) chunks cannot reuse: resident memory that nothing uses. */
 #define BIG_BLOCK ((size_t)1 << 20)
 
+/* Blocks of this size or more are placed on 2 MB boundaries and offered to the kernel for
+ * transparent huge pages: a run that fills its arena then takes one page fault per 2 MB
+ * instead of one per 4 KB (in a virtual machine a fault costs microseconds, and a run
+ * touching 50 MB spent a fifth of its time in them). */
+#define HUGE_BLOCK ((size_t)4 << 20)
+#define HUGE_PAGE  ((size_t)2 << 20)
+
 static void *block_alloc(size_t n)
 {
     if (n < BIG_BLOCK)
         return malloc(n);
+#ifdef MADV_HUGEPAGE
+    if (n >= HUGE_BLOCK && n % HUGE_PAGE == 0) {
+        char *m = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+        if (m == MAP_FAILED)
+            return NULL;
+        char *p = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+        if (p > m)
+            munmap(m, (size_t)(p - m));
+        if (p + n < m + n + HUGE_PAGE)
+            munmap(p + n, (size_t)(m + n + HUGE_PAGE - (p + n)));
+        madvise(p, n, MADV_HUGEPAGE); /* advice only: without it the block is still usable */
+        return p;
+    }
+#endif
     void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
@@ -117,6 +138,8 @@ static int arena_grow(struct arena *a, size_t n)
         size = (size_t)64 << 20;
     if (size < want)
         size = want;
+    if (size >= ((size_t)4 << 20)) /* whole 2 MB pages (block_alloc) */
+        size = (size + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
     if (a->limit && a->total + size > a->limit) {
         /* the last chunk takes what is left, so the whole budget can be used */
         if (a->total >= a->limit || a->limit - a->total < want) {
