@@ -159,6 +159,7 @@ struct eval {
     struct mod_cache *mod_cache;          /* the context's parsed imported modules, or NULL */
     struct hook_cache *hook_cache;        /* the context's memory of host loader answers */
     struct real_memo { const char *path, *real; } *reals; /* realpath() answers of this run */
+    struct probe_memo *probes; /* loader.c: what each import target on the disk was, this run */
     uint32_t nreals, capreals;
     struct pkg *cur_pkg;    /* package whose code runs */
     uint32_t cur_file;      /* file index within cur_pkg */

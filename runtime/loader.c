@@ -381,6 +381,17 @@ struct found {
     uint32_t nfiles;
 };
 
+/* What probe found for one target, remembered for the run: every file of a package that
+ * imports another asks for the same folder, and each answer costs a directory listing. */
+struct probe_memo {
+    struct probe_memo *next;
+    const char *target, *root;
+    bool hit;
+    struct found found;
+};
+
+static bool probe_disk(struct vm *vm, const char *target, const char *root, struct found *out);
+
 /* rel (dotted, "" for the root itself) under base: a directory of sources wins over a file. */
 static bool probe(struct vm *vm, const char *base, const char *rel, const char *root,
                   struct found *out)
@@ -394,6 +405,27 @@ static bool probe(struct vm *vm, const char *base, const char *rel, const char *
             sbuf_putc(&b, *c == '.' ? '/' : *c);
     }
     char *target = sbuf_str(&b)->b;
+    struct eval *ev = vm->ev;
+    if (!ev)
+        return probe_disk(vm, target, root, out);
+    for (struct probe_memo *m = ev->probes; m; m = m->next)
+        if (!strcmp(m->target, target) && !strcmp(m->root, root)) {
+            *out = m->found;
+            return m->hit;
+        }
+    struct probe_memo *m = vm_alloc(vm, sizeof *m);
+    m->target = target;
+    m->root = root;
+    m->hit = probe_disk(vm, target, root, &m->found);
+    m->next = ev->probes;
+    ev->probes = m;
+    *out = m->found;
+    return m->hit;
+}
+
+static bool probe_disk(struct vm *vm, const char *target, const char *root, struct found *out)
+{
+    memset(out, 0, sizeof *out);
     out->root = root;
     if (exists(target)) {
         out->key = real_or_same(vm, target);
