@@ -73,18 +73,29 @@ static void settings(scl_run *run, const uint8_t *data, size_t size)
         scl_run_settings_file(run, tmp_path);
 }
 
+/* A context and a run with the fuzzing limits that prints nowhere; NULL (and maybe no context)
+ * when out of memory. The caller frees both. */
+static scl_run *limited_run(scl_ctx **ctx)
+{
+    *ctx = scl_ctx_new(NULL, NULL);
+    scl_run *run = *ctx ? scl_run_new(*ctx) : NULL;
+    if (run) {
+        scl_limits l = {SCL_LIMITS_VERSION, FUZZ_DEPTH, FUZZ_TIME_MS, FUZZ_MEMORY, FUZZ_OUTPUT};
+        scl_run_set_limits(run, &l);
+        scl_run_set_stdout(run, discard, NULL);
+    }
+    return run;
+}
+
 /* The YAML output of 'program' over option s = data, written by libyaml's emitter. */
 static scl_status libyaml_text(const char *program, const uint8_t *data, size_t size,
                                struct text *out)
 {
     scl_status st = SCL_EINVAL;
     setenv("SCL_YAML_WRITER", "libyaml", 1);
-    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
-    scl_run *run = ctx ? scl_run_new(ctx) : NULL;
+    scl_ctx *ctx;
+    scl_run *run = limited_run(&ctx);
     if (run) {
-        scl_limits l = {SCL_LIMITS_VERSION, FUZZ_DEPTH, FUZZ_TIME_MS, FUZZ_MEMORY, FUZZ_OUTPUT};
-        scl_run_set_limits(run, &l);
-        scl_run_set_stdout(run, discard, NULL);
         scl_val *s = scl_new_str(run, (const char *)data, size);
         if (s && scl_run_option(run, "s", s) == SCL_OK &&
             scl_run_eval_file(run, "fuzz.k", program, strlen(program)) == SCL_OK)
@@ -104,12 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     unsigned mode = data[0] % NMODES;
     data++, size--;
-    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
-    scl_run *run = ctx ? scl_run_new(ctx) : NULL;
+    scl_ctx *ctx;
+    scl_run *run = limited_run(&ctx);
     if (run) {
-        scl_limits l = {SCL_LIMITS_VERSION, FUZZ_DEPTH, FUZZ_TIME_MS, FUZZ_MEMORY, FUZZ_OUTPUT};
-        scl_run_set_limits(run, &l);
-        scl_run_set_stdout(run, discard, NULL);
         if (mode == SETTINGS) {
             settings(run, data, size);
         } else if (mode == VET_YAML || mode == VET_JSON) {
