@@ -2355,8 +2355,13 @@ struct pkg *pkg_new(struct eval *ev, const char *path, const char *dir)
 void pkg_add_file(struct eval *ev, struct pkg *p, struct ast *module, const struct source *src)
 {
     struct vm *vm = ev->vm;
-    p->files = vm_realloc(vm, p->files, p->nfiles * sizeof *p->files,
-                          (p->nfiles + 1) * sizeof *p->files);
+    /* both arrays grow geometrically: a package of a few hundred files (the k8s API's core
+     * group) would otherwise leave a copy of them in the arena per file */
+    if (p->nfiles == p->capfiles) {
+        uint32_t cap = p->capfiles ? p->capfiles * 2 : 4;
+        p->files = vm_realloc(vm, p->files, p->capfiles * sizeof *p->files, cap * sizeof *p->files);
+        p->capfiles = cap;
+    }
     struct pkg_file *f = &p->files[p->nfiles];
     memset(f, 0, sizeof *f);
     f->module = module;
@@ -2367,8 +2372,13 @@ void pkg_add_file(struct eval *ev, struct pkg *p, struct ast *module, const stru
         if (body->v[i]->kind == AST_IMPORT)
             nimp++;
     f->imports = vm_zalloc(vm, (nimp ? nimp : 1) * sizeof *f->imports);
-    p->stmts = vm_realloc(vm, p->stmts, p->nstmts * sizeof *p->stmts,
-                          (p->nstmts + body->n) * sizeof *p->stmts);
+    if (p->nstmts + body->n > p->capstmts) {
+        uint32_t cap = p->capstmts ? p->capstmts * 2 : 16;
+        while (cap < p->nstmts + body->n)
+            cap *= 2;
+        p->stmts = vm_realloc(vm, p->stmts, p->capstmts * sizeof *p->stmts, cap * sizeof *p->stmts);
+        p->capstmts = cap;
+    }
     for (uint32_t i = 0; i < body->n; i++) {
         struct ast *n = body->v[i];
         if (n->kind == AST_IMPORT) {

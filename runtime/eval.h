@@ -59,9 +59,9 @@ struct pkg {
     const char *dir;        /* directory of the package's files */
     const char *root;       /* root of the module it belongs to (imports resolve under it) */
     struct pkg_file *files;
-    uint32_t nfiles;
+    uint32_t nfiles, capfiles;
     struct gstmt *stmts;
-    uint32_t nstmts;
+    uint32_t nstmts, capstmts;
     struct gvar **vars;     /* in textual order of first definition */
     uint32_t nvars, capvars;
     struct dict *index;     /* name -> V_INT index into vars (fast lookup) */

@@ -53,8 +53,12 @@ static void add_attr(struct eval *ev, struct schema_type *st, struct str *name, 
             a->decorators = decorators;
         return;
     }
-    st->attrs = vm_realloc(ev->vm, st->attrs, st->nattrs * sizeof *st->attrs,
-                           (st->nattrs + 1) * sizeof *st->attrs);
+    if (st->nattrs == st->capattrs) {
+        uint32_t cap = st->capattrs ? st->capattrs * 2 : 8;
+        st->attrs = vm_realloc(ev->vm, st->attrs, st->capattrs * sizeof *st->attrs,
+                               cap * sizeof *st->attrs);
+        st->capattrs = cap;
+    }
     a = &st->attrs[st->nattrs];
     a->name = name;
     a->type = type;
@@ -258,25 +262,29 @@ static void layout_append(struct eval *ev, struct schema_layout *L, struct schem
         layout_append(ev, L, st->parent);
     struct ast *n = st->node;
     struct ast_list *body = &n->u.schema.body;
+    /* room for the whole body at once (one copy per schema of the chain, not one per
+     * attribute) */
+    L->stmts = vm_realloc(ev->vm, L->stmts, L->nstmts * sizeof *L->stmts,
+                          (L->nstmts + body->n) * sizeof *L->stmts);
+    L->owner = vm_realloc(ev->vm, L->owner, L->nstmts * sizeof *L->owner,
+                          (L->nstmts + body->n) * sizeof *L->owner);
     for (uint32_t i = 0; i < body->n; i++) {
         struct ast *s = body->v[i];
         if (s->kind == AST_INDEX_SIG)
             continue;
-        L->stmts = vm_realloc(ev->vm, L->stmts, L->nstmts * sizeof *L->stmts,
-                              (L->nstmts + 1) * sizeof *L->stmts);
-        L->owner = vm_realloc(ev->vm, L->owner, L->nstmts * sizeof *L->owner,
-                              (L->nstmts + 1) * sizeof *L->owner);
         L->stmts[L->nstmts] = s;
         L->owner[L->nstmts] = st;
         layout_collect_setters(ev, L, s, L->nstmts);
         L->nstmts++;
     }
     struct ast_list *checks = &n->u.schema.checks;
-    for (uint32_t i = 0; i < checks->n; i++) {
+    if (checks->n) {
         L->checks = vm_realloc(ev->vm, L->checks, L->nchecks * sizeof *L->checks,
-                               (L->nchecks + 1) * sizeof *L->checks);
+                               (L->nchecks + checks->n) * sizeof *L->checks);
         L->check_owner = vm_realloc(ev->vm, L->check_owner, L->nchecks * sizeof *L->check_owner,
-                                    (L->nchecks + 1) * sizeof *L->check_owner);
+                                    (L->nchecks + checks->n) * sizeof *L->check_owner);
+    }
+    for (uint32_t i = 0; i < checks->n; i++) {
         L->checks[L->nchecks] = checks->v[i];
         L->check_owner[L->nchecks] = st;
         L->nchecks++;

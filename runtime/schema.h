@@ -39,7 +39,7 @@ struct schema_type {
     uint32_t nmixins;
     struct schema_type *host;   /* 'for Protocol' */
     struct schema_attr *attrs;  /* parent's first, then own, then mixins' */
-    uint32_t nattrs;
+    uint32_t nattrs, capattrs;
     struct dict *attr_index;    /* name -> V_INT index into attrs */
     struct ast *index_sig;      /* own or inherited */
     struct schema_type *index_sig_owner;
