@@ -22,7 +22,7 @@ static int usage_error(const char *msg, const char *arg)
           "               [-E name=dir...] [-O path=value...] [-o FILE] [--format yaml|json]\n"
           "               [-k|--sort_keys]"
           " [-H|--show_hidden] [-n|--disable_none] [-r|--strict_range_check]\n"
-          "               [-d|--debug] [-V|--vendor] [--offline]\n"
+          "               [-d|--debug] [-V|--vendor] [--offline] [--no-cache]\n"
           "               [--max-time SECONDS] [--max-memory SIZE] [--max-output SIZE]\n"
           "               [--max-depth N]\n"
           "               " REPORT_USAGE "\n" CLI_LIMITS_USAGE,
@@ -87,6 +87,7 @@ struct opts {
     int nops;
     scl_limits limits; /* --max-time, --max-memory, --max-output, --max-depth */
     enum report_format fmt; /* --error_format */
+    bool no_cache;          /* --no-cache */
 };
 
 static void push_op(struct opts *o, enum op_kind kind, const char *arg)
@@ -179,6 +180,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->project |= PROJECT_VENDOR;
         } else if (!strcmp(a, "--offline")) {
             o->project |= PROJECT_OFFLINE;
+        } else if (!strcmp(a, "--no-cache") || !strcmp(a, "--no_cache")) {
+            o->no_cache = true;
         } else if (cli_limit_arg("run", argc, argv, &i, &o->limits, &rc)) {
             /* --max-time, --timeout, --max-memory, --max-output, --max-depth */
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet") || !strcmp(a, "--no_style") ||
@@ -296,6 +299,32 @@ static int default_inputs(scl_run *run, const struct project *p)
     return rc;
 }
 
+/* The module cache's folder: $SCL_CACHE_DIR (empty or "off": none), else
+ * $XDG_CACHE_HOME/scl, else ~/.cache/scl. */
+static void use_cache(scl_ctx *ctx)
+{
+    const char *dir = getenv("SCL_CACHE_DIR");
+    if (dir) {
+        if (*dir && strcmp(dir, "off") != 0)
+            scl_ctx_set_cache_dir(ctx, dir);
+        return;
+    }
+    const char *base = getenv("XDG_CACHE_HOME"), *sub = "/scl";
+    if (!base || base[0] != '/') {
+        base = getenv("HOME");
+        sub = "/.cache/scl";
+    }
+    if (!base || base[0] != '/')
+        return;
+    size_t n = strlen(base) + strlen(sub) + 1;
+    char *path = malloc(n);
+    if (!path)
+        return;
+    snprintf(path, n, "%s%s", base, sub);
+    scl_ctx_set_cache_dir(ctx, path);
+    free(path);
+}
+
 int cmd_eval(int argc, char **argv)
 {
     struct opts o = {0};
@@ -318,6 +347,8 @@ int cmd_eval(int argc, char **argv)
         rc = CLI_OK; /* --help */
         goto out;
     }
+    if (rc == CLI_OK && !o.no_cache)
+        use_cache(ctx);
     if (rc != CLI_OK)
         goto out;
     if (project_open(&proj, first_input(&o), &err) != 0 || check_one_package(&o, &err) != 0) {

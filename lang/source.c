@@ -13,11 +13,28 @@ void source_map_init(struct source_map *sm, struct arena *arena)
 }
 
 static struct source *add(struct source_map *sm, const char *path, const char *text, size_t len,
-                          bool copy)
+                          bool copy, uint32_t fixed_id)
 {
     if (len >= UINT32_MAX)
         return NULL;
-    if (sm->n == sm->cap) {
+    if (fixed_id) {
+        if ((sm->nfixed + 1) * 2 > sm->capfixed) {
+            uint32_t cap = sm->capfixed ? sm->capfixed * 2 : 64;
+            struct source **v = arena_zalloc(sm->arena, cap * sizeof *v);
+            if (!v)
+                return NULL;
+            for (uint32_t k = 0; k < sm->capfixed; k++) {
+                if (!sm->fixed[k])
+                    continue;
+                uint32_t i = sm->fixed[k]->id & (cap - 1);
+                while (v[i])
+                    i = (i + 1) & (cap - 1);
+                v[i] = sm->fixed[k];
+            }
+            sm->fixed = v;
+            sm->capfixed = cap;
+        }
+    } else if (sm->n == sm->cap) {
         uint32_t cap = sm->cap ? sm->cap * 2 : 8;
         struct source **v = arena_realloc(sm->arena, sm->v, sm->cap * sizeof *v, cap * sizeof *v);
         if (!v)
@@ -61,26 +78,62 @@ static struct source *add(struct source_map *sm, const char *path, const char *t
         s->line_start[n++] = (uint32_t)(i + 1);
     }
     s->nlines = n;
+    if (fixed_id) {
+        uint32_t i = fixed_id & (sm->capfixed - 1);
+        while (sm->fixed[i])
+            i = (i + 1) & (sm->capfixed - 1);
+        sm->fixed[i] = s;
+        sm->nfixed++;
+        s->id = fixed_id;
+        return s;
+    }
     sm->v[sm->n++] = s;
     s->id = sm->base + sm->n;
     return s;
 }
 
+static const struct source *get_fixed(const struct source_map *sm, uint32_t id)
+{
+    if (!sm->capfixed)
+        return NULL;
+    for (uint32_t i = id & (sm->capfixed - 1);; i = (i + 1) & (sm->capfixed - 1)) {
+        if (!sm->fixed[i])
+            return NULL;
+        if (sm->fixed[i]->id == id)
+            return sm->fixed[i];
+    }
+}
+
+bool source_map_has_fixed(const struct source_map *sm, uint32_t id)
+{
+    return get_fixed(sm, id) != NULL;
+}
+
+struct source *source_map_add_fixed(struct source_map *sm, uint32_t id, const char *path,
+                                    const char *text, size_t len, bool copy)
+{
+    if (id < SOURCE_FIXED_BASE || get_fixed(sm, id))
+        return NULL;
+    return add(sm, path, text, len, copy, id);
+}
+
 struct source *source_map_add(struct source_map *sm, const char *path, const char *text, size_t len)
 {
-    return add(sm, path, text, len, true);
+    return add(sm, path, text, len, true, 0);
 }
 
 struct source *source_map_add_owned(struct source_map *sm, const char *path, const char *text,
                                     size_t len)
 {
-    return add(sm, path, text, len, false);
+    return add(sm, path, text, len, false, 0);
 }
 
 const struct source *source_map_get(const struct source_map *sm, uint32_t file)
 {
     if (sm->shared && file > sm->shared->base)
         return source_map_get(sm->shared, file);
+    if (file >= SOURCE_FIXED_BASE)
+        return get_fixed(sm, file);
     if (file <= sm->base || file - sm->base > sm->n)
         return NULL;
     return sm->v[file - sm->base - 1];

@@ -3,6 +3,7 @@
 #ifndef SCL_LANG_SOURCE_H
 #define SCL_LANG_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ struct source {
     const char *path; /* as displayed in diagnostics (absolute when known) */
     const char *text; /* NUL-terminated; owned by the map's arena */
     uint32_t len;
+    uint64_t digest;  /* hash of the text, set by the module cache (0: none) */
     uint32_t *line_start; /* offsets of each line's first byte */
     uint32_t nlines;
 };
@@ -27,12 +29,16 @@ struct source_map {
     struct source **v;
     uint32_t n, cap;
     uint32_t base;       /* ids are base + 1, base + 2, ... */
+    struct source **fixed; /* sources added at a fixed id (open-addressed by id) */
+    uint32_t nfixed, capfixed;
     const struct source_map *shared; /* ids above shared->base live there (a context's
                                         cache of parsed modules, outliving runs) */
 };
 
-/* The id base of a context's shared map: run maps count from 0 and stay below it. */
+/* The id base of a context's shared map: run maps count from 0 and stay below it. Ids from
+ * SOURCE_FIXED_BASE up are chosen by the caller (source_map_add_fixed). */
 enum { SOURCE_SHARED_BASE = 0x40000000 };
+#define SOURCE_FIXED_BASE 0x80000000u
 
 void source_map_init(struct source_map *sm, struct arena *arena);
 /* Copies path and text. NULL on memory exhaustion or text over 4 GiB. */
@@ -41,6 +47,12 @@ struct source *source_map_add(struct source_map *sm, const char *path, const cha
  * long as the map (a file already read into the map's arena). */
 struct source *source_map_add_owned(struct source_map *sm, const char *path, const char *text,
                                     size_t len);
+/* At the given id (SOURCE_FIXED_BASE or above), which the trees of a cached image carry in
+ * their spans; 'copy' as for the two above. NULL when the id is taken or on exhaustion. */
+struct source *source_map_add_fixed(struct source_map *sm, uint32_t id, const char *path,
+                                    const char *text, size_t len, bool copy);
+/* Whether a source has the fixed id 'id'. */
+bool source_map_has_fixed(const struct source_map *sm, uint32_t id);
 const struct source *source_map_get(const struct source_map *sm, uint32_t file);
 
 /* 1-based line and column (column counts bytes) of byte offset 'off'. */

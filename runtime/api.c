@@ -107,6 +107,18 @@ scl_ctx *scl_ctx_new(scl_alloc_fn alloc, void *ud)
     return ctx;
 }
 
+scl_status scl_ctx_set_cache_dir(scl_ctx *ctx, const char *dir)
+{
+    if (!ctx)
+        return SCL_EINVAL;
+    img_cache_close(&ctx->modules.disk);
+    if (!dir)
+        return SCL_OK;
+    if (!*dir)
+        return SCL_EINVAL;
+    return img_cache_open(&ctx->modules.disk, dir, ctx->alloc, ctx->ud) ? SCL_OK : SCL_EINVAL;
+}
+
 void scl_ctx_interrupt(scl_ctx *ctx)
 {
     if (ctx)

@@ -163,6 +163,7 @@ void mod_cache_init(struct mod_cache *c, arena_alloc_fn alloc, void *ud)
 
 void mod_cache_free(struct mod_cache *c)
 {
+    img_cache_close(&c->disk);
     arena_free(&c->arena);
     memset(c, 0, sizeof *c);
 }
@@ -251,22 +252,51 @@ struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *t
 {
     if (!c || len >= UINT32_MAX || c->arena.total >= MOD_CACHE_LIMIT)
         return NULL;
-    uint64_t hash = XXH3_64bits(text, len);
+    /* On disk, a tree is found by the file's path and text (a 128-bit hash, whose low half
+     * is the text's hash here); its spans carry a file id fixed by them, so the image is right
+     * as mapped. An id already taken here (another file whose key shares its low bits) parses
+     * without the disk. */
+    uint64_t hash, key[2] = {0, 0};
+    if (c->disk.dir) {
+        XXH128_hash_t k = XXH3_128bits_withSeed(text, len, XXH3_64bits(path, strlen(path)) ^ len);
+        key[0] = k.high64;
+        key[1] = k.low64;
+        hash = k.low64;
+    } else {
+        hash = XXH3_64bits(text, len);
+    }
     struct mod_entry *e = mod_cache_find(c, path, hash, len);
     if (e) {
         *src_out = e->src;
         return e->mod;
     }
-    struct source *src = source_map_add(&c->sm, path, text, len);
+    uint32_t fixed = 0;
+    if (c->disk.dir) {
+        fixed = img_cache_file_id(key);
+        if (source_map_has_fixed(&c->sm, fixed))
+            fixed = 0;
+    }
+    struct source *src = fixed ? source_map_add_fixed(&c->sm, fixed, path, text, len, true)
+                               : source_map_add(&c->sm, path, text, len);
     if (!src)
         return NULL;
+    src->digest = hash;
+    struct ast *mod = fixed ? img_cache_load(&c->disk, path, key, fixed, (uint32_t)len) : NULL;
+    if (mod) {
+        *src_out = src;
+        mod_cache_put(c, hash, src, mod);
+        return mod;
+    }
     unsigned before = diags->nerrors;
-    struct ast *mod = parse_module(&c->arena, src, diags);
+    mod = parse_module(&c->arena, src, diags);
     if (!mod)
         return NULL;
     *src_out = src;
-    if (diags->nerrors == before) /* a tree with syntax errors is never reused */
+    if (diags->nerrors == before) { /* a tree with syntax errors is never reused */
         mod_cache_put(c, hash, src, mod);
+        if (fixed)
+            img_cache_store(&c->disk, key, fixed, (uint32_t)len, mod);
+    }
     return mod;
 }
 

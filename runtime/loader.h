@@ -3,6 +3,7 @@
 #define SCL_RUNTIME_LOADER_H
 
 #include "runtime/eval.h"
+#include "runtime/imgcache.h"
 
 /* A context's cache of parsed imported modules (runtime/loader.c). */
 struct mod_entry;
@@ -13,6 +14,7 @@ struct mod_cache {
     uint32_t n, cap;
     uint64_t *clean;       /* programs that checked clean (resolve.c), open-addressed */
     uint32_t nclean, capclean;
+    struct img_cache disk; /* the same, kept on disk between processes (off by default) */
 };
 /* Whether the program whose trees hash to 'key' (all from this cache) has checked clean. */
 bool mod_cache_is_clean(const struct mod_cache *c, uint64_t key);

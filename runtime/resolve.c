@@ -2895,6 +2895,28 @@ static uint64_t program_key(const struct resolver *r)
     return h ? h : 1;
 }
 
+/* The same program as the disk cache knows it: every package's key and its files' paths and
+ * texts (by their digest); 0 when some file has no digest. */
+static uint64_t program_digest(const struct resolver *r)
+{
+    uint64_t h = 0x5c1;
+    for (uint32_t i = 0; i < r->npkgs; i++) {
+        const struct pkg *p = r->pkgs[i]->pkg;
+        const char *key = p->key ? p->key : p->path;
+        h = XXH3_64bits_withSeed(key, strlen(key) + 1, h);
+        h = XXH3_64bits_withSeed(p->path, strlen(p->path) + 1, h);
+        for (uint32_t f = 0; f < p->nfiles; f++) {
+            const struct source *src = p->files[f].src;
+            if (!src->digest)
+                return 0;
+            uint64_t d[2] = {src->digest, src->len};
+            h = XXH3_64bits_withSeed(src->path, strlen(src->path) + 1, h);
+            h = XXH3_64bits_withSeed(d, sizeof d, h);
+        }
+    }
+    return h ? h : 1;
+}
+
 unsigned resolve_pkg(struct eval *ev, struct pkg *p)
 {
     struct resolver rs;
@@ -2915,7 +2937,11 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
     /* the same trees checked clean before (a server running one program again): they are
      * clean again, since the check reads nothing but them */
     uint64_t key = ev->mod_cache && r->diags->n == start ? program_key(r) : 0;
-    if (key && mod_cache_is_clean(ev->mod_cache, key)) {
+    /* and on disk, by the files' texts, for a program run again in a new process */
+    uint64_t digest = key && ev->mod_cache->disk.dir ? program_digest(r) : 0;
+    if (key && (mod_cache_is_clean(ev->mod_cache, key) ||
+                (digest && img_cache_is_clean(&ev->mod_cache->disk, digest)))) {
+        mod_cache_set_clean(ev->mod_cache, key);
         arena_free(&r->arena);
         return 0;
     }
@@ -3019,8 +3045,11 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
         walk_stmts(r, &p->files[f].module->u.module.body);
     }
     unsigned errors = dedup(r, start);
-    if (key && r->diags->n == start)
+    if (key && r->diags->n == start) {
         mod_cache_set_clean(ev->mod_cache, key);
+        if (digest)
+            img_cache_set_clean(&ev->mod_cache->disk, digest);
+    }
     arena_free(&r->arena);
     return errors;
 }

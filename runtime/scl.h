@@ -94,6 +94,16 @@ typedef int (*scl_write_fn)(void *ud, const char *buf, size_t len); /* non-zero:
 SCL_API scl_ctx *scl_ctx_new(scl_alloc_fn alloc, void *ud);
 SCL_API void scl_ctx_free(scl_ctx *ctx); /* NULL ok; free its runs first */
 
+/* Keeps parsed modules, and the programs that type-checked clean, in the folder 'dir' (made
+ * when first written, with its parents) for later processes, which then neither parse those
+ * files nor check those programs again. Entries are found by the files' paths and texts and
+ * by this library's build, so a changed file or another build of scl never sees them; what
+ * cannot be read or written is skipped silently, and the results are those of a run without
+ * it. dir NULL: off (the default). SCL_EINVAL, leaving it off, when dir is empty or one
+ * cannot be kept (this build carries no build id; memory exhaustion). Call it before the
+ * context's runs. */
+SCL_API scl_status scl_ctx_set_cache_dir(scl_ctx *ctx, const char *dir);
+
 SCL_API scl_run *scl_run_new(scl_ctx *ctx); /* NULL on memory exhaustion */
 SCL_API void scl_run_free(scl_run *run);    /* NULL ok; releases every value at once */
 

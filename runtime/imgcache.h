@@ -1,0 +1,75 @@
+/* The on-disk cache of parsed modules and of programs that checked clean.
+ *
+ * The parsed modules a context used are kept as one pack: their trees copied into one block
+ * laid out for a fixed address, written when the context closes to a file named by the first
+ * file it parsed (the program's main file). A later process running the same program maps
+ * the pack at that address (MAP_FIXED_NOREPLACE, one call) and uses the trees where they
+ * lie: nothing is parsed, copied or relocated, and the pages come from the page cache. Each
+ * tree is found by a hash of its file's path and text, so a changed file is parsed again
+ * (and the pack rewritten). When the address is taken, or anything about the file is wrong,
+ * the modules are parsed as if there were no cache. The folder is named by this program's
+ * build id, so a rebuilt scl never reads another build's trees. A program that
+ * checked clean leaves an empty file named by its key (the paths and texts of every file of
+ * every package it imports), and a later run of the same program skips the check.
+ * Writing is best effort: a folder that cannot be made or written is silently skipped. */
+#ifndef SCL_RUNTIME_IMGCACHE_H
+#define SCL_RUNTIME_IMGCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/arena.h"
+
+struct ast;
+
+struct img_entry;
+/* A tree this context used, for the pack written when it closes. */
+struct img_use {
+    uint64_t key[2];
+    uint32_t file_id, text_len;
+    const struct ast *mod;
+};
+
+struct img_cache {
+    char *dir;            /* <root>/<build id>/, NUL-terminated; NULL: the cache is off */
+    size_t dirlen;
+    bool made;            /* dir exists (made or found) */
+    bool unwritable;      /* making it failed once: stop trying */
+    bool pack_tried;      /* the pack is mapped, or known absent */
+    bool dirty;           /* some tree was parsed: the pack is written again on closing */
+    uint64_t pack_key, pack_base;
+    void *pack;           /* the mapped pack, or NULL */
+    size_t pack_size;
+    const struct img_entry *index;
+    uint32_t nindex;
+    struct img_use *used;
+    uint32_t nused, capused;
+    arena_alloc_fn alloc;
+    void *ud;
+};
+
+/* The cache under 'root' (made on the first write), or off when root is NULL or empty, or
+ * when this program has no build id. Returns whether it is on. */
+bool img_cache_open(struct img_cache *c, const char *root, arena_alloc_fn alloc, void *ud);
+/* Writes the pack when some tree was parsed, unmaps it; 'c' is off afterwards. The trees it
+ * took must still be alive. */
+void img_cache_close(struct img_cache *c);
+
+/* The span file id the module of 'key' is parsed and stored with: fixed by the key, so an
+ * image's spans are right in every process. */
+uint32_t img_cache_file_id(const uint64_t key[2]);
+
+/* The tree stored for 'key' of the file 'path' (file id and text length as stored); NULL when
+ * absent or unusable. The first call maps the pack named by its path. */
+struct ast *img_cache_load(struct img_cache *c, const char *path, const uint64_t key[2],
+                           uint32_t file_id, uint32_t text_len);
+/* Keeps 'mod', parsed for 'key', for the pack (written by img_cache_close). */
+void img_cache_store(struct img_cache *c, const uint64_t key[2], uint32_t file_id,
+                     uint32_t text_len, const struct ast *mod);
+
+/* Whether the program of 'key' checked clean in an earlier process; and recording it. */
+bool img_cache_is_clean(struct img_cache *c, uint64_t key);
+void img_cache_set_clean(struct img_cache *c, uint64_t key);
+
+#endif
