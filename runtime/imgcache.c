@@ -37,6 +37,9 @@ enum { IMG_VERSION = 1 };
 #define IMG_SLOT (1ull << 21)
 #define IMG_SLOTS (1ull << 22)
 #define IMG_MAX (1ull << 30) /* a pack larger than this is not written */
+/* Nor one for programs of fewer bytes of source than this: parsing them costs less than
+ * mapping a pack (a few page tables far from the rest of the process). */
+#define IMG_MIN_TEXT (32u << 10)
 
 /* A pack: the header, then the trees, then the index (entries sorted by key). */
 struct img_header {
@@ -146,7 +149,7 @@ static void write_pack(struct img_cache *c);
 
 void img_cache_close(struct img_cache *c)
 {
-    if (c->dir && c->dirty && !c->unwritable)
+    if (c->dir && c->dirty && !c->unwritable && c->text_bytes >= IMG_MIN_TEXT)
         write_pack(c);
     if (c->pack)
         munmap(c->pack, c->pack_size);
@@ -701,6 +704,7 @@ static void use(struct img_cache *c, const uint64_t key[2], uint32_t file_id, ui
         c->capused = cap;
     }
     c->used[c->nused++] = (struct img_use){{key[0], key[1]}, file_id, text_len, mod};
+    c->text_bytes += text_len;
 }
 
 void img_cache_store(struct img_cache *c, const uint64_t key[2], uint32_t file_id,

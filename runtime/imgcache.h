@@ -45,6 +45,7 @@ struct img_cache {
     uint32_t nindex;
     struct img_use *used;
     uint32_t nused, capused;
+    uint64_t text_bytes;  /* of the files used: a small program gets no pack */
     arena_alloc_fn alloc;
     void *ud;
 };
