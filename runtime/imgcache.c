@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xxhash.h>
@@ -26,7 +27,7 @@ _Static_assert(sizeof(struct strlit) == 16, "struct strlit changed: update cp_st
 _Static_assert(sizeof(struct strpart) == 32, "struct strpart changed: update cp_strlit");
 _Static_assert(sizeof(struct ast_list) == 16, "struct ast_list changed: update cp_list");
 
-enum { IMG_VERSION = 1 };
+enum { IMG_VERSION = 2 };
 
 /* Images live at fixed addresses in [IMG_REGION, IMG_REGION + IMG_SLOTS * IMG_SLOT): below
  * where Linux puts position-independent programs (0x55..., 0x56...), shared libraries and
@@ -58,6 +59,9 @@ struct img_header {
 struct img_entry {
     uint64_t key[2];
     uint64_t root;          /* address of the AST_MODULE node */
+    uint64_t path, text;    /* addresses of the file's path and text, NUL-terminated */
+    uint64_t path_hash;
+    struct img_stat st;     /* st.known: the file is found by its path and status */
     uint32_t file_id;
     uint32_t text_len;
 };
@@ -128,6 +132,10 @@ bool img_cache_open(struct img_cache *c, const char *root, arena_alloc_fn alloc,
     c->ud = ud;
     if (!root || !*root)
         return false;
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+        return false;
+    c->start_s = (int64_t)now.tv_sec;
     struct find_id f = {.addr = IMG_MAGIC}; /* an object of this program */
     dl_iterate_phdr(find_id_cb, &f);
     if (!f.hex[0])
@@ -154,6 +162,7 @@ void img_cache_close(struct img_cache *c)
     if (c->pack)
         munmap(c->pack, c->pack_size);
     c_free(c, c->used, c->capused * sizeof *c->used);
+    c_free(c, c->bypath, c->capbypath * sizeof *c->bypath);
     c_free(c, c->dir, c->dirlen + 1);
     arena_alloc_fn alloc = c->alloc;
     void *ud = c->ud;
@@ -642,6 +651,19 @@ static uint64_t cp_node(struct img_build *b, const struct ast *n)
 #undef STR
 #undef LIST
 
+/* A file changed less than two seconds before this process started may change again within
+ * its time stamp's tick, unseen by its status: such a file is found by its text only. */
+static bool status_kept(const struct img_cache *c, const struct img_stat *st)
+{
+    return st->mtime_s + 2 <= c->start_s && st->ctime_s + 2 <= c->start_s;
+}
+
+static uint64_t path_hash(const char *path)
+{
+    uint64_t h = XXH3_64bits(path, strlen(path));
+    return h ? h : 1;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
     const struct img_entry *x = a, *y = b;
@@ -662,8 +684,19 @@ static void write_pack(struct img_cache *c)
         b.fail = true;
     for (uint32_t i = 0; i < c->nused && !b.fail; i++) {
         const struct img_use *u = &c->used[i];
-        ents[i] = (struct img_entry){{u->key[0], u->key[1]}, cp_node(&b, u->mod), u->file_id,
-                                     u->text_len};
+        struct img_entry *e = &ents[i];
+        memset(e, 0, sizeof *e);
+        e->key[0] = u->key[0];
+        e->key[1] = u->key[1];
+        e->root = cp_node(&b, u->mod);
+        e->path = cp_str(&b, u->path);
+        e->text = cp_text(&b, u->text, u->text_len);
+        e->path_hash = path_hash(u->path);
+        e->st = u->st;
+        if (e->st.known && !status_kept(c, &e->st))
+            e->st.known = 0;
+        e->file_id = u->file_id;
+        e->text_len = u->text_len;
     }
     if (!b.fail) {
         qsort(ents, c->nused, sizeof *ents, entry_cmp);
@@ -689,7 +722,8 @@ static void write_pack(struct img_cache *c)
     c_free(c, b.memo, b.capmemo * sizeof *b.memo);
 }
 
-static void use(struct img_cache *c, const uint64_t key[2], uint32_t file_id, uint32_t text_len,
+static void use(struct img_cache *c, const char *path, const char *text, uint32_t text_len,
+                const uint64_t key[2], uint32_t file_id, const struct img_stat *st,
                 const struct ast *mod)
 {
     if (c->nused == c->capused) {
@@ -703,16 +737,21 @@ static void use(struct img_cache *c, const uint64_t key[2], uint32_t file_id, ui
         c->used = v;
         c->capused = cap;
     }
-    c->used[c->nused++] = (struct img_use){{key[0], key[1]}, file_id, text_len, mod};
+    struct img_use *u = &c->used[c->nused++];
+    *u = (struct img_use){.key = {key[0], key[1]}, .file_id = file_id, .text_len = text_len,
+                          .path = path, .text = text, .mod = mod};
+    if (st)
+        u->st = *st;
     c->text_bytes += text_len;
 }
 
-void img_cache_store(struct img_cache *c, const uint64_t key[2], uint32_t file_id,
-                     uint32_t text_len, const struct ast *mod)
+void img_cache_store(struct img_cache *c, const char *path, const char *text, uint32_t text_len,
+                     const uint64_t key[2], uint32_t file_id, const struct img_stat *st,
+                     const struct ast *mod)
 {
     if (!c->dir || c->unwritable || !mod || mod->kind != AST_MODULE)
         return;
-    use(c, key, file_id, text_len, mod);
+    use(c, path, text, text_len, key, file_id, st, mod);
     c->dirty = true;
 }
 
@@ -757,10 +796,39 @@ static void open_pack(struct img_cache *c, const char *path)
     c->pack_size = size;
     c->index = (const struct img_entry *)(uintptr_t)h->index;
     c->nindex = h->nentries;
+    /* the entries found by path and status, open-addressed by the path's hash */
+    uint32_t cap = 16;
+    while (cap < 2 * c->nindex)
+        cap *= 2;
+    c->bypath = c_alloc(c, cap * sizeof *c->bypath);
+    if (!c->bypath)
+        return;
+    memset(c->bypath, 0xff, cap * sizeof *c->bypath);
+    c->capbypath = cap;
+    for (uint32_t k = 0; k < c->nindex; k++) {
+        if (!c->index[k].st.known)
+            continue;
+        uint32_t i = (uint32_t)c->index[k].path_hash & (cap - 1);
+        while (c->bypath[i] != UINT32_MAX)
+            i = (i + 1) & (cap - 1);
+        c->bypath[i] = k;
+    }
 }
 
-struct ast *img_cache_load(struct img_cache *c, const char *path, const uint64_t key[2],
-                           uint32_t file_id, uint32_t text_len)
+/* An entry's addresses lie in the pack, its strings end there. */
+static bool entry_ok(const struct img_cache *c, const struct img_entry *e)
+{
+    uint64_t lo = c->pack_base, hi = c->pack_base + c->pack_size;
+    return e->root >= lo && e->root + sizeof(struct ast) <= hi && e->path >= lo && e->path < hi &&
+           e->text >= lo && e->text < hi && e->text_len < hi - e->text &&
+           ((const char *)(uintptr_t)e->text)[e->text_len] == '\0' &&
+           memchr((const char *)(uintptr_t)e->path, '\0', hi - e->path) &&
+           ((const struct ast *)(uintptr_t)e->root)->kind == AST_MODULE;
+}
+
+struct ast *img_cache_load(struct img_cache *c, const char *path, const char *text,
+                           uint32_t text_len, const uint64_t key[2], uint32_t file_id,
+                           const struct img_stat *st)
 {
     if (!c->dir)
         return NULL;
@@ -769,15 +837,62 @@ struct ast *img_cache_load(struct img_cache *c, const char *path, const uint64_t
     const struct img_entry want = {.key = {key[0], key[1]}};
     const struct img_entry *e =
         c->nindex ? bsearch(&want, c->index, c->nindex, sizeof want, entry_cmp) : NULL;
-    if (!e || e->file_id != file_id || e->text_len != text_len || e->root < c->pack_base ||
-        e->root + sizeof(struct ast) > c->pack_base + c->pack_size) {
+    if (!e || e->file_id != file_id || e->text_len != text_len || !entry_ok(c, e))
         return NULL;
-    }
     struct ast *mod = (struct ast *)(uintptr_t)e->root;
-    if (mod->kind != AST_MODULE)
-        return NULL;
-    use(c, key, file_id, text_len, mod);
+    use(c, path, text, text_len, key, file_id, st, mod);
+    /* found by its text: the next run finds it by its status, unless that is too recent to
+     * be kept (it would be found by its text again) */
+    if (st && st->known && status_kept(c, st) && memcmp(st, &e->st, sizeof *st) != 0)
+        c->dirty = true;
     return mod;
+}
+
+bool img_cache_find(struct img_cache *c, const char *path, const struct img_stat *st,
+                    struct img_file *out)
+{
+    if (!c->dir || !st->known)
+        return false;
+    if (!c->pack_tried)
+        open_pack(c, path);
+    if (!c->capbypath)
+        return false;
+    uint64_t h = path_hash(path);
+    for (uint32_t i = (uint32_t)h & (c->capbypath - 1);; i = (i + 1) & (c->capbypath - 1)) {
+        uint32_t k = c->bypath[i];
+        if (k == UINT32_MAX)
+            return false;
+        const struct img_entry *e = &c->index[k];
+        if (e->path_hash != h || memcmp(&e->st, st, sizeof *st) != 0 || !entry_ok(c, e) ||
+            strcmp((const char *)(uintptr_t)e->path, path) != 0)
+            continue;
+        out->mod = (struct ast *)(uintptr_t)e->root;
+        out->text = (const char *)(uintptr_t)e->text;
+        out->text_len = e->text_len;
+        out->key[0] = e->key[0];
+        out->key[1] = e->key[1];
+        out->file_id = e->file_id;
+        return true;
+    }
+}
+
+void img_cache_keep(struct img_cache *c, const char *path, const struct img_file *f,
+                    const struct img_stat *st)
+{
+    use(c, path, f->text, f->text_len, f->key, f->file_id, st, f->mod);
+}
+
+void img_stat_of(struct img_stat *out, const struct stat *st)
+{
+    memset(out, 0, sizeof *out);
+    out->known = 1;
+    out->dev = (uint64_t)st->st_dev;
+    out->ino = (uint64_t)st->st_ino;
+    out->size = (uint64_t)st->st_size;
+    out->mtime_s = (int64_t)st->st_mtim.tv_sec;
+    out->mtime_ns = (int64_t)st->st_mtim.tv_nsec;
+    out->ctime_s = (int64_t)st->st_ctim.tv_sec;
+    out->ctime_ns = (int64_t)st->st_ctim.tv_nsec;
 }
 
 /* }===== */

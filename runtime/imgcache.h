@@ -24,11 +24,31 @@
 struct ast;
 
 struct img_entry;
+struct stat;
+
+/* What identifies a file's version without reading it (known 0: not taken). */
+struct img_stat {
+    uint64_t dev, ino, size;
+    int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+    uint64_t known;
+};
+void img_stat_of(struct img_stat *out, const struct stat *st);
+
 /* A tree this context used, for the pack written when it closes. */
 struct img_use {
     uint64_t key[2];
     uint32_t file_id, text_len;
+    const char *path, *text; /* alive until the cache is closed */
+    struct img_stat st;
     const struct ast *mod;
+};
+
+/* A file as a pack holds it. */
+struct img_file {
+    struct ast *mod;
+    const char *text; /* NUL-terminated, in the pack */
+    uint32_t text_len, file_id;
+    uint64_t key[2];
 };
 
 struct img_cache {
@@ -43,6 +63,9 @@ struct img_cache {
     size_t pack_size;
     const struct img_entry *index;
     uint32_t nindex;
+    uint32_t *bypath;     /* entries with a status, open-addressed by path hash */
+    uint32_t capbypath;
+    int64_t start_s;      /* when the cache was opened (racy status, img_cache_close) */
     struct img_use *used;
     uint32_t nused, capused;
     uint64_t text_bytes;  /* of the files used: a small program gets no pack */
@@ -61,13 +84,25 @@ void img_cache_close(struct img_cache *c);
  * image's spans are right in every process. */
 uint32_t img_cache_file_id(const uint64_t key[2]);
 
-/* The tree stored for 'key' of the file 'path' (file id and text length as stored); NULL when
- * absent or unusable. The first call maps the pack named by its path. */
-struct ast *img_cache_load(struct img_cache *c, const char *path, const uint64_t key[2],
-                           uint32_t file_id, uint32_t text_len);
-/* Keeps 'mod', parsed for 'key', for the pack (written by img_cache_close). */
-void img_cache_store(struct img_cache *c, const uint64_t key[2], uint32_t file_id,
-                     uint32_t text_len, const struct ast *mod);
+/* The tree stored for 'key' of the file 'path' holding 'text' (file id and text length as
+ * stored); NULL when absent or unusable. The first call maps the pack named by its path.
+ * 'st' (or NULL) is the file's status, for the next pack. */
+struct ast *img_cache_load(struct img_cache *c, const char *path, const char *text,
+                           uint32_t text_len, const uint64_t key[2], uint32_t file_id,
+                           const struct img_stat *st);
+/* The file 'path' whose status is 'st', as the pack holds it, without reading it: found when
+ * an earlier run read that very version (path, device, inode, size, change and modification
+ * times, the latter more than two seconds before that run). */
+bool img_cache_find(struct img_cache *c, const char *path, const struct img_stat *st,
+                    struct img_file *out);
+/* Keeps a file img_cache_find gave for the next pack ('path' alive until it is written). */
+void img_cache_keep(struct img_cache *c, const char *path, const struct img_file *f,
+                    const struct img_stat *st);
+/* Keeps 'mod', parsed for 'key', for the pack (written by img_cache_close); path and text must
+ * live until then. */
+void img_cache_store(struct img_cache *c, const char *path, const char *text, uint32_t text_len,
+                     const uint64_t key[2], uint32_t file_id, const struct img_stat *st,
+                     const struct ast *mod);
 
 /* Whether the program of 'key' checked clean in an earlier process; and recording it. */
 bool img_cache_is_clean(struct img_cache *c, uint64_t key);

@@ -247,8 +247,10 @@ void mod_cache_set_clean(struct mod_cache *c, uint64_t key)
     c->nclean++;
 }
 
-struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *text, size_t len,
-                            struct diags *diags, const struct source **src_out)
+/* mod_cache_parse of a file whose status 'st' the disk cache may keep (NULL: unknown) */
+static struct ast *parse_cached(struct mod_cache *c, const char *path, const char *text,
+                                size_t len, const struct img_stat *st, struct diags *diags,
+                                const struct source **src_out)
 {
     if (!c || len >= UINT32_MAX || c->arena.total >= MOD_CACHE_LIMIT)
         return NULL;
@@ -281,7 +283,8 @@ struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *t
     if (!src)
         return NULL;
     src->digest = hash;
-    struct ast *mod = fixed ? img_cache_load(&c->disk, path, key, fixed, (uint32_t)len) : NULL;
+    struct ast *mod =
+        fixed ? img_cache_load(&c->disk, src->path, src->text, src->len, key, fixed, st) : NULL;
     if (mod) {
         *src_out = src;
         mod_cache_put(c, hash, src, mod);
@@ -295,18 +298,52 @@ struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *t
     if (diags->nerrors == before) { /* a tree with syntax errors is never reused */
         mod_cache_put(c, hash, src, mod);
         if (fixed)
-            img_cache_store(&c->disk, key, fixed, (uint32_t)len, mod);
+            img_cache_store(&c->disk, src->path, src->text, src->len, key, fixed, st, mod);
     }
     return mod;
 }
 
-void loader_add_source(struct eval *ev, struct pkg *p, const char *path, const char *text,
-                       size_t len)
+struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *text, size_t len,
+                            struct diags *diags, const struct source **src_out)
+{
+    return parse_cached(c, path, text, len, NULL, diags, src_out);
+}
+
+/* The tree of the file 'path' whose status is 'st' from the disk cache's pack, without
+ * reading the file (the pack holds its text too); NULL when the pack has not that version. */
+static struct ast *find_cached(struct mod_cache *c, const char *path, const struct img_stat *st,
+                               const struct source **src_out)
+{
+    struct img_file f;
+    if (!c || !c->disk.dir || c->arena.total >= MOD_CACHE_LIMIT ||
+        !img_cache_find(&c->disk, path, st, &f))
+        return NULL;
+    struct mod_entry *e = mod_cache_find(c, path, f.key[1], f.text_len);
+    if (e) {
+        *src_out = e->src;
+        return e->mod;
+    }
+    if (source_map_has_fixed(&c->sm, f.file_id))
+        return NULL;
+    struct source *src = source_map_add_fixed(&c->sm, f.file_id, path, f.text, f.text_len, false);
+    if (!src)
+        return NULL;
+    src->digest = f.key[1];
+    mod_cache_put(c, f.key[1], src, f.mod);
+    img_cache_keep(&c->disk, src->path, &f, st);
+    *src_out = src;
+    return f.mod;
+}
+
+static void add_source(struct eval *ev, struct pkg *p, const char *path, const char *text,
+                       size_t len, const struct img_stat *st)
 {
     struct vm *vm = ev->vm;
     const struct source *src = NULL;
     unsigned before = vm->diags->nerrors;
-    struct ast *mod = mod_cache_parse(ev->mod_cache, path, text, len, vm->diags, &src);
+    struct ast *mod = ev->mod_cache
+                          ? parse_cached(ev->mod_cache, path, text, len, st, vm->diags, &src)
+                          : NULL;
     if (!mod) {
         struct source *own = source_map_add(ev->sm, path, text, len);
         if (!own)
@@ -321,6 +358,40 @@ void loader_add_source(struct eval *ev, struct pkg *p, const char *path, const c
         vm_throw_diag(vm, vm->diags->v[vm->diags->n - 1]);
     }
     pkg_add_file(ev, p, mod, src);
+}
+
+void loader_add_source(struct eval *ev, struct pkg *p, const char *path, const char *text,
+                       size_t len)
+{
+    add_source(ev, p, path, text, len, NULL);
+}
+
+/* E2F04 at an import statement, with the caret KCL draws there. */
+_Noreturn static void import_error(struct vm *vm, struct span at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A package file from the disk: from the module cache's pack when it holds this version of
+ * the file (one stat, no read), else read and parsed. */
+static void add_disk_file(struct eval *ev, struct pkg *p, const char *path, struct ast *imp)
+{
+    struct vm *vm = ev->vm;
+    struct stat st;
+    struct img_stat ist = {0};
+    if (ev->mod_cache && ev->mod_cache->disk.dir && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        img_stat_of(&ist, &st);
+        const struct source *src = NULL;
+        struct ast *mod = find_cached(ev->mod_cache, path, &ist, &src);
+        if (mod) {
+            pkg_add_file(ev, p, mod, src);
+            return;
+        }
+    }
+    size_t len;
+    char *text = loader_read(vm, path, &len);
+    if (!text)
+        import_error(vm, imp->span, "cannot read %s", path);
+    /* the status taken before reading: a change made since shows as another status */
+    add_source(ev, p, path, text, len, ist.known && (uint64_t)len == ist.size ? &ist : NULL);
 }
 
 static char *parent_dir(struct vm *vm, const char *path)
@@ -535,9 +606,6 @@ static const struct ext_pkg *find_external(const struct ext_pkg *exts, uint32_t 
     return NULL;
 }
 
-/* E2F04 at an import statement, with the caret KCL draws there. */
-_Noreturn static void import_error(struct vm *vm, struct span at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 _Noreturn static void import_error(struct vm *vm, struct span at, const char *fmt, ...)
 {
     va_list ap;
@@ -964,13 +1032,8 @@ struct pkg *loader_import(struct eval *ev, struct pkg *from, uint32_t file, stru
     p = pkg_new(ev, imp->u.import.path, f.dir);
     p->key = f.key;
     p->root = f.root;
-    for (uint32_t i = 0; i < f.nfiles; i++) {
-        size_t len;
-        char *text = loader_read(vm, f.files[i], &len);
-        if (!text)
-            import_error(vm, imp->span, "cannot read %s", f.files[i]);
-        loader_add_source(ev, p, f.files[i], text, len);
-    }
+    for (uint32_t i = 0; i < f.nfiles; i++)
+        add_disk_file(ev, p, f.files[i], imp);
     return p;
 }
 

@@ -2945,6 +2945,7 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
         arena_free(&r->arena);
         return 0;
     }
+    rs_collect_all(r);
     for (uint32_t i = 0; i < r->npkgs; i++)
         rs_link_all(r, r->pkgs[i]);
     check_cycles(r);

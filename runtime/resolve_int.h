@@ -299,7 +299,11 @@ const struct rtype *rs_list_item(const struct rtype *t);
 bool rschema_is_sub(const struct rschema *s, const struct rschema *base);
 bool rs_assignable(const struct rtype *v, const struct rtype *e);
 struct rattr *rs_schema_own_attr(const struct rschema *s, const char *name);
+/* The package's entry, with its imports (loaded by rs_load_imports); its names and schemas
+ * come with rs_collect_all, once every package is loaded (a program that checked clean before
+ * needs none of them). */
 struct rpkg *rpkg_of(struct resolver *r, struct pkg *p);
+void rs_collect_all(struct resolver *r);
 void rs_load_imports(struct resolver *r, struct rpkg *rp, unsigned depth);
 bool rs_system_member(struct resolver *r, const char *path, const char *name);
 struct rimport *rs_file_import(struct rpkg *rp, uint32_t file, const char *name);

@@ -170,7 +170,6 @@ struct rpkg *rpkg_of(struct resolver *r, struct pkg *p)
     r->pkgs[r->npkgs++] = rp;
     for (uint32_t f = 0; f < p->nfiles; f++) {
         struct ast_list *body = &p->files[f].module->u.module.body;
-        pkg_collect(r, rp, f, body);
         uint32_t n = 0;
         for (uint32_t i = 0; i < body->n; i++)
             if (body->v[i]->kind == AST_IMPORT)
@@ -186,6 +185,15 @@ struct rpkg *rpkg_of(struct resolver *r, struct pkg *p)
         }
     }
     return rp;
+}
+
+void rs_collect_all(struct resolver *r)
+{
+    for (uint32_t i = 0; i < r->npkgs; i++) {
+        struct rpkg *rp = r->pkgs[i];
+        for (uint32_t f = 0; f < rp->pkg->nfiles; f++)
+            pkg_collect(r, rp, f, &rp->pkg->files[f].module->u.module.body);
+    }
 }
 
 /* Loading every imported package before running, as KCL does: an import that cannot be

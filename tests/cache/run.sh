@@ -8,7 +8,8 @@
 #    be the same each time, the cold run must write a pack and the warm runs must find every
 #    tree in it (they do not write it again).
 # 2. Scenarios: an imported file edited after a warm run (its new value, and a type error
-#    it now has, are seen), a broken pack (truncated, overwritten index, garbage, empty) is
+#    it now has, are seen), files found by their status (an edit of the same size, a new
+#    file, a removed one), a broken pack (truncated, overwritten index, garbage, empty) is
 #    ignored, a folder that cannot be made is skipped silently, --no-cache writes nothing, and
 #    XDG_CACHE_HOME is the default's base.
 set -u
@@ -28,7 +29,7 @@ pack_ino() { find "$1" -name '*.pack' -exec ls -i {} + 2>/dev/null | awk '{print
 
 # Programs under 32 KB of source get no pack: comment lines after the last line make a file
 # larger without changing what it means or where anything in it is.
-awk 'BEGIN { printf "\n"; for (i = 0; i < 700; i++) printf "# padding line %04d of the module cache test\n", i }' >"$tmp/pad"
+awk 'BEGIN { printf "\n"; for (i = 0; i < 1000; i++) printf "# padding line %04d of the module cache test\n", i }' >"$tmp/pad"
 pad() { cat "$tmp/pad" >>"$1"; }
 
 # run DIR CACHE OUT: `scl run main.scl ARGS` in DIR with SCL_CACHE_DIR=CACHE; OUT.{out,err,rc}
@@ -167,6 +168,41 @@ for how in truncate index garbage empty; do
     run "$w" "$c" "$tmp/b2" # the pack written again after the broken one
     if same "$tmp/ref" "$tmp/b2"; then good; else bad "broken $how: the rewritten pack"; fi
 done
+
+# --- files older than two seconds are found by their status (path, inode, size, times) without
+# being read; an edit changes the status, and the file is read again
+s=$tmp/status
+mkdir -p "$s/pkg"
+printf 'import pkg\n\nout = pkg.App {name = "web"}\n' >"$s/main.scl"
+printf 'schema App:\n    name: str\n    replicas: int = 2\n' >"$s/pkg/app.k"
+printf 'schema Other:\n    x: int = 1\n' >"$s/pkg/other.k"
+pad "$s/main.scl"
+pad "$s/pkg/app.k"
+sleep 3
+run "$s" off "$tmp/s0"
+run "$s" "$tmp/c3" "$tmp/s1"
+ino=$(pack_ino "$tmp/c3")
+run "$s" "$tmp/c3" "$tmp/s2"
+if same "$tmp/s0" "$tmp/s1" && same "$tmp/s0" "$tmp/s2" && [ -n "$ino" ] && [ "$ino" = "$(pack_ino "$tmp/c3")" ]; then
+    good
+else
+    bad "status: warm run"
+fi
+# same size, other text, written at once: its status differs, so it is read
+sed 's/int = 2/int = 7/' "$s/pkg/app.k" >"$s/app.k.new" && cat "$s/app.k.new" >"$s/pkg/app.k"
+run "$s" "$tmp/c3" "$tmp/s3"
+if grep -q 'replicas: 7' "$tmp/s3.out"; then good; else bad "status: an edit of the same size is not seen"; cat "$tmp/s3.out" "$tmp/s3.err"; fi
+# a new file in the package
+printf 'extra = 1\n' >"$s/pkg/extra.k"
+printf 'import pkg\n\nout = pkg.App {name = "web"}\ncount = pkg.extra\n' >"$s/main.scl"
+pad "$s/main.scl"
+run "$s" "$tmp/c3" "$tmp/s4"
+if grep -q '^count: 1' "$tmp/s4.out"; then good; else bad "status: a new file is not seen"; cat "$tmp/s4.out" "$tmp/s4.err"; fi
+# a file removed
+rm "$s/pkg/other.k"
+run "$s" off "$tmp/s5"
+run "$s" "$tmp/c3" "$tmp/s6"
+if same "$tmp/s5" "$tmp/s6"; then good; else bad "status: a removed file"; fi
 
 # --- a folder that cannot be made: skipped silently
 : >"$tmp/plainfile"
