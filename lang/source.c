@@ -13,7 +13,7 @@ void source_map_init(struct source_map *sm, struct arena *arena)
 }
 
 static struct source *add(struct source_map *sm, const char *path, const char *text, size_t len,
-                          bool copy, uint32_t fixed_id)
+                          bool copy, uint32_t fixed_id, const uint32_t *lines, uint32_t nlines)
 {
     if (len >= UINT32_MAX)
         return NULL;
@@ -48,6 +48,13 @@ static struct source *add(struct source_map *sm, const char *path, const char *t
     s->path = arena_strndup(sm->arena, path, strlen(path));
     s->text = copy ? arena_strndup(sm->arena, text, len) : text;
     s->len = (uint32_t)len;
+    if (lines && nlines) {
+        if (!s->path || !s->text)
+            return NULL;
+        s->line_start = (uint32_t *)lines; /* never written: the table is complete */
+        s->nlines = nlines;
+        goto added;
+    }
     /* Line breaks are LF, CRLF or a lone CR. Without any CR (the usual case) memchr finds
      * them, which is several times faster than a byte loop over a large file. The table is
      * filled in one pass, grown in place (it is the arena's last allocation) as needed. */
@@ -78,6 +85,7 @@ static struct source *add(struct source_map *sm, const char *path, const char *t
         s->line_start[n++] = (uint32_t)(i + 1);
     }
     s->nlines = n;
+added:
     if (fixed_id) {
         uint32_t i = fixed_id & (sm->capfixed - 1);
         while (sm->fixed[i])
@@ -110,22 +118,23 @@ bool source_map_has_fixed(const struct source_map *sm, uint32_t id)
 }
 
 struct source *source_map_add_fixed(struct source_map *sm, uint32_t id, const char *path,
-                                    const char *text, size_t len, bool copy)
+                                    const char *text, size_t len, bool copy,
+                                    const uint32_t *lines, uint32_t nlines)
 {
     if (id < SOURCE_FIXED_BASE || get_fixed(sm, id))
         return NULL;
-    return add(sm, path, text, len, copy, id);
+    return add(sm, path, text, len, copy, id, lines, nlines);
 }
 
 struct source *source_map_add(struct source_map *sm, const char *path, const char *text, size_t len)
 {
-    return add(sm, path, text, len, true, 0);
+    return add(sm, path, text, len, true, 0, NULL, 0);
 }
 
 struct source *source_map_add_owned(struct source_map *sm, const char *path, const char *text,
                                     size_t len)
 {
-    return add(sm, path, text, len, false, 0);
+    return add(sm, path, text, len, false, 0, NULL, 0);
 }
 
 const struct source *source_map_get(const struct source_map *sm, uint32_t file)

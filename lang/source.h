@@ -48,9 +48,11 @@ struct source *source_map_add(struct source_map *sm, const char *path, const cha
 struct source *source_map_add_owned(struct source_map *sm, const char *path, const char *text,
                                     size_t len);
 /* At the given id (SOURCE_FIXED_BASE or above), which the trees of a cached image carry in
- * their spans; 'copy' as for the two above. NULL when the id is taken or on exhaustion. */
+ * their spans; 'copy' as for the two above. 'lines' (nlines offsets, or NULL: computed) is
+ * the line table, used where it is. NULL when the id is taken or on exhaustion. */
 struct source *source_map_add_fixed(struct source_map *sm, uint32_t id, const char *path,
-                                    const char *text, size_t len, bool copy);
+                                    const char *text, size_t len, bool copy,
+                                    const uint32_t *lines, uint32_t nlines);
 /* Whether a source has the fixed id 'id'. */
 bool source_map_has_fixed(const struct source_map *sm, uint32_t id);
 const struct source *source_map_get(const struct source_map *sm, uint32_t file);

@@ -27,7 +27,7 @@ _Static_assert(sizeof(struct strlit) == 16, "struct strlit changed: update cp_st
 _Static_assert(sizeof(struct strpart) == 32, "struct strpart changed: update cp_strlit");
 _Static_assert(sizeof(struct ast_list) == 16, "struct ast_list changed: update cp_list");
 
-enum { IMG_VERSION = 2 };
+enum { IMG_VERSION = 3 };
 
 /* Images live at fixed addresses in [IMG_REGION, IMG_REGION + IMG_SLOTS * IMG_SLOT): below
  * where Linux puts position-independent programs (0x55..., 0x56...), shared libraries and
@@ -60,6 +60,8 @@ struct img_entry {
     uint64_t key[2];
     uint64_t root;          /* address of the AST_MODULE node */
     uint64_t path, text;    /* addresses of the file's path and text, NUL-terminated */
+    uint64_t lines;         /* address of the text's line table (nlines offsets) */
+    uint32_t nlines, pad;
     uint64_t path_hash;
     struct img_stat st;     /* st.known: the file is found by its path and status */
     uint32_t file_id;
@@ -691,6 +693,14 @@ static void write_pack(struct img_cache *c)
         e->root = cp_node(&b, u->mod);
         e->path = cp_str(&b, u->path);
         e->text = cp_text(&b, u->text, u->text_len);
+        if (u->lines && u->nlines) {
+            size_t loff = reserve(&b, u->nlines * sizeof *u->lines, alignof(uint32_t));
+            if (b.fail)
+                break;
+            memcpy(b.buf + loff, u->lines, u->nlines * sizeof *u->lines);
+            e->lines = b.base + loff;
+            e->nlines = u->nlines;
+        }
         e->path_hash = path_hash(u->path);
         e->st = u->st;
         if (e->st.known && !status_kept(c, &e->st))
@@ -723,8 +733,8 @@ static void write_pack(struct img_cache *c)
 }
 
 static void use(struct img_cache *c, const char *path, const char *text, uint32_t text_len,
-                const uint64_t key[2], uint32_t file_id, const struct img_stat *st,
-                const struct ast *mod)
+                const uint32_t *lines, uint32_t nlines, const uint64_t key[2], uint32_t file_id,
+                const struct img_stat *st, const struct ast *mod)
 {
     if (c->nused == c->capused) {
         uint32_t cap = c->capused ? c->capused * 2 : 64;
@@ -739,19 +749,19 @@ static void use(struct img_cache *c, const char *path, const char *text, uint32_
     }
     struct img_use *u = &c->used[c->nused++];
     *u = (struct img_use){.key = {key[0], key[1]}, .file_id = file_id, .text_len = text_len,
-                          .path = path, .text = text, .mod = mod};
+                          .path = path, .text = text, .lines = lines, .nlines = nlines,
+                          .mod = mod};
     if (st)
         u->st = *st;
     c->text_bytes += text_len;
 }
 
-void img_cache_store(struct img_cache *c, const char *path, const char *text, uint32_t text_len,
-                     const uint64_t key[2], uint32_t file_id, const struct img_stat *st,
-                     const struct ast *mod)
+void img_cache_store(struct img_cache *c, const struct source *src, const uint64_t key[2],
+                     const struct img_stat *st, const struct ast *mod)
 {
     if (!c->dir || c->unwritable || !mod || mod->kind != AST_MODULE)
         return;
-    use(c, path, text, text_len, key, file_id, st, mod);
+    use(c, src->path, src->text, src->len, src->line_start, src->nlines, key, src->id, st, mod);
     c->dirty = true;
 }
 
@@ -821,26 +831,28 @@ static bool entry_ok(const struct img_cache *c, const struct img_entry *e)
     uint64_t lo = c->pack_base, hi = c->pack_base + c->pack_size;
     return e->root >= lo && e->root + sizeof(struct ast) <= hi && e->path >= lo && e->path < hi &&
            e->text >= lo && e->text < hi && e->text_len < hi - e->text &&
+           (e->nlines == 0 || (e->lines >= lo && e->lines % alignof(uint32_t) == 0 &&
+                               e->nlines <= (hi - e->lines) / sizeof(uint32_t))) &&
            ((const char *)(uintptr_t)e->text)[e->text_len] == '\0' &&
            memchr((const char *)(uintptr_t)e->path, '\0', hi - e->path) &&
            ((const struct ast *)(uintptr_t)e->root)->kind == AST_MODULE;
 }
 
-struct ast *img_cache_load(struct img_cache *c, const char *path, const char *text,
-                           uint32_t text_len, const uint64_t key[2], uint32_t file_id,
+struct ast *img_cache_load(struct img_cache *c, const struct source *src, const uint64_t key[2],
                            const struct img_stat *st)
 {
     if (!c->dir)
         return NULL;
     if (!c->pack_tried)
-        open_pack(c, path);
+        open_pack(c, src->path);
+    uint32_t file_id = src->id, text_len = src->len;
     const struct img_entry want = {.key = {key[0], key[1]}};
     const struct img_entry *e =
         c->nindex ? bsearch(&want, c->index, c->nindex, sizeof want, entry_cmp) : NULL;
     if (!e || e->file_id != file_id || e->text_len != text_len || !entry_ok(c, e))
         return NULL;
     struct ast *mod = (struct ast *)(uintptr_t)e->root;
-    use(c, path, text, text_len, key, file_id, st, mod);
+    use(c, src->path, src->text, src->len, src->line_start, src->nlines, key, file_id, st, mod);
     /* found by its text: the next run finds it by its status, unless that is too recent to
      * be kept (it would be found by its text again) */
     if (st && st->known && status_kept(c, st) && memcmp(st, &e->st, sizeof *st) != 0)
@@ -869,6 +881,8 @@ bool img_cache_find(struct img_cache *c, const char *path, const struct img_stat
         out->mod = (struct ast *)(uintptr_t)e->root;
         out->text = (const char *)(uintptr_t)e->text;
         out->text_len = e->text_len;
+        out->lines = (const uint32_t *)(uintptr_t)e->lines;
+        out->nlines = e->nlines;
         out->key[0] = e->key[0];
         out->key[1] = e->key[1];
         out->file_id = e->file_id;
@@ -879,7 +893,7 @@ bool img_cache_find(struct img_cache *c, const char *path, const struct img_stat
 void img_cache_keep(struct img_cache *c, const char *path, const struct img_file *f,
                     const struct img_stat *st)
 {
-    use(c, path, f->text, f->text_len, f->key, f->file_id, st, f->mod);
+    use(c, path, f->text, f->text_len, f->lines, f->nlines, f->key, f->file_id, st, f->mod);
 }
 
 void img_stat_of(struct img_stat *out, const struct stat *st)

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "lang/arena.h"
+#include "lang/source.h"
 
 struct ast;
 
@@ -39,6 +40,8 @@ struct img_use {
     uint64_t key[2];
     uint32_t file_id, text_len;
     const char *path, *text; /* alive until the cache is closed */
+    const uint32_t *lines;   /* the text's line table (source.h) */
+    uint32_t nlines;
     struct img_stat st;
     const struct ast *mod;
 };
@@ -47,6 +50,8 @@ struct img_use {
 struct img_file {
     struct ast *mod;
     const char *text; /* NUL-terminated, in the pack */
+    const uint32_t *lines; /* its line table, in the pack */
+    uint32_t nlines;
     uint32_t text_len, file_id;
     uint64_t key[2];
 };
@@ -84,11 +89,10 @@ void img_cache_close(struct img_cache *c);
  * image's spans are right in every process. */
 uint32_t img_cache_file_id(const uint64_t key[2]);
 
-/* The tree stored for 'key' of the file 'path' holding 'text' (file id and text length as
- * stored); NULL when absent or unusable. The first call maps the pack named by its path.
- * 'st' (or NULL) is the file's status, for the next pack. */
-struct ast *img_cache_load(struct img_cache *c, const char *path, const char *text,
-                           uint32_t text_len, const uint64_t key[2], uint32_t file_id,
+/* The tree stored for 'key' of the source 'src' (its id and length as stored); NULL when
+ * absent or unusable. The first call maps the pack named by its path. 'st' (or NULL) is the
+ * file's status, for the next pack. */
+struct ast *img_cache_load(struct img_cache *c, const struct source *src, const uint64_t key[2],
                            const struct img_stat *st);
 /* The file 'path' whose status is 'st', as the pack holds it, without reading it: found when
  * an earlier run read that very version (path, device, inode, size, change and modification
@@ -98,11 +102,10 @@ bool img_cache_find(struct img_cache *c, const char *path, const struct img_stat
 /* Keeps a file img_cache_find gave for the next pack ('path' alive until it is written). */
 void img_cache_keep(struct img_cache *c, const char *path, const struct img_file *f,
                     const struct img_stat *st);
-/* Keeps 'mod', parsed for 'key', for the pack (written by img_cache_close); path and text must
- * live until then. */
-void img_cache_store(struct img_cache *c, const char *path, const char *text, uint32_t text_len,
-                     const uint64_t key[2], uint32_t file_id, const struct img_stat *st,
-                     const struct ast *mod);
+/* Keeps 'mod', parsed from 'src' for 'key', for the pack (written by img_cache_close); the
+ * source must live until then. */
+void img_cache_store(struct img_cache *c, const struct source *src, const uint64_t key[2],
+                     const struct img_stat *st, const struct ast *mod);
 
 /* Whether the program of 'key' checked clean in an earlier process; and recording it. */
 bool img_cache_is_clean(struct img_cache *c, uint64_t key);

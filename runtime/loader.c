@@ -278,13 +278,12 @@ static struct ast *parse_cached(struct mod_cache *c, const char *path, const cha
         if (source_map_has_fixed(&c->sm, fixed))
             fixed = 0;
     }
-    struct source *src = fixed ? source_map_add_fixed(&c->sm, fixed, path, text, len, true)
+    struct source *src = fixed ? source_map_add_fixed(&c->sm, fixed, path, text, len, true, NULL, 0)
                                : source_map_add(&c->sm, path, text, len);
     if (!src)
         return NULL;
     src->digest = hash;
-    struct ast *mod =
-        fixed ? img_cache_load(&c->disk, src->path, src->text, src->len, key, fixed, st) : NULL;
+    struct ast *mod = fixed ? img_cache_load(&c->disk, src, key, st) : NULL;
     if (mod) {
         *src_out = src;
         mod_cache_put(c, hash, src, mod);
@@ -298,7 +297,7 @@ static struct ast *parse_cached(struct mod_cache *c, const char *path, const cha
     if (diags->nerrors == before) { /* a tree with syntax errors is never reused */
         mod_cache_put(c, hash, src, mod);
         if (fixed)
-            img_cache_store(&c->disk, src->path, src->text, src->len, key, fixed, st, mod);
+            img_cache_store(&c->disk, src, key, st, mod);
     }
     return mod;
 }
@@ -325,7 +324,8 @@ static struct ast *find_cached(struct mod_cache *c, const char *path, const stru
     }
     if (source_map_has_fixed(&c->sm, f.file_id))
         return NULL;
-    struct source *src = source_map_add_fixed(&c->sm, f.file_id, path, f.text, f.text_len, false);
+    struct source *src = source_map_add_fixed(&c->sm, f.file_id, path, f.text, f.text_len, false,
+                                              f.lines, f.nlines);
     if (!src)
         return NULL;
     src->digest = f.key[1];

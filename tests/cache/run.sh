@@ -174,7 +174,7 @@ done
 s=$tmp/status
 mkdir -p "$s/pkg"
 printf 'import pkg\n\nout = pkg.App {name = "web"}\n' >"$s/main.scl"
-printf 'schema App:\n    name: str\n    replicas: int = 2\n' >"$s/pkg/app.k"
+printf 'schema App:\n    name: str\n    replicas: int = 2\n\n    check:\n        replicas < 100, "too many replicas"\n' >"$s/pkg/app.k"
 printf 'schema Other:\n    x: int = 1\n' >"$s/pkg/other.k"
 pad "$s/main.scl"
 pad "$s/pkg/app.k"
@@ -188,6 +188,19 @@ if same "$tmp/s0" "$tmp/s1" && same "$tmp/s0" "$tmp/s2" && [ -n "$ino" ] && [ "$
 else
     bad "status: warm run"
 fi
+# an error located in a file found by its status (its text and lines from the pack)
+cp "$s/main.scl" "$tmp/main.keep"
+printf 'import pkg\n\nout = pkg.App {name = "web", replicas = 500}\n' >"$s/main.scl"
+pad "$s/main.scl"
+run "$s" off "$tmp/se0"
+run "$s" "$tmp/c3" "$tmp/se1"
+if same "$tmp/se0" "$tmp/se1" && grep -q 'app.k:6:' "$tmp/se1.err"; then
+    good
+else
+    bad "status: an error located in a file found by its status"
+    cat "$tmp/se0.err" "$tmp/se1.err"
+fi
+cp "$tmp/main.keep" "$s/main.scl"
 # same size, other text, written at once: its status differs, so it is read
 sed 's/int = 2/int = 7/' "$s/pkg/app.k" >"$s/app.k.new" && cat "$s/app.k.new" >"$s/pkg/app.k"
 run "$s" "$tmp/c3" "$tmp/s3"
