@@ -132,7 +132,6 @@ struct value schema_define(struct eval *ev, struct ast *n)
                    (nl >= 5 && !strcmp(st->name->b + nl - 5, "Mixin"));
     st->is_protocol = n->u.schema.kind == SCHEMA_PROTOCOL ||
                       (nl >= 8 && !strcmp(st->name->b + nl - 8, "Protocol"));
-    st->attr_index = dict_new(vm, 8);
     st->instances = list_new(vm, 0);
     if (!st->is_rule && n->u.schema.parents.n) {
         struct ast *pn = n->u.schema.parents.v[0];
@@ -146,17 +145,10 @@ struct value schema_define(struct eval *ev, struct ast *n)
                 vm_raise_at(vm, pn->span, "E2D34", "IllegalInheritError",
                             "There is a circular reference between schemas");
         st->parent = parent;
-        for (uint32_t i = 0; i < parent->nattrs; i++) {
-            struct schema_attr *a = &parent->attrs[i];
-            add_attr(ev, st, a->name, a->type, a->optional, a->owner, a->decorators, a->span);
-        }
-        st->index_sig = parent->index_sig;
-        st->index_sig_owner = parent->index_sig_owner;
     }
     if (n->u.schema.for_host)
         st->host = as_type(ev, lookup_dotted(ev, n->u.schema.for_host), n->u.schema.for_host,
                            "protocol");
-    collect_attrs(ev, st, &n->u.schema.body, st);
     if (n->u.schema.mixins.n) {
         st->mixins = vm_alloc(vm, n->u.schema.mixins.n * sizeof *st->mixins);
         for (uint32_t i = 0; i < n->u.schema.mixins.n; i++) {
@@ -167,16 +159,42 @@ struct value schema_define(struct eval *ev, struct ast *n)
                 vm_raise_at(vm, mn->span, "E1001", "IllegalParameterError",
                             "a valid mixin name should end with 'Mixin', got '%s'", m->name->b);
             st->mixins[st->nmixins++] = m;
-            for (uint32_t k = 0; k < m->nattrs; k++) {
-                struct schema_attr *a = &m->attrs[k];
-                if (!find_attr(st, a->name))
-                    add_attr(ev, st, a->name, a->type, a->optional, a->owner, a->decorators,
-                             a->span);
-            }
         }
     }
+    /* The attribute table is made when first needed: a package defines every schema it
+     * declares, and a program uses few of them (the k8s API's core group has 200) */
+    st->attrs_pending = true;
     list_push(vm, ev->schema_types, (struct value){V_TYPE, 0, 0, {.st = st}});
     return (struct value){V_TYPE, 0, 0, {.st = st}};
+}
+
+void schema_ready(struct eval *ev, struct schema_type *st)
+{
+    if (!st->attrs_pending)
+        return;
+    st->attrs_pending = false;
+    st->attr_index = dict_new(ev->vm, 8);
+    struct schema_type *parent = st->parent;
+    if (parent) {
+        schema_ready(ev, parent);
+        for (uint32_t i = 0; i < parent->nattrs; i++) {
+            struct schema_attr *a = &parent->attrs[i];
+            add_attr(ev, st, a->name, a->type, a->optional, a->owner, a->decorators, a->span);
+        }
+        st->index_sig = parent->index_sig;
+        st->index_sig_owner = parent->index_sig_owner;
+    }
+    collect_attrs(ev, st, &st->node->u.schema.body, st);
+    for (uint32_t i = 0; i < st->nmixins; i++) {
+        struct schema_type *m = st->mixins[i];
+        schema_ready(ev, m);
+        for (uint32_t k = 0; k < m->nattrs; k++) {
+            struct schema_attr *a = &m->attrs[k];
+            if (!find_attr(st, a->name))
+                add_attr(ev, st, a->name, a->type, a->optional, a->owner, a->decorators,
+                         a->span);
+        }
+    }
 }
 
 struct value type_alias_value(struct eval *ev, struct ast *n)
@@ -397,6 +415,7 @@ void schema_frame_assign(struct eval *ev, struct schema_frame *f, struct str *na
 struct value schema_attr_convert(struct eval *ev, struct schema_type *st, struct str *name,
                                  struct value v, struct span span)
 {
+    schema_ready(ev, st);
     struct schema_attr *a = find_attr(st, name);
     if (a && a->type) {
         struct ev_place saved = ev_enter(ev, a->owner->pkg, a->owner->file, ev->scope);
@@ -488,6 +507,7 @@ static void check_dict_fits(struct eval *ev, struct ast *type, struct value v)
     if (tv.tag != V_TYPE || tv.as.st->alias || !tv.as.st->node)
         return;
     struct schema_type *st = tv.as.st;
+    schema_ready(ev, st);
     struct schema_layout *L = layout_get(ev, st);
     struct sbuf b;
     sbuf_init(&b, ev->vm);
@@ -616,6 +636,7 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
     }
     if (st->node)
         check_deprecated(ev, &st->node->u.schema.decorators, st->name->b, span);
+    schema_ready(ev, st);
     struct schema_layout *L = layout_get(ev, st);
     /* the frame outlives the call: lambdas made in the body keep its scope */
     struct schema_frame *fp = vm_zalloc(vm, sizeof *fp);

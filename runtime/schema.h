@@ -40,6 +40,7 @@ struct schema_type {
     struct schema_type *host;   /* 'for Protocol' */
     struct schema_attr *attrs;  /* parent's first, then own, then mixins' */
     uint32_t nattrs, capattrs;
+    bool attrs_pending;         /* attrs, attr_index and index_sig not made yet (schema_ready) */
     struct dict *attr_index;    /* name -> V_INT index into attrs */
     struct ast *index_sig;      /* own or inherited */
     struct schema_type *index_sig_owner;
@@ -77,6 +78,9 @@ bool schema_frame_lookup(struct eval *ev, struct schema_frame *f, struct str *na
                          struct value *out);
 void schema_frame_assign(struct eval *ev, struct schema_frame *f, struct str *name, struct value v,
                          struct ast *type, struct span span, bool is_aug);
+/* Makes the attribute table of a schema defined lazily (its parents' and mixins' first). */
+void schema_ready(struct eval *ev, struct schema_type *st);
+/* Of a schema whose table is made (one with instances or a running frame). */
 bool schema_has_attr(const struct schema_type *st, struct str *name);
 struct value schema_type_member(struct eval *ev, struct schema_type *st, struct str *name,
                                 struct span span);
