@@ -371,16 +371,15 @@ _Noreturn static void import_error(struct vm *vm, struct span at, const char *fm
     __attribute__((format(printf, 3, 4)));
 
 /* A package file from the disk: from the module cache's pack when it holds this version of
- * the file (one stat, no read), else read and parsed. */
-static void add_disk_file(struct eval *ev, struct pkg *p, const char *path, struct ast *imp)
+ * the file ('ist', taken before reading: a change made since shows as another status), else
+ * read and parsed. */
+static void add_disk_file(struct eval *ev, struct pkg *p, const char *path,
+                          const struct img_stat *ist, struct ast *imp)
 {
     struct vm *vm = ev->vm;
-    struct stat st;
-    struct img_stat ist = {0};
-    if (ev->mod_cache && ev->mod_cache->disk.dir && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-        img_stat_of(&ist, &st);
+    if (ist && ist->known) {
         const struct source *src = NULL;
-        struct ast *mod = find_cached(ev->mod_cache, path, &ist, &src);
+        struct ast *mod = find_cached(ev->mod_cache, path, ist, &src);
         if (mod) {
             pkg_add_file(ev, p, mod, src);
             return;
@@ -390,9 +389,9 @@ static void add_disk_file(struct eval *ev, struct pkg *p, const char *path, stru
     char *text = loader_read(vm, path, &len);
     if (!text)
         import_error(vm, imp->span, "cannot read %s", path);
-    /* the status taken before reading: a change made since shows as another status */
-    add_source(ev, p, path, text, len, ist.known && (uint64_t)len == ist.size ? &ist : NULL);
+    add_source(ev, p, path, text, len, ist && ist->known && (uint64_t)len == ist->size ? ist : NULL);
 }
+
 
 static char *parent_dir(struct vm *vm, const char *path)
 {
@@ -1011,6 +1010,30 @@ static struct pkg *host_import(struct eval *ev, struct pkg *from, struct ast *im
 
 /* {===== imports */
 
+/* The status of each of a package's files for the module cache, each taken relative to the
+ * package's folder (one lookup of the folder for all of them); unknown where it fails. */
+static struct img_stat *package_status(struct eval *ev, const struct found *f)
+{
+    if (!ev->mod_cache || !ev->mod_cache->disk.dir || !f->nfiles)
+        return NULL;
+    struct img_stat *v = vm_zalloc(ev->vm, f->nfiles * sizeof *v);
+    size_t dl = strlen(f->dir);
+    int dfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return v;
+    /* nothing here may raise: the descriptor is closed below */
+    for (uint32_t i = 0; i < f->nfiles; i++) {
+        const char *path = f->files[i];
+        struct stat st;
+        if (strncmp(path, f->dir, dl) != 0 || path[dl] != '/' || strchr(path + dl + 1, '/') ||
+            fstatat(dfd, path + dl + 1, &st, 0) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        img_stat_of(&v[i], &st);
+    }
+    close(dfd);
+    return v;
+}
+
 struct pkg *loader_import(struct eval *ev, struct pkg *from, uint32_t file, struct ast *imp)
 {
     struct vm *vm = ev->vm;
@@ -1032,8 +1055,9 @@ struct pkg *loader_import(struct eval *ev, struct pkg *from, uint32_t file, stru
     p = pkg_new(ev, imp->u.import.path, f.dir);
     p->key = f.key;
     p->root = f.root;
+    struct img_stat *status = package_status(ev, &f);
     for (uint32_t i = 0; i < f.nfiles; i++)
-        add_disk_file(ev, p, f.files[i], imp);
+        add_disk_file(ev, p, f.files[i], status ? &status[i] : NULL, imp);
     return p;
 }
 
