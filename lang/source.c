@@ -48,44 +48,13 @@ static struct source *add(struct source_map *sm, const char *path, const char *t
     s->path = arena_strndup(sm->arena, path, strlen(path));
     s->text = copy ? arena_strndup(sm->arena, text, len) : text;
     s->len = (uint32_t)len;
+    s->arena = sm->arena;
+    if (!s->path || !s->text)
+        return NULL;
     if (lines && nlines) {
-        if (!s->path || !s->text)
-            return NULL;
         s->line_start = (uint32_t *)lines; /* never written: the table is complete */
         s->nlines = nlines;
-        goto added;
     }
-    /* Line breaks are LF, CRLF or a lone CR. Without any CR (the usual case) memchr finds
-     * them, which is several times faster than a byte loop over a large file. The table is
-     * filled in one pass, grown in place (it is the arena's last allocation) as needed. */
-    bool has_cr = len > 0 && memchr(text, '\r', len) != NULL;
-    uint32_t n = 0, cap = 64;
-    s->line_start = arena_alloc(sm->arena, cap * sizeof *s->line_start);
-    if (!s->path || !s->text || !s->line_start)
-        return NULL;
-    s->line_start[n++] = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (has_cr) {
-            if (!(text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n'))))
-                continue;
-        } else {
-            const char *q = memchr(text + i, '\n', len - i);
-            if (!q)
-                break;
-            i = (size_t)(q - text);
-        }
-        if (n == cap) {
-            uint32_t *v = arena_realloc(sm->arena, s->line_start, cap * sizeof *v,
-                                        (size_t)cap * 2 * sizeof *v);
-            if (!v)
-                return NULL;
-            s->line_start = v;
-            cap *= 2;
-        }
-        s->line_start[n++] = (uint32_t)(i + 1);
-    }
-    s->nlines = n;
-added:
     if (fixed_id) {
         uint32_t i = fixed_id & (sm->capfixed - 1);
         while (sm->fixed[i])
@@ -98,6 +67,55 @@ added:
     sm->v[sm->n++] = s;
     s->id = sm->base + sm->n;
     return s;
+}
+
+/* Line breaks are LF, CRLF or a lone CR. Without any CR (the usual case) memchr finds them,
+ * which is several times faster than a byte loop over a large file. The table is filled in
+ * one pass, grown in place (it is the arena's last allocation) as needed. */
+static bool make_lines(struct source *s)
+{
+    const char *text = s->text;
+    size_t len = s->len;
+    bool has_cr = len > 0 && memchr(text, '\r', len) != NULL;
+    uint32_t n = 0, cap = 64;
+    uint32_t *v = arena_alloc(s->arena, cap * sizeof *v);
+    if (!v)
+        return false;
+    v[n++] = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (has_cr) {
+            if (!(text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n'))))
+                continue;
+        } else {
+            const char *q = memchr(text + i, '\n', len - i);
+            if (!q)
+                break;
+            i = (size_t)(q - text);
+        }
+        if (n == cap) {
+            uint32_t *nv = arena_realloc(s->arena, v, cap * sizeof *v, (size_t)cap * 2 * sizeof *v);
+            if (!nv)
+                return false;
+            v = nv;
+            cap *= 2;
+        }
+        v[n++] = (uint32_t)(i + 1);
+    }
+    s->line_start = v;
+    s->nlines = n;
+    return true;
+}
+
+const uint32_t *source_lines(const struct source *cs, uint32_t *n)
+{
+    static const uint32_t first_line = 0;
+    struct source *s = (struct source *)cs; /* made once, on first use (one thread per map) */
+    if (!s->line_start && (!s->arena || !make_lines(s))) {
+        *n = 1; /* without memory for the table: everything is on line 1 */
+        return &first_line;
+    }
+    *n = s->nlines;
+    return s->line_start;
 }
 
 static const struct source *get_fixed(const struct source_map *sm, uint32_t id)
@@ -150,26 +168,30 @@ const struct source *source_map_get(const struct source_map *sm, uint32_t file)
 
 void source_line_col(const struct source *s, uint32_t off, uint32_t *line, uint32_t *col)
 {
-    uint32_t lo = 0, hi = s->nlines; /* find the last line_start <= off */
+    uint32_t nlines;
+    const uint32_t *ls = source_lines(s, &nlines);
+    uint32_t lo = 0, hi = nlines; /* find the last line_start <= off */
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (s->line_start[mid] <= off)
+        if (ls[mid] <= off)
             lo = mid;
         else
             hi = mid;
     }
     *line = lo + 1;
-    *col = off - s->line_start[lo] + 1;
+    *col = off - ls[lo] + 1;
 }
 
 const char *source_line_text(const struct source *s, uint32_t line, uint32_t *len)
 {
-    if (line == 0 || line > s->nlines) {
+    uint32_t nlines;
+    const uint32_t *ls = source_lines(s, &nlines);
+    if (line == 0 || line > nlines) {
         *len = 0;
         return "";
     }
-    uint32_t b = s->line_start[line - 1];
-    uint32_t e = line < s->nlines ? s->line_start[line] : s->len;
+    uint32_t b = ls[line - 1];
+    uint32_t e = line < nlines ? ls[line] : s->len;
     while (e > b && (s->text[e - 1] == '\n' || s->text[e - 1] == '\r'))
         e--;
     *len = e - b;

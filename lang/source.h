@@ -20,8 +20,10 @@ struct source {
     const char *text; /* NUL-terminated; owned by the map's arena */
     uint32_t len;
     uint64_t digest;  /* hash of the text, set by the module cache (0: none) */
-    uint32_t *line_start; /* offsets of each line's first byte */
+    uint32_t *line_start; /* offsets of each line's first byte: made on first use (only a
+                             diagnostic needs it), read it through source_lines */
     uint32_t nlines;
+    struct arena *arena;  /* where the table is made */
 };
 
 struct source_map {
@@ -57,6 +59,8 @@ struct source *source_map_add_fixed(struct source_map *sm, uint32_t id, const ch
 bool source_map_has_fixed(const struct source_map *sm, uint32_t id);
 const struct source *source_map_get(const struct source_map *sm, uint32_t file);
 
+/* The line table (offsets of each line's first byte; *n >= 1), made on first use. */
+const uint32_t *source_lines(const struct source *s, uint32_t *n);
 /* 1-based line and column (column counts bytes) of byte offset 'off'. */
 void source_line_col(const struct source *s, uint32_t off, uint32_t *line, uint32_t *col);
 /* Text of 1-based line 'line' without its terminator. */

@@ -365,7 +365,8 @@ static void release_text(scl_run *run, struct run_file *f)
     f->buf = NULL;
     f->own->text = "";
     f->own->len = 0;
-    f->own->nlines = 1;
+    f->own->line_start = NULL; /* made again, of the empty text, if ever needed */
+    f->own->nlines = 0;
 }
 
 /* Display path of a file: absolute, as KCL prints it. */

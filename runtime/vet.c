@@ -567,9 +567,11 @@ struct yaml {
 /* libyaml marks count characters; spans count bytes. */
 static uint32_t mark_offset(const struct source *s, yaml_mark_t m)
 {
-    if (m.line >= s->nlines)
+    uint32_t nlines;
+    const uint32_t *ls = source_lines(s, &nlines);
+    if (m.line >= nlines)
         return s->len;
-    uint32_t off = s->line_start[m.line];
+    uint32_t off = ls[m.line];
     for (size_t c = 0; c < m.column && off < s->len && s->text[off] != '\n'; c++) {
         off++;
         while (off < s->len && ((unsigned char)s->text[off] & 0xC0) == 0x80)

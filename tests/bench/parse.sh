@@ -7,7 +7,8 @@
 # Inputs: the W2 "merge" source of the shared bench (../shared/bench, generated into a
 # temporary directory), the 20 largest files and all files of the k8s package
 # (../shared/packages/k8s-1.32.4), the W4 start-up program (one tiny schema instance) and
-# W5, one Deployment typed through `import k8s.api.apps.v1` (-E k8s=the package).
+# W5, one Deployment typed through `import k8s.api.apps.v1` (-E k8s=the package), warm (the
+# module cache, in a temporary folder, filled by the warm-up runs) and cold (SCL_CACHE_DIR=off).
 #
 # Every command runs directly (no shell), stdout to /dev/null; the figures are medians of
 # --runs wall times (default 21; W4 and /bin/true 5x as many). With --base both binaries
@@ -78,24 +79,31 @@ w5dir = os.path.join(tmp, "w5")
 def size(files):
     return sum(os.path.getsize(f) for f in files)
 
-# name -> (argv after the binary, cwd, bytes parsed or None, runs multiplier)
+# The module cache: runs use one in the temporary folder (as `scl run` uses its default one);
+# "cold" runs turn it off. The warm-up runs of each case fill it.
+cache = os.path.join(tmp, "cache")
+warm = dict(os.environ, SCL_CACHE_DIR=cache)
+cold = dict(os.environ, SCL_CACHE_DIR="off")
+
+# name -> (argv after the binary, cwd, bytes parsed or None, runs multiplier, environment)
 cases = [
-    ("parse empty", ["parse", os.path.join(tmp, "empty.k")], tmp, None, 1),
-    ("parse W2", ["parse", w2], tmp, size([w2]), 1),
-    ("parse k8s top20", ["parse"] + top20, tmp, size(top20), 1),
-    ("parse k8s all", ["parse"] + every, tmp, size(every), 1),
-    ("W4 run", ["run", w4], os.path.dirname(w4), None, 5),
-    ("W5 run", ["run", "-E", "k8s=" + k8s, "main.k"], w5dir, None, 1),
+    ("parse empty", ["parse", os.path.join(tmp, "empty.k")], tmp, None, 1, warm),
+    ("parse W2", ["parse", w2], tmp, size([w2]), 1, warm),
+    ("parse k8s top20", ["parse"] + top20, tmp, size(top20), 1, warm),
+    ("parse k8s all", ["parse"] + every, tmp, size(every), 1, warm),
+    ("W4 run", ["run", w4], os.path.dirname(w4), None, 5, warm),
+    ("W5 warm", ["run", "-E", "k8s=" + k8s, "main.k"], w5dir, None, 1, warm),
+    ("W5 cold", ["run", "-E", "k8s=" + k8s, "main.k"], w5dir, None, 1, cold),
 ]
 
 def cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
 
-def once(argv, cwd):
+def once(argv, cwd, env=None):
     c = cpu()
     t = time.perf_counter()
-    r = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    r = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     dt = time.perf_counter() - t
     if r.returncode != 0:
         sys.exit("parse.sh: %s failed (%d): %s" % (" ".join(argv[:3]), r.returncode,
@@ -103,14 +111,14 @@ def once(argv, cwd):
     return dt, cpu() - c
 
 res = {"wall": {b: {} for b, _ in bins}, "cpu": {b: {} for b, _ in bins}}
-for name, args, cwd, nbytes, mult in [("spawn /bin/true", None, tmp, None, 5)] + cases:
+for name, args, cwd, nbytes, mult, env in [("spawn /bin/true", None, tmp, None, 5, None)] + cases:
     samples = {b: [] for b, _ in bins}
     for _ in range(2):  # warm-up
         for b, path in bins:
-            once(["/bin/true"] if args is None else [path] + args, cwd)
+            once(["/bin/true"] if args is None else [path] + args, cwd, env)
     for _ in range(runs * mult):
         for b, path in bins:
-            samples[b].append(once(["/bin/true"] if args is None else [path] + args, cwd))
+            samples[b].append(once(["/bin/true"] if args is None else [path] + args, cwd, env))
     for b, _ in bins:
         res["wall"][b][name] = statistics.median(s[0] for s in samples[b])
         res["cpu"][b][name] = statistics.median(s[1] for s in samples[b])
@@ -126,10 +134,10 @@ def table(kind):
     m = res[kind]
     print("%-34s" % ("[%s time]" % kind) + "".join("%14s" % b for b, _ in bins) +
           ("%12s" % "new/base" if base else ""))
-    for name, args, cwd, nbytes, mult in cases:
+    for name, args, cwd, nbytes, mult, env in cases:
         row(name + " (ms)", "%.2f", lambda b, n=name: m[b][n] * 1e3)
     row("spawn /bin/true (ms)", "%.2f", lambda b: m[b]["spawn /bin/true"] * 1e3)
-    for name, args, cwd, nbytes, mult in cases:
+    for name, args, cwd, nbytes, mult, env in cases:
         if nbytes is None:
             continue
         mb = nbytes / 1e6
@@ -138,19 +146,19 @@ def table(kind):
         row("%s %.0f KB, MB/s gross" % (name, nbytes / 1e3), "%.1f",
             lambda b, n=name: mb / max(m[b][n], 1e-9))
     row("W4 / spawn", "%.2f", lambda b: m[b]["W4 run"] / max(m[b]["spawn /bin/true"], 1e-9))
-    row("W5 / W4", "%.2f", lambda b: m[b]["W5 run"] / max(m[b]["W4 run"], 1e-9))
-    row("W5 / spawn", "%.2f", lambda b: m[b]["W5 run"] / max(m[b]["spawn /bin/true"], 1e-9))
+    row("W5 warm / W4", "%.2f", lambda b: m[b]["W5 warm"] / max(m[b]["W4 run"], 1e-9))
+    row("W5 cold / W4", "%.2f", lambda b: m[b]["W5 cold"] / max(m[b]["W4 run"], 1e-9))
+    row("W5 warm / spawn", "%.2f", lambda b: m[b]["W5 warm"] / max(m[b]["spawn /bin/true"], 1e-9))
 
 table("wall")
 print()
 table("cpu")
 if json_out:
-    # wall-time figures of the new binary, for tests/bench/targets.py (no on-disk cache of
-    # parsed modules exists, so W5 warm and cold are the same run)
+    # wall-time figures of the new binary, for tests/bench/targets.py
     m = res["wall"]["new"]
-    fig = {"parse_mb_s": {}, "w4_s": m["W4 run"], "w5_cold_s": m["W5 run"],
-           "w5_warm_s": m["W5 run"], "true_s": m["spawn /bin/true"]}
-    for name, args, cwd, nbytes, mult in cases:
+    fig = {"parse_mb_s": {}, "w4_s": m["W4 run"], "w5_cold_s": m["W5 cold"],
+           "w5_warm_s": m["W5 warm"], "true_s": m["spawn /bin/true"]}
+    for name, args, cwd, nbytes, mult, env in cases:
         if nbytes is not None:
             fig["parse_mb_s"][name.replace("parse ", "")] = (nbytes / 1e6) / max(
                 m[name] - m["parse empty"], 1e-9)

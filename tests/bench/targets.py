@@ -99,10 +99,10 @@ def main():
         w4 = p.get("w4_s")  # measured beside W5, by the same script
         if w4 and p.get("w5_warm_s"):
             r = p["w5_warm_s"] / w4
-            row("W5 warm / W4 (no on-disk cache yet)", r, "<= 2", r <= 2)
+            row("W5 warm / W4 (module cache)", r, "<= 2", r <= 2)
         if w4 and p.get("w5_cold_s"):
             r = p["w5_cold_s"] / w4
-            row("W5 cold / W4", r, "<= 5", r <= 5)
+            row("W5 cold / W4 (SCL_CACHE_DIR=off)", r, "<= 5", r <= 5)
     print("%-46s %10s  %-12s %s" % ("target", "measured", "target", ""))
     print("\n".join(lines))
     if base:
