@@ -147,7 +147,7 @@ static struct pkg *find_pkg(struct eval *ev, const char *key)
 enum { MOD_CACHE_LIMIT = 256u << 20 };
 
 struct mod_entry {
-    uint64_t hash; /* of the text */
+    uint64_t hash; /* of the path: a file's texts differ from run to run only when edited */
     uint32_t len;
     const struct source *src;
     struct ast *mod;
@@ -168,8 +168,15 @@ void mod_cache_free(struct mod_cache *c)
     memset(c, 0, sizeof *c);
 }
 
+static uint64_t path_key(const char *path)
+{
+    return XXH3_64bits(path, strlen(path));
+}
+
+/* The tree of 'path' holding 'text': entries are found by the path's hash and compared with
+ * the text itself, so a first run, which finds nothing, never reads its texts twice. */
 static struct mod_entry *mod_cache_find(struct mod_cache *c, const char *path, uint64_t hash,
-                                        size_t len)
+                                        const char *text, size_t len)
 {
     if (!c->cap)
         return NULL;
@@ -177,7 +184,8 @@ static struct mod_entry *mod_cache_find(struct mod_cache *c, const char *path, u
         struct mod_entry *e = &c->v[i];
         if (!e->mod)
             return NULL;
-        if (e->hash == hash && e->len == len && !strcmp(e->src->path, path))
+        if (e->hash == hash && e->len == len && !strcmp(e->src->path, path) &&
+            !memcmp(e->src->text, text, len))
             return e;
     }
 }
@@ -254,26 +262,22 @@ static struct ast *parse_cached(struct mod_cache *c, const char *path, const cha
 {
     if (!c || len >= UINT32_MAX || c->arena.total >= MOD_CACHE_LIMIT)
         return NULL;
-    /* On disk, a tree is found by the file's path and text (a 128-bit hash, whose low half
-     * is the text's hash here); its spans carry a file id fixed by them, so the image is right
-     * as mapped. An id already taken here (another file whose key shares its low bits) parses
-     * without the disk. */
-    uint64_t hash, key[2] = {0, 0};
-    if (c->disk.dir) {
-        XXH128_hash_t k = XXH3_128bits_withSeed(text, len, XXH3_64bits(path, strlen(path)) ^ len);
-        key[0] = k.high64;
-        key[1] = k.low64;
-        hash = k.low64;
-    } else {
-        hash = XXH3_64bits(text, len);
-    }
-    struct mod_entry *e = mod_cache_find(c, path, hash, len);
+    uint64_t hash = path_key(path);
+    struct mod_entry *e = mod_cache_find(c, path, hash, text, len);
     if (e) {
         *src_out = e->src;
         return e->mod;
     }
+    /* On disk, a tree is found by the file's path and text (a 128-bit hash, whose low half is
+     * the text's digest); its spans carry a file id fixed by them, so the image is right as
+     * mapped. An id already taken here (another file whose key shares its low bits) parses
+     * without the disk. */
+    uint64_t key[2] = {0, 0};
     uint32_t fixed = 0;
     if (c->disk.dir) {
+        XXH128_hash_t k = XXH3_128bits_withSeed(text, len, hash ^ len);
+        key[0] = k.high64;
+        key[1] = k.low64;
         fixed = img_cache_file_id(key);
         if (source_map_has_fixed(&c->sm, fixed))
             fixed = 0;
@@ -282,7 +286,7 @@ static struct ast *parse_cached(struct mod_cache *c, const char *path, const cha
                                : source_map_add(&c->sm, path, text, len);
     if (!src)
         return NULL;
-    src->digest = hash;
+    src->digest = key[1]; /* 0 without the disk cache: the program's digest is not needed */
     struct ast *mod = fixed ? img_cache_load(&c->disk, src, key, st) : NULL;
     if (mod) {
         *src_out = src;
@@ -317,7 +321,8 @@ static struct ast *find_cached(struct mod_cache *c, const char *path, const stru
     if (!c || !c->disk.dir || c->arena.total >= MOD_CACHE_LIMIT ||
         !img_cache_find(&c->disk, path, st, &f))
         return NULL;
-    struct mod_entry *e = mod_cache_find(c, path, f.key[1], f.text_len);
+    uint64_t hash = path_key(path);
+    struct mod_entry *e = mod_cache_find(c, path, hash, f.text, f.text_len);
     if (e) {
         *src_out = e->src;
         return e->mod;
@@ -329,7 +334,7 @@ static struct ast *find_cached(struct mod_cache *c, const char *path, const stru
     if (!src)
         return NULL;
     src->digest = f.key[1];
-    mod_cache_put(c, f.key[1], src, f.mod);
+    mod_cache_put(c, hash, src, f.mod);
     img_cache_keep(&c->disk, src->path, &f, st);
     *src_out = src;
     return f.mod;
