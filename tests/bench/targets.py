@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The performance targets as ratios, from rows of the shared bench's run.sh (results/*.jsonl).
 
-    targets.py NEW.jsonl [--base BASE.jsonl --base-name REV] [--parse PARSE.json]
+    targets.py NEW.jsonl [--cold COLD.jsonl] [--base BASE.jsonl --base-name REV]
+               [--parse PARSE.json]
 
 NEW holds the peers' rows and this build's (tool "scl"); BASE, a base build's scl rows from the
-same session; PARSE, the figures of tests/bench/parse.sh (parse MB/s, W5 warm and cold). Prints
+same session; COLD, W1 and W2 again beside jq with scl's module cache off; PARSE, the figures of
+tests/bench/parse.sh (parse MB/s, W5 warm and cold). Prints
 one line per target: the measured ratio, the target and ok/MISSED. Exit 0 (a benchmark reports;
 it does not fail).
 """
@@ -40,6 +42,7 @@ def main():
     ap.add_argument("--base")
     ap.add_argument("--base-name", default="base")
     ap.add_argument("--parse")
+    ap.add_argument("--cold")
     a = ap.parse_args()
     new = load(a.new)
     base = load(a.base) if a.base else {}
@@ -53,7 +56,7 @@ def main():
 
     def row(name, value, target, ok, detail=""):
         v = "n/a" if value is None else ("%.2f" % value)
-        verdict = "n/a" if value is None else ("ok" if ok else "MISSED")
+        verdict = "n/a" if value is None else ("info" if ok is None else ("ok" if ok else "MISSED"))
         lines.append("%-46s %10s  %-12s %-7s %s" % (name, v, target, verdict, detail))
 
     def ratio(x, y):
@@ -84,6 +87,13 @@ def main():
     r = ratio(t(s3), t(py3))
     row("W3 n=200000: scl / python time", r, "<= 0.5", r is not None and r <= 0.5,
         "scl %.3f s, python %.3f s" % (t(s3) or 0, t(py3) or 0))
+    if a.cold:
+        cold = load(a.cold)
+        for w, n in (("W1", 20000), ("W2", None)):
+            c, j = find(cold, w, "scl", n), find(cold, w, "jq", n)
+            r = ratio(t(c), t(j))
+            row("%s%s cold: scl / jq time (cache off)" % (w, " n=%d" % n if n else ""), r,
+                "-", None, "scl %.3f s, jq %.3f s" % (t(c) or 0, t(j) or 0))
     s4 = find(new, "W4", "scl")
     true = None
     for (rw, rs, rt), x in new.items():

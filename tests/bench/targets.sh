@@ -5,6 +5,10 @@
 # runs the shared bench for the peers, this build and the base, and prints each ratio next to
 # its target (tests/bench/targets.py). Not part of make check: it takes a quarter of an hour.
 #
+# scl runs as a user runs it, with its module cache (in a folder of the run: the bench's
+# warm-up run fills it); W1 and W2 then run once more beside jq with the cache off
+# (SCL_CACHE_DIR=off), and those cold ratios are printed too.
+#
 #   tests/bench/targets.sh [--scl PATH] [--base REV|--no-base] [--runs N] [--keep DIR]
 #
 # --scl defaults to build/scl; --base to HEAD~1 (the previous commit); --runs to 5.
@@ -58,18 +62,24 @@ groups='W4 REF|
 W1:2000,20000,200000|jq
 W2|jq
 W3:200000|python'
-bench() { # bench OUT-PREFIX SCL-BINARY WITH-PEERS
+bench() { # bench OUT-PREFIX SCL-BINARY WITH-PEERS [GROUPS]
     : >"$1.jsonl"
     : >"$1.txt"
-    echo "$groups" | while IFS='|' read -r w peer; do
+    echo "${4:-$groups}" | while IFS='|' read -r w peer; do
         tools=scl
         [ -n "$3" ] && [ -n "$peer" ] && tools="scl $peer"
         (cd "$B" && SCL=$2 ./run.sh -r "$runs" -T "$tools" $w >>"$1.txt")
         cat "$B/results/last.jsonl" >>"$1.jsonl"
     done
 }
+export XDG_CACHE_HOME="$T/cache"
+unset SCL_CACHE_DIR
 echo "peers and this build ($scl) ..." >&2
 bench "$T/new" "$scl" peers
+echo "this build with its module cache off, beside jq ..." >&2
+SCL_CACHE_DIR=off bench "$T/cold" "$scl" peers 'W1:20000|jq
+W2|jq'
+unset SCL_CACHE_DIR
 if [ -n "$basebin" ]; then
     echo "the base ($rev) ..." >&2
     bench "$T/base" "$basebin" ""
@@ -78,4 +88,5 @@ extra=
 if [ -x "$here/parse.sh" ]; then
     "$here/parse.sh" --bin "$scl" --runs 11 --json "$T/parse.json" >"$T/parse.txt" 2>&1 && extra="--parse $T/parse.json"
 fi
-/usr/bin/python3 "$here/targets.py" "$T/new.jsonl" ${basebin:+--base "$T/base.jsonl" --base-name "$rev"} $extra
+/usr/bin/python3 "$here/targets.py" "$T/new.jsonl" --cold "$T/cold.jsonl" \
+    ${basebin:+--base "$T/base.jsonl" --base-name "$rev"} $extra
