@@ -81,6 +81,11 @@ static inline struct ast *new_node(struct arena *a, enum ast_kind kind, struct s
     return n;
 }
 
+size_t ast_size(const struct ast *n)
+{
+    return n->kind < AST_KIND_COUNT && node_size[n->kind] ? node_size[n->kind] : sizeof(struct ast);
+}
+
 struct ast *ast_new(struct arena *a, enum ast_kind kind, struct span span)
 {
     return new_node(a, kind, span);

@@ -314,6 +314,8 @@ struct ast {
 struct ast *ast_new(struct arena *a, enum ast_kind kind, struct span span);
 /* Appends; returns false on memory exhaustion. */
 bool ast_list_push(struct arena *a, struct ast_list *l, struct ast *n);
+/* Bytes the node takes: a node holds only its kind's member of the union. */
+size_t ast_size(const struct ast *n);
 
 const char *ast_kind_name(enum ast_kind kind);
 /* The name an assignment target stands on: a in `a`, `a.b.c`, `a[0].b`, `(a).b`. */

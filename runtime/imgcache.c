@@ -156,11 +156,25 @@ bool img_cache_open(struct img_cache *c, const char *root, arena_alloc_fn alloc,
 }
 
 static void write_pack(struct img_cache *c);
+static bool path_of(const struct img_cache *c, char *buf, size_t size, const uint64_t *key,
+                    int nkey, const char *ext);
+static void write_file(struct img_cache *c, const char *path, const void *data, size_t len);
 
 void img_cache_close(struct img_cache *c)
 {
-    if (c->dir && c->dirty && !c->unwritable && c->text_bytes >= IMG_MIN_TEXT)
-        write_pack(c);
+    if (c->dir && c->dirty && !c->unwritable && c->text_bytes >= IMG_MIN_TEXT) {
+        /* A program's first run leaves a mark, its second writes the pack: a program run once
+         * does not pay for copying its trees. */
+        char mark[4096];
+        if (c->pack || !c->pack_tried)
+            write_pack(c);
+        else if (path_of(c, mark, sizeof mark, &c->pack_key, 1, ".seen")) {
+            if (access(mark, F_OK) == 0)
+                write_pack(c);
+            else
+                write_file(c, mark, "", 0);
+        }
+    }
     if (c->pack)
         munmap(c->pack, c->pack_size);
     c_free(c, c->used, c->capused * sizeof *c->used);
@@ -423,10 +437,11 @@ static uint64_t cp_node(struct img_build *b, const struct ast *n)
     uint64_t to = memo_get(b, n);
     if (to)
         return to;
-    size_t off = reserve(b, sizeof *n, alignof(struct ast));
+    size_t size = ast_size(n); /* only the kind's member: reading further may leave the block */
+    size_t off = reserve(b, size, alignof(struct ast));
     if (b->fail)
         return 0;
-    memcpy(b->buf + off, n, sizeof *n);
+    memcpy(b->buf + off, n, size);
     to = b->base + off;
     memo_put(b, n, to);
     switch ((enum ast_kind)n->kind) {
@@ -829,13 +844,15 @@ static void open_pack(struct img_cache *c, const char *path)
 static bool entry_ok(const struct img_cache *c, const struct img_entry *e)
 {
     uint64_t lo = c->pack_base, hi = c->pack_base + c->pack_size;
-    return e->root >= lo && e->root + sizeof(struct ast) <= hi && e->path >= lo && e->path < hi &&
-           e->text >= lo && e->text < hi && e->text_len < hi - e->text &&
+    const struct ast *root = (const struct ast *)(uintptr_t)e->root;
+    return e->root >= lo && e->root % alignof(struct ast) == 0 &&
+           e->root + offsetof(struct ast, u) <= hi && root->kind == AST_MODULE &&
+           e->root + ast_size(root) <= hi && e->path >= lo && e->path < hi && e->text >= lo &&
+           e->text < hi && e->text_len < hi - e->text &&
            (e->nlines == 0 || (e->lines >= lo && e->lines % alignof(uint32_t) == 0 &&
                                e->nlines <= (hi - e->lines) / sizeof(uint32_t))) &&
            ((const char *)(uintptr_t)e->text)[e->text_len] == '\0' &&
-           memchr((const char *)(uintptr_t)e->path, '\0', hi - e->path) &&
-           ((const struct ast *)(uintptr_t)e->root)->kind == AST_MODULE;
+           memchr((const char *)(uintptr_t)e->path, '\0', hi - e->path);
 }
 
 struct ast *img_cache_load(struct img_cache *c, const struct source *src, const uint64_t key[2],
