@@ -1381,6 +1381,7 @@ const char *ast_op_name(enum ast_op op)
  * ====================================================================} */
 
 struct jw {
+    const struct source *src; /* of the tree: undecoded docstrings are decoded from it */
     ast_write_fn w;
     void *ud;
     int err;
@@ -1522,6 +1523,7 @@ static void dump_strlit(struct jw *j, const struct strlit *lit, struct ast *cons
         jw_s(j, "null");
         return;
     }
+
     if (!lit->has_expr) { /* one string: the concatenation of the text parts */
         jw_raw(j, "\"", 1);
         for (uint32_t i = 0; i < lit->nparts; i++)
@@ -1548,6 +1550,24 @@ static void dump_strlit(struct jw *j, const struct strlit *lit, struct ast *cons
         }
     }
     jw_s(j, "]");
+}
+
+/* A module's or schema's docstring: the lexer leaves it undecoded (no parts) when parsing
+ * a whole module, and it is decoded here from the literal at 'span'. */
+static void dump_doc(struct jw *j, const struct strlit *lit, struct span span)
+{
+    if (!lit || lit->nparts > 0 || !j->src) {
+        dump_strlit(j, lit, NULL);
+        return;
+    }
+    struct arena tmp;
+    arena_init(&tmp, arena_default_alloc, NULL);
+    const struct strlit *dec = lex_decode_literal(&tmp, j->src, span.lo, span.hi);
+    if (dec)
+        dump_strlit(j, dec, NULL);
+    else
+        j->err = 1;
+    arena_free(&tmp);
 }
 
 static const char *const unit_names[] = {"",  "n", "u",  "m",  "k",  "K",  "M", "G",
@@ -1735,7 +1755,7 @@ static void dump(struct jw *j, const struct ast *n)
     case AST_MODULE:
         field_str(j, "filename", n->u.module.filename);
         jw_key(j, "doc");
-        dump_strlit(j, n->u.module.doc, NULL);
+        dump_doc(j, n->u.module.doc, n->u.module.doc_span);
         field_list(j, "body", &n->u.module.body);
         break;
     case AST_EXPR_STMT:
@@ -1784,7 +1804,7 @@ static void dump(struct jw *j, const struct ast *n)
         if (n->kind == AST_SCHEMA)
             field_str(j, "schema_kind", n->u.schema.kind < 3 ? sk[n->u.schema.kind] : "?");
         jw_key(j, "doc");
-        dump_strlit(j, n->u.schema.doc, NULL);
+        dump_doc(j, n->u.schema.doc, n->u.schema.doc_span);
         field_list(j, "decorators", &n->u.schema.decorators);
         field_list(j, "params", &n->u.schema.params);
         field_list(j, "parents", &n->u.schema.parents);
@@ -1853,8 +1873,8 @@ static void dump(struct jw *j, const struct ast *n)
 
 int ast_dump_json(const struct ast *n, const struct source *src, ast_write_fn w, void *ud)
 {
-    (void)src;
     struct jw j;
+    j.src = src;
     j.w = w;
     j.ud = ud;
     j.err = 0;

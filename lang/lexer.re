@@ -71,6 +71,7 @@ struct lexer {
     bool oom;
     bool line_has_tokens; /* the current logical line produced a real token */
     bool type_candidates; /* a NAME token is marked TYPE_CANDIDATE */
+    bool lazy_docs;       /* docstrings are left undecoded (see doc_position) */
 
     struct token *toks;
     uint32_t ntoks, captoks;
@@ -927,6 +928,83 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
     return lit;
 }
 
+/* {=====================================================================
+ * Docstrings left undecoded
+ *
+ * A module's or schema's docstring is the bulk of a generated schema file's text (the
+ * Kubernetes packages document every attribute there), and nothing evaluates it: only
+ * `scl parse`/`scl doc` (ast_dump_json) print it decoded, and `scl fmt` prints it as
+ * written. When a whole module is parsed, a triple-quoted literal that can only be a
+ * docstring keeps its text in the source: its strlit has no parts (nparts 0) and
+ * lex_decode_literal decodes it from its span when asked. It must be one whose decoding
+ * reports nothing (raw, or neither '\\' nor "${" in it), standing alone on its line, and
+ * where ast.c takes a docstring: the file's first token, or right after the INDENT of a
+ * block whose header line starts with 'schema', 'mixin', 'protocol' or 'rule'. If the file
+ * has syntax errors, parse_module decodes every such literal after all, since the tree
+ * may then hold it elsewhere.
+ * ====================================================================} */
+static bool doc_position(const struct lexer *lx)
+{
+    const struct token *v = lx->toks;
+    uint32_t i = lx->ntoks - 1; /* the STRING */
+    if (i == 0)
+        return lx->base == 0;
+    if (lx->expr_mode || lx->nopens != 0 || v[i - 1].kind != TK_INDENT || i < 3 ||
+        v[i - 2].kind != TK_NEWLINE || v[i - 3].kind != TK_COLON)
+        return false;
+    uint32_t h = i - 3;
+    while (h > 0 && v[h - 1].kind != TK_NEWLINE && v[h - 1].kind != TK_INDENT &&
+           v[h - 1].kind != TK_DEDENT)
+        h--;
+    int k = v[h].kind;
+    return k == TK_SCHEMA || k == TK_MIXIN || k == TK_PROTOCOL || k == TK_RULE;
+}
+
+static bool lazy_doc(const struct lexer *lx, const unsigned char *body, const unsigned char *end,
+                     bool raw, const unsigned char *after)
+{
+    while (after < lx->lim && (*after == ' ' || *after == '\t'))
+        after++;
+    if (after < lx->lim && *after != '\n' && *after != '\r' && *after != '#')
+        return false;
+    if (!doc_position(lx))
+        return false;
+    if (raw)
+        return true;
+    size_t n = (size_t)(end - body);
+    if (memchr(body, '\\', n))
+        return false;
+    for (const unsigned char *q = body; (q = memchr(q, '$', (size_t)(end - q))); q++)
+        if (q + 1 < end && q[1] == '{')
+            return false;
+    return true;
+}
+
+struct strlit *lex_decode_literal(struct arena *a, const struct source *src, uint32_t lo,
+                                  uint32_t hi)
+{
+    struct lexer lx;
+    memset(&lx, 0, sizeof lx);
+    lx.a = lx.scratch = a;
+    lx.src = src;
+    lx.buf = (const unsigned char *)src->text;
+    lx.lim = lx.buf + src->len;
+    if (hi > src->len || lo > hi)
+        return NULL;
+    const unsigned char *p = lx.buf + lo, *e = lx.buf + hi;
+    bool raw = p < e && (*p == 'r' || *p == 'R');
+    if (raw)
+        p++;
+    if (p >= e)
+        return NULL;
+    unsigned char q = *p;
+    bool triple = e - p >= 6 && p[1] == q && p[2] == q;
+    size_t nq = triple ? 3 : 1;
+    if ((size_t)(e - p) < 2 * nq)
+        return NULL;
+    return decode_string(&lx, p + nq, e - nq, raw, triple);
+}
+
 /* Scans the literal at 't' (optional r/R prefix, then a quote) and emits STRING. */
 static const unsigned char *lex_string(struct lexer *lx, const unsigned char *t)
 {
@@ -1017,6 +1095,18 @@ static const unsigned char *lex_string(struct lexer *lx, const unsigned char *t)
         lex_error_at(lx, quote_at, p, "unterminated string");
     }
     struct token *tok = emit(lx, TK_STRING, t, p);
+    if (lx->lazy_docs && triple && body_end && lazy_doc(lx, body, body_end, raw, p)) {
+        struct strlit *lit = arena_alloc_fast(lx->a, sizeof *lit);
+        if (!lit) {
+            lx->oom = true;
+            return p;
+        }
+        memset(lit, 0, sizeof *lit);
+        lit->raw = raw;
+        lit->triple = true;
+        tok->v.str = lit;
+        return p;
+    }
     const struct strlit *lit = decode_string(lx, body, body_end, raw, triple);
     if (!lit)
         lx->oom = true;
@@ -1249,12 +1339,13 @@ bool lex_tokens(struct arena *a, struct arena *scratch, const struct source *src
     return lex_tokens_comments(a, scratch, src, lo, hi, expr_mode, d, out, nout, NULL);
 }
 
-bool lex_tokens_comments(struct arena *a, struct arena *scratch, const struct source *src,
-                         uint32_t lo, uint32_t hi, bool expr_mode, struct diags *d,
-                         struct token **out, uint32_t *nout, struct comments *comments)
+static bool lex_all(struct arena *a, struct arena *scratch, const struct source *src, uint32_t lo,
+                    uint32_t hi, bool expr_mode, struct diags *d, struct token **out,
+                    uint32_t *nout, struct comments *comments, bool lazy_docs)
 {
     struct lexer lx;
     memset(&lx, 0, sizeof lx);
+    lx.lazy_docs = lazy_docs;
     lx.comments = comments;
     lx.a = a;
     lx.scratch = scratch ? scratch : a;
@@ -1309,4 +1400,17 @@ bool lex_tokens_comments(struct arena *a, struct arena *scratch, const struct so
     *out = lx.toks;
     *nout = n;
     return true;
+}
+
+bool lex_tokens_comments(struct arena *a, struct arena *scratch, const struct source *src,
+                         uint32_t lo, uint32_t hi, bool expr_mode, struct diags *d,
+                         struct token **out, uint32_t *nout, struct comments *comments)
+{
+    return lex_all(a, scratch, src, lo, hi, expr_mode, d, out, nout, comments, false);
+}
+
+bool lex_module_tokens(struct arena *a, struct arena *scratch, const struct source *src,
+                       struct diags *d, struct token **out, uint32_t *nout, struct comments *c)
+{
+    return lex_all(a, scratch, src, 0, src->len, false, d, out, nout, c, true);
 }

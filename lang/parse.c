@@ -950,6 +950,22 @@ static uint32_t utf8_invalid_at(const struct source *src)
     return n;
 }
 
+/* After syntax errors a literal the lexer took for a docstring may sit anywhere in the
+ * tree: every one is decoded in place after all (their strlits are the module arena's). */
+static bool decode_docstrings(struct arena *a, const struct source *src, struct token *toks,
+                              uint32_t ntoks)
+{
+    for (uint32_t i = 0; i < ntoks; i++) {
+        if (toks[i].kind != TK_STRING || !toks[i].v.str || toks[i].v.str->nparts > 0)
+            continue;
+        const struct strlit *dec = lex_decode_literal(a, src, toks[i].lo, toks[i].hi);
+        if (!dec)
+            return false;
+        *(struct strlit *)toks[i].v.str = *dec;
+    }
+    return true;
+}
+
 struct ast *parse_module(struct arena *a, const struct source *src, struct diags *d)
 {
     return parse_module_comments(a, src, d, NULL);
@@ -979,8 +995,11 @@ struct ast *parse_module_comments(struct arena *a, const struct source *src, str
     /* the tokens are dropped once the tree is built */
     struct arena scratch;
     arena_init(&scratch, a->alloc, a->ud);
-    bool ok = lex_tokens_comments(a, &scratch, src, 0, src->len, false, d, &toks, &ntoks, c) &&
+    unsigned errors = d->nerrors;
+    bool ok = lex_module_tokens(a, &scratch, src, d, &toks, &ntoks, c) &&
               parse_tokens(&p, toks, ntoks, false);
+    if (ok && d->nerrors != errors)
+        ok = decode_docstrings(a, src, toks, ntoks);
     arena_free(&scratch);
     if (!ok)
         return NULL;
