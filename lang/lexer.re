@@ -980,6 +980,18 @@ static bool lazy_doc(const struct lexer *lx, const unsigned char *body, const un
     return true;
 }
 
+/* The strlit of a docstring left in the source: no parts. */
+static struct strlit *undecoded(struct lexer *lx, bool raw)
+{
+    struct strlit *lit = arena_alloc(lx->a, sizeof *lit);
+    if (!lit)
+        return NULL;
+    memset(lit, 0, sizeof *lit);
+    lit->raw = raw;
+    lit->triple = true;
+    return lit;
+}
+
 struct strlit *lex_decode_literal(struct arena *a, const struct source *src, uint32_t lo,
                                   uint32_t hi)
 {
@@ -1003,6 +1015,16 @@ struct strlit *lex_decode_literal(struct arena *a, const struct source *src, uin
     if ((size_t)(e - p) < 2 * nq)
         return NULL;
     return decode_string(&lx, p + nq, e - nq, raw, triple);
+}
+
+/* The value of the literal whose body is [body, end) and which ends before 'after'. */
+static const struct strlit *string_value(struct lexer *lx, const unsigned char *body,
+                                         const unsigned char *end, bool raw, bool triple,
+                                         const unsigned char *after)
+{
+    if (lx->lazy_docs && triple && after == end + 3 && lazy_doc(lx, body, end, raw, after))
+        return undecoded(lx, raw);
+    return decode_string(lx, body, end, raw, triple);
 }
 
 /* Scans the literal at 't' (optional r/R prefix, then a quote) and emits STRING. */
@@ -1095,19 +1117,7 @@ static const unsigned char *lex_string(struct lexer *lx, const unsigned char *t)
         lex_error_at(lx, quote_at, p, "unterminated string");
     }
     struct token *tok = emit(lx, TK_STRING, t, p);
-    if (lx->lazy_docs && triple && body_end && lazy_doc(lx, body, body_end, raw, p)) {
-        struct strlit *lit = arena_alloc_fast(lx->a, sizeof *lit);
-        if (!lit) {
-            lx->oom = true;
-            return p;
-        }
-        memset(lit, 0, sizeof *lit);
-        lit->raw = raw;
-        lit->triple = true;
-        tok->v.str = lit;
-        return p;
-    }
-    const struct strlit *lit = decode_string(lx, body, body_end, raw, triple);
+    const struct strlit *lit = string_value(lx, body, body_end, raw, triple, p);
     if (!lit)
         lx->oom = true;
     tok->v.str = lit;
