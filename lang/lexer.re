@@ -84,6 +84,9 @@ struct lexer {
     struct comments *comments; /* NULL: comments are skipped without a trace */
 };
 
+/* A token array of this size or more takes whole 2 MB pages (arena.c's huge blocks). */
+#define TOKS_HUGE ((size_t)4 << 20)
+
 /* Marks a NAME token that came from the plain word `type` (not `$type`) until the pass
  * that decides whether it starts a type alias (kept in token.suffix, unused for NAME). */
 #define TYPE_CANDIDATE 1
@@ -1388,7 +1391,14 @@ static bool lex_all(struct arena *a, struct arena *scratch, const struct source 
     lx.levels[0].tabs = lx.levels[0].spaces = 0;
     lx.nlevels = 1;
     v = NULL;
-    if (!lex_reserve(&lx, &v, &lx.captoks, sizeof *lx.toks, (hi - lo) / 4 + 16))
+    /* A token per four bytes at most (in practice one per eight). For a big file the array
+     * is made big enough for the arena to map it as 2 MB pages: one page fault per 2 MB of
+     * tokens instead of one per 4 KB. */
+    uint32_t want = (hi - lo) / 4 + 16;
+    if ((size_t)want * sizeof *lx.toks >= TOKS_HUGE / 2 &&
+        (size_t)want * sizeof *lx.toks < TOKS_HUGE)
+        want = (uint32_t)(TOKS_HUGE / sizeof *lx.toks);
+    if (!lex_reserve(&lx, &v, &lx.captoks, sizeof *lx.toks, want))
         return false;
     lx.toks = v;
 
