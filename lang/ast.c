@@ -16,8 +16,9 @@
  * ====================================================================} */
 
 /* Bytes of a node of each kind: the header plus the union member that kind uses, so that
- * the many small expression nodes don't pay for the largest (schema) member. Kinds not
- * listed take the whole node. */
+ * the many small nodes (expressions, and the attributes that fill a schema file) don't pay
+ * for the largest (schema) member. Kinds not listed (schemas and rules) take the whole
+ * node. A node never changes to a kind with a larger member. */
 #define MEMBER(m) (offsetof(struct ast, u) + sizeof(((struct ast *)0)->u.m))
 static const uint16_t node_size[AST_KIND_COUNT] = {
     [AST_NAME] = MEMBER(name),
@@ -63,6 +64,15 @@ static const uint16_t node_size[AST_KIND_COUNT] = {
     [AST_TYPE_UNION] = MEMBER(type_union),
     [AST_TYPE_LITERAL] = MEMBER(type_lit),
     [AST_PARAM] = MEMBER(param),
+    [AST_MODULE] = MEMBER(module),
+    [AST_IMPORT] = MEMBER(import),
+    [AST_TYPE_ALIAS] = MEMBER(type_alias),
+    [AST_IF] = MEMBER(if_stmt),
+    [AST_SCHEMA_ATTR] = MEMBER(attr),
+    [AST_INDEX_SIG] = MEMBER(index_sig),
+    [AST_DECORATOR] = MEMBER(decorator),
+    [AST_TYPE_ANY] = offsetof(struct ast, u),
+    [AST_TYPE_FUNC] = MEMBER(type_func),
 };
 #undef MEMBER
 
