@@ -742,18 +742,13 @@ static bool read_hex(const unsigned char *p, const unsigned char *e, unsigned n,
     return true;
 }
 
+_Static_assert(sizeof(struct strlit) % _Alignof(struct strpart) == 0,
+               "a literal's parts follow it in its allocation");
+
 /* Decodes the body [s, e) of a literal; NULL on memory exhaustion. */
 static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
                                     const unsigned char *e, bool raw, bool triple)
 {
-    /* three small allocations per literal: the inline arena path */
-    struct strlit *lit = arena_alloc_fast(lx->a, sizeof *lit);
-    if (!lit)
-        return NULL;
-    memset(lit, 0, sizeof *lit);
-    lit->raw = raw;
-    lit->triple = triple;
-
     bool dedent = false;
     size_t width = 0;
     if (triple && memchr(s, '\n', (size_t)(e - s))) {
@@ -770,13 +765,20 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
         for (const unsigned char *q = s; q + 1 < e && (q = memchr(q, '$', (size_t)(e - q))); q++)
             if (q + 1 < e && q[1] == '{')
                 nexpr++;
+    /* the literal, its parts and their text in one allocation (most literals are short:
+     * three would each be rounded up to the arena's alignment) */
     struct strbuild b;
     b.cap = 2 * nexpr + 1;
     b.nparts = 0;
-    b.parts = arena_alloc_fast(lx->a, (size_t)b.cap * sizeof *b.parts);
-    b.text = b.out = arena_alloc_fast(lx->a, (size_t)(e - s) + 1);
-    if (!b.parts || !b.text)
+    struct strlit *lit = arena_alloc_fast(lx->a, sizeof *lit + (size_t)b.cap * sizeof *b.parts +
+                                                     (size_t)(e - s) + 1);
+    if (!lit)
         return NULL;
+    memset(lit, 0, sizeof *lit);
+    lit->raw = raw;
+    lit->triple = triple;
+    b.parts = (struct strpart *)(lit + 1);
+    b.text = b.out = (unsigned char *)(b.parts + b.cap);
 
     const unsigned char *p = s;
     bool bol = dedent && width > 0;
