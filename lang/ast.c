@@ -16,8 +16,9 @@
  * ====================================================================} */
 
 /* Bytes of a node of each kind: the header plus the union member that kind uses, so that
- * the many small expression nodes don't pay for the largest (schema) member. Kinds not
- * listed take the whole node. */
+ * the many small nodes (expressions, and the attributes that fill a schema file) don't pay
+ * for the largest (schema) member. Kinds not listed (schemas and rules) take the whole
+ * node. A node never changes to a kind with a larger member. */
 #define MEMBER(m) (offsetof(struct ast, u) + sizeof(((struct ast *)0)->u.m))
 static const uint16_t node_size[AST_KIND_COUNT] = {
     [AST_NAME] = MEMBER(name),
@@ -63,6 +64,15 @@ static const uint16_t node_size[AST_KIND_COUNT] = {
     [AST_TYPE_UNION] = MEMBER(type_union),
     [AST_TYPE_LITERAL] = MEMBER(type_lit),
     [AST_PARAM] = MEMBER(param),
+    [AST_MODULE] = MEMBER(module),
+    [AST_IMPORT] = MEMBER(import),
+    [AST_TYPE_ALIAS] = MEMBER(type_alias),
+    [AST_IF] = MEMBER(if_stmt),
+    [AST_SCHEMA_ATTR] = MEMBER(attr),
+    [AST_INDEX_SIG] = MEMBER(index_sig),
+    [AST_DECORATOR] = MEMBER(decorator),
+    [AST_TYPE_ANY] = offsetof(struct ast, u),
+    [AST_TYPE_FUNC] = MEMBER(type_func),
 };
 #undef MEMBER
 
@@ -1386,6 +1396,7 @@ const char *ast_op_name(enum ast_op op)
  * ====================================================================} */
 
 struct jw {
+    const struct source *src; /* of the tree: undecoded docstrings are decoded from it */
     ast_write_fn w;
     void *ud;
     int err;
@@ -1527,6 +1538,7 @@ static void dump_strlit(struct jw *j, const struct strlit *lit, struct ast *cons
         jw_s(j, "null");
         return;
     }
+
     if (!lit->has_expr) { /* one string: the concatenation of the text parts */
         jw_raw(j, "\"", 1);
         for (uint32_t i = 0; i < lit->nparts; i++)
@@ -1553,6 +1565,24 @@ static void dump_strlit(struct jw *j, const struct strlit *lit, struct ast *cons
         }
     }
     jw_s(j, "]");
+}
+
+/* A module's or schema's docstring: the lexer leaves it undecoded (no parts) when parsing
+ * a whole module, and it is decoded here from the literal at 'span'. */
+static void dump_doc(struct jw *j, const struct strlit *lit, struct span span)
+{
+    if (!lit || lit->nparts > 0 || !j->src) {
+        dump_strlit(j, lit, NULL);
+        return;
+    }
+    struct arena tmp;
+    arena_init(&tmp, arena_default_alloc, NULL);
+    const struct strlit *dec = lex_decode_literal(&tmp, j->src, span.lo, span.hi);
+    if (dec)
+        dump_strlit(j, dec, NULL);
+    else
+        j->err = 1;
+    arena_free(&tmp);
 }
 
 static const char *const unit_names[] = {"",  "n", "u",  "m",  "k",  "K",  "M", "G",
@@ -1740,7 +1770,7 @@ static void dump(struct jw *j, const struct ast *n)
     case AST_MODULE:
         field_str(j, "filename", n->u.module.filename);
         jw_key(j, "doc");
-        dump_strlit(j, n->u.module.doc, NULL);
+        dump_doc(j, n->u.module.doc, n->u.module.doc_span);
         field_list(j, "body", &n->u.module.body);
         break;
     case AST_EXPR_STMT:
@@ -1789,7 +1819,7 @@ static void dump(struct jw *j, const struct ast *n)
         if (n->kind == AST_SCHEMA)
             field_str(j, "schema_kind", n->u.schema.kind < 3 ? sk[n->u.schema.kind] : "?");
         jw_key(j, "doc");
-        dump_strlit(j, n->u.schema.doc, NULL);
+        dump_doc(j, n->u.schema.doc, n->u.schema.doc_span);
         field_list(j, "decorators", &n->u.schema.decorators);
         field_list(j, "params", &n->u.schema.params);
         field_list(j, "parents", &n->u.schema.parents);
@@ -1858,8 +1888,8 @@ static void dump(struct jw *j, const struct ast *n)
 
 int ast_dump_json(const struct ast *n, const struct source *src, ast_write_fn w, void *ud)
 {
-    (void)src;
     struct jw j;
+    j.src = src;
     j.w = w;
     j.ud = ud;
     j.err = 0;

@@ -71,6 +71,7 @@ struct lexer {
     bool oom;
     bool line_has_tokens; /* the current logical line produced a real token */
     bool type_candidates; /* a NAME token is marked TYPE_CANDIDATE */
+    bool lazy_docs;       /* docstrings are left undecoded (see doc_position) */
 
     struct token *toks;
     uint32_t ntoks, captoks;
@@ -82,6 +83,9 @@ struct lexer {
     struct token sink; /* written to instead of 'toks' once memory ran out */
     struct comments *comments; /* NULL: comments are skipped without a trace */
 };
+
+/* A token array of this size or more takes whole 2 MB pages (arena.c's huge blocks). */
+#define TOKS_HUGE ((size_t)4 << 20)
 
 /* Marks a NAME token that came from the plain word `type` (not `$type`) until the pass
  * that decides whether it starts a type alias (kept in token.suffix, unused for NAME). */
@@ -738,18 +742,13 @@ static bool read_hex(const unsigned char *p, const unsigned char *e, unsigned n,
     return true;
 }
 
+_Static_assert(sizeof(struct strlit) % _Alignof(struct strpart) == 0,
+               "a literal's parts follow it in its allocation");
+
 /* Decodes the body [s, e) of a literal; NULL on memory exhaustion. */
 static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
                                     const unsigned char *e, bool raw, bool triple)
 {
-    /* three small allocations per literal: the inline arena path */
-    struct strlit *lit = arena_alloc_fast(lx->a, sizeof *lit);
-    if (!lit)
-        return NULL;
-    memset(lit, 0, sizeof *lit);
-    lit->raw = raw;
-    lit->triple = triple;
-
     bool dedent = false;
     size_t width = 0;
     if (triple && memchr(s, '\n', (size_t)(e - s))) {
@@ -766,13 +765,20 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
         for (const unsigned char *q = s; q + 1 < e && (q = memchr(q, '$', (size_t)(e - q))); q++)
             if (q + 1 < e && q[1] == '{')
                 nexpr++;
+    /* the literal, its parts and their text in one allocation (most literals are short:
+     * three would each be rounded up to the arena's alignment) */
     struct strbuild b;
     b.cap = 2 * nexpr + 1;
     b.nparts = 0;
-    b.parts = arena_alloc_fast(lx->a, (size_t)b.cap * sizeof *b.parts);
-    b.text = b.out = arena_alloc_fast(lx->a, (size_t)(e - s) + 1);
-    if (!b.parts || !b.text)
+    struct strlit *lit = arena_alloc_fast(lx->a, sizeof *lit + (size_t)b.cap * sizeof *b.parts +
+                                                     (size_t)(e - s) + 1);
+    if (!lit)
         return NULL;
+    memset(lit, 0, sizeof *lit);
+    lit->raw = raw;
+    lit->triple = triple;
+    b.parts = (struct strpart *)(lit + 1);
+    b.text = b.out = (unsigned char *)(b.parts + b.cap);
 
     const unsigned char *p = s;
     bool bol = dedent && width > 0;
@@ -927,6 +933,105 @@ static struct strlit *decode_string(struct lexer *lx, const unsigned char *s,
     return lit;
 }
 
+/* {=====================================================================
+ * Docstrings left undecoded
+ *
+ * A module's or schema's docstring is the bulk of a generated schema file's text (the
+ * Kubernetes packages document every attribute there), and nothing evaluates it: only
+ * `scl parse`/`scl doc` (ast_dump_json) print it decoded, and `scl fmt` prints it as
+ * written. When a whole module is parsed, a triple-quoted literal that can only be a
+ * docstring keeps its text in the source: its strlit has no parts (nparts 0) and
+ * lex_decode_literal decodes it from its span when asked. It must be one whose decoding
+ * reports nothing (raw, or neither '\\' nor "${" in it), standing alone on its line, and
+ * where ast.c takes a docstring: the file's first token, or right after the INDENT of a
+ * block whose header line starts with 'schema', 'mixin', 'protocol' or 'rule'. If the file
+ * has syntax errors, parse_module decodes every such literal after all, since the tree
+ * may then hold it elsewhere.
+ * ====================================================================} */
+static bool doc_position(const struct lexer *lx)
+{
+    const struct token *v = lx->toks;
+    uint32_t i = lx->ntoks - 1; /* the STRING */
+    if (i == 0)
+        return lx->base == 0;
+    if (lx->expr_mode || lx->nopens != 0 || v[i - 1].kind != TK_INDENT || i < 3 ||
+        v[i - 2].kind != TK_NEWLINE || v[i - 3].kind != TK_COLON)
+        return false;
+    uint32_t h = i - 3;
+    while (h > 0 && v[h - 1].kind != TK_NEWLINE && v[h - 1].kind != TK_INDENT &&
+           v[h - 1].kind != TK_DEDENT)
+        h--;
+    int k = v[h].kind;
+    return k == TK_SCHEMA || k == TK_MIXIN || k == TK_PROTOCOL || k == TK_RULE;
+}
+
+static bool lazy_doc(const struct lexer *lx, const unsigned char *body, const unsigned char *end,
+                     bool raw, const unsigned char *after)
+{
+    while (after < lx->lim && (*after == ' ' || *after == '\t'))
+        after++;
+    if (after < lx->lim && *after != '\n' && *after != '\r' && *after != '#')
+        return false;
+    if (!doc_position(lx))
+        return false;
+    if (raw)
+        return true;
+    size_t n = (size_t)(end - body);
+    if (memchr(body, '\\', n))
+        return false;
+    for (const unsigned char *q = body; (q = memchr(q, '$', (size_t)(end - q))); q++)
+        if (q + 1 < end && q[1] == '{')
+            return false;
+    return true;
+}
+
+/* The strlit of a docstring left in the source: no parts. */
+static struct strlit *undecoded(struct lexer *lx, bool raw)
+{
+    struct strlit *lit = arena_alloc(lx->a, sizeof *lit);
+    if (!lit)
+        return NULL;
+    memset(lit, 0, sizeof *lit);
+    lit->raw = raw;
+    lit->triple = true;
+    return lit;
+}
+
+struct strlit *lex_decode_literal(struct arena *a, const struct source *src, uint32_t lo,
+                                  uint32_t hi)
+{
+    struct lexer lx;
+    memset(&lx, 0, sizeof lx);
+    lx.a = lx.scratch = a;
+    lx.src = src;
+    lx.buf = (const unsigned char *)src->text;
+    lx.lim = lx.buf + src->len;
+    if (hi > src->len || lo > hi)
+        return NULL;
+    const unsigned char *p = lx.buf + lo, *e = lx.buf + hi;
+    bool raw = p < e && (*p == 'r' || *p == 'R');
+    if (raw)
+        p++;
+    if (p >= e)
+        return NULL;
+    unsigned char q = *p;
+    bool triple = e - p >= 6 && p[1] == q && p[2] == q;
+    size_t nq = triple ? 3 : 1;
+    if ((size_t)(e - p) < 2 * nq)
+        return NULL;
+    return decode_string(&lx, p + nq, e - nq, raw, triple);
+}
+
+/* The value of the literal whose body is [body, end) and which ends before 'after'. */
+static const struct strlit *string_value(struct lexer *lx, const unsigned char *body,
+                                         const unsigned char *end, bool raw, bool triple,
+                                         const unsigned char *after)
+{
+    if (lx->lazy_docs && triple && after == end + 3 && lazy_doc(lx, body, end, raw, after))
+        return undecoded(lx, raw);
+    return decode_string(lx, body, end, raw, triple);
+}
+
 /* Scans the literal at 't' (optional r/R prefix, then a quote) and emits STRING. */
 static const unsigned char *lex_string(struct lexer *lx, const unsigned char *t)
 {
@@ -1017,7 +1122,7 @@ static const unsigned char *lex_string(struct lexer *lx, const unsigned char *t)
         lex_error_at(lx, quote_at, p, "unterminated string");
     }
     struct token *tok = emit(lx, TK_STRING, t, p);
-    const struct strlit *lit = decode_string(lx, body, body_end, raw, triple);
+    const struct strlit *lit = string_value(lx, body, body_end, raw, triple, p);
     if (!lit)
         lx->oom = true;
     tok->v.str = lit;
@@ -1249,12 +1354,13 @@ bool lex_tokens(struct arena *a, struct arena *scratch, const struct source *src
     return lex_tokens_comments(a, scratch, src, lo, hi, expr_mode, d, out, nout, NULL);
 }
 
-bool lex_tokens_comments(struct arena *a, struct arena *scratch, const struct source *src,
-                         uint32_t lo, uint32_t hi, bool expr_mode, struct diags *d,
-                         struct token **out, uint32_t *nout, struct comments *comments)
+static bool lex_all(struct arena *a, struct arena *scratch, const struct source *src, uint32_t lo,
+                    uint32_t hi, bool expr_mode, struct diags *d, struct token **out,
+                    uint32_t *nout, struct comments *comments, bool lazy_docs)
 {
     struct lexer lx;
     memset(&lx, 0, sizeof lx);
+    lx.lazy_docs = lazy_docs;
     lx.comments = comments;
     lx.a = a;
     lx.scratch = scratch ? scratch : a;
@@ -1287,7 +1393,14 @@ bool lex_tokens_comments(struct arena *a, struct arena *scratch, const struct so
     lx.levels[0].tabs = lx.levels[0].spaces = 0;
     lx.nlevels = 1;
     v = NULL;
-    if (!lex_reserve(&lx, &v, &lx.captoks, sizeof *lx.toks, (hi - lo) / 4 + 16))
+    /* A token per four bytes at most (in practice one per eight). For a big file the array
+     * is made big enough for the arena to map it as 2 MB pages: one page fault per 2 MB of
+     * tokens instead of one per 4 KB. */
+    uint32_t want = (hi - lo) / 4 + 16;
+    if ((size_t)want * sizeof *lx.toks >= TOKS_HUGE / 2 &&
+        (size_t)want * sizeof *lx.toks < TOKS_HUGE)
+        want = (uint32_t)(TOKS_HUGE / sizeof *lx.toks);
+    if (!lex_reserve(&lx, &v, &lx.captoks, sizeof *lx.toks, want))
         return false;
     lx.toks = v;
 
@@ -1309,4 +1422,17 @@ bool lex_tokens_comments(struct arena *a, struct arena *scratch, const struct so
     *out = lx.toks;
     *nout = n;
     return true;
+}
+
+bool lex_tokens_comments(struct arena *a, struct arena *scratch, const struct source *src,
+                         uint32_t lo, uint32_t hi, bool expr_mode, struct diags *d,
+                         struct token **out, uint32_t *nout, struct comments *comments)
+{
+    return lex_all(a, scratch, src, lo, hi, expr_mode, d, out, nout, comments, false);
+}
+
+bool lex_module_tokens(struct arena *a, struct arena *scratch, const struct source *src,
+                       struct diags *d, struct token **out, uint32_t *nout, struct comments *c)
+{
+    return lex_all(a, scratch, src, 0, src->len, false, d, out, nout, c, true);
 }

@@ -228,6 +228,13 @@ static bool is_closer(int k)
     return k == TK_RPAREN || k == TK_RBRACKET || k == TK_RBRACE;
 }
 
+/* A token that is neither layout, keyword, bracket nor ':' (the feeder's fast path). */
+static bool plain_kind(int k)
+{
+    return k != 0 && !is_keyword(k) && !is_opener(k) && !is_closer(k) && k != TK_NEWLINE &&
+           k != TK_INDENT && k != TK_DEDENT && k != TK_COLON;
+}
+
 /* Is there a line break in the source between offsets lo and hi (only blanks, comments and
  * line continuations lie there)? */
 static bool line_break(const struct source *src, uint32_t lo, uint32_t hi)
@@ -252,6 +259,17 @@ static bool line_break(const struct source *src, uint32_t lo, uint32_t hi)
         }
     }
     return false;
+}
+
+/* Is there a line break between the last real token fed and t? Most tokens follow the last
+ * one directly or after one byte: only that byte can be the line break then. */
+static inline bool newline_before(const struct feeder *f, const struct token *t)
+{
+    if (!f->have_real)
+        return false;
+    uint32_t gap = t->lo - f->last_hi;
+    return gap > 1 ? line_break(f->src, f->last_hi, t->lo)
+                   : gap == 1 && f->src->text[f->last_hi] == '\n';
 }
 
 /* Width of the leading blanks of the line containing offset 'off'. The line start is found
@@ -749,11 +767,44 @@ static void run(struct feeder *f)
         }
 
         /* layout before a real token */
-        /* most tokens follow the last one directly or after one byte: only that byte can be
-         * the line break then */
-        uint32_t gap = t.lo - f->last_hi;
-        bool newline = f->have_real && (gap > 1 ? line_break(f->src, f->last_hi, t.lo)
-                                                : gap == 1 && f->src->text[f->last_hi] == '\n');
+        if (plain_kind(k)) {
+            /* Most tokens (names, literals, operators, ',') need less of the work below: no
+             * rewrite, no bracket, no 'not' rule, no conditional header, and only a line
+             * break or a ',' changes the layout of items. */
+            bool nl = newline_before(f, &t);
+            struct ctx *c = top(f);
+            if (c->kind == CTX_LIST || c->kind == CTX_CONFIG) {
+                if (nl || k == TK_COMMA)
+                    layout_items(f, c, t, nl);
+            } else if (c->kind == CTX_STMTS) {
+                layout_stmts(f, c, t, nl);
+            }
+            if (p->recover) {
+                uint32_t at = f->i;
+                recover(f, f->last, true);
+                if (f->i == at && retried == at)
+                    f->i++;
+                else if (f->i == at)
+                    retried = at;
+                continue;
+            }
+            p->brace_hint = BRACE_CONFIG;
+            feed(f, k, t);
+            if (c->kind == CTX_STMTS)
+                c->line_open = true;
+            f->have_real = true;
+            f->last_hi = t.hi;
+            if (p->recover) {
+                uint32_t at = f->i;
+                recover(f, k, false);
+                if (f->i == at)
+                    f->i++;
+                continue;
+            }
+            f->i++;
+            continue;
+        }
+        bool newline = newline_before(f, &t);
         struct ctx *c = top(f);
         /* KCL ends an expression before a 'not' that does not start 'not in', and starts a
          * new statement or item with it: "x not None" in a check block is two checks. */
@@ -865,6 +916,10 @@ static void run(struct feeder *f)
 
 enum { MAX_INTERP_DEPTH = 8 };
 
+/* Sources of this size or more have their tree built in a chunk of TREE_CHUNK bytes. */
+#define BIG_TREE_SOURCE ((size_t)350 << 10)
+#define TREE_CHUNK      ((size_t)4 << 20)
+
 static void *parser_alloc(struct arena *a)
 {
     return a->alloc(a->ud, NULL, 0, sclParseSizeof());
@@ -950,6 +1005,22 @@ static uint32_t utf8_invalid_at(const struct source *src)
     return n;
 }
 
+/* After syntax errors a literal the lexer took for a docstring may sit anywhere in the
+ * tree: every one is decoded in place after all (their strlits are the module arena's). */
+static bool decode_docstrings(struct arena *a, const struct source *src, struct token *toks,
+                              uint32_t ntoks)
+{
+    for (uint32_t i = 0; i < ntoks; i++) {
+        if (toks[i].kind != TK_STRING || !toks[i].v.str || toks[i].v.str->nparts > 0)
+            continue;
+        const struct strlit *dec = lex_decode_literal(a, src, toks[i].lo, toks[i].hi);
+        if (!dec)
+            return false;
+        *(struct strlit *)toks[i].v.str = *dec;
+    }
+    return true;
+}
+
 struct ast *parse_module(struct arena *a, const struct source *src, struct diags *d)
 {
     return parse_module_comments(a, src, d, NULL);
@@ -976,11 +1047,23 @@ struct ast *parse_module_comments(struct arena *a, const struct source *src, str
     p.diags = d;
     struct token *toks;
     uint32_t ntoks;
+    /* A big file's tree (about four times its text) goes to a fresh chunk of the arena big
+     * enough to be mapped as 2 MB pages (arena.c): one page fault per 2 MB of nodes instead
+     * of one per 4 KB. The chunk is made by an allocation that is given back at once (not
+     * under a memory limit, which counts the whole chunk). */
+    if (src->len >= BIG_TREE_SOURCE && !a->limit) {
+        void *room = arena_alloc(a, TREE_CHUNK);
+        if (room)
+            arena_realloc(a, room, TREE_CHUNK, 0);
+    }
     /* the tokens are dropped once the tree is built */
     struct arena scratch;
     arena_init(&scratch, a->alloc, a->ud);
-    bool ok = lex_tokens_comments(a, &scratch, src, 0, src->len, false, d, &toks, &ntoks, c) &&
+    unsigned errors = d->nerrors;
+    bool ok = lex_module_tokens(a, &scratch, src, d, &toks, &ntoks, c) &&
               parse_tokens(&p, toks, ntoks, false);
+    if (ok && d->nerrors != errors)
+        ok = decode_docstrings(a, src, toks, ntoks);
     arena_free(&scratch);
     if (!ok)
         return NULL;

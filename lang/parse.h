@@ -57,6 +57,15 @@ bool lex_tokens_comments(struct arena *a, struct arena *scratch, const struct so
                          uint32_t lo, uint32_t hi, bool expr_mode, struct diags *d,
                          struct token **out, uint32_t *nout, struct comments *c);
 
+/* lex_tokens_comments for a whole file parsed as a module: a docstring's literal is left
+ * undecoded (a strlit with no parts; see lexer.re). */
+bool lex_module_tokens(struct arena *a, struct arena *scratch, const struct source *src,
+                       struct diags *d, struct token **out, uint32_t *nout, struct comments *c);
+/* Decodes the string literal src->text[lo, hi) (prefix and quotes included) into 'a';
+ * reports nothing. NULL on memory exhaustion or if the range is not a literal. */
+struct strlit *lex_decode_literal(struct arena *a, const struct source *src, uint32_t lo,
+                                  uint32_t hi);
+
 /* Parses a whole file. Returns the AST_MODULE (possibly partial when there were syntax
  * errors: check d->nerrors). NULL only on memory exhaustion. */
 struct ast *parse_module(struct arena *a, const struct source *src, struct diags *d);
