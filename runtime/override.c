@@ -252,12 +252,13 @@ bool override_apply(struct arena *a, struct ast **modules, size_t nmodules,
                 } else if (o->value->kind == AST_SCHEMA_EXPR) {
                     *value = o->value;
                 } else {
-                    /* x: S {...} given a plain value becomes x = value */
-                    st->kind = AST_ASSIGN;
-                    struct ast *target = st->u.unify.target;
-                    memset(&st->u, 0, sizeof st->u);
-                    ast_list_push(a, &st->u.assign.targets, target);
-                    st->u.assign.value = o->value;
+                    /* x: S {...} given a plain value becomes x = value: a new node, since a
+                     * node holds only its own kind's member */
+                    struct ast *as = ast_new(a, AST_ASSIGN, st->span);
+                    if (!as || !ast_list_push(a, &as->u.assign.targets, st->u.unify.target))
+                        return false;
+                    as->u.assign.value = o->value;
+                    body->v[i] = as;
                 }
                 continue;
             }
