@@ -51,6 +51,7 @@ struct pkg_file {
     const struct source *src;
     struct file_import *imports;
     uint32_t nimports;
+    bool plain; /* a regular file (not a link) found by listing its package's folder */
 };
 
 struct pkg {

@@ -48,11 +48,6 @@ static bool is_source_name(const char *name)
     return has_ext(name, ".k") || has_ext(name, ".scl");
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 char *loader_read(struct vm *vm, const char *path, size_t *len)
 {
     /* Sized from stat before the file is opened, so that running out of the run's memory
@@ -95,14 +90,25 @@ char *loader_read(struct vm *vm, const char *path, size_t *len)
     return buf;
 }
 
-/* The source files of a package directory, sorted by name. */
-static uint32_t list_dir(struct vm *vm, const char *dir, char ***out)
+/* The source files of a package directory, sorted by name; *plain (when asked) says of each
+ * whether the listing saw a regular file (not a link). */
+struct dir_entry {
+    char *path;
+    uint8_t plain;
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const struct dir_entry *)a)->path, ((const struct dir_entry *)b)->path);
+}
+
+static uint32_t list_dir(struct vm *vm, const char *dir, char ***out, uint8_t **plain)
 {
     DIR *d = opendir(dir);
     if (!d)
         return 0;
     uint32_t n = 0, cap = 8;
-    char **v = vm_alloc(vm, cap * sizeof *v);
+    struct dir_entry *v = vm_alloc(vm, cap * sizeof *v);
     size_t dl = strlen(dir);
     struct dirent *e;
     while ((e = readdir(d))) {
@@ -120,11 +126,20 @@ static uint32_t list_dir(struct vm *vm, const char *dir, char ***out)
             v = vm_realloc(vm, v, cap * sizeof *v, cap * 2 * sizeof *v);
             cap *= 2;
         }
-        v[n++] = full;
+        v[n++] = (struct dir_entry){full, e->d_type == DT_REG};
     }
     closedir(d);
-    qsort(v, n, sizeof *v, cmp_str);
-    *out = v;
+    qsort(v, n, sizeof *v, cmp_entry);
+    char **paths = vm_alloc(vm, (n ? n : 1) * sizeof *paths);
+    uint8_t *flags = plain ? vm_alloc(vm, n ? n : 1) : NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        paths[i] = v[i].path;
+        if (flags)
+            flags[i] = v[i].plain;
+    }
+    *out = paths;
+    if (plain)
+        *plain = flags;
     return n;
 }
 
@@ -484,6 +499,7 @@ struct found {
     const char *root; /* module root the package belongs to */
     char **files;
     uint32_t nfiles;
+    const uint8_t *plain; /* of each file, whether the listing saw a regular file (or NULL) */
 };
 
 /* What probe found for one target, remembered for the run: every file of a package that
@@ -536,7 +552,9 @@ static bool probe_disk(struct vm *vm, const char *target, const char *root, stru
         out->key = real_or_same(vm, target);
         out->dir = out->key;
         out->files = NULL;
-        out->nfiles = is_dir(out->key) ? list_dir(vm, out->key, &out->files) : 0;
+        uint8_t *plain = NULL;
+        out->nfiles = is_dir(out->key) ? list_dir(vm, out->key, &out->files, &plain) : 0;
+        out->plain = plain;
         return true;
     }
     static const char *const exts[] = {".k", ".scl"};
@@ -680,7 +698,10 @@ static void disk_resolve(struct eval *ev, struct pkg *from, uint32_t file, struc
 {
     struct vm *vm = ev->vm;
     const char *root = from->root ? from->root : ev->root;
-    const char *dir = real_parent(vm, from->files[file].src->path);
+    /* a file the listing saw as regular is no link: it lives in its folder's real path */
+    const char *path = from->files[file].src->path;
+    const char *dir = from->files[file].plain ? real_or_same(vm, parent_dir(vm, path))
+                                              : real_parent(vm, path);
     const char *abs;
     switch (resolve_core(vm, root, dir, imp->u.import.level, imp->u.import.path, ev->externals,
                          ev->nexternals, &abs, out)) {
@@ -1061,8 +1082,10 @@ struct pkg *loader_import(struct eval *ev, struct pkg *from, uint32_t file, stru
     p->key = f.key;
     p->root = f.root;
     struct img_stat *status = package_status(ev, &f);
-    for (uint32_t i = 0; i < f.nfiles; i++)
+    for (uint32_t i = 0; i < f.nfiles; i++) {
         add_disk_file(ev, p, f.files[i], status ? &status[i] : NULL, imp);
+        p->files[p->nfiles - 1].plain = f.plain && f.plain[i];
+    }
     return p;
 }
 
@@ -1236,7 +1259,7 @@ static void disk_read_fn(struct vm *vm, void *ud)
     char **files;
     uint32_t n;
     if (is_dir(c->id)) {
-        n = list_dir(vm, c->id, &files);
+        n = list_dir(vm, c->id, &files, NULL);
     } else {
         files = vm_alloc(vm, sizeof *files);
         files[0] = str_cstr(vm, c->id)->b;
