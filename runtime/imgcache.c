@@ -821,6 +821,11 @@ static void open_pack(struct img_cache *c, const char *path)
     c->pack_size = size;
     c->index = (const struct img_entry *)(uintptr_t)h->index;
     c->nindex = h->nentries;
+    /* the run uses about what the last one did */
+    if (!c->used && c->nindex) {
+        c->used = c_alloc(c, c->nindex * sizeof *c->used);
+        c->capused = c->used ? c->nindex : 0;
+    }
     /* the entries found by path and status, open-addressed by the path's hash */
     uint32_t cap = 16;
     while (cap < 2 * c->nindex)

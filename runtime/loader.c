@@ -94,12 +94,13 @@ char *loader_read(struct vm *vm, const char *path, size_t *len)
  * whether the listing saw a regular file (not a link). */
 struct dir_entry {
     char *path;
+    const char *name; /* in path, after the folder every entry shares */
     uint8_t plain;
 };
 
 static int cmp_entry(const void *a, const void *b)
 {
-    return strcmp(((const struct dir_entry *)a)->path, ((const struct dir_entry *)b)->path);
+    return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
 }
 
 static uint32_t list_dir(struct vm *vm, const char *dir, char ***out, uint8_t **plain)
@@ -126,7 +127,7 @@ static uint32_t list_dir(struct vm *vm, const char *dir, char ***out, uint8_t **
             v = vm_realloc(vm, v, cap * sizeof *v, cap * 2 * sizeof *v);
             cap *= 2;
         }
-        v[n++] = (struct dir_entry){full, e->d_type == DT_REG};
+        v[n++] = (struct dir_entry){full, full + dl + 1, e->d_type == DT_REG};
     }
     closedir(d);
     qsort(v, n, sizeof *v, cmp_entry);
