@@ -77,6 +77,38 @@ struct find_id {
     char hex[2 * 64 + 1];
 };
 
+/* The GNU build id note among 'n' program headers of an object loaded 'bias' bytes from its
+ * addresses, as hex into f->hex; false when it has none. */
+static bool note_id(const ElfW(Phdr) *phdr, size_t n, uintptr_t bias, struct find_id *f)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        const ElfW(Phdr) *ph = &phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const unsigned char *p = (const unsigned char *)(bias + ph->p_vaddr);
+        const unsigned char *end = p + ph->p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(const void *)p;
+            size_t name_sz = (nh->n_namesz + 3u) & ~3u, desc_sz = (nh->n_descsz + 3u) & ~3u;
+            const unsigned char *name = p + sizeof *nh, *desc = name + name_sz;
+            if (desc + desc_sz > end)
+                break;
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
+                nh->n_descsz > 0 && nh->n_descsz <= 64) {
+                for (size_t k = 0; k < nh->n_descsz; k++) {
+                    f->hex[2 * k] = digits[desc[k] >> 4];
+                    f->hex[2 * k + 1] = digits[desc[k] & 15];
+                }
+                f->hex[2 * nh->n_descsz] = '\0';
+                return true;
+            }
+            p = desc + desc_sz;
+        }
+    }
+    return false;
+}
+
 static int find_id_cb(struct dl_phdr_info *info, size_t size, void *ud)
 {
     (void)size;
@@ -90,28 +122,27 @@ static int find_id_cb(struct dl_phdr_info *info, size_t size, void *ud)
     }
     if (!mine)
         return 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_NOTE)
-            continue;
-        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
-        const unsigned char *end = p + ph->p_memsz;
-        while (p + sizeof(ElfW(Nhdr)) <= end) {
-            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(const void *)p;
-            size_t name_sz = (nh->n_namesz + 3u) & ~3u, desc_sz = (nh->n_descsz + 3u) & ~3u;
-            const unsigned char *name = p + sizeof *nh, *desc = name + name_sz;
-            if (desc + desc_sz > end)
+    note_id(info->dlpi_phdr, (size_t)info->dlpi_phnum, info->dlpi_addr, f);
+    return 1; /* the object holding this code */
+}
+
+/* The ELF header of the object this code is linked into (the program, or libscl.so), which
+ * the linker defines; its headers give the build id without asking the dynamic loader. */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((weak, visibility("hidden")));
+
+static void find_build_id(struct find_id *f)
+{
+    const ElfW(Ehdr) *eh = &__ehdr_start;
+    if (eh && !memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
+        const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(const void *)((const char *)eh + eh->e_phoff);
+        for (size_t i = 0; i < eh->e_phnum; i++)
+            if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
+                if (note_id(ph, eh->e_phnum, (uintptr_t)eh - ph[i].p_vaddr, f))
+                    return;
                 break;
-            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
-                nh->n_descsz > 0 && nh->n_descsz <= 64) {
-                for (size_t k = 0; k < nh->n_descsz; k++)
-                    snprintf(f->hex + 2 * k, 3, "%02x", desc[k]);
-                return 1;
             }
-            p = desc + desc_sz;
-        }
     }
-    return 1; /* the object holding this code, without a build id */
+    dl_iterate_phdr(find_id_cb, f);
 }
 
 /* }===== */
@@ -139,7 +170,7 @@ bool img_cache_open(struct img_cache *c, const char *root, arena_alloc_fn alloc,
         return false;
     c->start_s = (int64_t)now.tv_sec;
     struct find_id f = {.addr = IMG_MAGIC}; /* an object of this program */
-    dl_iterate_phdr(find_id_cb, &f);
+    find_build_id(&f);
     if (!f.hex[0])
         return false;
     size_t rl = strlen(root);
