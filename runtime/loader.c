@@ -273,8 +273,8 @@ void mod_cache_set_clean(struct mod_cache *c, uint64_t key)
 
 /* mod_cache_parse of a file whose status 'st' the disk cache may keep (NULL: unknown) */
 static struct ast *parse_cached(struct mod_cache *c, const char *path, const char *text,
-                                size_t len, const struct img_stat *st, struct diags *diags,
-                                const struct source **src_out)
+                                size_t len, bool owned, const struct img_stat *st,
+                                struct diags *diags, const struct source **src_out)
 {
     if (!c || len >= UINT32_MAX || c->arena.total >= MOD_CACHE_LIMIT)
         return NULL;
@@ -298,8 +298,10 @@ static struct ast *parse_cached(struct mod_cache *c, const char *path, const cha
         if (source_map_has_fixed(&c->sm, fixed))
             fixed = 0;
     }
-    struct source *src = fixed ? source_map_add_fixed(&c->sm, fixed, path, text, len, true, NULL, 0)
-                               : source_map_add(&c->sm, path, text, len);
+    /* a text read into the cache's arena (mod_cache_read) is used where it is */
+    struct source *src = fixed ? source_map_add_fixed(&c->sm, fixed, path, text, len, !owned, NULL, 0)
+                         : owned ? source_map_add_owned(&c->sm, path, text, len)
+                                 : source_map_add(&c->sm, path, text, len);
     if (!src)
         return NULL;
     src->digest = key[1]; /* 0 without the disk cache: the program's digest is not needed */
@@ -325,7 +327,42 @@ static struct ast *parse_cached(struct mod_cache *c, const char *path, const cha
 struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *text, size_t len,
                             struct diags *diags, const struct source **src_out)
 {
-    return parse_cached(c, path, text, len, NULL, diags, src_out);
+    return parse_cached(c, path, text, len, false, NULL, diags, src_out);
+}
+
+/* The file's text read into the cache's own arena, NUL-terminated, so that its source need
+ * not copy it; NULL when it cannot be read there (the caller reads it as usual). */
+static char *mod_cache_read(struct mod_cache *c, const char *path, size_t *len)
+{
+    if (!c || c->arena.total >= MOD_CACHE_LIMIT)
+        return NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size >= UINT32_MAX) {
+        close(fd);
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = arena_alloc(&c->arena, cap);
+    while (buf && n < cap - 1) {
+        ssize_t k = read(fd, buf + n, cap - 1 - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    char extra;
+    /* a file that grew since fstat: read as usual, whole */
+    bool whole = buf && (n < cap - 1 || read(fd, &extra, 1) == 0);
+    close(fd);
+    if (!whole)
+        return NULL;
+    buf[n] = '\0';
+    *len = n;
+    return buf;
 }
 
 /* The tree of the file 'path' whose status is 'st' from the disk cache's pack, without
@@ -357,14 +394,14 @@ static struct ast *find_cached(struct mod_cache *c, const char *path, const stru
 }
 
 static void add_source(struct eval *ev, struct pkg *p, const char *path, const char *text,
-                       size_t len, const struct img_stat *st)
+                       size_t len, bool owned, const struct img_stat *st)
 {
     struct vm *vm = ev->vm;
     const struct source *src = NULL;
     unsigned before = vm->diags->nerrors;
-    struct ast *mod = ev->mod_cache
-                          ? parse_cached(ev->mod_cache, path, text, len, st, vm->diags, &src)
-                          : NULL;
+    struct ast *mod =
+        ev->mod_cache ? parse_cached(ev->mod_cache, path, text, len, owned, st, vm->diags, &src)
+                      : NULL;
     if (!mod) {
         struct source *own = source_map_add(ev->sm, path, text, len);
         if (!own)
@@ -384,7 +421,7 @@ static void add_source(struct eval *ev, struct pkg *p, const char *path, const c
 void loader_add_source(struct eval *ev, struct pkg *p, const char *path, const char *text,
                        size_t len)
 {
-    add_source(ev, p, path, text, len, NULL);
+    add_source(ev, p, path, text, len, false, NULL);
 }
 
 /* E2F04 at an import statement, with the caret KCL draws there. */
@@ -407,10 +444,14 @@ static void add_disk_file(struct eval *ev, struct pkg *p, const char *path,
         }
     }
     size_t len;
-    char *text = loader_read(vm, path, &len);
+    char *text = mod_cache_read(ev->mod_cache, path, &len);
+    bool owned = text != NULL;
+    if (!text)
+        text = loader_read(vm, path, &len);
     if (!text)
         import_error(vm, imp->span, "cannot read %s", path);
-    add_source(ev, p, path, text, len, ist && ist->known && (uint64_t)len == ist->size ? ist : NULL);
+    add_source(ev, p, path, text, len, owned,
+               ist && ist->known && (uint64_t)len == ist->size ? ist : NULL);
 }
 
 
