@@ -134,7 +134,8 @@ static void find_build_id(struct find_id *f)
 {
     const ElfW(Ehdr) *eh = &__ehdr_start;
     if (eh && !memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
-        const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(const void *)((const char *)eh + eh->e_phoff);
+        /* the headers follow the ELF header in memory, outside the object the symbol names */
+        const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((uintptr_t)eh + eh->e_phoff);
         for (size_t i = 0; i < eh->e_phnum; i++)
             if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
                 if (note_id(ph, eh->e_phnum, (uintptr_t)eh - ph[i].p_vaddr, f))
