@@ -29,11 +29,11 @@ _Static_assert(sizeof(struct ast_list) == 16, "struct ast_list changed: update c
 
 enum { IMG_VERSION = 3 };
 
-/* Images live at fixed addresses in [IMG_REGION, IMG_REGION + IMG_SLOTS * IMG_SLOT): below
+/* Packs live at fixed addresses in [IMG_REGION, IMG_REGION + IMG_SLOTS * IMG_SLOT): below
  * where Linux puts position-independent programs (0x55..., 0x56...), shared libraries and
- * mappings (0x7f...), and above the shadow memory of the address sanitizer. An image starts
- * at a slot chosen by its key; two images of one process meet only when their slots are
- * close, and then the second is parsed instead. */
+ * mappings (0x7f...), and above the shadow memory of the address sanitizer. A pack starts at
+ * a slot chosen by its key; when that address is taken in the process, the program's files
+ * are parsed instead. */
 #define IMG_REGION 0x300000000000ull
 #define IMG_SLOT (1ull << 21)
 #define IMG_SLOTS (1ull << 22)
@@ -965,15 +965,26 @@ void img_stat_of(struct img_stat *out, const struct stat *st)
 
 /* }===== */
 
+/* A program's clean mark is a file named by its pack (its main file) holding the key of the
+ * version that checked clean: one file per program however often it is edited. */
 bool img_cache_is_clean(struct img_cache *c, uint64_t key)
 {
     char path[4096];
-    return c->dir && path_of(c, path, sizeof path, &key, 1, ".ok") && access(path, F_OK) == 0;
+    if (!c->dir || !c->pack_tried || !path_of(c, path, sizeof path, &c->pack_key, 1, ".ok"))
+        return false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    uint64_t got = 0;
+    ssize_t n = read(fd, &got, sizeof got);
+    close(fd);
+    return n == (ssize_t)sizeof got && got == key;
 }
 
 void img_cache_set_clean(struct img_cache *c, uint64_t key)
 {
     char path[4096];
-    if (c->dir && !c->unwritable && path_of(c, path, sizeof path, &key, 1, ".ok"))
-        write_file(c, path, "", 0);
+    if (c->dir && !c->unwritable && c->pack_tried &&
+        path_of(c, path, sizeof path, &c->pack_key, 1, ".ok"))
+        write_file(c, path, &key, sizeof key);
 }

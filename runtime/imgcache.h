@@ -8,9 +8,9 @@
  * tree is found by a hash of its file's path and text, so a changed file is parsed again
  * (and the pack rewritten). When the address is taken, or anything about the file is wrong,
  * the modules are parsed as if there were no cache. The folder is named by this program's
- * build id, so a rebuilt scl never reads another build's trees. A program that
- * checked clean leaves an empty file named by its key (the paths and texts of every file of
- * every package it imports), and a later run of the same program skips the check.
+ * build id, so a rebuilt scl never reads another build's trees. A program that checked clean
+ * leaves its key (of the paths and texts of every file of every package it imports) in a
+ * file named by its pack, and a later run of that same version skips the check.
  * Writing is best effort: a folder that cannot be made or written is silently skipped. */
 #ifndef SCL_RUNTIME_IMGCACHE_H
 #define SCL_RUNTIME_IMGCACHE_H
