@@ -1750,11 +1750,44 @@ static struct scope *capture_scopes(struct eval *ev, struct scope *s)
 
 /* {===== expressions */
 
+/* a | b | c ... (the left-deep chain whose last union is n), operand after operand and union
+ * after union as nested binary nodes are, with the dicts the chain makes merged into in place
+ * (op_union_owned) */
+static struct value eval_union_chain(struct eval *ev, struct ast *n)
+{
+    struct vm *vm = ev->vm;
+    uint32_t k = 0;
+    for (struct ast *m = n; m->kind == AST_BINARY && m->u.binary.op == OP_BITOR; m = m->u.binary.left)
+        k++;
+    struct ast **chain = vm_alloc(vm, k * sizeof *chain);
+    struct ast *m = n;
+    for (uint32_t i = k; i-- > 0; m = m->u.binary.left)
+        chain[i] = m;
+    struct value acc = eval_expr(ev, chain[0]->u.binary.left);
+    struct owned *own = NULL;
+    for (uint32_t i = 0; i < k; i++) {
+        struct value b = eval_expr(ev, chain[i]->u.binary.right);
+        vm->span = chain[i]->span;
+        if (acc.tag == V_DICT && b.tag == V_DICT) {
+            acc = op_union_owned(vm, acc, b, &own);
+        } else if (acc.tag == V_INT && b.tag == V_INT) {
+            acc = op_binary(vm, OP_BITOR, acc, b);
+        } else {
+            acc = schema_union(ev, acc, b);
+            own = NULL; /* its result may share dicts with values held elsewhere */
+        }
+    }
+    return acc;
+}
+
 static __attribute__((noinline)) struct value eval_binary(struct eval *ev, struct ast *n)
 {
     struct vm *vm = ev->vm;
     vm_check_stack(vm);
     unsigned op = n->u.binary.op;
+    if (op == OP_BITOR && n->u.binary.left->kind == AST_BINARY &&
+        n->u.binary.left->u.binary.op == OP_BITOR)
+        return eval_union_chain(ev, n);
     struct value a = eval_expr(ev, n->u.binary.left);
     if (op == OP_AND)
         return v_truthy(a) ? eval_expr(ev, n->u.binary.right) : a;

@@ -244,6 +244,11 @@ struct value op_unary(struct vm *vm, unsigned op, struct value a);
 bool op_compare(struct vm *vm, unsigned op, struct value a, struct value b);
 /* a | b (union): dicts merge recursively, lists element-wise, ints bit-or. */
 struct value op_union(struct vm *vm, struct value a, struct value b);
+/* a | b of two plain dicts (V_DICT) inside one chain a | b | c ...: the dicts the chain made
+ * (kept in *own, NULL at the chain's start) are merged into in place, as no one else holds
+ * them; the result is the same as op_union's. */
+struct owned;
+struct value op_union_owned(struct vm *vm, struct value a, struct value b, struct owned **own);
 /* Unifies value 'v' into dict 'd' under 'key' with config operator 'op' (spec §3.5);
  * 'conflict' checks `:` conflicts (false inside schema default merging). */
 struct dict_entry *op_merge_entry(struct vm *vm, struct dict *d, struct str *key, struct value v,

@@ -541,13 +541,72 @@ static bool subsume(struct value a, struct value b)
     return v_equal(a, b);
 }
 
+/* The dicts a chain of unions made itself (op_union_owned): each has one holder, the chain's
+ * result, so a later union of the chain merges into it in place instead of copying it again.
+ * Open-addressed by address. */
+struct owned {
+    struct dict **v;
+    uint32_t n, cap;
+};
+
+static uint32_t owned_slot(const struct dict *d, uint32_t cap)
+{
+    uint64_t h = (uint64_t)(uintptr_t)d * 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> 32) & (cap - 1);
+}
+
+static bool owned_has(const struct owned *o, const struct dict *d)
+{
+    if (!o || !o->cap)
+        return false;
+    for (uint32_t i = owned_slot(d, o->cap);; i = (i + 1) & (o->cap - 1)) {
+        if (!o->v[i])
+            return false;
+        if (o->v[i] == d)
+            return true;
+    }
+}
+
+static void owned_add(struct vm *vm, struct owned *o, struct dict *d)
+{
+    if ((o->n + 1) * 2 > o->cap) {
+        uint32_t cap = o->cap ? o->cap * 2 : 64;
+        struct dict **v = vm_zalloc(vm, cap * sizeof *v);
+        for (uint32_t k = 0; k < o->cap; k++) {
+            if (!o->v[k])
+                continue;
+            uint32_t i = owned_slot(o->v[k], cap);
+            while (v[i])
+                i = (i + 1) & (cap - 1);
+            v[i] = o->v[k];
+        }
+        o->v = v;
+        o->cap = cap;
+    }
+    uint32_t i = owned_slot(d, o->cap);
+    while (o->v[i])
+        i = (i + 1) & (o->cap - 1);
+    o->v[i] = d;
+    o->n++;
+}
+
 static struct dict_entry *merge_entry(struct vm *vm, struct dict *d, struct str *key,
                                       struct value v, unsigned op, int32_t ins, bool strict,
-                                      const struct upath *up);
+                                      const struct upath *up, struct owned *own);
+
+static struct value unify_into(struct vm *vm, const struct upath *p, struct value a,
+                               struct value b, bool strict, struct owned *own);
 
 /* Unifies 'b' into 'a' (the value at path 'p'); 'strict' is KCL's idempotent check. */
 static struct value unify_key(struct vm *vm, const struct upath *p, struct value a, struct value b,
                               bool strict)
+{
+    return unify_into(vm, p, a, b, strict, NULL);
+}
+
+/* The same; a dict of 'own' (or NULL) is merged into in place, one copied is added to it. */
+static struct value unify_into(struct vm *vm, const struct upath *p, struct value a,
+                               struct value b, bool strict, struct owned *own)
 {
     if (b.tag == V_UNDEF)
         return a;
@@ -556,12 +615,20 @@ static struct value unify_key(struct vm *vm, const struct upath *p, struct value
     if (b.tag == V_NONE)
         return a;
     if (v_is_dictlike(a) && v_is_dictlike(b)) {
-        struct dict *d = dict_copy(vm, a.as.d);
+        struct dict *d;
+        if (own && a.tag == V_DICT && owned_has(own, a.as.d)) {
+            d = a.as.d;
+        } else {
+            d = dict_copy(vm, a.as.d);
+            if (own && a.tag == V_DICT)
+                owned_add(vm, own, d);
+        }
         for (uint32_t i = 0; i < b.as.d->used; i++) {
             struct dict_entry *e = &b.as.d->e[i];
             if (!e->key)
                 continue;
-            struct dict_entry *r = merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict, p);
+            struct dict_entry *r =
+                merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict, p, own);
             if (e->file)
                 r->file = e->file, r->lo = e->lo;
         }
@@ -643,15 +710,22 @@ struct value op_union(struct vm *vm, struct value a, struct value b)
     vm_raise(vm, "unsupported operand type(s) for |: '%s' and '%s'", err_type(a), err_type(b));
 }
 
+struct value op_union_owned(struct vm *vm, struct value a, struct value b, struct owned **own)
+{
+    if (!*own)
+        *own = vm_zalloc(vm, sizeof **own);
+    return unify_into(vm, NULL, a, b, true, *own);
+}
+
 struct dict_entry *op_merge_entry(struct vm *vm, struct dict *d, struct str *key, struct value v,
                                   unsigned op, int32_t ins, bool strict)
 {
-    return merge_entry(vm, d, key, v, op, ins, strict, NULL);
+    return merge_entry(vm, d, key, v, op, ins, strict, NULL, NULL);
 }
 
 static struct dict_entry *merge_entry(struct vm *vm, struct dict *d, struct str *key,
                                       struct value v, unsigned op, int32_t ins, bool strict,
-                                      const struct upath *up)
+                                      const struct upath *up, struct owned *own)
 {
     bool added;
     struct dict_entry *e = dict_find_or_add(vm, d, key, v, op, ins, &added);
@@ -685,7 +759,7 @@ static struct dict_entry *merge_entry(struct vm *vm, struct dict *d, struct str 
     }
     default: {
         struct upath here = {up, key->b, 0};
-        e->val = unify_key(vm, &here, e->val, v, strict);
+        e->val = unify_into(vm, &here, e->val, v, strict, own);
         break;
     }
     }
