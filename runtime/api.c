@@ -49,6 +49,7 @@ struct run_file {
     char *buf;
     size_t bufsize;
     struct source *own; /* the run's entry for the file, which points at 'buf' */
+    bool in_cache;      /* its text was read into the module cache's arena (mod_cache_read) */
 };
 
 struct scl_val {
@@ -388,6 +389,13 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
         return SCL_EINVAL;
     char *buf = NULL; /* read here: the source map can keep the buffer as it is */
     size_t bufsize = 0;
+    bool in_cache = false;
+    if (!src && run->ctx->modules.disk.dir) {
+        /* with the disk cache (a command's short-lived context), straight into the module
+         * cache's arena, whose tree source then needs no copy of it */
+        src = mod_cache_read(&run->ctx->modules, file, &len);
+        in_cache = src != NULL;
+    }
     if (!src) {
         src = buf = read_file_into(run, file, &len, &bufsize);
         if (!src) {
@@ -409,8 +417,8 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
     }
     if (run->nfiles < run->capfiles) {
         const char *path = display_path(run, file);
-        s = buf ? source_map_add_owned(&run->sm, path, src, len)
-                : source_map_add(&run->sm, path, src, len);
+        s = buf || in_cache ? source_map_add_owned(&run->sm, path, src, len)
+                            : source_map_add(&run->sm, path, src, len);
     }
     if (!s) {
         if (buf)
@@ -423,6 +431,7 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
     f->buf = buf;
     f->bufsize = bufsize;
     f->own = s;
+    f->in_cache = in_cache;
     run->nfiles++;
     run->parsed = 0;
     return SCL_OK;
@@ -1139,7 +1148,7 @@ scl_status scl_run_eval(scl_run *run)
             continue;
         const struct source *src = NULL;
         f->module = mod_cache_parse(&run->ctx->modules, f->src->path, f->src->text, f->src->len,
-                                    &run->diags, &src);
+                                    f->in_cache, &run->diags, &src);
         if (f->module) {
             f->src = src;
             release_text(run, f);

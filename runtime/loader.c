@@ -325,14 +325,12 @@ static struct ast *parse_cached(struct mod_cache *c, const char *path, const cha
 }
 
 struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *text, size_t len,
-                            struct diags *diags, const struct source **src_out)
+                            bool owned, struct diags *diags, const struct source **src_out)
 {
-    return parse_cached(c, path, text, len, false, NULL, diags, src_out);
+    return parse_cached(c, path, text, len, owned, NULL, diags, src_out);
 }
 
-/* The file's text read into the cache's own arena, NUL-terminated, so that its source need
- * not copy it; NULL when it cannot be read there (the caller reads it as usual). */
-static char *mod_cache_read(struct mod_cache *c, const char *path, size_t *len)
+char *mod_cache_read(struct mod_cache *c, const char *path, size_t *len)
 {
     if (!c || c->arena.total >= MOD_CACHE_LIMIT)
         return NULL;
