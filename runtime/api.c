@@ -49,7 +49,8 @@ struct run_file {
     char *buf;
     size_t bufsize;
     struct source *own; /* the run's entry for the file, which points at 'buf' */
-    bool in_cache;      /* its text was read into the module cache's arena (mod_cache_read) */
+    bool in_cache;      /* its text is the module cache's (mod_cache_read, mod_cache_text) */
+    struct img_stat status; /* the file's, for the disk cache (known 0: none) */
 };
 
 struct scl_val {
@@ -390,11 +391,22 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
     char *buf = NULL; /* read here: the source map can keep the buffer as it is */
     size_t bufsize = 0;
     bool in_cache = false;
-    if (!src && run->ctx->modules.disk.dir) {
-        /* with the disk cache (a command's short-lived context), straight into the module
-         * cache's arena, whose tree source then needs no copy of it */
-        src = mod_cache_read(&run->ctx->modules, file, &len);
+    struct img_stat status = {0};
+    const char *path = NULL;
+    struct stat st;
+    if (!src && run->ctx->modules.disk.dir && stat(file, &st) == 0 && S_ISREG(st.st_mode)) {
+        /* With the disk cache (a command's short-lived context): the text its pack holds for
+         * this very version of the file, unread; else read straight into the module cache's
+         * arena, whose source then needs no copy of it. The status is taken before reading:
+         * a change made since shows as another status. */
+        img_stat_of(&status, &st);
+        path = display_path(run, file);
+        src = mod_cache_text(&run->ctx->modules, path, &status, &len);
+        if (!src)
+            src = mod_cache_read(&run->ctx->modules, file, &len);
         in_cache = src != NULL;
+        if (in_cache && len != status.size)
+            status.known = 0;
     }
     if (!src) {
         src = buf = read_file_into(run, file, &len, &bufsize);
@@ -416,7 +428,8 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
         }
     }
     if (run->nfiles < run->capfiles) {
-        const char *path = display_path(run, file);
+        if (!path)
+            path = display_path(run, file);
         s = buf || in_cache ? source_map_add_owned(&run->sm, path, src, len)
                             : source_map_add(&run->sm, path, src, len);
     }
@@ -432,6 +445,7 @@ scl_status scl_run_add_file(scl_run *run, const char *file, const char *src, siz
     f->bufsize = bufsize;
     f->own = s;
     f->in_cache = in_cache;
+    f->status = status;
     run->nfiles++;
     run->parsed = 0;
     return SCL_OK;
@@ -1148,7 +1162,8 @@ scl_status scl_run_eval(scl_run *run)
             continue;
         const struct source *src = NULL;
         f->module = mod_cache_parse(&run->ctx->modules, f->src->path, f->src->text, f->src->len,
-                                    f->in_cache, &run->diags, &src);
+                                    f->in_cache, f->status.known ? &f->status : NULL,
+                                    &run->diags, &src);
         if (f->module) {
             f->src = src;
             release_text(run, f);

@@ -325,9 +325,20 @@ static struct ast *parse_cached(struct mod_cache *c, const char *path, const cha
 }
 
 struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *text, size_t len,
-                            bool owned, struct diags *diags, const struct source **src_out)
+                            bool owned, const struct img_stat *st, struct diags *diags,
+                            const struct source **src_out)
 {
-    return parse_cached(c, path, text, len, owned, NULL, diags, src_out);
+    return parse_cached(c, path, text, len, owned, st, diags, src_out);
+}
+
+const char *mod_cache_text(struct mod_cache *c, const char *path, const struct img_stat *st,
+                           size_t *len)
+{
+    struct img_file f;
+    if (!c || !c->disk.dir || !img_cache_find(&c->disk, path, st, &f))
+        return NULL;
+    *len = f.text_len;
+    return f.text;
 }
 
 char *mod_cache_read(struct mod_cache *c, const char *path, size_t *len)

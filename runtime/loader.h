@@ -23,13 +23,19 @@ void mod_cache_init(struct mod_cache *c, arena_alloc_fn alloc, void *ud);
 void mod_cache_free(struct mod_cache *c);
 /* The parsed tree of 'path' holding 'text': the cached one (its source in *src_out), else
  * parsed into the cache. Parse errors go to 'diags' and such a tree is returned but never
- * kept. 'owned': the text is in the cache's arena (mod_cache_read), used where it is. NULL when
+ * kept. 'owned': the text is in the cache's arena (mod_cache_read) or pack (mod_cache_text),
+ * used where it is; 'st' (or NULL): the file's status, which the disk cache keeps. NULL when
  * the cache is full or absent, or on memory exhaustion: parse it elsewhere. */
 struct ast *mod_cache_parse(struct mod_cache *c, const char *path, const char *text, size_t len,
-                            bool owned, struct diags *diags, const struct source **src_out);
+                            bool owned, const struct img_stat *st, struct diags *diags,
+                            const struct source **src_out);
 /* The file's text read into the cache's own arena (NUL-terminated): mod_cache_parse of it with
  * 'owned' keeps it there without a copy. NULL when it cannot be (read it as usual). */
 char *mod_cache_read(struct mod_cache *c, const char *path, size_t *len);
+/* The text of the file 'path' whose status is 'st' as the disk cache's pack holds it (a version
+ * an earlier run read: img_cache_find), without reading the file; NULL when it has not. */
+const char *mod_cache_text(struct mod_cache *c, const char *path, const struct img_stat *st,
+                           size_t *len);
 
 /* A context's memory of its host loader's answers (scl_ctx_loader_cache). */
 struct hook_entry;
