@@ -12,36 +12,33 @@ void source_map_init(struct source_map *sm, struct arena *arena)
     sm->arena = arena;
 }
 
+/* Makes room for index 'idx' of v (the entries between stay NULL). */
+static bool reserve_index(struct source_map *sm, uint32_t idx)
+{
+    if (idx < sm->cap)
+        return true;
+    uint32_t cap = sm->cap ? sm->cap : 8;
+    while (cap <= idx)
+        cap *= 2;
+    struct source **v = arena_realloc(sm->arena, sm->v, sm->cap * sizeof *v, cap * sizeof *v);
+    if (!v)
+        return false;
+    memset(v + sm->cap, 0, (cap - sm->cap) * sizeof *v);
+    sm->v = v;
+    sm->cap = cap;
+    return true;
+}
+
+/* At index 'idx' of the map (its id is base + idx + 1); idx UINT32_MAX: the next one. */
 static struct source *add(struct source_map *sm, const char *path, const char *text, size_t len,
-                          bool copy, uint32_t fixed_id, const uint32_t *lines, uint32_t nlines)
+                          bool copy, uint32_t idx, const uint32_t *lines, uint32_t nlines)
 {
     if (len >= UINT32_MAX)
         return NULL;
-    if (fixed_id) {
-        if ((sm->nfixed + 1) * 2 > sm->capfixed) {
-            uint32_t cap = sm->capfixed ? sm->capfixed * 2 : 64;
-            struct source **v = arena_zalloc(sm->arena, cap * sizeof *v);
-            if (!v)
-                return NULL;
-            for (uint32_t k = 0; k < sm->capfixed; k++) {
-                if (!sm->fixed[k])
-                    continue;
-                uint32_t i = sm->fixed[k]->id & (cap - 1);
-                while (v[i])
-                    i = (i + 1) & (cap - 1);
-                v[i] = sm->fixed[k];
-            }
-            sm->fixed = v;
-            sm->capfixed = cap;
-        }
-    } else if (sm->n == sm->cap) {
-        uint32_t cap = sm->cap ? sm->cap * 2 : 8;
-        struct source **v = arena_realloc(sm->arena, sm->v, sm->cap * sizeof *v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        sm->v = v;
-        sm->cap = cap;
-    }
+    if (idx == UINT32_MAX)
+        idx = sm->n;
+    if (idx >= UINT32_MAX - sm->base - 1 || !reserve_index(sm, idx) || sm->v[idx])
+        return NULL;
     struct source *s = arena_zalloc(sm->arena, sizeof *s);
     if (!s)
         return NULL;
@@ -55,17 +52,10 @@ static struct source *add(struct source_map *sm, const char *path, const char *t
         s->line_start = (uint32_t *)lines; /* never written: the table is complete */
         s->nlines = nlines;
     }
-    if (fixed_id) {
-        uint32_t i = fixed_id & (sm->capfixed - 1);
-        while (sm->fixed[i])
-            i = (i + 1) & (sm->capfixed - 1);
-        sm->fixed[i] = s;
-        sm->nfixed++;
-        s->id = fixed_id;
-        return s;
-    }
-    sm->v[sm->n++] = s;
-    s->id = sm->base + sm->n;
+    sm->v[idx] = s;
+    if (idx >= sm->n)
+        sm->n = idx + 1;
+    s->id = sm->base + idx + 1;
     return s;
 }
 
@@ -118,49 +108,35 @@ const uint32_t *source_lines(const struct source *cs, uint32_t *n)
     return s->line_start;
 }
 
-static const struct source *get_fixed(const struct source_map *sm, uint32_t id)
+bool source_map_taken(const struct source_map *sm, uint32_t id)
 {
-    if (!sm->capfixed)
-        return NULL;
-    for (uint32_t i = id & (sm->capfixed - 1);; i = (i + 1) & (sm->capfixed - 1)) {
-        if (!sm->fixed[i])
-            return NULL;
-        if (sm->fixed[i]->id == id)
-            return sm->fixed[i];
-    }
+    return id > sm->base && id - sm->base <= sm->n && sm->v[id - sm->base - 1];
 }
 
-bool source_map_has_fixed(const struct source_map *sm, uint32_t id)
+struct source *source_map_add_at(struct source_map *sm, uint32_t id, const char *path,
+                                 const char *text, size_t len, bool copy, const uint32_t *lines,
+                                 uint32_t nlines)
 {
-    return get_fixed(sm, id) != NULL;
-}
-
-struct source *source_map_add_fixed(struct source_map *sm, uint32_t id, const char *path,
-                                    const char *text, size_t len, bool copy,
-                                    const uint32_t *lines, uint32_t nlines)
-{
-    if (id < SOURCE_FIXED_BASE || get_fixed(sm, id))
+    if (id <= sm->base)
         return NULL;
-    return add(sm, path, text, len, copy, id, lines, nlines);
+    return add(sm, path, text, len, copy, id - sm->base - 1, lines, nlines);
 }
 
 struct source *source_map_add(struct source_map *sm, const char *path, const char *text, size_t len)
 {
-    return add(sm, path, text, len, true, 0, NULL, 0);
+    return add(sm, path, text, len, true, UINT32_MAX, NULL, 0);
 }
 
 struct source *source_map_add_owned(struct source_map *sm, const char *path, const char *text,
                                     size_t len)
 {
-    return add(sm, path, text, len, false, 0, NULL, 0);
+    return add(sm, path, text, len, false, UINT32_MAX, NULL, 0);
 }
 
 const struct source *source_map_get(const struct source_map *sm, uint32_t file)
 {
     if (sm->shared && file > sm->shared->base)
         return source_map_get(sm->shared, file);
-    if (file >= SOURCE_FIXED_BASE)
-        return get_fixed(sm, file);
     if (file <= sm->base || file - sm->base > sm->n)
         return NULL;
     return sm->v[file - sm->base - 1];

@@ -30,17 +30,14 @@ struct source_map {
     struct arena *arena; /* borrowed: holds every source and table */
     struct source **v;
     uint32_t n, cap;
-    uint32_t base;       /* ids are base + 1, base + 2, ... */
-    struct source **fixed; /* sources added at a fixed id (open-addressed by id) */
-    uint32_t nfixed, capfixed;
+    uint32_t base;       /* ids are base + 1, base + 2, ... (v[i] has id base + i + 1; an
+                            id given to source_map_add_at may leave NULL entries before it) */
     const struct source_map *shared; /* ids above shared->base live there (a context's
                                         cache of parsed modules, outliving runs) */
 };
 
-/* The id base of a context's shared map: run maps count from 0 and stay below it. Ids from
- * SOURCE_FIXED_BASE up are chosen by the caller (source_map_add_fixed). */
+/* The id base of a context's shared map: run maps count from 0 and stay below it. */
 enum { SOURCE_SHARED_BASE = 0x40000000 };
-#define SOURCE_FIXED_BASE 0x80000000u
 
 void source_map_init(struct source_map *sm, struct arena *arena);
 /* Copies path and text. NULL on memory exhaustion or text over 4 GiB. */
@@ -49,14 +46,14 @@ struct source *source_map_add(struct source_map *sm, const char *path, const cha
  * long as the map (a file already read into the map's arena). */
 struct source *source_map_add_owned(struct source_map *sm, const char *path, const char *text,
                                     size_t len);
-/* At the given id (SOURCE_FIXED_BASE or above), which the trees of a cached image carry in
- * their spans; 'copy' as for the two above. 'lines' (nlines offsets, or NULL: computed) is
- * the line table, used where it is. NULL when the id is taken or on exhaustion. */
-struct source *source_map_add_fixed(struct source_map *sm, uint32_t id, const char *path,
-                                    const char *text, size_t len, bool copy,
-                                    const uint32_t *lines, uint32_t nlines);
-/* Whether a source has the fixed id 'id'. */
-bool source_map_has_fixed(const struct source_map *sm, uint32_t id);
+/* At the given id (above the map's base), which the trees of a cached pack carry in their
+ * spans; 'copy' as for the two above. 'lines' (nlines offsets, or NULL: computed) is the line
+ * table, used where it is. NULL when the id is taken or on exhaustion. */
+struct source *source_map_add_at(struct source_map *sm, uint32_t id, const char *path,
+                                 const char *text, size_t len, bool copy, const uint32_t *lines,
+                                 uint32_t nlines);
+/* Whether a source of the map has the id. */
+bool source_map_taken(const struct source_map *sm, uint32_t id);
 const struct source *source_map_get(const struct source_map *sm, uint32_t file);
 
 /* The line table (offsets of each line's first byte; *n >= 1), made on first use. */

@@ -27,7 +27,7 @@ _Static_assert(sizeof(struct strlit) == 16, "struct strlit changed: update cp_st
 _Static_assert(sizeof(struct strpart) == 32, "struct strpart changed: update cp_strlit");
 _Static_assert(sizeof(struct ast_list) == 16, "struct ast_list changed: update cp_list");
 
-enum { IMG_VERSION = 3 };
+enum { IMG_VERSION = 4 };
 
 /* Packs live at fixed addresses in [IMG_REGION, IMG_REGION + IMG_SLOTS * IMG_SLOT): below
  * where Linux puts position-independent programs (0x55..., 0x56...), shared libraries and
@@ -211,17 +211,13 @@ void img_cache_close(struct img_cache *c)
         munmap(c->pack, c->pack_size);
     c_free(c, c->used, c->capused * sizeof *c->used);
     c_free(c, c->bypath, c->capbypath * sizeof *c->bypath);
+    c_free(c, c->ids, c->nids / 8 + 1);
     c_free(c, c->dir, c->dirlen + 1);
     arena_alloc_fn alloc = c->alloc;
     void *ud = c->ud;
     memset(c, 0, sizeof *c);
     c->alloc = alloc;
     c->ud = ud;
-}
-
-uint32_t img_cache_file_id(const uint64_t key[2])
-{
-    return 0x80000000u | (uint32_t)(key[1] & 0x7fffffffu);
 }
 
 /* dir + name into buf; false when it does not fit */
@@ -858,6 +854,24 @@ static void open_pack(struct img_cache *c, const char *path)
         c->used = c_alloc(c, c->nindex * sizeof *c->used);
         c->capused = c->used ? c->nindex : 0;
     }
+    /* the file ids the pack's trees carry, which files parsed now must not take */
+    uint32_t maxid = 0;
+    for (uint32_t k = 0; k < c->nindex; k++)
+        if (c->index[k].file_id > SOURCE_SHARED_BASE &&
+            c->index[k].file_id - SOURCE_SHARED_BASE > maxid)
+            maxid = c->index[k].file_id - SOURCE_SHARED_BASE;
+    if (maxid < (1u << 24)) {
+        c->ids = c_alloc(c, maxid / 8 + 1);
+        if (c->ids) {
+            memset(c->ids, 0, maxid / 8 + 1);
+            c->nids = maxid + 1;
+            for (uint32_t k = 0; k < c->nindex; k++) {
+                uint32_t i = c->index[k].file_id - SOURCE_SHARED_BASE;
+                if (c->index[k].file_id > SOURCE_SHARED_BASE && i < c->nids)
+                    c->ids[i / 8] |= (uint8_t)(1u << (i % 8));
+            }
+        }
+    }
     /* the entries found by path and status, open-addressed by the path's hash */
     uint32_t cap = 16;
     while (cap < 2 * c->nindex)
@@ -882,7 +896,7 @@ static bool entry_ok(const struct img_cache *c, const struct img_entry *e)
 {
     uint64_t lo = c->pack_base, hi = c->pack_base + c->pack_size;
     const struct ast *root = (const struct ast *)(uintptr_t)e->root;
-    return e->root >= lo && e->root % alignof(struct ast) == 0 &&
+    return e->file_id > SOURCE_SHARED_BASE && e->root >= lo && e->root % alignof(struct ast) == 0 &&
            e->root + offsetof(struct ast, u) <= hi && root->kind == AST_MODULE &&
            e->root + ast_size(root) <= hi && e->path >= lo && e->path < hi && e->text >= lo &&
            e->text < hi && e->text_len < hi - e->text &&
@@ -892,26 +906,45 @@ static bool entry_ok(const struct img_cache *c, const struct img_entry *e)
            memchr((const char *)(uintptr_t)e->path, '\0', hi - e->path);
 }
 
-struct ast *img_cache_load(struct img_cache *c, const struct source *src, const uint64_t key[2],
-                           const struct img_stat *st)
+static void entry_file(const struct img_entry *e, struct img_file *out)
+{
+    out->mod = (struct ast *)(uintptr_t)e->root;
+    out->text = (const char *)(uintptr_t)e->text;
+    out->text_len = e->text_len;
+    out->lines = (const uint32_t *)(uintptr_t)e->lines;
+    out->nlines = e->nlines;
+    out->key[0] = e->key[0];
+    out->key[1] = e->key[1];
+    out->file_id = e->file_id;
+    out->st = e->st;
+}
+
+bool img_cache_lookup(struct img_cache *c, const char *path, const uint64_t key[2],
+                      uint32_t text_len, struct img_file *out)
 {
     if (!c->dir)
-        return NULL;
+        return false;
     if (!c->pack_tried)
-        open_pack(c, src->path);
-    uint32_t file_id = src->id, text_len = src->len;
+        open_pack(c, path);
     const struct img_entry want = {.key = {key[0], key[1]}};
     const struct img_entry *e =
         c->nindex ? bsearch(&want, c->index, c->nindex, sizeof want, entry_cmp) : NULL;
-    if (!e || e->file_id != file_id || e->text_len != text_len || !entry_ok(c, e))
-        return NULL;
-    struct ast *mod = (struct ast *)(uintptr_t)e->root;
-    use(c, src->path, src->text, src->len, src->line_start, src->nlines, key, file_id, st, mod);
-    /* found by its text: the next run finds it by its status, unless that is too recent to
-     * be kept (it would be found by its text again) */
-    if (st && st->known && status_kept(c, st) && memcmp(st, &e->st, sizeof *st) != 0)
-        c->dirty = true;
-    return mod;
+    if (!e || e->text_len != text_len || !entry_ok(c, e))
+        return false;
+    entry_file(e, out);
+    return true;
+}
+
+uint32_t img_cache_new_id(struct img_cache *c, const struct source_map *sm)
+{
+    for (uint32_t i = c->next_id ? c->next_id : 1;; i++) {
+        uint32_t id = sm->base + i;
+        bool packed = i < c->nids && (c->ids[i / 8] >> (i % 8)) & 1;
+        if (!packed && !source_map_taken(sm, id)) {
+            c->next_id = i + 1;
+            return id;
+        }
+    }
 }
 
 bool img_cache_find(struct img_cache *c, const char *path, const struct img_stat *st,
@@ -932,14 +965,7 @@ bool img_cache_find(struct img_cache *c, const char *path, const struct img_stat
         if (e->path_hash != h || memcmp(&e->st, st, sizeof *st) != 0 || !entry_ok(c, e) ||
             strcmp((const char *)(uintptr_t)e->path, path) != 0)
             continue;
-        out->mod = (struct ast *)(uintptr_t)e->root;
-        out->text = (const char *)(uintptr_t)e->text;
-        out->text_len = e->text_len;
-        out->lines = (const uint32_t *)(uintptr_t)e->lines;
-        out->nlines = e->nlines;
-        out->key[0] = e->key[0];
-        out->key[1] = e->key[1];
-        out->file_id = e->file_id;
+        entry_file(e, out);
         return true;
     }
 }
@@ -948,6 +974,10 @@ void img_cache_keep(struct img_cache *c, const char *path, const struct img_file
                     const struct img_stat *st)
 {
     use(c, path, f->text, f->text_len, f->lines, f->nlines, f->key, f->file_id, st, f->mod);
+    /* found by its text: the next run finds it by its status, unless that is too recent to
+     * be kept (it would be found by its text again) */
+    if (st && st->known && status_kept(c, st) && memcmp(st, &f->st, sizeof *st) != 0)
+        c->dirty = true;
 }
 
 void img_stat_of(struct img_stat *out, const struct stat *st)

@@ -54,6 +54,7 @@ struct img_file {
     uint32_t nlines;
     uint32_t text_len, file_id;
     uint64_t key[2];
+    struct img_stat st; /* the status the pack recorded */
 };
 
 struct img_cache {
@@ -68,6 +69,8 @@ struct img_cache {
     size_t pack_size;
     const struct img_entry *index;
     uint32_t nindex;
+    uint8_t *ids;         /* bit i: some tree of the pack carries file id SHARED_BASE + i */
+    uint32_t nids, next_id;
     uint32_t *bypath;     /* entries with a status, open-addressed by path hash */
     uint32_t capbypath;
     int64_t start_s;      /* when the cache was opened (racy status, img_cache_close) */
@@ -85,21 +88,21 @@ bool img_cache_open(struct img_cache *c, const char *root, arena_alloc_fn alloc,
  * took must still be alive. */
 void img_cache_close(struct img_cache *c);
 
-/* The span file id the module of 'key' is parsed and stored with: fixed by the key, so an
- * image's spans are right in every process. */
-uint32_t img_cache_file_id(const uint64_t key[2]);
-
-/* The tree stored for 'key' of the source 'src' (its id and length as stored); NULL when
- * absent or unusable. The first call maps the pack named by its path. 'st' (or NULL) is the
- * file's status, for the next pack. */
-struct ast *img_cache_load(struct img_cache *c, const struct source *src, const uint64_t key[2],
-                           const struct img_stat *st);
+/* The file of 'key' (a hash of the path 'path' and its text of text_len bytes) as the pack
+ * holds it; false when absent or unusable. The first call maps the pack named by its path.
+ * Its trees' spans carry the file id it gives. */
+bool img_cache_lookup(struct img_cache *c, const char *path, const uint64_t key[2],
+                      uint32_t text_len, struct img_file *out);
+/* A file id for a file parsed now: free in 'sm' and carried by no tree of the pack, so that
+ * the next pack's trees and these keep apart. */
+uint32_t img_cache_new_id(struct img_cache *c, const struct source_map *sm);
 /* The file 'path' whose status is 'st', as the pack holds it, without reading it: found when
  * an earlier run read that very version (path, device, inode, size, change and modification
  * times, the latter more than two seconds before that run). */
 bool img_cache_find(struct img_cache *c, const char *path, const struct img_stat *st,
                     struct img_file *out);
-/* Keeps a file img_cache_find gave for the next pack ('path' alive until it is written). */
+/* Keeps a file img_cache_find or img_cache_lookup gave for the next pack ('path' alive until
+ * it is written); 'st' (or NULL) is its status now. */
 void img_cache_keep(struct img_cache *c, const char *path, const struct img_file *f,
                     const struct img_stat *st);
 /* Keeps 'mod', parsed from 'src' for 'key', for the pack (written by img_cache_close); the

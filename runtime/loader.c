@@ -285,32 +285,36 @@ static struct ast *parse_cached(struct mod_cache *c, const char *path, const cha
         return e->mod;
     }
     /* On disk, a tree is found by the file's path and text (a 128-bit hash, whose low half is
-     * the text's digest); its spans carry a file id fixed by them, so the image is right as
-     * mapped. An id already taken here (another file whose key shares its low bits) parses
-     * without the disk. */
+     * the text's digest); its spans carry the file id the pack gave it, which its source takes
+     * here (when another file has it already, the file is parsed instead). A file parsed with
+     * the disk cache on takes an id no tree of the pack carries. A text read into the cache's
+     * arena (mod_cache_read) or pack is used where it is. */
     uint64_t key[2] = {0, 0};
-    uint32_t fixed = 0;
+    struct source *src = NULL;
     if (c->disk.dir) {
         XXH128_hash_t k = XXH3_128bits_withSeed(text, len, hash ^ len);
         key[0] = k.high64;
         key[1] = k.low64;
-        fixed = img_cache_file_id(key);
-        if (source_map_has_fixed(&c->sm, fixed))
-            fixed = 0;
+        struct img_file f;
+        if (img_cache_lookup(&c->disk, path, key, (uint32_t)len, &f) &&
+            (src = source_map_add_at(&c->sm, f.file_id, path, text, len, !owned, f.lines,
+                                     f.nlines))) {
+            src->digest = key[1];
+            mod_cache_put(c, hash, src, f.mod);
+            img_cache_keep(&c->disk, src->path, &f, st);
+            *src_out = src;
+            return f.mod;
+        }
+        src = source_map_add_at(&c->sm, img_cache_new_id(&c->disk, &c->sm), path, text, len,
+                                !owned, NULL, 0);
+    } else {
+        src = owned ? source_map_add_owned(&c->sm, path, text, len)
+                    : source_map_add(&c->sm, path, text, len);
     }
-    /* a text read into the cache's arena (mod_cache_read) is used where it is */
-    struct source *src = fixed ? source_map_add_fixed(&c->sm, fixed, path, text, len, !owned, NULL, 0)
-                         : owned ? source_map_add_owned(&c->sm, path, text, len)
-                                 : source_map_add(&c->sm, path, text, len);
     if (!src)
         return NULL;
     src->digest = key[1]; /* 0 without the disk cache: the program's digest is not needed */
-    struct ast *mod = fixed ? img_cache_load(&c->disk, src, key, st) : NULL;
-    if (mod) {
-        *src_out = src;
-        mod_cache_put(c, hash, src, mod);
-        return mod;
-    }
+    struct ast *mod;
     unsigned before = diags->nerrors;
     mod = parse_module(&c->arena, src, diags);
     if (!mod)
@@ -318,7 +322,7 @@ static struct ast *parse_cached(struct mod_cache *c, const char *path, const cha
     *src_out = src;
     if (diags->nerrors == before) { /* a tree with syntax errors is never reused */
         mod_cache_put(c, hash, src, mod);
-        if (fixed)
+        if (c->disk.dir)
             img_cache_store(&c->disk, src, key, st, mod);
     }
     return mod;
@@ -389,10 +393,8 @@ static struct ast *find_cached(struct mod_cache *c, const char *path, const stru
         *src_out = e->src;
         return e->mod;
     }
-    if (source_map_has_fixed(&c->sm, f.file_id))
-        return NULL;
-    struct source *src = source_map_add_fixed(&c->sm, f.file_id, path, f.text, f.text_len, false,
-                                              f.lines, f.nlines);
+    struct source *src = source_map_add_at(&c->sm, f.file_id, path, f.text, f.text_len, false,
+                                           f.lines, f.nlines);
     if (!src)
         return NULL;
     src->digest = f.key[1];
