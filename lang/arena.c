@@ -3,6 +3,8 @@
 
 #include "lang/arena.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +31,12 @@
 struct arena_chunk {
     struct arena_chunk *prev;
     size_t size; /* bytes of the whole chunk, header included */
+    _Alignas(max_align_t) char data[];
+};
+
+struct arena_buf {
+    struct arena_buf *next;
+    size_t size; /* bytes of the whole block, header included */
     _Alignas(max_align_t) char data[];
 };
 
@@ -89,6 +97,13 @@ void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
         return block_alloc(new_size);
     if (old_size < BIG_BLOCK && new_size < BIG_BLOCK)
         return realloc(ptr, new_size);
+#ifdef MREMAP_MAYMOVE
+    if (old_size >= BIG_BLOCK && new_size >= BIG_BLOCK) {
+        /* the kernel moves the pages: nothing is copied, no second copy is touched */
+        void *q = mremap(ptr, old_size, new_size, MREMAP_MAYMOVE);
+        return q == MAP_FAILED ? NULL : q;
+    }
+#endif
     void *q = block_alloc(new_size);
     if (q) {
         memcpy(q, ptr, old_size < new_size ? old_size : new_size);
@@ -118,6 +133,11 @@ void arena_init(struct arena *a, arena_alloc_fn alloc, void *ud)
 
 void arena_free(struct arena *a)
 {
+    while (a->bufs) {
+        struct arena_buf *b = a->bufs;
+        a->bufs = b->next;
+        a->alloc(a->ud, b, b->size, 0);
+    }
     struct arena_chunk *c = a->head;
     while (c) {
         struct arena_chunk *prev = c->prev;
@@ -216,6 +236,46 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
         p[n] = '\0';
     }
     return p;
+}
+
+void *arena_buf_resize(struct arena *a, void *p, size_t old_n, size_t new_n)
+{
+    struct arena_buf *old = p ? (struct arena_buf *)((char *)p - offsetof(struct arena_buf, data))
+                              : NULL;
+    struct arena_buf **link = &a->bufs;
+    if (old) {
+        while (*link != old)
+            link = &(*link)->next;
+        (void)old_n; /* the block knows its size */
+    }
+    if (new_n == 0) {
+        if (old) {
+            *link = old->next;
+            a->total -= old->size;
+            a->alloc(a->ud, old, old->size, 0);
+        }
+        return NULL;
+    }
+    if (new_n > SIZE_MAX - sizeof(struct arena_buf))
+        return NULL;
+    size_t size = sizeof(struct arena_buf) + new_n;
+    size_t old_size = old ? old->size : 0;
+    if (a->limit && a->total - old_size + size > a->limit) {
+        a->over = 1;
+        return NULL;
+    }
+    struct arena_buf *b = a->alloc(a->ud, old, old_size, size);
+    if (!b)
+        return NULL;
+    if (!old) {
+        b->next = a->bufs;
+        a->bufs = b;
+    } else {
+        *link = b; /* it may have moved; 'next' moved with it */
+    }
+    b->size = size;
+    a->total = a->total - old_size + size;
+    return b->data;
 }
 
 struct arena_mark arena_mark(const struct arena *a)

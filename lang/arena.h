@@ -10,9 +10,11 @@
 typedef void *(*arena_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_size);
 
 struct arena_chunk;
+struct arena_buf;
 
 struct arena {
     struct arena_chunk *head; /* newest chunk; allocations come from its tail */
+    struct arena_buf *bufs;   /* growable buffers outside the chunks (arena_buf_resize) */
     char *cur, *end;          /* free space in 'head' */
     size_t total;             /* bytes obtained from 'alloc' so far */
     size_t limit;             /* 0: unlimited; else arena_alloc fails past it */
@@ -36,6 +38,13 @@ void *arena_zalloc(struct arena *a, size_t n);
 /* Grows the most recent allocation in place when possible; otherwise copies. */
 void *arena_realloc(struct arena *a, void *p, size_t old_n, size_t new_n);
 char *arena_strndup(struct arena *a, const char *s, size_t n); /* NUL-terminated copy */
+
+/* A buffer that grows and is freed on its own, outside the chunks (an output being written):
+ * growing it never leaves a copy behind, and big ones grow by remapping, not copying. It
+ * counts towards 'total' and the limit like a chunk; arena_free frees the ones still held
+ * (a buffer abandoned by an error). p NULL allocates, new_n 0 frees; NULL when memory (or
+ * the limit) is exhausted, 'p' then unchanged. */
+void *arena_buf_resize(struct arena *a, void *p, size_t old_n, size_t new_n);
 
 struct arena_mark arena_mark(const struct arena *a);
 void arena_release(struct arena *a, struct arena_mark m); /* frees chunks made after 'm' */
