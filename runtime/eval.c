@@ -56,6 +56,14 @@ static struct scope *scope_relink(struct eval *ev, struct scope *s, struct scope
     *c = *s;
     c->parent = parent;
     c->on_stack = false;
+    if (s->on_stack && s->n) {
+        /* a lambda call's slots may be in its frame too (call_lambda) */
+        c->cap = s->n;
+        c->names = vm_alloc(ev->vm, s->n * sizeof *c->names);
+        c->vals = vm_alloc(ev->vm, s->n * sizeof *c->vals);
+        memcpy(c->names, s->names, s->n * sizeof *c->names);
+        memcpy(c->vals, s->vals, s->n * sizeof *c->vals);
+    }
     return c;
 }
 
@@ -74,6 +82,8 @@ void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value 
         return;
     }
     if (s->n == s->cap) {
+        /* slots in a lambda call's frame (call_lambda) are not the arena's: vm_realloc
+         * copies them out, as it does any block that is not the arena's last */
         uint32_t cap = s->cap ? s->cap * 2 : 4;
         s->names = vm_realloc(ev->vm, s->names, s->cap * sizeof *s->names, cap * sizeof *s->names);
         s->vals = vm_realloc(ev->vm, s->vals, s->cap * sizeof *s->vals, cap * sizeof *s->vals);
@@ -631,13 +641,23 @@ static __attribute__((noinline)) struct value call_lambda(struct eval *ev, struc
         vm_raise_limit(vm, "maximum recursion depth exceeded");
     struct ev_place saved = fn->pkg ? ev_enter(ev, fn->pkg, fn->pkg_file, fn->closure)
                                     : ev_enter(ev, ev->cur_pkg, ev->cur_file, fn->closure);
-    struct scope *s = scope_push(ev, SCOPE_LOCAL);
+    /* The call's scope and its first slots live in this frame, as a config literal's do:
+     * a function made in the body copies the scopes it keeps (capture_scopes) and
+     * scope_keep copies a scope on the stack, so nothing made by the call points here once
+     * it returns, and a call takes no memory from the run for its arguments. */
+    enum { INLINE_PARAMS = 4 };
+    struct str *names[INLINE_PARAMS];
+    struct value vals[INLINE_PARAMS];
+    struct scope frame = {.parent = ev->scope, .kind = SCOPE_LOCAL, .on_stack = true};
+    struct scope *s = &frame;
+    ev->scope = s;
     struct ast_list *params = &lam->u.lambda.params;
     if (params->n) {
-        /* room for exactly the parameters: every call's scope stays in the arena until the
-         * run ends, so a recursive lambda should not leave spare slots behind */
-        s->names = vm_alloc(vm, params->n * sizeof *s->names);
-        s->vals = vm_alloc(vm, params->n * sizeof *s->vals);
+        /* room for exactly the parameters: a scope with more slots than its frame holds
+         * stays in the arena until the run ends (body assignments grow it: scope_set) */
+        bool inl = params->n <= INLINE_PARAMS;
+        s->names = inl ? names : vm_alloc(vm, params->n * sizeof *s->names);
+        s->vals = inl ? vals : vm_alloc(vm, params->n * sizeof *s->vals);
         s->cap = params->n;
     }
     if (a->npos > params->n)
