@@ -12,7 +12,7 @@
  *
  * A dict is two arrays, after CPython's Objects/dictobject.c:
  *
- *   e[0 .. used)   the entries, in insertion order: {key, val, op, ins}. 'used' only grows
+ *   e[0 .. used)   the entries, in insertion order: {key, val, meta, pos}. 'used' only grows
  *                  between resizes; deleting an entry leaves a tombstone there (key ==
  *                  NULL), so the order of the others never changes. 'n' counts the live
  *                  entries; 'cap' is the allocated length of 'e'.
@@ -262,10 +262,10 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
     struct dict_entry *e = &d->e[i];
     e->key = key;
     e->val = v;
-    e->op = (uint8_t)op;
-    e->named = 0;
-    e->ins = ins;
-    e->file = e->lo = 0;
+    e->meta = 0;
+    e->pos = 0;
+    entry_set_op(e, op);
+    entry_set_ins(e, ins);
     d->n++;
     if (d->index)
         d->index[slot] = (int32_t)i;
@@ -315,8 +315,8 @@ struct dict_entry *dict_set_op(struct vm *vm, struct dict *d, struct str *key, s
     if (i >= 0) {
         struct dict_entry *e = &d->e[i];
         e->val = v;
-        e->op = (uint8_t)op;
-        e->ins = ins;
+        entry_set_op(e, op);
+        entry_set_ins(e, ins);
         return e;
     }
     return dict_append(vm, d, str_intern_str(vm, key), slot, v, op, ins);

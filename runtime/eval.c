@@ -484,7 +484,7 @@ static __attribute__((noinline)) struct value lookup_from(struct eval *ev, struc
         if (s->kind == SCOPE_CONFIG) {
             /* keys written in the literal (not unpacked ones) are visible to later entries */
             struct dict_entry *e = dict_find(s->config, name);
-            if (e && e->named)
+            if (e && entry_named(e))
                 return e->val;
             continue;
         }
@@ -1119,9 +1119,12 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
             if (!e->key)
                 continue;
             /* unpacked entries merge without conflict checks: a later one refines */
-            struct dict_entry *r = op_merge_entry(vm, d, e->key, e->val, e->op, e->ins, false);
-            r->file = e->file ? e->file : en->span.file;
-            r->lo = e->file ? e->lo : en->span.lo;
+            struct dict_entry *r =
+                op_merge_entry(vm, d, e->key, e->val, entry_op(e), entry_ins(e), false);
+            if (entry_file(e))
+                entry_copy_at(r, e);
+            else
+                entry_set_at(r, en->span.file, en->span.lo);
         }
         return;
     }
@@ -1182,16 +1185,14 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
     for (uint32_t k = np - 1; k > 0; k--) {
         struct dict *inner = dict_new(vm, 1);
         struct dict_entry *ie = dict_set_op(vm, inner, path[k], v, op, ins);
-        ie->file = en->span.file;
-        ie->lo = en->span.lo;
+        entry_set_at(ie, en->span.file, en->span.lo);
         v = v_dict(inner);
         op = ENTRY_UNION;
     }
     struct dict_entry *e = op_merge_entry(vm, d, path[0], v, op, ins, strict);
-    e->file = en->span.file;
-    e->lo = en->span.lo;
+    entry_set_at(e, en->span.file, en->span.lo);
     if (!dynamic && ev->scope && ev->scope->kind == SCOPE_CONFIG && ev->scope->config == d)
-        e->named = 1;
+        entry_set_named(e, true);
 }
 
 struct value eval_config(struct eval *ev, struct ast *n)
@@ -1328,8 +1329,7 @@ static void comp_entry(struct eval *ev, struct dict *d, struct ast *en)
     struct dict_entry *e = dict_find_or_add(vm, d, k, v, en->u.entry.op, -1, &added);
     if (!added)
         e = op_merge_entry(vm, d, k, v, en->u.entry.op, -1, true);
-    e->file = en->span.file;
-    e->lo = en->span.lo;
+    entry_set_at(e, en->span.file, en->span.lo);
 }
 
 static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause);
@@ -2202,8 +2202,9 @@ static void exec_top_unify(struct eval *ev, struct ast *n, struct str *name)
             if (!e->key)
                 continue;
             ev->vm->span = entry_span(e, n->span);
-            struct dict_entry *r = op_merge_entry(ev->vm, d, e->key, e->val, e->op, e->ins, true);
-            r->file = e->file, r->lo = e->lo;
+            struct dict_entry *r =
+                op_merge_entry(ev->vm, d, e->key, e->val, entry_op(e), entry_ins(e), true);
+            entry_set_at(r, entry_file(e), entry_lo(e));
         }
         cfg = v_dict(d);
     }
@@ -2578,13 +2579,14 @@ struct value eval_layout_documents(struct eval *ev, struct value result)
             main = dict_new(vm, d->n);
             for (uint32_t k = 0; k < i; k++)
                 if (d->e[k].key)
-                    dict_set_op(vm, main, d->e[k].key, d->e[k].val, d->e[k].op, d->e[k].ins);
+                    dict_set_op(vm, main, d->e[k].key, d->e[k].val, entry_op(&d->e[k]),
+                                entry_ins(&d->e[k]));
             docs = list_new(vm, 2);
         }
         if (standalone)
             list_push(vm, docs, e->val);
         else if (main && !ignore)
-            dict_set_op(vm, main, e->key, e->val, e->op, e->ins);
+            dict_set_op(vm, main, e->key, e->val, entry_op(e), entry_ins(e));
     }
     if (!main)
         return result;

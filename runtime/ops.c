@@ -561,9 +561,9 @@ static struct value unify_key(struct vm *vm, const struct upath *p, struct value
             struct dict_entry *e = &b.as.d->e[i];
             if (!e->key)
                 continue;
-            struct dict_entry *r = merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict, p);
-            if (e->file)
-                r->file = e->file, r->lo = e->lo;
+            struct dict_entry *r =
+                merge_entry(vm, d, e->key, e->val, entry_op(e), entry_ins(e), strict, p);
+            entry_copy_at(r, e);
         }
         struct value r = a;
         if (a.tag == V_DICT && b.tag == V_SCHEMA) {
@@ -690,7 +690,7 @@ static struct dict_entry *merge_entry(struct vm *vm, struct dict *d, struct str 
     }
     }
     /* an override sticks: later unions and inserts refine its value */
-    if (op == OPK_OVERRIDE || e->op != OPK_OVERRIDE)
-        e->op = (uint8_t)op;
+    if (op == OPK_OVERRIDE || entry_op(e) != OPK_OVERRIDE)
+        entry_set_op(e, op);
     return e;
 }

@@ -71,15 +71,93 @@ struct list {
 /* Config operator remembered per dict entry (spec §3.5); same numbering as enum entry_op. */
 enum { OPK_UNION = 0, OPK_OVERRIDE = 1, OPK_INSERT = 2 };
 
+/* An entry is 32 bytes: entries are most of a run's memory (a config literal makes one per
+ * key), so what an entry says besides its key and value is packed in 'meta' and 'pos', read
+ * and written with the entry_* functions below:
+ *   meta bits 0-1    the config operator (OPK_*)
+ *   meta bit 2       'named': written by name in the config literal that is being built;
+ *                    later entries of that literal see it (eval.c)
+ *   meta bits 3-15   k[i] += : the insert index + 1 (0: none), or ENTRY_INS_FAR when the
+ *                    index is too big for them: it is then in 'pos' and the entry has no
+ *                    location
+ *   meta bits 16-31  the file the entry was written in (config literals), 0: unknown; a
+ *                    shared source (SOURCE_SHARED_BASE + i) as 0x8000 | i. A file whose id
+ *                    does not fit leaves the entry without a location (errors then point at
+ *                    the expression being evaluated, as for entries not from a literal)
+ *   pos              the byte offset where the entry was written */
 struct dict_entry {
     struct str *key; /* interned; NULL for a deleted entry (tombstone) */
     struct value val;
-    uint8_t op;      /* OPK_* */
-    uint8_t named;   /* written by name in the config literal that is being built: later
-                        entries of that literal see it (eval.c) */
-    int32_t ins;     /* k[i] += : insert index, -1 none */
-    uint32_t file, lo; /* where the entry was written (config literals); file 0: unknown */
+    uint32_t meta;
+    uint32_t pos;
 };
+_Static_assert(sizeof(struct dict_entry) == 32, "a dict entry is 32 bytes");
+
+enum { ENTRY_INS_FAR = 0x1fff, ENTRY_FILE_SHARED = 0x8000 };
+
+static inline unsigned entry_op(const struct dict_entry *e)
+{
+    return e->meta & 3u;
+}
+static inline void entry_set_op(struct dict_entry *e, unsigned op)
+{
+    e->meta = (e->meta & ~3u) | (op & 3u);
+}
+static inline bool entry_named(const struct dict_entry *e)
+{
+    return (e->meta & 4u) != 0;
+}
+static inline void entry_set_named(struct dict_entry *e, bool named)
+{
+    e->meta = named ? e->meta | 4u : e->meta & ~4u;
+}
+static inline int32_t entry_ins(const struct dict_entry *e)
+{
+    uint32_t x = (e->meta >> 3) & 0x1fffu;
+    return x == ENTRY_INS_FAR ? (int32_t)e->pos : (int32_t)x - 1;
+}
+/* The source file id the entry was written in, 0 when unknown. */
+static inline uint32_t entry_file(const struct dict_entry *e)
+{
+    uint32_t f = e->meta >> 16;
+    if (((e->meta >> 3) & 0x1fffu) == ENTRY_INS_FAR)
+        return 0;
+    return f & ENTRY_FILE_SHARED ? SOURCE_SHARED_BASE + (f & 0x7fffu) : f;
+}
+static inline uint32_t entry_lo(const struct dict_entry *e)
+{
+    return e->pos;
+}
+static inline void entry_set_ins(struct dict_entry *e, int32_t ins)
+{
+    uint32_t m = e->meta & ~(0x1fffu << 3);
+    if (ins >= -1 && ins < ENTRY_INS_FAR - 1) {
+        e->meta = m | ((uint32_t)(ins + 1) << 3);
+        return;
+    }
+    e->meta = (m & 0xffffu) | ((uint32_t)ENTRY_INS_FAR << 3); /* no location */
+    e->pos = (uint32_t)ins;
+}
+/* Where the entry was written: file 0 (or one whose id does not fit) leaves it unknown. */
+static inline void entry_set_at(struct dict_entry *e, uint32_t file, uint32_t lo)
+{
+    if (((e->meta >> 3) & 0x1fffu) == ENTRY_INS_FAR)
+        return;
+    uint32_t f = 0;
+    if (file < ENTRY_FILE_SHARED)
+        f = file;
+    else if (file > SOURCE_SHARED_BASE && file - SOURCE_SHARED_BASE < ENTRY_FILE_SHARED)
+        f = ENTRY_FILE_SHARED | (file - SOURCE_SHARED_BASE);
+    e->meta = (e->meta & 0xffffu) | (f << 16);
+    e->pos = f ? lo : 0;
+}
+/* Gives 'to' the location of 'from' when 'from' has one. */
+static inline void entry_copy_at(struct dict_entry *to, const struct dict_entry *from)
+{
+    uint32_t f = entry_file(from);
+    if (f)
+        entry_set_at(to, f, entry_lo(from));
+}
 
 /* What a schema instance holds beyond its entries. Set once when the instance is made and
  * never changed afterwards, so dicts copied from an instance share it. */
