@@ -18,7 +18,10 @@
  *                  entries; 'cap' is the allocated length of 'e'.
  *   index[0 .. mask]  a power-of-two open-addressed table of int32 entry numbers:
  *                  IX_EMPTY (-1) never used, IX_DUMMY (-2) its entry was deleted, or
- *                  i >= 0, the position in 'e' of a live entry.
+ *                  i >= 0, the position in 'e' of a live entry. It is in the entries'
+ *                  block, right after e[cap] (dict_index), so the dict needs no pointer
+ *                  to it: whenever 'cap' or the index size changes, both move to a new
+ *                  block together.
  *
  * Iteration walks 'e' and skips tombstones, so the order is insertion order and never
  * depends on hash values (KCL prints keys in first-definition order). Replacing the
@@ -78,22 +81,27 @@ static uint32_t pow2_at_least(struct vm *vm, uint64_t want)
     return (uint32_t)size;
 }
 
-/* An index of 'size' slots over e[0 .. used), which must hold no tombstones. */
-static void index_build(struct vm *vm, struct dict *d, uint32_t size)
+/* Bytes of a block of 'cap' entries followed by an index of 'size' slots (0: none). */
+static size_t entries_size(uint32_t cap, uint32_t size)
 {
-    if (!d->index || d->mask + 1 != size)
-        d->index = vm_alloc(vm, (size_t)size * sizeof *d->index);
-    memset(d->index, 0xff, (size_t)size * sizeof *d->index); /* all IX_EMPTY */
-    d->mask = size - 1;
+    return (size_t)cap * sizeof(struct dict_entry) + (size_t)size * sizeof(int32_t);
+}
+
+/* Fills the index (d->mask + 1 slots, in the block) over e[0 .. used), which must hold no
+ * tombstones. */
+static void index_build(struct dict *d)
+{
+    int32_t *index = dict_index(d);
+    memset(index, 0xff, ((size_t)d->mask + 1) * sizeof *index); /* all IX_EMPTY */
     for (uint32_t i = 0; i < d->used; i++) {
         uint64_t h = d->e[i].key->hash;
         uint64_t perturb = h;
         size_t j = (size_t)(h & d->mask);
-        while (d->index[j] != IX_EMPTY) {
+        while (index[j] != IX_EMPTY) {
             perturb >>= PERTURB_SHIFT;
             j = (size_t)((j * 5 + perturb + 1) & d->mask);
         }
-        d->index[j] = (int32_t)i;
+        index[j] = (int32_t)i;
     }
 }
 
@@ -103,7 +111,8 @@ static void index_build(struct vm *vm, struct dict *d, uint32_t size)
 static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot)
 {
     const bool interned = (key->flags & STR_INTERNED) != 0;
-    if (!d->index) {
+    const int32_t *index = dict_index(d);
+    if (!index) {
         const struct dict_entry *e = d->e;
         if (interned) {
             for (uint32_t i = 0; i < d->used; i++)
@@ -124,7 +133,7 @@ static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot
     uint64_t perturb = h;
     size_t j = (size_t)(h & d->mask);
     for (;;) {
-        int32_t ix = d->index[j];
+        int32_t ix = index[j];
         if (ix == IX_EMPTY) {
             *slot = (uint32_t)j;
             return -1;
@@ -144,7 +153,7 @@ static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot
 
 /* Where the entries of a dict made with a known capacity are: right after the dict, in the
  * same arena block (one allocation and one rounding to the arena's alignment instead of
- * two; a dict's 40 bytes keep the entries 8-aligned, which is all they need). */
+ * two; a dict's 32 bytes keep the entries 8-aligned, which is all they need). */
 static inline struct dict_entry *dict_inline(struct dict *d)
 {
     return (struct dict_entry *)(d + 1);
@@ -170,16 +179,18 @@ static void *dict_block(struct vm *vm, size_t n)
     return p;
 }
 
-/* A dict with room for 'cap' entries in its own block; the caller sets 'used' and 'n'. */
-static struct dict *dict_alloc(struct vm *vm, uint32_t cap)
+/* A dict with room for 'cap' entries and an index of 'size' slots (0: none, else at least
+ * INDEX_MIN) in its own block; the caller sets 'used' and 'n' and fills the index. */
+static struct dict *dict_alloc(struct vm *vm, uint32_t cap, uint32_t size)
 {
     if (cap > (uint32_t)INT32_MAX)
         vm_raise(vm, "dict too large");
-    struct dict *d = dict_block(vm, sizeof *d + (size_t)cap * sizeof *d->e);
+    struct dict *d = dict_block(vm, sizeof *d + entries_size(cap, size));
     memset(d, 0, sizeof *d);
     if (cap) {
         d->e = dict_inline(d);
         d->cap = cap;
+        d->mask = size ? size - 1 : 0;
     }
     return d;
 }
@@ -211,31 +222,48 @@ static void dict_make_room(struct vm *vm, struct dict *d)
     uint32_t need = d->used + 1;
     /* after squeezing, keep slack for need/2 more appends so churn stays amortised O(1) */
     uint64_t want = moved ? (uint64_t)need + need / 2 : need;
+    uint32_t cap = d->cap;
     if (want > d->cap) {
-        uint64_t cap = d->cap < 4 ? 4 : (uint64_t)d->cap * 2;
-        if (cap < want)
-            cap = want;
-        if (cap > (uint64_t)INT32_MAX)
-            cap = (uint64_t)INT32_MAX;
-        if (d->e == dict_inline(d)) {
-            /* entries made with the dict live in its block, which cannot grow */
-            struct dict_entry *e = vm_alloc(vm, (size_t)cap * sizeof *d->e);
-            memcpy(e, d->e, (size_t)d->used * sizeof *d->e);
-            d->e = e;
-        } else {
-            d->e = vm_realloc(vm, d->e, (size_t)d->cap * sizeof *d->e,
-                              (size_t)cap * sizeof *d->e);
-        }
-        d->cap = (uint32_t)cap;
+        uint64_t c = d->cap < 4 ? 4 : (uint64_t)d->cap * 2;
+        if (c < want)
+            c = want;
+        if (c > (uint64_t)INT32_MAX)
+            c = (uint64_t)INT32_MAX;
+        cap = (uint32_t)c;
     }
-    if (need <= DICT_SMALL) {
-        d->index = NULL;
-        d->mask = 0;
+    uint32_t old_size = d->mask ? d->mask + 1 : 0;
+    uint32_t size; /* index slots, 0: none */
+    if (need <= DICT_SMALL)
+        size = 0;
+    else if (old_size && !moved && index_fits(need, old_size))
+        size = old_size;
+    else
+        size = pow2_at_least(vm, (uint64_t)need * 3);
+    if (cap == d->cap && size == old_size) {
+        if (moved && size)
+            index_build(d);
         return;
     }
-    if (d->index && !moved && index_fits(need, d->mask + 1))
+    if (!size && !old_size && d->e != dict_inline(d)) {
+        /* no index: the entries alone, grown in place when they are the arena's last block */
+        d->e = vm_realloc(vm, d->e, (size_t)d->cap * sizeof *d->e, (size_t)cap * sizeof *d->e);
+        d->cap = cap;
         return;
-    index_build(vm, d, pow2_at_least(vm, (uint64_t)need * 3));
+    }
+    /* a new block for both (the entries made with the dict live in its block, which
+     * cannot grow; an index lives after the entries, so it moves with them) */
+    struct dict_entry *e = vm_alloc(vm, entries_size(cap, size));
+    memcpy(e, d->e, (size_t)d->used * sizeof *d->e);
+    int32_t *old_index = dict_index(d);
+    d->e = e;
+    d->cap = cap;
+    d->mask = size ? size - 1 : 0;
+    if (!size)
+        return;
+    if (size == old_size && !moved)
+        memcpy(dict_index(d), old_index, (size_t)size * sizeof *old_index);
+    else
+        index_build(d);
 }
 
 /* Whether appending one entry needs dict_make_room first. */
@@ -243,7 +271,7 @@ static bool dict_full(const struct dict *d)
 {
     if (d->used == d->cap)
         return true;
-    return d->index ? !index_fits(d->used + 1, d->mask + 1) : d->used >= DICT_SMALL;
+    return d->mask ? !index_fits(d->used + 1, d->mask + 1) : d->used >= DICT_SMALL;
 }
 
 /* Appends a new entry for the interned 'key' (absent from 'd'); 'slot' is the empty
@@ -253,7 +281,7 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
 {
     if (dict_full(d)) {
         dict_make_room(vm, d);
-        if (d->index) {
+        if (d->mask) {
             int32_t ix = dict_lookup(d, key, &slot);
             (void)ix; /* absent: 'slot' is the empty slot for 'key' */
         }
@@ -267,18 +295,24 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
     entry_set_op(e, op);
     entry_set_ins(e, ins);
     d->n++;
-    if (d->index)
-        d->index[slot] = (int32_t)i;
+    if (d->mask)
+        dict_index(d)[slot] = (int32_t)i;
     return e;
 }
 
 /* {===== public */
 
+/* Index slots for a dict made with room for 'cap' entries (0: none). */
+static uint32_t index_size_for(struct vm *vm, uint32_t cap)
+{
+    return cap > DICT_SMALL ? pow2_at_least(vm, ((uint64_t)cap * 3 + 1) / 2) : 0;
+}
+
 struct dict *dict_new(struct vm *vm, uint32_t cap)
 {
-    struct dict *d = dict_alloc(vm, cap);
-    if (cap > DICT_SMALL)
-        index_build(vm, d, pow2_at_least(vm, ((uint64_t)cap * 3 + 1) / 2));
+    struct dict *d = dict_alloc(vm, cap, index_size_for(vm, cap));
+    if (d->mask)
+        index_build(d);
     return d;
 }
 
@@ -342,8 +376,8 @@ bool dict_del(struct dict *d, struct str *key)
     d->e[i].key = NULL;
     d->e[i].val = v_undef();
     d->n--;
-    if (d->index) {
-        d->index[slot] = IX_DUMMY;
+    if (d->mask) {
+        dict_index(d)[slot] = IX_DUMMY;
     } else {
         /* without an index, trailing tombstones can simply be dropped */
         while (d->used && !d->e[d->used - 1].key)
@@ -354,29 +388,26 @@ bool dict_del(struct dict *d, struct str *key)
 
 struct dict *dict_copy(struct vm *vm, const struct dict *d)
 {
-    struct dict *r = dict_alloc(vm, d->n);
+    if (d->n == d->used && d->mask && d->n) {
+        /* no tombstones: both arrays copy as they are */
+        struct dict *r = dict_alloc(vm, d->n, d->mask + 1);
+        r->inst = d->inst;
+        memcpy(r->e, d->e, (size_t)d->used * sizeof *r->e);
+        memcpy(dict_index(r), dict_index(d), ((size_t)d->mask + 1) * sizeof(int32_t));
+        r->used = r->n = d->used;
+        return r;
+    }
+    struct dict *r = dict_alloc(vm, d->n, index_size_for(vm, d->n));
     r->inst = d->inst;
     if (!d->n)
         return r;
-    if (d->n == d->used) {
-        /* no tombstones: both arrays copy as they are */
-        memcpy(r->e, d->e, (size_t)d->used * sizeof *r->e);
-        r->used = r->n = d->used;
-        if (d->index) {
-            size_t size = (size_t)d->mask + 1;
-            r->index = vm_alloc(vm, size * sizeof *r->index);
-            memcpy(r->index, d->index, size * sizeof *r->index);
-            r->mask = d->mask;
-        }
-        return r;
-    }
     uint32_t j = 0;
     for (uint32_t i = 0; i < d->used; i++)
         if (d->e[i].key)
             r->e[j++] = d->e[i];
     r->used = r->n = j;
-    if (j > DICT_SMALL)
-        index_build(vm, r, pow2_at_least(vm, ((uint64_t)j * 3 + 1) / 2));
+    if (r->mask)
+        index_build(r);
     return r;
 }
 

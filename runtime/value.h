@@ -168,16 +168,24 @@ struct dict_inst {
 };
 
 /* Compact insertion-ordered dict (see dict.c for the layout). Plain dicts are most of the
- * values a program makes, hence the instance fields behind one pointer: 40 bytes. */
+ * values a program makes, hence the instance fields behind one pointer and the index in
+ * the entries' block: 32 bytes. */
 struct dict {
-    struct dict_entry *e; /* entries in insertion order, tombstones included */
-    int32_t *index;       /* entry numbers, -1 empty, -2 deleted; NULL when small */
+    struct dict_entry *e; /* entries in insertion order, tombstones included; the index
+                             (entry numbers, -1 empty, -2 deleted) follows e[cap] */
     uint32_t used;        /* entries in 'e' (live + tombstones) */
     uint32_t n;           /* live entries */
     uint32_t cap;         /* capacity of 'e' */
     uint32_t mask;        /* index size - 1, 0 when there is no index (small dicts) */
     const struct dict_inst *inst; /* V_SCHEMA (and dicts copied from one); NULL otherwise */
 };
+_Static_assert(sizeof(struct dict) == 32, "a dict is 32 bytes");
+
+/* The dict's index, NULL when it has none. */
+static inline int32_t *dict_index(const struct dict *d)
+{
+    return d->mask ? (int32_t *)(void *)(d->e + d->cap) : NULL;
+}
 
 /* The instance's type for V_SCHEMA, else NULL. */
 static inline struct schema_type *dict_schema(const struct dict *d)

@@ -63,7 +63,7 @@ static void check_invariants(const struct dict *d)
         }
     }
     QCHECK(live == d->n);
-    if (!d->index) {
+    if (!dict_index(d)) {
         QCHECK(d->used <= 8);
         QCHECK(d->mask == 0);
         return;
@@ -74,7 +74,7 @@ static void check_invariants(const struct dict *d)
     unsigned char *seen = calloc(d->used ? d->used : 1, 1);
     uint32_t pointing = 0;
     for (uint32_t j = 0; j < size; j++) {
-        int32_t ix = d->index[j];
+        int32_t ix = dict_index(d)[j];
         QCHECK(ix >= -2);
         if (ix >= 0) {
             QCHECK((uint32_t)ix < d->used);
@@ -213,12 +213,12 @@ START_TEST(test_small_large_transition)
     for (uint32_t i = 0; i < n; i++) {
         dict_set(&VM, d, keyf((int)i), v_int(i));
         check_invariants(d);
-        ck_assert(d->index != NULL || d->used <= 8);
+        ck_assert(dict_index(d) != NULL || d->used <= 8);
     }
     if (n > 8)
-        ck_assert_ptr_nonnull(d->index);
+        ck_assert_ptr_nonnull(dict_index(d));
     else
-        ck_assert_ptr_null(d->index);
+        ck_assert_ptr_null(dict_index(d));
     /* delete the even keys, then every lookup still answers right */
     for (uint32_t i = 0; i < n; i += 2)
         ck_assert(dict_del(d, keyf((int)i)));
@@ -255,7 +255,7 @@ START_TEST(test_growth_many_keys)
     for (int i = 0; i < N; i++)
         dict_set(&VM, d, keyf(i), v_int(i * 3));
     ck_assert_uint_eq(d->n, N);
-    ck_assert_ptr_nonnull(d->index);
+    ck_assert_ptr_nonnull(dict_index(d));
     check_invariants(d);
     for (int i = 0; i < N; i++) {
         struct value v = dict_get(d, keyf(i));
@@ -280,19 +280,19 @@ START_TEST(test_presized)
 {
     struct dict *d = dict_new(&VM, 100);
     ck_assert_uint_eq(d->cap, 100);
-    ck_assert_ptr_nonnull(d->index);
+    ck_assert_ptr_nonnull(dict_index(d));
     struct dict_entry *entries = d->e;
-    int32_t *index = d->index;
+    int32_t *index = dict_index(d);
     for (int i = 0; i < 100; i++)
         dict_set(&VM, d, keyf(i), v_int(i));
     /* room for all 100 was made up front */
     ck_assert_ptr_eq(d->e, entries);
-    ck_assert_ptr_eq(d->index, index);
+    ck_assert_ptr_eq(dict_index(d), index);
     check_invariants(d);
     for (int i = 0; i < 100; i++)
         ck_assert_int_eq(dict_get(d, keyf(i)).as.i, i);
     struct dict *s = dict_new(&VM, 3);
-    ck_assert_ptr_null(s->index);
+    ck_assert_ptr_null(dict_index(s));
     set_int(s, "x", 1);
     ck_assert_int_eq(get_int(s, "x"), 1);
 }
@@ -327,7 +327,7 @@ START_TEST(test_churn_bounded)
         QCHECK(dict_del(s, key(i % 2 ? "a" : "b")));
         QCHECK(dict_del(s, key(i % 2 ? "b" : "a")));
     }
-    ck_assert_ptr_null(s->index);
+    ck_assert_ptr_null(dict_index(s));
     ck_assert_uint_le(s->cap, 8);
 }
 END_TEST
@@ -420,7 +420,7 @@ START_TEST(test_interned_keys)
     ck_assert_int_eq(dict_get(a, key("name")).as.i, 1);
     for (int i = 0; i < 30; i++)
         dict_set(&VM, b, keyf(i), v_int(i));
-    ck_assert_ptr_nonnull(b->index);
+    ck_assert_ptr_nonnull(dict_index(b));
     ck_assert_int_eq(dict_get(b, key("name")).as.i, 2);
     ck_assert_int_eq(dict_get(b, str_intern(&VM, "name", 4)).as.i, 2);
     ck_assert_int_eq(dict_get(b, str_intern(&VM, "nam", 3)).tag, V_UNDEF);

@@ -343,7 +343,7 @@ START_TEST(test_equal_large_dicts)
         dict_set(&VM, x, str_fmt(&VM, "k%d", i), v_int(i));
         dict_set(&VM, y, str_fmt(&VM, "k%d", 39 - i), v_int(39 - i));
     }
-    ck_assert_ptr_nonnull(x->index);
+    ck_assert_ptr_nonnull(dict_index(x));
     ck_assert(v_equal(v_dict(x), v_dict(y)));
     struct dict *z = dict_copy(&VM, y);
     dict_set(&VM, z, str_cstr(&VM, "k7"), v_float(7.5));
