@@ -12,7 +12,7 @@
  *
  * A dict is two arrays, after CPython's Objects/dictobject.c:
  *
- *   e[0 .. used)   the entries, in insertion order: {key, val, meta, pos}. 'used' only grows
+ *   e[0 .. used)   the entries, in insertion order: {key, val, bits, file, pos}. 'used' only grows
  *                  between resizes; deleting an entry leaves a tombstone there (key ==
  *                  NULL), so the order of the others never changes. 'n' counts the live
  *                  entries; 'cap' is the allocated length of 'e'.
@@ -111,8 +111,7 @@ static void index_build(struct dict *d)
 static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot)
 {
     const bool interned = (key->flags & STR_INTERNED) != 0;
-    const int32_t *index = dict_index(d);
-    if (!index) {
+    if (!d->mask) {
         const struct dict_entry *e = d->e;
         if (interned) {
             for (uint32_t i = 0; i < d->used; i++)
@@ -129,6 +128,7 @@ static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot
         }
         return -1;
     }
+    const int32_t *index = dict_index(d);
     uint64_t h = str_hash(key);
     uint64_t perturb = h;
     size_t j = (size_t)(h & d->mask);
@@ -290,10 +290,11 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
     struct dict_entry *e = &d->e[i];
     e->key = key;
     e->val = v;
-    e->meta = 0;
+    e->bits = entry_bits(op, ins);
+    e->file = 0;
     e->pos = 0;
-    entry_set_op(e, op);
-    entry_set_ins(e, ins);
+    if (ins < -1 || ins >= ENTRY_INS_FAR - 1)
+        entry_set_ins(e, ins);
     d->n++;
     if (d->mask)
         dict_index(d)[slot] = (int32_t)i;

@@ -72,57 +72,61 @@ struct list {
 enum { OPK_UNION = 0, OPK_OVERRIDE = 1, OPK_INSERT = 2 };
 
 /* An entry is 32 bytes: entries are most of a run's memory (a config literal makes one per
- * key), so what an entry says besides its key and value is packed in 'meta' and 'pos', read
- * and written with the entry_* functions below:
- *   meta bits 0-1    the config operator (OPK_*)
- *   meta bit 2       'named': written by name in the config literal that is being built;
- *                    later entries of that literal see it (eval.c)
- *   meta bits 3-15   k[i] += : the insert index + 1 (0: none), or ENTRY_INS_FAR when the
- *                    index is too big for them: it is then in 'pos' and the entry has no
- *                    location
- *   meta bits 16-31  the file the entry was written in (config literals), 0: unknown; a
- *                    shared source (SOURCE_SHARED_BASE + i) as 0x8000 | i. A file whose id
- *                    does not fit leaves the entry without a location (errors then point at
- *                    the expression being evaluated, as for entries not from a literal)
- *   pos              the byte offset where the entry was written */
+ * key), so what an entry says besides its key and value is packed in 'bits', 'file' and
+ * 'pos', read and written with the entry_* functions below:
+ *   bits 0-1   the config operator (OPK_*)
+ *   bit 2      'named': written by name in the config literal that is being built; later
+ *              entries of that literal see it (eval.c)
+ *   bits 3-15  k[i] += : the insert index + 1 (0: none), or ENTRY_INS_FAR when the index is
+ *              too big for them: it is then in 'pos' and the entry has no location
+ *   file       the file the entry was written in (config literals), 0: unknown; a shared
+ *              source (SOURCE_SHARED_BASE + i) as ENTRY_FILE_SHARED | i. A file whose id
+ *              does not fit leaves the entry without a location (errors then point at the
+ *              expression being evaluated, as for entries not from a literal)
+ *   pos        the byte offset where the entry was written */
 struct dict_entry {
     struct str *key; /* interned; NULL for a deleted entry (tombstone) */
     struct value val;
-    uint32_t meta;
+    uint16_t bits;
+    uint16_t file;
     uint32_t pos;
 };
 _Static_assert(sizeof(struct dict_entry) == 32, "a dict entry is 32 bytes");
 
 enum { ENTRY_INS_FAR = 0x1fff, ENTRY_FILE_SHARED = 0x8000 };
+_Static_assert(SOURCE_SHARED_BASE == ENTRY_FILE_SHARED << 15, "shared ids map to bit 15");
 
 static inline unsigned entry_op(const struct dict_entry *e)
 {
-    return e->meta & 3u;
+    return e->bits & 3u;
 }
 static inline void entry_set_op(struct dict_entry *e, unsigned op)
 {
-    e->meta = (e->meta & ~3u) | (op & 3u);
+    e->bits = (uint16_t)((e->bits & ~3u) | (op & 3u));
 }
 static inline bool entry_named(const struct dict_entry *e)
 {
-    return (e->meta & 4u) != 0;
+    return (e->bits & 4u) != 0;
 }
 static inline void entry_set_named(struct dict_entry *e, bool named)
 {
-    e->meta = named ? e->meta | 4u : e->meta & ~4u;
+    e->bits = (uint16_t)(named ? e->bits | 4u : e->bits & ~4u);
+}
+static inline bool entry_ins_far(const struct dict_entry *e)
+{
+    return (e->bits >> 3) == ENTRY_INS_FAR;
 }
 static inline int32_t entry_ins(const struct dict_entry *e)
 {
-    uint32_t x = (e->meta >> 3) & 0x1fffu;
-    return x == ENTRY_INS_FAR ? (int32_t)e->pos : (int32_t)x - 1;
+    return entry_ins_far(e) ? (int32_t)e->pos : (int32_t)(e->bits >> 3) - 1;
 }
 /* The source file id the entry was written in, 0 when unknown. */
 static inline uint32_t entry_file(const struct dict_entry *e)
 {
-    uint32_t f = e->meta >> 16;
-    if (((e->meta >> 3) & 0x1fffu) == ENTRY_INS_FAR)
+    uint32_t f = e->file;
+    if (entry_ins_far(e))
         return 0;
-    return f & ENTRY_FILE_SHARED ? SOURCE_SHARED_BASE + (f & 0x7fffu) : f;
+    return (f & 0x7fffu) | (f & ENTRY_FILE_SHARED) << 15; /* bit 15 -> SOURCE_SHARED_BASE */
 }
 static inline uint32_t entry_lo(const struct dict_entry *e)
 {
@@ -130,26 +134,30 @@ static inline uint32_t entry_lo(const struct dict_entry *e)
 }
 static inline void entry_set_ins(struct dict_entry *e, int32_t ins)
 {
-    uint32_t m = e->meta & ~(0x1fffu << 3);
+    unsigned low = e->bits & 7u;
     if (ins >= -1 && ins < ENTRY_INS_FAR - 1) {
-        e->meta = m | ((uint32_t)(ins + 1) << 3);
+        e->bits = (uint16_t)(low | (uint32_t)(ins + 1) << 3);
         return;
     }
-    e->meta = (m & 0xffffu) | ((uint32_t)ENTRY_INS_FAR << 3); /* no location */
+    e->bits = (uint16_t)(low | (uint32_t)ENTRY_INS_FAR << 3);
+    e->file = 0; /* no location */
     e->pos = (uint32_t)ins;
+}
+/* The bits of an entry with operator 'op' and an insert index that fits. */
+static inline uint16_t entry_bits(unsigned op, int32_t ins)
+{
+    return (uint16_t)((op & 3u) | ((uint32_t)(ins + 1) & 0x1fffu) << 3);
 }
 /* Where the entry was written: file 0 (or one whose id does not fit) leaves it unknown. */
 static inline void entry_set_at(struct dict_entry *e, uint32_t file, uint32_t lo)
 {
-    if (((e->meta >> 3) & 0x1fffu) == ENTRY_INS_FAR)
+    uint32_t f = (file & 0x7fffu) | ((file >> 15) & ENTRY_FILE_SHARED);
+    if (file & ~((uint32_t)SOURCE_SHARED_BASE | 0x7fffu))
+        f = 0;
+    if (entry_ins_far(e))
         return;
-    uint32_t f = 0;
-    if (file < ENTRY_FILE_SHARED)
-        f = file;
-    else if (file > SOURCE_SHARED_BASE && file - SOURCE_SHARED_BASE < ENTRY_FILE_SHARED)
-        f = ENTRY_FILE_SHARED | (file - SOURCE_SHARED_BASE);
-    e->meta = (e->meta & 0xffffu) | (f << 16);
-    e->pos = f ? lo : 0;
+    e->file = (uint16_t)f;
+    e->pos = lo; /* read only when there is a file */
 }
 /* Gives 'to' the location of 'from' when 'from' has one. */
 static inline void entry_copy_at(struct dict_entry *to, const struct dict_entry *from)
