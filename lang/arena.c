@@ -86,15 +86,42 @@ static void block_free(void *p, size_t n)
         munmap(p, n);
 }
 
+struct arena_cache_block {
+    struct arena_cache_block *next;
+    size_t size;
+};
+
+/* At most this much is kept: a run that frees more than it will reuse should not hold it. */
+#define CACHE_MAX ((size_t)1 << 30)
+
 void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 {
-    (void)ud;
+    struct arena_cache *c = ud;
     if (new_size == 0) {
+        if (c && ptr && old_size >= BIG_BLOCK && c->bytes + old_size <= CACHE_MAX) {
+            struct arena_cache_block *b = ptr;
+            b->next = c->blocks;
+            b->size = old_size;
+            c->blocks = b;
+            c->bytes += old_size;
+            return NULL;
+        }
         block_free(ptr, old_size);
         return NULL;
     }
-    if (!ptr)
+    if (!ptr) {
+        if (c && new_size >= BIG_BLOCK) {
+            for (struct arena_cache_block **l = &c->blocks; *l; l = &(*l)->next) {
+                struct arena_cache_block *b = *l;
+                if (b->size == new_size) {
+                    *l = b->next;
+                    c->bytes -= new_size;
+                    return b;
+                }
+            }
+        }
         return block_alloc(new_size);
+    }
     if (old_size < BIG_BLOCK && new_size < BIG_BLOCK)
         return realloc(ptr, new_size);
 #ifdef MREMAP_MAYMOVE
@@ -111,16 +138,31 @@ void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
     }
     return q;
 }
+
+void arena_cache_trim(struct arena_cache *c)
+{
+    while (c->blocks) {
+        struct arena_cache_block *b = c->blocks;
+        c->blocks = b->next;
+        c->bytes -= b->size;
+        block_free(b, b->size);
+    }
+}
 #else
 void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 {
-    (void)ud;
+    (void)ud; /* nothing is cached: free() already keeps what it can reuse */
     (void)old_size;
     if (new_size == 0) {
         free(ptr);
         return NULL;
     }
     return realloc(ptr, new_size);
+}
+
+void arena_cache_trim(struct arena_cache *c)
+{
+    (void)c;
 }
 #endif
 

@@ -76,7 +76,20 @@ static inline void *arena_alloc_fast(struct arena *a, size_t n)
     return arena_alloc(a, n);
 }
 
-/* libc-backed default hook. */
+/* libc-backed default hook. 'ud' is NULL or a struct arena_cache. */
 void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size);
+
+/* Big blocks (chunks of a megabyte or more) freed through arena_default_alloc with this as
+ * its 'ud', kept for the next request of the same size instead of going back to the
+ * system: the pages of a scratch arena (the checker's, the parser's) are then reused by
+ * the run's arena rather than new ones faulted in and zeroed by the kernel, which costs
+ * about as much as the work done in them. Arenas grow by doubling from the same size, so
+ * their chunks match. Zero-initialised; arena_cache_trim returns what it holds. */
+struct arena_cache_block;
+struct arena_cache {
+    struct arena_cache_block *blocks; /* newest first */
+    size_t bytes;
+};
+void arena_cache_trim(struct arena_cache *c);
 
 #endif
