@@ -52,11 +52,13 @@
  * Load and resizing. Every entry ever appended since the last resize holds one index
  * slot (live or dummy), so the invariant is used * 3 <= size * 2: the index is at most
  * 2/3 full and always has an empty slot. An insert that would break it, or that finds
- * 'e' full, resizes: tombstones are squeezed out of 'e' in place (order kept), 'e' grows
- * geometrically if needed (vm_realloc, in place when it is the arena's last block), and
- * the index is rebuilt at the smallest power of two >= 3 * (live + 1), i.e. at most 1/3
- * full, so at least as many inserts as there are live keys happen before the next
- * rebuild: amortised O(1). A dict that falls back to DICT_SMALL entries drops its index.
+ * 'e' full, resizes: tombstones are squeezed out of 'e' in place (order kept) and 'e'
+ * grows geometrically if needed, keeping slack for half as many appends again after a
+ * squeeze, so churn stays amortised O(1). The index is sized for all of 'e' (the smallest
+ * power of two >= 1.5 * cap), so it never fills before 'e' does: it is rebuilt only when
+ * the entries are squeezed or grow, and moves with them (one new block and one copy per
+ * growth, without an index in vm_realloc, in place when it is the arena's last block). A
+ * dict that falls back to DICT_SMALL entries drops its index.
  */
 
 #define DICT_SMALL    8u  /* most entries (live + tombstones) held without an index */
@@ -195,6 +197,12 @@ static struct dict *dict_alloc(struct vm *vm, uint32_t cap, uint32_t size)
     return d;
 }
 
+/* Index slots for a dict made with room for 'cap' entries (0: none). */
+static uint32_t index_size_for(struct vm *vm, uint32_t cap)
+{
+    return cap > DICT_SMALL ? pow2_at_least(vm, ((uint64_t)cap * 3 + 1) / 2) : 0;
+}
+
 /* Squeezes tombstones out of 'e', keeping order. The index is stale afterwards. */
 static void dict_compact(struct dict *d)
 {
@@ -232,13 +240,14 @@ static void dict_make_room(struct vm *vm, struct dict *d)
         cap = (uint32_t)c;
     }
     uint32_t old_size = d->mask ? d->mask + 1 : 0;
-    uint32_t size; /* index slots, 0: none */
-    if (need <= DICT_SMALL)
-        size = 0;
-    else if (old_size && !moved && index_fits(need, old_size))
-        size = old_size;
-    else
-        size = pow2_at_least(vm, (uint64_t)need * 3);
+    uint32_t size = 0; /* index slots, 0: none */
+    if (need > DICT_SMALL) {
+        /* room for all 'cap' entries: the index never fills before 'e' does, so it moves
+         * (and is rebuilt) only when the entries do */
+        size = index_size_for(vm, cap > DICT_SMALL ? cap : DICT_SMALL + 1);
+        if (size < old_size)
+            size = old_size;
+    }
     if (cap == d->cap && size == old_size) {
         if (moved && size)
             index_build(d);
@@ -302,12 +311,6 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
 }
 
 /* {===== public */
-
-/* Index slots for a dict made with room for 'cap' entries (0: none). */
-static uint32_t index_size_for(struct vm *vm, uint32_t cap)
-{
-    return cap > DICT_SMALL ? pow2_at_least(vm, ((uint64_t)cap * 3 + 1) / 2) : 0;
-}
 
 struct dict *dict_new(struct vm *vm, uint32_t cap)
 {
