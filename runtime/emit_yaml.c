@@ -205,12 +205,22 @@ struct ybuf {
     bool oom;
 };
 
+/* The capacity for 'need' bytes: doubling, except that a buffer outgrowing 64 KB goes
+ * straight to 1 MB, from where blocks are mapped and grow by remapping rather than by
+ * copying (arena_buf_resize): a big output is copied only while it is small. */
+static size_t ybuf_cap(size_t cap, size_t need)
+{
+    while (cap < need)
+        cap *= 2;
+    if (cap > ((size_t)64 << 10) && cap < ((size_t)1 << 20))
+        cap = (size_t)1 << 20;
+    return cap;
+}
+
 static bool ybuf_put(struct ybuf *b, const char *s, size_t n)
 {
     if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
+        size_t cap = ybuf_cap(b->cap ? b->cap : 256, b->n + n + 1);
         char *p = arena_buf_resize(b->arena, b->p, b->cap, cap);
         if (!p) {
             b->oom = true;
@@ -400,9 +410,7 @@ static inline char *yw_room(struct yw *w, size_t n)
 static char *yw_grow(struct yw *w, size_t n)
 {
     struct ybuf *b = w->out;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->n + n + 1)
-        cap *= 2;
+    size_t cap = ybuf_cap(b->cap ? b->cap : 4096, b->n + n + 1);
     char *p = arena_buf_resize(b->arena, b->p, b->cap, cap);
     if (!p)
         vm_raise(w->vm, "out of memory");

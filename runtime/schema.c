@@ -590,6 +590,12 @@ static const struct callargs *copy_args(struct vm *vm, const struct callargs *a)
 {
     struct callargs *c = vm_alloc(vm, sizeof *c);
     *c = *a;
+    if (!a->npos && !a->nkw) {
+        /* the usual `S {...}`: nothing to copy, nothing to keep */
+        c->pos = c->kw = NULL;
+        c->kwnames = NULL;
+        return c;
+    }
     struct value *pos = vm_alloc(vm, (a->npos + 1) * sizeof *pos);
     struct value *kw = vm_alloc(vm, (a->nkw + 1) * sizeof *kw);
     struct str **names = vm_alloc(vm, (a->nkw + 1) * sizeof *names);
