@@ -392,12 +392,13 @@ bool dict_del(struct dict *d, struct str *key)
 
 struct dict *dict_copy(struct vm *vm, const struct dict *d)
 {
-    if (d->n == d->used && d->mask && d->n) {
+    if (d->n == d->used && d->n) {
         /* no tombstones: both arrays copy as they are */
-        struct dict *r = dict_alloc(vm, d->n, d->mask + 1);
+        struct dict *r = dict_alloc(vm, d->n, d->mask ? d->mask + 1 : 0);
         r->inst = d->inst;
         memcpy(r->e, d->e, (size_t)d->used * sizeof *r->e);
-        memcpy(dict_index(r), dict_index(d), ((size_t)d->mask + 1) * sizeof(int32_t));
+        if (d->mask)
+            memcpy(dict_index(r), dict_index(d), ((size_t)d->mask + 1) * sizeof(int32_t));
         r->used = r->n = d->used;
         return r;
     }
