@@ -158,7 +158,9 @@ int str_cmp(const struct str *a, const struct str *b)
 static void str_table_grow(struct vm *vm, struct str_table *t)
 {
     uint32_t size = t->mask ? (t->mask + 1) * 2 : STR_TABLE_MIN;
-    struct str **slots = vm_zalloc(vm, (size_t)size * sizeof *slots);
+    /* outside the arena's chunks, so the old table goes back when the new one is made */
+    struct str **slots = vm_buf_resize(vm, NULL, 0, (size_t)size * sizeof *slots);
+    memset(slots, 0, (size_t)size * sizeof *slots);
     uint32_t mask = size - 1;
     if (t->mask) {
         for (uint32_t i = 0; i <= t->mask; i++) {
@@ -170,6 +172,7 @@ static void str_table_grow(struct vm *vm, struct str_table *t)
                 j = (j + 1) & mask;
             slots[j] = s;
         }
+        vm_buf_resize(vm, t->slots, ((size_t)t->mask + 1) * sizeof *slots, 0);
     }
     t->slots = slots;
     t->mask = mask;
