@@ -247,6 +247,21 @@ void sbuf_init(struct sbuf *b, struct vm *vm)
     b->p = NULL;
     b->n = 0;
     b->cap = 0;
+    b->own = false;
+}
+
+void sbuf_init_own(struct sbuf *b, struct vm *vm)
+{
+    sbuf_init(b, vm);
+    b->own = true;
+}
+
+void sbuf_free_own(struct sbuf *b)
+{
+    if (b->own && b->p)
+        vm_buf_resize(b->vm, b->p, b->cap, 0);
+    b->p = NULL;
+    b->n = b->cap = 0;
 }
 
 /* Ensures room for 'extra' more bytes plus a terminating NUL. */
@@ -260,7 +275,14 @@ static void sbuf_reserve(struct sbuf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap *= 2;
-    b->p = vm_realloc(b->vm, b->p, b->cap, cap);
+    if (b->own) {
+        /* past 64 KB straight to 1 MB, from where the block is remapped, not copied */
+        if (cap > ((size_t)64 << 10) && cap < ((size_t)1 << 20))
+            cap = (size_t)1 << 20;
+        b->p = vm_buf_resize(b->vm, b->p, b->cap, cap);
+    } else {
+        b->p = vm_realloc(b->vm, b->p, b->cap, cap);
+    }
     b->cap = cap;
 }
 

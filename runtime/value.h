@@ -299,8 +299,14 @@ struct sbuf {
     struct vm *vm;
     char *p;
     size_t n, cap;
+    bool own; /* sbuf_init_own: outside the arena's chunks */
 };
 void sbuf_init(struct sbuf *b, struct vm *vm);
+/* A buffer for a whole output, which grows outside the arena's chunks (vm_buf_resize)
+ * without leaving its smaller copies behind; sbuf_free_own frees it once it is written
+ * (an error abandoning it leaves it to the arena). */
+void sbuf_init_own(struct sbuf *b, struct vm *vm);
+void sbuf_free_own(struct sbuf *b);
 void sbuf_put(struct sbuf *b, const char *s, size_t n);
 void sbuf_put_repeat(struct sbuf *b, const char *s, size_t n, size_t times); /* s not in b */
 void sbuf_puts(struct sbuf *b, const char *s);
