@@ -3,6 +3,7 @@
 
 #include "lang/arena.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 
 #define ALIGN     _Alignof(max_align_t)
 #define MIN_CHUNK (16u * 1024u)
+#define MAX_CHUNK ((size_t)64 << 20) /* chunks double up to this size */
 
 struct arena_chunk {
     struct arena_chunk *prev;
@@ -98,7 +100,9 @@ void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 {
     struct arena_cache *c = ud;
     if (new_size == 0) {
-        if (c && ptr && old_size >= BIG_BLOCK && c->bytes + old_size <= CACHE_MAX) {
+        /* chunks are powers of two (arena_grow): other sizes would hardly be asked again */
+        if (c && ptr && old_size >= BIG_BLOCK && (old_size & (old_size - 1)) == 0 &&
+            c->bytes + old_size <= CACHE_MAX) {
             struct arena_cache_block *b = ptr;
             b->next = c->blocks;
             b->size = old_size;
@@ -139,6 +143,31 @@ void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
     return q;
 }
 
+void arena_cache_fit(struct arena_cache *c, const struct arena *a)
+{
+    size_t next = a->head ? a->head->size * 2 : MIN_CHUNK;
+    if (next > MAX_CHUNK)
+        next = MAX_CHUNK;
+    uint64_t kept = 0; /* bit k: a block of 2^k bytes is kept */
+    struct arena_cache_block **l = &c->blocks;
+    while (*l) {
+        struct arena_cache_block *b = *l;
+        unsigned k = 0;
+        while (k < 63 && ((size_t)1 << k) < b->size)
+            k++;
+        bool keep = b->size >= next && b->size <= MAX_CHUNK &&
+                    (b->size == MAX_CHUNK || !(kept & ((uint64_t)1 << k)));
+        if (keep) {
+            kept |= (uint64_t)1 << k;
+            l = &b->next;
+        } else {
+            *l = b->next;
+            c->bytes -= b->size;
+            block_free(b, b->size);
+        }
+    }
+}
+
 void arena_cache_trim(struct arena_cache *c)
 {
     while (c->blocks) {
@@ -163,6 +192,12 @@ void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 void arena_cache_trim(struct arena_cache *c)
 {
     (void)c;
+}
+
+void arena_cache_fit(struct arena_cache *c, const struct arena *a)
+{
+    (void)c;
+    (void)a;
 }
 #endif
 
@@ -196,10 +231,18 @@ static int arena_grow(struct arena *a, size_t n)
 {
     size_t want = sizeof(struct arena_chunk) + n;
     size_t size = a->head ? a->head->size * 2 : MIN_CHUNK;
-    if (size > (size_t)64 << 20)
-        size = (size_t)64 << 20;
+    if (size > MAX_CHUNK)
+        size = MAX_CHUNK;
     if (size < want)
         size = want;
+    if (size < MAX_CHUNK) {
+        /* a power of two, even after a chunk made for one big allocation: every arena's
+         * chunks then have the sizes the others free, which a cache can hand on */
+        size_t p = MIN_CHUNK;
+        while (p < size)
+            p <<= 1;
+        size = p;
+    }
     if (size >= ((size_t)4 << 20)) /* whole 2 MB pages (block_alloc) */
         size = (size + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
     if (a->limit && a->total + size > a->limit) {

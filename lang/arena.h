@@ -91,5 +91,9 @@ struct arena_cache {
     size_t bytes;
 };
 void arena_cache_trim(struct arena_cache *c);
+/* Returns the cached blocks that arena 'a' will not ask for as it grows (smaller than its
+ * next chunk, or a second block of a size it takes once): kept, they would only add to the
+ * memory held while 'a' runs. */
+void arena_cache_fit(struct arena_cache *c, const struct arena *a);
 
 #endif

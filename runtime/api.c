@@ -1109,6 +1109,8 @@ static void eval_fn(struct vm *vm, void *ud)
     ev->cur_pkg = p;
     if (resolve_pkg(ev, p))
         vm_throw_diag(vm, vm->diags->v[vm->diags->n - 1]);
+    if (run->ctx->ud == &run->ctx->blocks) /* only what the evaluation can reuse */
+        arena_cache_fit(&run->ctx->blocks, vm->arena);
     if (run->flags & SCL_RUN_CHECK_ONLY) {
         run->result = NULL;
         return;
