@@ -218,7 +218,7 @@ static void dict_compact(struct dict *d)
 }
 
 /* Makes room to append one entry (see "Load and resizing"). */
-static void dict_make_room(struct vm *vm, struct dict *d)
+static __attribute__((noinline)) void dict_make_room(struct vm *vm, struct dict *d)
 {
     bool moved = false;
     if (d->n < d->used) {
