@@ -83,6 +83,12 @@ static uint32_t pow2_at_least(struct vm *vm, uint64_t want)
     return (uint32_t)size;
 }
 
+/* The index of a dict that has one (d->mask != 0): dict_index without the test. */
+static inline int32_t *index_of(const struct dict *d)
+{
+    return (int32_t *)(void *)(d->e + d->cap);
+}
+
 /* Bytes of a block of 'cap' entries followed by an index of 'size' slots (0: none). */
 static size_t entries_size(uint32_t cap, uint32_t size)
 {
@@ -93,7 +99,7 @@ static size_t entries_size(uint32_t cap, uint32_t size)
  * tombstones. */
 static void index_build(struct dict *d)
 {
-    int32_t *index = dict_index(d);
+    int32_t *index = index_of(d);
     memset(index, 0xff, ((size_t)d->mask + 1) * sizeof *index); /* all IX_EMPTY */
     for (uint32_t i = 0; i < d->used; i++) {
         uint64_t h = d->e[i].key->hash;
@@ -130,7 +136,7 @@ static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot
         }
         return -1;
     }
-    const int32_t *index = dict_index(d);
+    const int32_t *index = index_of(d);
     uint64_t h = str_hash(key);
     uint64_t perturb = h;
     size_t j = (size_t)(h & d->mask);
@@ -306,7 +312,7 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
         entry_set_ins(e, ins);
     d->n++;
     if (d->mask)
-        dict_index(d)[slot] = (int32_t)i;
+        index_of(d)[slot] = (int32_t)i;
     return e;
 }
 
@@ -381,7 +387,7 @@ bool dict_del(struct dict *d, struct str *key)
     d->e[i].val = v_undef();
     d->n--;
     if (d->mask) {
-        dict_index(d)[slot] = IX_DUMMY;
+        index_of(d)[slot] = IX_DUMMY;
     } else {
         /* without an index, trailing tombstones can simply be dropped */
         while (d->used && !d->e[d->used - 1].key)

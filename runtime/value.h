@@ -151,8 +151,9 @@ static inline uint16_t entry_bits(unsigned op, int32_t ins)
 /* Where the entry was written: file 0 (or one whose id does not fit) leaves it unknown. */
 static inline void entry_set_at(struct dict_entry *e, uint32_t file, uint32_t lo)
 {
-    uint32_t f = (file & 0x7fffu) | ((file >> 15) & ENTRY_FILE_SHARED);
-    if (file & ~((uint32_t)SOURCE_SHARED_BASE | 0x7fffu))
+    uint32_t hi = file >> 15; /* 0, or ENTRY_FILE_SHARED for a shared source */
+    uint32_t f = (file & 0x7fffu) | hi;
+    if (hi & ~(uint32_t)ENTRY_FILE_SHARED)
         f = 0;
     if (entry_ins_far(e))
         return;
