@@ -77,7 +77,13 @@ static void *block_alloc(size_t n)
     }
 #endif
     void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (n >= HUGE_BLOCK) /* a buffer (arena_buf_resize): huge pages where they fit */
+        madvise(p, n, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 static void block_free(void *p, size_t n)
@@ -132,7 +138,13 @@ void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
     if (old_size >= BIG_BLOCK && new_size >= BIG_BLOCK) {
         /* the kernel moves the pages: nothing is copied, no second copy is touched */
         void *q = mremap(ptr, old_size, new_size, MREMAP_MAYMOVE);
-        return q == MAP_FAILED ? NULL : q;
+        if (q == MAP_FAILED)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        if (new_size >= HUGE_BLOCK) /* the part added, as block_alloc does */
+            madvise(q, new_size, MADV_HUGEPAGE);
+#endif
+        return q;
     }
 #endif
     void *q = block_alloc(new_size);
