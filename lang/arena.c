@@ -3,6 +3,9 @@
 
 #include "lang/arena.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,10 +28,17 @@
 
 #define ALIGN     _Alignof(max_align_t)
 #define MIN_CHUNK (16u * 1024u)
+#define MAX_CHUNK ((size_t)64 << 20) /* chunks double up to this size */
 
 struct arena_chunk {
     struct arena_chunk *prev;
     size_t size; /* bytes of the whole chunk, header included */
+    _Alignas(max_align_t) char data[];
+};
+
+struct arena_buf {
+    struct arena_buf *next;
+    size_t size; /* bytes of the whole block, header included */
     _Alignas(max_align_t) char data[];
 };
 
@@ -67,7 +77,13 @@ static void *block_alloc(size_t n)
     }
 #endif
     void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (n >= HUGE_BLOCK) /* a buffer (arena_buf_resize): huge pages where they fit */
+        madvise(p, n, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 static void block_free(void *p, size_t n)
@@ -78,17 +94,59 @@ static void block_free(void *p, size_t n)
         munmap(p, n);
 }
 
+struct arena_cache_block {
+    struct arena_cache_block *next;
+    size_t size;
+};
+
+/* At most this much is kept: a run that frees more than it will reuse should not hold it. */
+#define CACHE_MAX ((size_t)1 << 30)
+
 void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 {
-    (void)ud;
+    struct arena_cache *c = ud;
     if (new_size == 0) {
+        /* chunks are powers of two (arena_grow): other sizes would hardly be asked again */
+        if (c && ptr && old_size >= BIG_BLOCK && (old_size & (old_size - 1)) == 0 &&
+            c->bytes + old_size <= CACHE_MAX) {
+            struct arena_cache_block *b = ptr;
+            b->next = c->blocks;
+            b->size = old_size;
+            c->blocks = b;
+            c->bytes += old_size;
+            return NULL;
+        }
         block_free(ptr, old_size);
         return NULL;
     }
-    if (!ptr)
+    if (!ptr) {
+        if (c && new_size >= BIG_BLOCK) {
+            for (struct arena_cache_block **l = &c->blocks; *l; l = &(*l)->next) {
+                struct arena_cache_block *b = *l;
+                if (b->size == new_size) {
+                    *l = b->next;
+                    c->bytes -= new_size;
+                    return b;
+                }
+            }
+        }
         return block_alloc(new_size);
+    }
     if (old_size < BIG_BLOCK && new_size < BIG_BLOCK)
         return realloc(ptr, new_size);
+#ifdef MREMAP_MAYMOVE
+    if (old_size >= BIG_BLOCK && new_size >= BIG_BLOCK) {
+        /* the kernel moves the pages: nothing is copied, no second copy is touched */
+        void *q = mremap(ptr, old_size, new_size, MREMAP_MAYMOVE);
+        if (q == MAP_FAILED)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        if (new_size >= HUGE_BLOCK) /* the part added, as block_alloc does */
+            madvise(q, new_size, MADV_HUGEPAGE);
+#endif
+        return q;
+    }
+#endif
     void *q = block_alloc(new_size);
     if (q) {
         memcpy(q, ptr, old_size < new_size ? old_size : new_size);
@@ -96,16 +154,62 @@ void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
     }
     return q;
 }
+
+void arena_cache_fit(struct arena_cache *c, const struct arena *a)
+{
+    size_t next = a->head ? a->head->size * 2 : MIN_CHUNK;
+    if (next > MAX_CHUNK)
+        next = MAX_CHUNK;
+    uint64_t kept = 0; /* bit k: a block of 2^k bytes is kept */
+    struct arena_cache_block **l = &c->blocks;
+    while (*l) {
+        struct arena_cache_block *b = *l;
+        unsigned k = 0;
+        while (k < 63 && ((size_t)1 << k) < b->size)
+            k++;
+        bool keep = b->size >= next && b->size <= MAX_CHUNK &&
+                    (b->size == MAX_CHUNK || !(kept & ((uint64_t)1 << k)));
+        if (keep) {
+            kept |= (uint64_t)1 << k;
+            l = &b->next;
+        } else {
+            *l = b->next;
+            c->bytes -= b->size;
+            block_free(b, b->size);
+        }
+    }
+}
+
+void arena_cache_trim(struct arena_cache *c)
+{
+    while (c->blocks) {
+        struct arena_cache_block *b = c->blocks;
+        c->blocks = b->next;
+        c->bytes -= b->size;
+        block_free(b, b->size);
+    }
+}
 #else
 void *arena_default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 {
-    (void)ud;
+    (void)ud; /* nothing is cached: free() already keeps what it can reuse */
     (void)old_size;
     if (new_size == 0) {
         free(ptr);
         return NULL;
     }
     return realloc(ptr, new_size);
+}
+
+void arena_cache_trim(struct arena_cache *c)
+{
+    (void)c;
+}
+
+void arena_cache_fit(struct arena_cache *c, const struct arena *a)
+{
+    (void)c;
+    (void)a;
 }
 #endif
 
@@ -118,6 +222,11 @@ void arena_init(struct arena *a, arena_alloc_fn alloc, void *ud)
 
 void arena_free(struct arena *a)
 {
+    while (a->bufs) {
+        struct arena_buf *b = a->bufs;
+        a->bufs = b->next;
+        a->alloc(a->ud, b, b->size, 0);
+    }
     struct arena_chunk *c = a->head;
     while (c) {
         struct arena_chunk *prev = c->prev;
@@ -134,10 +243,18 @@ static int arena_grow(struct arena *a, size_t n)
 {
     size_t want = sizeof(struct arena_chunk) + n;
     size_t size = a->head ? a->head->size * 2 : MIN_CHUNK;
-    if (size > (size_t)64 << 20)
-        size = (size_t)64 << 20;
+    if (size > MAX_CHUNK)
+        size = MAX_CHUNK;
     if (size < want)
         size = want;
+    if (size < MAX_CHUNK) {
+        /* a power of two, even after a chunk made for one big allocation: every arena's
+         * chunks then have the sizes the others free, which a cache can hand on */
+        size_t p = MIN_CHUNK;
+        while (p < size)
+            p <<= 1;
+        size = p;
+    }
     if (size >= ((size_t)4 << 20)) /* whole 2 MB pages (block_alloc) */
         size = (size + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
     if (a->limit && a->total + size > a->limit) {
@@ -216,6 +333,46 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
         p[n] = '\0';
     }
     return p;
+}
+
+void *arena_buf_resize(struct arena *a, void *p, size_t old_n, size_t new_n)
+{
+    struct arena_buf *old = p ? (struct arena_buf *)((char *)p - offsetof(struct arena_buf, data))
+                              : NULL;
+    struct arena_buf **link = &a->bufs;
+    if (old) {
+        while (*link != old)
+            link = &(*link)->next;
+        (void)old_n; /* the block knows its size */
+    }
+    if (new_n == 0) {
+        if (old) {
+            *link = old->next;
+            a->total -= old->size;
+            a->alloc(a->ud, old, old->size, 0);
+        }
+        return NULL;
+    }
+    if (new_n > SIZE_MAX - sizeof(struct arena_buf))
+        return NULL;
+    size_t size = sizeof(struct arena_buf) + new_n;
+    size_t old_size = old ? old->size : 0;
+    if (a->limit && a->total - old_size + size > a->limit) {
+        a->over = 1;
+        return NULL;
+    }
+    struct arena_buf *b = a->alloc(a->ud, old, old_size, size);
+    if (!b)
+        return NULL;
+    if (!old) {
+        b->next = a->bufs;
+        a->bufs = b;
+    } else {
+        *link = b; /* it may have moved; 'next' moved with it */
+    }
+    b->size = size;
+    a->total = a->total - old_size + size;
+    return b->data;
 }
 
 struct arena_mark arena_mark(const struct arena *a)

@@ -35,6 +35,8 @@
 struct scl_ctx {
     scl_alloc_fn alloc;
     void *ud;
+    struct arena_cache blocks; /* with the default allocator (its 'ud'): big blocks freed
+                                  by one arena for the next, until the evaluation is over */
     scl_loader loader; /* version 0: the disk */
     struct mod_cache modules; /* parsed imported modules, reused by later runs */
     struct hook_cache hooks;  /* the loader's answers (scl_ctx_loader_cache) */
@@ -95,13 +97,17 @@ const char *scl_version_string(void)
 
 scl_ctx *scl_ctx_new(scl_alloc_fn alloc, void *ud)
 {
-    if (!alloc)
+    bool own = !alloc;
+    if (own) {
         alloc = arena_default_alloc;
+        ud = NULL;
+    }
     scl_ctx *ctx = alloc(ud, NULL, 0, sizeof *ctx);
     if (!ctx)
         return NULL;
+    memset(&ctx->blocks, 0, sizeof ctx->blocks);
     ctx->alloc = alloc;
-    ctx->ud = ud;
+    ctx->ud = own ? &ctx->blocks : ud;
     memset(&ctx->loader, 0, sizeof ctx->loader);
     atomic_init(&ctx->interrupt, 0);
     mod_cache_init(&ctx->modules, alloc, ud);
@@ -119,6 +125,14 @@ scl_status scl_ctx_set_cache_dir(scl_ctx *ctx, const char *dir)
     if (!*dir)
         return SCL_EINVAL;
     return img_cache_open(&ctx->modules.disk, dir, ctx->alloc, ctx->ud) ? SCL_OK : SCL_EINVAL;
+}
+
+/* Returns the big blocks the context's allocator keeps (scl_ctx.blocks): once a run's
+ * evaluation is over, what it has not reused would only add to the memory it holds. */
+static void ctx_trim(scl_ctx *ctx)
+{
+    if (ctx->ud == &ctx->blocks)
+        arena_cache_trim(&ctx->blocks);
 }
 
 void scl_ctx_interrupt(scl_ctx *ctx)
@@ -242,6 +256,7 @@ void scl_ctx_free(scl_ctx *ctx)
         return;
     mod_cache_free(&ctx->modules);
     hook_cache_free(&ctx->hooks);
+    ctx_trim(ctx);
     ctx->alloc(ctx->ud, ctx, sizeof *ctx, 0);
 }
 
@@ -285,6 +300,7 @@ void scl_run_free(scl_run *run)
     for (size_t i = 0; i < run->nfiles; i++)
         release_text(run, &run->files[i]);
     arena_free(&run->arena);
+    ctx_trim(run->ctx);
     run->ctx->alloc(run->ctx->ud, run, sizeof *run, 0);
 }
 
@@ -1129,6 +1145,8 @@ static void eval_fn(struct vm *vm, void *ud)
     ev->cur_pkg = p;
     if (resolve_pkg(ev, p))
         vm_throw_diag(vm, vm->diags->v[vm->diags->n - 1]);
+    if (run->ctx->ud == &run->ctx->blocks) /* only what the evaluation can reuse */
+        arena_cache_fit(&run->ctx->blocks, vm->arena);
     if (run->flags & SCL_RUN_CHECK_ONLY) {
         run->result = NULL;
         return;
@@ -1187,7 +1205,9 @@ scl_status scl_run_eval(scl_run *run)
     run->vm.out_ud = run->out_ud;
     run->vm.flags = run->flags;
     vm_start_clock(&run->vm);
-    if (!vm_protect(&run->vm, eval_fn, run)) {
+    bool ok = vm_protect(&run->vm, eval_fn, run);
+    ctx_trim(run->ctx);
+    if (!ok) {
         run->result = NULL;
         const struct diag *g = run->vm.last_error;
         if (run->vm.limit_hit)

@@ -12,13 +12,16 @@
  *
  * A dict is two arrays, after CPython's Objects/dictobject.c:
  *
- *   e[0 .. used)   the entries, in insertion order: {key, val, op, ins}. 'used' only grows
+ *   e[0 .. used)   the entries, in insertion order: {key, val, bits, file, pos}. 'used' only grows
  *                  between resizes; deleting an entry leaves a tombstone there (key ==
  *                  NULL), so the order of the others never changes. 'n' counts the live
  *                  entries; 'cap' is the allocated length of 'e'.
  *   index[0 .. mask]  a power-of-two open-addressed table of int32 entry numbers:
  *                  IX_EMPTY (-1) never used, IX_DUMMY (-2) its entry was deleted, or
- *                  i >= 0, the position in 'e' of a live entry.
+ *                  i >= 0, the position in 'e' of a live entry. It is in the entries'
+ *                  block, right after e[cap] (dict_index), so the dict needs no pointer
+ *                  to it: whenever 'cap' or the index size changes, both move to a new
+ *                  block together.
  *
  * Iteration walks 'e' and skips tombstones, so the order is insertion order and never
  * depends on hash values (KCL prints keys in first-definition order). Replacing the
@@ -49,11 +52,13 @@
  * Load and resizing. Every entry ever appended since the last resize holds one index
  * slot (live or dummy), so the invariant is used * 3 <= size * 2: the index is at most
  * 2/3 full and always has an empty slot. An insert that would break it, or that finds
- * 'e' full, resizes: tombstones are squeezed out of 'e' in place (order kept), 'e' grows
- * geometrically if needed (vm_realloc, in place when it is the arena's last block), and
- * the index is rebuilt at the smallest power of two >= 3 * (live + 1), i.e. at most 1/3
- * full, so at least as many inserts as there are live keys happen before the next
- * rebuild: amortised O(1). A dict that falls back to DICT_SMALL entries drops its index.
+ * 'e' full, resizes: tombstones are squeezed out of 'e' in place (order kept) and 'e'
+ * grows geometrically if needed, keeping slack for half as many appends again after a
+ * squeeze, so churn stays amortised O(1). The index is sized for all of 'e' (the smallest
+ * power of two >= 1.5 * cap), so it never fills before 'e' does: it is rebuilt only when
+ * the entries are squeezed or grow, and moves with them (one new block and one copy per
+ * growth, without an index in vm_realloc, in place when it is the arena's last block). A
+ * dict that falls back to DICT_SMALL entries drops its index.
  */
 
 #define DICT_SMALL    8u  /* most entries (live + tombstones) held without an index */
@@ -78,22 +83,33 @@ static uint32_t pow2_at_least(struct vm *vm, uint64_t want)
     return (uint32_t)size;
 }
 
-/* An index of 'size' slots over e[0 .. used), which must hold no tombstones. */
-static void index_build(struct vm *vm, struct dict *d, uint32_t size)
+/* The index of a dict that has one (d->mask != 0): dict_index without the test. */
+static inline int32_t *index_of(const struct dict *d)
 {
-    if (!d->index || d->mask + 1 != size)
-        d->index = vm_alloc(vm, (size_t)size * sizeof *d->index);
-    memset(d->index, 0xff, (size_t)size * sizeof *d->index); /* all IX_EMPTY */
-    d->mask = size - 1;
+    return (int32_t *)(void *)(d->e + d->cap);
+}
+
+/* Bytes of a block of 'cap' entries followed by an index of 'size' slots (0: none). */
+static size_t entries_size(uint32_t cap, uint32_t size)
+{
+    return (size_t)cap * sizeof(struct dict_entry) + (size_t)size * sizeof(int32_t);
+}
+
+/* Fills the index (d->mask + 1 slots, in the block) over e[0 .. used), which must hold no
+ * tombstones. */
+static void index_build(struct dict *d)
+{
+    int32_t *index = index_of(d);
+    memset(index, 0xff, ((size_t)d->mask + 1) * sizeof *index); /* all IX_EMPTY */
     for (uint32_t i = 0; i < d->used; i++) {
         uint64_t h = d->e[i].key->hash;
         uint64_t perturb = h;
         size_t j = (size_t)(h & d->mask);
-        while (d->index[j] != IX_EMPTY) {
+        while (index[j] != IX_EMPTY) {
             perturb >>= PERTURB_SHIFT;
             j = (size_t)((j * 5 + perturb + 1) & d->mask);
         }
-        d->index[j] = (int32_t)i;
+        index[j] = (int32_t)i;
     }
 }
 
@@ -103,7 +119,7 @@ static void index_build(struct vm *vm, struct dict *d, uint32_t size)
 static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot)
 {
     const bool interned = (key->flags & STR_INTERNED) != 0;
-    if (!d->index) {
+    if (!d->mask) {
         const struct dict_entry *e = d->e;
         if (interned) {
             for (uint32_t i = 0; i < d->used; i++)
@@ -120,11 +136,12 @@ static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot
         }
         return -1;
     }
+    const int32_t *index = index_of(d);
     uint64_t h = str_hash(key);
     uint64_t perturb = h;
     size_t j = (size_t)(h & d->mask);
     for (;;) {
-        int32_t ix = d->index[j];
+        int32_t ix = index[j];
         if (ix == IX_EMPTY) {
             *slot = (uint32_t)j;
             return -1;
@@ -144,7 +161,7 @@ static int32_t dict_lookup(const struct dict *d, struct str *key, uint32_t *slot
 
 /* Where the entries of a dict made with a known capacity are: right after the dict, in the
  * same arena block (one allocation and one rounding to the arena's alignment instead of
- * two; a dict's 40 bytes keep the entries 8-aligned, which is all they need). */
+ * two; a dict's 32 bytes keep the entries 8-aligned, which is all they need). */
 static inline struct dict_entry *dict_inline(struct dict *d)
 {
     return (struct dict_entry *)(d + 1);
@@ -170,18 +187,26 @@ static void *dict_block(struct vm *vm, size_t n)
     return p;
 }
 
-/* A dict with room for 'cap' entries in its own block; the caller sets 'used' and 'n'. */
-static struct dict *dict_alloc(struct vm *vm, uint32_t cap)
+/* A dict with room for 'cap' entries and an index of 'size' slots (0: none, else at least
+ * INDEX_MIN) in its own block; the caller sets 'used' and 'n' and fills the index. */
+static struct dict *dict_alloc(struct vm *vm, uint32_t cap, uint32_t size)
 {
     if (cap > (uint32_t)INT32_MAX)
         vm_raise(vm, "dict too large");
-    struct dict *d = dict_block(vm, sizeof *d + (size_t)cap * sizeof *d->e);
+    struct dict *d = dict_block(vm, sizeof *d + entries_size(cap, size));
     memset(d, 0, sizeof *d);
     if (cap) {
         d->e = dict_inline(d);
         d->cap = cap;
+        d->mask = size ? size - 1 : 0;
     }
     return d;
+}
+
+/* Index slots for a dict made with room for 'cap' entries (0: none). */
+static uint32_t index_size_for(struct vm *vm, uint32_t cap)
+{
+    return cap > DICT_SMALL ? pow2_at_least(vm, ((uint64_t)cap * 3 + 1) / 2) : 0;
 }
 
 /* Squeezes tombstones out of 'e', keeping order. The index is stale afterwards. */
@@ -199,7 +224,7 @@ static void dict_compact(struct dict *d)
 }
 
 /* Makes room to append one entry (see "Load and resizing"). */
-static void dict_make_room(struct vm *vm, struct dict *d)
+static __attribute__((noinline)) void dict_make_room(struct vm *vm, struct dict *d)
 {
     bool moved = false;
     if (d->n < d->used) {
@@ -211,31 +236,49 @@ static void dict_make_room(struct vm *vm, struct dict *d)
     uint32_t need = d->used + 1;
     /* after squeezing, keep slack for need/2 more appends so churn stays amortised O(1) */
     uint64_t want = moved ? (uint64_t)need + need / 2 : need;
+    uint32_t cap = d->cap;
     if (want > d->cap) {
-        uint64_t cap = d->cap < 4 ? 4 : (uint64_t)d->cap * 2;
-        if (cap < want)
-            cap = want;
-        if (cap > (uint64_t)INT32_MAX)
-            cap = (uint64_t)INT32_MAX;
-        if (d->e == dict_inline(d)) {
-            /* entries made with the dict live in its block, which cannot grow */
-            struct dict_entry *e = vm_alloc(vm, (size_t)cap * sizeof *d->e);
-            memcpy(e, d->e, (size_t)d->used * sizeof *d->e);
-            d->e = e;
-        } else {
-            d->e = vm_realloc(vm, d->e, (size_t)d->cap * sizeof *d->e,
-                              (size_t)cap * sizeof *d->e);
-        }
-        d->cap = (uint32_t)cap;
+        uint64_t c = d->cap < 4 ? 4 : (uint64_t)d->cap * 2;
+        if (c < want)
+            c = want;
+        if (c > (uint64_t)INT32_MAX)
+            c = (uint64_t)INT32_MAX;
+        cap = (uint32_t)c;
     }
-    if (need <= DICT_SMALL) {
-        d->index = NULL;
-        d->mask = 0;
+    uint32_t old_size = d->mask ? d->mask + 1 : 0;
+    uint32_t size = 0; /* index slots, 0: none */
+    if (need > DICT_SMALL) {
+        /* room for all 'cap' entries: the index never fills before 'e' does, so it moves
+         * (and is rebuilt) only when the entries do */
+        size = index_size_for(vm, cap > DICT_SMALL ? cap : DICT_SMALL + 1);
+        if (size < old_size)
+            size = old_size;
+    }
+    if (cap == d->cap && size == old_size) {
+        if (moved && size)
+            index_build(d);
         return;
     }
-    if (d->index && !moved && index_fits(need, d->mask + 1))
+    if (!size && !old_size && d->e != dict_inline(d)) {
+        /* no index: the entries alone, grown in place when they are the arena's last block */
+        d->e = vm_realloc(vm, d->e, (size_t)d->cap * sizeof *d->e, (size_t)cap * sizeof *d->e);
+        d->cap = cap;
         return;
-    index_build(vm, d, pow2_at_least(vm, (uint64_t)need * 3));
+    }
+    /* a new block for both (the entries made with the dict live in its block, which
+     * cannot grow; an index lives after the entries, so it moves with them) */
+    struct dict_entry *e = vm_alloc(vm, entries_size(cap, size));
+    memcpy(e, d->e, (size_t)d->used * sizeof *d->e);
+    int32_t *old_index = dict_index(d);
+    d->e = e;
+    d->cap = cap;
+    d->mask = size ? size - 1 : 0;
+    if (!size)
+        return;
+    if (size == old_size && !moved)
+        memcpy(dict_index(d), old_index, (size_t)size * sizeof *old_index);
+    else
+        index_build(d);
 }
 
 /* Whether appending one entry needs dict_make_room first. */
@@ -243,7 +286,7 @@ static bool dict_full(const struct dict *d)
 {
     if (d->used == d->cap)
         return true;
-    return d->index ? !index_fits(d->used + 1, d->mask + 1) : d->used >= DICT_SMALL;
+    return d->mask ? !index_fits(d->used + 1, d->mask + 1) : d->used >= DICT_SMALL;
 }
 
 /* Appends a new entry for the interned 'key' (absent from 'd'); 'slot' is the empty
@@ -253,7 +296,7 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
 {
     if (dict_full(d)) {
         dict_make_room(vm, d);
-        if (d->index) {
+        if (d->mask) {
             int32_t ix = dict_lookup(d, key, &slot);
             (void)ix; /* absent: 'slot' is the empty slot for 'key' */
         }
@@ -262,13 +305,14 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
     struct dict_entry *e = &d->e[i];
     e->key = key;
     e->val = v;
-    e->op = (uint8_t)op;
-    e->named = 0;
-    e->ins = ins;
-    e->file = e->lo = 0;
+    e->bits = entry_bits(op, ins);
+    e->file = 0;
+    e->pos = 0;
+    if (ins < -1 || ins >= ENTRY_INS_FAR - 1)
+        entry_set_ins(e, ins);
     d->n++;
-    if (d->index)
-        d->index[slot] = (int32_t)i;
+    if (d->mask)
+        index_of(d)[slot] = (int32_t)i;
     return e;
 }
 
@@ -276,9 +320,9 @@ static struct dict_entry *dict_append(struct vm *vm, struct dict *d, struct str 
 
 struct dict *dict_new(struct vm *vm, uint32_t cap)
 {
-    struct dict *d = dict_alloc(vm, cap);
-    if (cap > DICT_SMALL)
-        index_build(vm, d, pow2_at_least(vm, ((uint64_t)cap * 3 + 1) / 2));
+    struct dict *d = dict_alloc(vm, cap, index_size_for(vm, cap));
+    if (d->mask)
+        index_build(d);
     return d;
 }
 
@@ -315,8 +359,8 @@ struct dict_entry *dict_set_op(struct vm *vm, struct dict *d, struct str *key, s
     if (i >= 0) {
         struct dict_entry *e = &d->e[i];
         e->val = v;
-        e->op = (uint8_t)op;
-        e->ins = ins;
+        entry_set_op(e, op);
+        entry_set_ins(e, ins);
         return e;
     }
     return dict_append(vm, d, str_intern_str(vm, key), slot, v, op, ins);
@@ -342,8 +386,8 @@ bool dict_del(struct dict *d, struct str *key)
     d->e[i].key = NULL;
     d->e[i].val = v_undef();
     d->n--;
-    if (d->index) {
-        d->index[slot] = IX_DUMMY;
+    if (d->mask) {
+        index_of(d)[slot] = IX_DUMMY;
     } else {
         /* without an index, trailing tombstones can simply be dropped */
         while (d->used && !d->e[d->used - 1].key)
@@ -354,29 +398,27 @@ bool dict_del(struct dict *d, struct str *key)
 
 struct dict *dict_copy(struct vm *vm, const struct dict *d)
 {
-    struct dict *r = dict_alloc(vm, d->n);
+    if (d->n == d->used && d->n) {
+        /* no tombstones: both arrays copy as they are */
+        struct dict *r = dict_alloc(vm, d->n, d->mask ? d->mask + 1 : 0);
+        r->inst = d->inst;
+        memcpy(r->e, d->e, (size_t)d->used * sizeof *r->e);
+        if (d->mask)
+            memcpy(dict_index(r), dict_index(d), ((size_t)d->mask + 1) * sizeof(int32_t));
+        r->used = r->n = d->used;
+        return r;
+    }
+    struct dict *r = dict_alloc(vm, d->n, index_size_for(vm, d->n));
     r->inst = d->inst;
     if (!d->n)
         return r;
-    if (d->n == d->used) {
-        /* no tombstones: both arrays copy as they are */
-        memcpy(r->e, d->e, (size_t)d->used * sizeof *r->e);
-        r->used = r->n = d->used;
-        if (d->index) {
-            size_t size = (size_t)d->mask + 1;
-            r->index = vm_alloc(vm, size * sizeof *r->index);
-            memcpy(r->index, d->index, size * sizeof *r->index);
-            r->mask = d->mask;
-        }
-        return r;
-    }
     uint32_t j = 0;
     for (uint32_t i = 0; i < d->used; i++)
         if (d->e[i].key)
             r->e[j++] = d->e[i];
     r->used = r->n = j;
-    if (j > DICT_SMALL)
-        index_build(vm, r, pow2_at_least(vm, ((uint64_t)j * 3 + 1) / 2));
+    if (r->mask)
+        index_build(r);
     return r;
 }
 

@@ -243,7 +243,7 @@ struct str *v_to_json(struct vm *vm, struct value v, int indent, bool sort_keys,
 int emit_json_doc(struct vm *vm, struct value v, unsigned flags, emit_write_fn w, void *ud)
 {
     struct sbuf b;
-    sbuf_init(&b, vm);
+    sbuf_init_own(&b, vm);
     uint32_t ndocs = 0;
     struct value doc = v;
     if (emit_is_stream(v, flags)) {
@@ -268,5 +268,7 @@ int emit_json_doc(struct vm *vm, struct value v, unsigned flags, emit_write_fn w
             put_jvalue(vm, &b, doc, &st, 0);
         sbuf_putc(&b, '\n');
     }
-    return w(ud, b.p ? b.p : "", b.n) ? EMIT_EWRITE : EMIT_OK;
+    int rc = w(ud, b.p ? b.p : "", b.n) ? EMIT_EWRITE : EMIT_OK;
+    sbuf_free_own(&b);
+    return rc;
 }

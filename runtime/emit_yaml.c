@@ -194,7 +194,10 @@ static yaml_scalar_style_t str_style(const char *s, size_t n)
 
 /* {===== driving libyaml */
 
-/* Output collected in the run's arena without raising (libyaml must be cleaned up first). */
+/* Output collected without raising (libyaml must be cleaned up first), in a buffer of the
+ * run's arena that grows on its own (arena_buf_resize): a stream of many documents makes
+ * megabytes of text, and a buffer grown inside the chunks would leave each smaller copy
+ * behind. It is freed once written; one abandoned by an error goes with the arena. */
 struct ybuf {
     struct arena *arena;
     char *p;
@@ -202,13 +205,23 @@ struct ybuf {
     bool oom;
 };
 
+/* The capacity for 'need' bytes: doubling, except that a buffer outgrowing 64 KB goes
+ * straight to 1 MB, from where blocks are mapped and grow by remapping rather than by
+ * copying (arena_buf_resize): a big output is copied only while it is small. */
+static size_t ybuf_cap(size_t cap, size_t need)
+{
+    while (cap < need)
+        cap *= 2;
+    if (cap > ((size_t)64 << 10) && cap < ((size_t)1 << 20))
+        cap = (size_t)1 << 20;
+    return cap;
+}
+
 static bool ybuf_put(struct ybuf *b, const char *s, size_t n)
 {
     if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = arena_realloc(b->arena, b->p, b->cap, cap);
+        size_t cap = ybuf_cap(b->cap ? b->cap : 256, b->n + n + 1);
+        char *p = arena_buf_resize(b->arena, b->p, b->cap, cap);
         if (!p) {
             b->oom = true;
             return false;
@@ -397,10 +410,8 @@ static inline char *yw_room(struct yw *w, size_t n)
 static char *yw_grow(struct yw *w, size_t n)
 {
     struct ybuf *b = w->out;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->n + n + 1)
-        cap *= 2;
-    char *p = arena_realloc(b->arena, b->p, b->cap, cap);
+    size_t cap = ybuf_cap(b->cap ? b->cap : 4096, b->n + n + 1);
+    char *p = arena_buf_resize(b->arena, b->p, b->cap, cap);
     if (!p)
         vm_raise(w->vm, "out of memory");
     b->p = p;
@@ -1028,9 +1039,12 @@ static void ybuf_put_or_raise(struct vm *vm, struct ybuf *b, const char *s, size
         vm_raise(vm, "out of memory");
 }
 
+/* Writes the output and frees the buffer. */
 static int ybuf_write(struct ybuf *b, emit_write_fn w, void *ud)
 {
-    return w(ud, b->p ? b->p : "", b->n) ? EMIT_EWRITE : EMIT_OK;
+    int rc = w(ud, b->p ? b->p : "", b->n) ? EMIT_EWRITE : EMIT_OK;
+    arena_buf_resize(b->arena, b->p, b->cap, 0);
+    return rc;
 }
 
 int emit_yaml(struct vm *vm, struct value v, unsigned flags, emit_write_fn w, void *ud)
@@ -1077,7 +1091,9 @@ struct str *emit_yaml_text(struct vm *vm, struct value v, unsigned flags)
 {
     struct ybuf out = {.arena = vm->arena};
     yaml_document(vm, &out, &v, flags);
-    return str_new(vm, out.p ? out.p : "", out.n);
+    struct str *r = str_new(vm, out.p ? out.p : "", out.n);
+    arena_buf_resize(out.arena, out.p, out.cap, 0);
+    return r;
 }
 
 struct str *v_to_yaml(struct vm *vm, struct value v, bool sort_keys, bool ignore_private,

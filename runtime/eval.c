@@ -56,6 +56,14 @@ static struct scope *scope_relink(struct eval *ev, struct scope *s, struct scope
     *c = *s;
     c->parent = parent;
     c->on_stack = false;
+    if (s->on_stack && s->n) {
+        /* a lambda call's slots may be in its frame too (call_lambda) */
+        c->cap = s->n;
+        c->names = vm_alloc(ev->vm, s->n * sizeof *c->names);
+        c->vals = vm_alloc(ev->vm, s->n * sizeof *c->vals);
+        memcpy(c->names, s->names, s->n * sizeof *c->names);
+        memcpy(c->vals, s->vals, s->n * sizeof *c->vals);
+    }
     return c;
 }
 
@@ -74,6 +82,8 @@ void scope_set(struct eval *ev, struct scope *s, struct str *name, struct value 
         return;
     }
     if (s->n == s->cap) {
+        /* slots in a lambda call's frame (call_lambda) are not the arena's: vm_realloc
+         * copies them out, as it does any block that is not the arena's last */
         uint32_t cap = s->cap ? s->cap * 2 : 4;
         s->names = vm_realloc(ev->vm, s->names, s->cap * sizeof *s->names, cap * sizeof *s->names);
         s->vals = vm_realloc(ev->vm, s->vals, s->cap * sizeof *s->vals, cap * sizeof *s->vals);
@@ -474,7 +484,7 @@ static __attribute__((noinline)) struct value lookup_from(struct eval *ev, struc
         if (s->kind == SCOPE_CONFIG) {
             /* keys written in the literal (not unpacked ones) are visible to later entries */
             struct dict_entry *e = dict_find(s->config, name);
-            if (e && e->named)
+            if (e && entry_named(e))
                 return e->val;
             continue;
         }
@@ -631,13 +641,23 @@ static __attribute__((noinline)) struct value call_lambda(struct eval *ev, struc
         vm_raise_limit(vm, "maximum recursion depth exceeded");
     struct ev_place saved = fn->pkg ? ev_enter(ev, fn->pkg, fn->pkg_file, fn->closure)
                                     : ev_enter(ev, ev->cur_pkg, ev->cur_file, fn->closure);
-    struct scope *s = scope_push(ev, SCOPE_LOCAL);
+    /* The call's scope and its first slots live in this frame, as a config literal's do:
+     * a function made in the body copies the scopes it keeps (capture_scopes) and
+     * scope_keep copies a scope on the stack, so nothing made by the call points here once
+     * it returns, and a call takes no memory from the run for its arguments. */
+    enum { INLINE_PARAMS = 4 };
+    struct str *names[INLINE_PARAMS];
+    struct value vals[INLINE_PARAMS];
+    struct scope frame = {.parent = ev->scope, .kind = SCOPE_LOCAL, .on_stack = true};
+    struct scope *s = &frame;
+    ev->scope = s;
     struct ast_list *params = &lam->u.lambda.params;
     if (params->n) {
-        /* room for exactly the parameters: every call's scope stays in the arena until the
-         * run ends, so a recursive lambda should not leave spare slots behind */
-        s->names = vm_alloc(vm, params->n * sizeof *s->names);
-        s->vals = vm_alloc(vm, params->n * sizeof *s->vals);
+        /* room for exactly the parameters: a scope with more slots than its frame holds
+         * stays in the arena until the run ends (body assignments grow it: scope_set) */
+        bool inl = params->n <= INLINE_PARAMS;
+        s->names = inl ? names : vm_alloc(vm, params->n * sizeof *s->names);
+        s->vals = inl ? vals : vm_alloc(vm, params->n * sizeof *s->vals);
         s->cap = params->n;
     }
     if (a->npos > params->n)
@@ -1099,9 +1119,12 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
             if (!e->key)
                 continue;
             /* unpacked entries merge without conflict checks: a later one refines */
-            struct dict_entry *r = op_merge_entry(vm, d, e->key, e->val, e->op, e->ins, false);
-            r->file = e->file ? e->file : en->span.file;
-            r->lo = e->file ? e->lo : en->span.lo;
+            struct dict_entry *r =
+                op_merge_entry(vm, d, e->key, e->val, entry_op(e), entry_ins(e), false);
+            if (entry_file(e))
+                entry_copy_at(r, e);
+            else
+                entry_set_at(r, en->span.file, en->span.lo);
         }
         return;
     }
@@ -1162,16 +1185,14 @@ void eval_entry_into(struct eval *ev, struct dict *d, struct ast *en, bool stric
     for (uint32_t k = np - 1; k > 0; k--) {
         struct dict *inner = dict_new(vm, 1);
         struct dict_entry *ie = dict_set_op(vm, inner, path[k], v, op, ins);
-        ie->file = en->span.file;
-        ie->lo = en->span.lo;
+        entry_set_at(ie, en->span.file, en->span.lo);
         v = v_dict(inner);
         op = ENTRY_UNION;
     }
     struct dict_entry *e = op_merge_entry(vm, d, path[0], v, op, ins, strict);
-    e->file = en->span.file;
-    e->lo = en->span.lo;
+    entry_set_at(e, en->span.file, en->span.lo);
     if (!dynamic && ev->scope && ev->scope->kind == SCOPE_CONFIG && ev->scope->config == d)
-        e->named = 1;
+        entry_set_named(e, true);
 }
 
 struct value eval_config(struct eval *ev, struct ast *n)
@@ -1308,8 +1329,7 @@ static void comp_entry(struct eval *ev, struct dict *d, struct ast *en)
     struct dict_entry *e = dict_find_or_add(vm, d, k, v, en->u.entry.op, -1, &added);
     if (!added)
         e = op_merge_entry(vm, d, k, v, en->u.entry.op, -1, true);
-    e->file = en->span.file;
-    e->lo = en->span.lo;
+    entry_set_at(e, en->span.file, en->span.lo);
 }
 
 static void comp_run(struct eval *ev, struct comp_state *cs, uint32_t clause);
@@ -2215,8 +2235,9 @@ static void exec_top_unify(struct eval *ev, struct ast *n, struct str *name)
             if (!e->key)
                 continue;
             ev->vm->span = entry_span(e, n->span);
-            struct dict_entry *r = op_merge_entry(ev->vm, d, e->key, e->val, e->op, e->ins, true);
-            r->file = e->file, r->lo = e->lo;
+            struct dict_entry *r =
+                op_merge_entry(ev->vm, d, e->key, e->val, entry_op(e), entry_ins(e), true);
+            entry_set_at(r, entry_file(e), entry_lo(e));
         }
         cfg = v_dict(d);
     }
@@ -2591,13 +2612,14 @@ struct value eval_layout_documents(struct eval *ev, struct value result)
             main = dict_new(vm, d->n);
             for (uint32_t k = 0; k < i; k++)
                 if (d->e[k].key)
-                    dict_set_op(vm, main, d->e[k].key, d->e[k].val, d->e[k].op, d->e[k].ins);
+                    dict_set_op(vm, main, d->e[k].key, d->e[k].val, entry_op(&d->e[k]),
+                                entry_ins(&d->e[k]));
             docs = list_new(vm, 2);
         }
         if (standalone)
             list_push(vm, docs, e->val);
         else if (main && !ignore)
-            dict_set_op(vm, main, e->key, e->val, e->op, e->ins);
+            dict_set_op(vm, main, e->key, e->val, entry_op(e), entry_ins(e));
     }
     if (!main)
         return result;

@@ -256,9 +256,10 @@ struct dict_entry *op_merge_entry(struct vm *vm, struct dict *d, struct str *key
 /* The location an entry was written at, or 'fallback'. */
 static inline struct span entry_span(const struct dict_entry *e, struct span fallback)
 {
-    if (!e || !e->file)
+    uint32_t file = e ? entry_file(e) : 0;
+    if (!file)
         return fallback;
-    struct span s = {e->file, e->lo, e->lo + 1};
+    struct span s = {file, entry_lo(e), entry_lo(e) + 1};
     return s;
 }
 /* Unifies 'b' into 'a' with `:` semantics (conflict errors); returns the result. */

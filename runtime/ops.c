@@ -628,9 +628,8 @@ static struct value unify_into(struct vm *vm, const struct upath *p, struct valu
             if (!e->key)
                 continue;
             struct dict_entry *r =
-                merge_entry(vm, d, e->key, e->val, e->op, e->ins, strict, p, own);
-            if (e->file)
-                r->file = e->file, r->lo = e->lo;
+                merge_entry(vm, d, e->key, e->val, entry_op(e), entry_ins(e), strict, p, own);
+            entry_copy_at(r, e);
         }
         struct value r = a;
         if (a.tag == V_DICT && b.tag == V_SCHEMA) {
@@ -764,7 +763,7 @@ static struct dict_entry *merge_entry(struct vm *vm, struct dict *d, struct str 
     }
     }
     /* an override sticks: later unions and inserts refine its value */
-    if (op == OPK_OVERRIDE || e->op != OPK_OVERRIDE)
-        e->op = (uint8_t)op;
+    if (op == OPK_OVERRIDE || entry_op(e) != OPK_OVERRIDE)
+        entry_set_op(e, op);
     return e;
 }

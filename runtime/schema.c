@@ -370,13 +370,13 @@ static struct value apply_config(struct eval *ev, struct schema_frame *f, struct
     struct dict_entry *c = f->config ? dict_find(f->config, name) : NULL;
     if (!c)
         return v;
-    switch (c->op) {
+    switch (entry_op(c)) {
     case OPK_OVERRIDE:
         return c->val;
     case OPK_INSERT: {
         struct dict *tmp = dict_new(ev->vm, 1);
         dict_set(ev->vm, tmp, name, v);
-        op_merge_entry(ev->vm, tmp, name, c->val, OPK_INSERT, c->ins, false);
+        op_merge_entry(ev->vm, tmp, name, c->val, OPK_INSERT, entry_ins(c), false);
         return dict_get(tmp, name);
     }
     default:
@@ -610,6 +610,12 @@ static const struct callargs *copy_args(struct vm *vm, const struct callargs *a)
 {
     struct callargs *c = vm_alloc(vm, sizeof *c);
     *c = *a;
+    if (!a->npos && !a->nkw) {
+        /* the usual `S {...}`: nothing to copy, nothing to keep */
+        c->pos = c->kw = NULL;
+        c->kwnames = NULL;
+        return c;
+    }
     struct value *pos = vm_alloc(vm, (a->npos + 1) * sizeof *pos);
     struct value *kw = vm_alloc(vm, (a->nkw + 1) * sizeof *kw);
     struct str **names = vm_alloc(vm, (a->nkw + 1) * sizeof *names);
@@ -688,13 +694,13 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
                 }
                 check_deprecated(ev, a->decorators, a->name->b, span);
                 struct value v = c->val;
-                if (c->op == OPK_INSERT && v.tag == V_LIST)
+                if (entry_op(c) == OPK_INSERT && v.tag == V_LIST)
                     v = apply_config(ev, fp, c->key, v_undef());
                 struct dict_entry *ne = dict_set(
                     vm, fp->inst, c->key, schema_attr_convert(ev, st, c->key, v, entry_span(c, span)));
                 /* the instance remembers the config operators for later unification */
-                ne->op = c->op;
-                ne->ins = c->ins;
+                entry_set_op(ne, entry_op(c));
+                entry_set_ins(ne, entry_ins(c));
             }
         }
     }
@@ -711,7 +717,7 @@ struct value schema_instantiate(struct eval *ev, struct schema_type *st, struct 
                 continue;
             struct value v = c->val;
             /* `k = {...}` replaces the default, so the dict alone must fit the type */
-            if (c->op == OPK_OVERRIDE || !sig->u.index_sig.value)
+            if (entry_op(c) == OPK_OVERRIDE || !sig->u.index_sig.value)
                 check_dict_fits(ev, sig->u.index_sig.value_type, v);
             if (sig->u.index_sig.value) {
                 struct scope *sv = ev->scope;
@@ -854,8 +860,9 @@ struct value schema_union(struct eval *ev, struct value a, struct value b)
             struct dict_entry *e = &b.as.d->e[i];
             if (!e->key)
                 continue;
-            struct dict_entry *r = op_merge_entry(vm, cfg, e->key, e->val, e->op, e->ins, false);
-            r->file = e->file, r->lo = e->lo;
+            struct dict_entry *r =
+                op_merge_entry(vm, cfg, e->key, e->val, entry_op(e), entry_ins(e), false);
+            entry_set_at(r, entry_file(e), entry_lo(e));
         }
         return schema_instantiate(ev, sty, v_dict(cfg), o ? o->args : NULL, vm->span);
     }

@@ -158,7 +158,9 @@ int str_cmp(const struct str *a, const struct str *b)
 static void str_table_grow(struct vm *vm, struct str_table *t)
 {
     uint32_t size = t->mask ? (t->mask + 1) * 2 : STR_TABLE_MIN;
-    struct str **slots = vm_zalloc(vm, (size_t)size * sizeof *slots);
+    /* outside the arena's chunks, so the old table goes back when the new one is made */
+    struct str **slots = vm_buf_resize(vm, NULL, 0, (size_t)size * sizeof *slots);
+    memset(slots, 0, (size_t)size * sizeof *slots);
     uint32_t mask = size - 1;
     if (t->mask) {
         for (uint32_t i = 0; i <= t->mask; i++) {
@@ -170,6 +172,7 @@ static void str_table_grow(struct vm *vm, struct str_table *t)
                 j = (j + 1) & mask;
             slots[j] = s;
         }
+        vm_buf_resize(vm, t->slots, ((size_t)t->mask + 1) * sizeof *slots, 0);
     }
     t->slots = slots;
     t->mask = mask;
@@ -244,6 +247,21 @@ void sbuf_init(struct sbuf *b, struct vm *vm)
     b->p = NULL;
     b->n = 0;
     b->cap = 0;
+    b->own = false;
+}
+
+void sbuf_init_own(struct sbuf *b, struct vm *vm)
+{
+    sbuf_init(b, vm);
+    b->own = true;
+}
+
+void sbuf_free_own(struct sbuf *b)
+{
+    if (b->own && b->p)
+        vm_buf_resize(b->vm, b->p, b->cap, 0);
+    b->p = NULL;
+    b->n = b->cap = 0;
 }
 
 /* Ensures room for 'extra' more bytes plus a terminating NUL. */
@@ -257,7 +275,14 @@ static void sbuf_reserve(struct sbuf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap *= 2;
-    b->p = vm_realloc(b->vm, b->p, b->cap, cap);
+    if (b->own) {
+        /* past 64 KB straight to 1 MB, from where the block is remapped, not copied */
+        if (cap > ((size_t)64 << 10) && cap < ((size_t)1 << 20))
+            cap = (size_t)1 << 20;
+        b->p = vm_buf_resize(b->vm, b->p, b->cap, cap);
+    } else {
+        b->p = vm_realloc(b->vm, b->p, b->cap, cap);
+    }
     b->cap = cap;
 }
 

@@ -71,15 +71,102 @@ struct list {
 /* Config operator remembered per dict entry (spec §3.5); same numbering as enum entry_op. */
 enum { OPK_UNION = 0, OPK_OVERRIDE = 1, OPK_INSERT = 2 };
 
+/* An entry is 32 bytes: entries are most of a run's memory (a config literal makes one per
+ * key), so what an entry says besides its key and value is packed in 'bits', 'file' and
+ * 'pos', read and written with the entry_* functions below:
+ *   bits 0-1   the config operator (OPK_*)
+ *   bit 2      'named': written by name in the config literal that is being built; later
+ *              entries of that literal see it (eval.c)
+ *   bits 3-15  k[i] += : the insert index + 1 (0: none), or ENTRY_INS_FAR when the index is
+ *              too big for them: it is then in 'pos' and the entry has no location
+ *   file       the file the entry was written in (config literals), 0: unknown; a shared
+ *              source (SOURCE_SHARED_BASE + i) as ENTRY_FILE_SHARED | i. A file whose id
+ *              does not fit leaves the entry without a location (errors then point at the
+ *              expression being evaluated, as for entries not from a literal)
+ *   pos        the byte offset where the entry was written */
 struct dict_entry {
     struct str *key; /* interned; NULL for a deleted entry (tombstone) */
     struct value val;
-    uint8_t op;      /* OPK_* */
-    uint8_t named;   /* written by name in the config literal that is being built: later
-                        entries of that literal see it (eval.c) */
-    int32_t ins;     /* k[i] += : insert index, -1 none */
-    uint32_t file, lo; /* where the entry was written (config literals); file 0: unknown */
+    uint16_t bits;
+    uint16_t file;
+    uint32_t pos;
 };
+_Static_assert(sizeof(struct dict_entry) == 32, "a dict entry is 32 bytes");
+
+enum { ENTRY_INS_FAR = 0x1fff, ENTRY_FILE_SHARED = 0x8000 };
+_Static_assert(SOURCE_SHARED_BASE == ENTRY_FILE_SHARED << 15, "shared ids map to bit 15");
+
+static inline unsigned entry_op(const struct dict_entry *e)
+{
+    return e->bits & 3u;
+}
+static inline void entry_set_op(struct dict_entry *e, unsigned op)
+{
+    e->bits = (uint16_t)((e->bits & ~3u) | (op & 3u));
+}
+static inline bool entry_named(const struct dict_entry *e)
+{
+    return (e->bits & 4u) != 0;
+}
+static inline void entry_set_named(struct dict_entry *e, bool named)
+{
+    e->bits = (uint16_t)(named ? e->bits | 4u : e->bits & ~4u);
+}
+static inline bool entry_ins_far(const struct dict_entry *e)
+{
+    return (e->bits >> 3) == ENTRY_INS_FAR;
+}
+static inline int32_t entry_ins(const struct dict_entry *e)
+{
+    return entry_ins_far(e) ? (int32_t)e->pos : (int32_t)(e->bits >> 3) - 1;
+}
+/* The source file id the entry was written in, 0 when unknown. */
+static inline uint32_t entry_file(const struct dict_entry *e)
+{
+    uint32_t f = e->file;
+    if (entry_ins_far(e))
+        return 0;
+    return (f & 0x7fffu) | (f & ENTRY_FILE_SHARED) << 15; /* bit 15 -> SOURCE_SHARED_BASE */
+}
+static inline uint32_t entry_lo(const struct dict_entry *e)
+{
+    return e->pos;
+}
+static inline void entry_set_ins(struct dict_entry *e, int32_t ins)
+{
+    unsigned low = e->bits & 7u;
+    if (ins >= -1 && ins < ENTRY_INS_FAR - 1) {
+        e->bits = (uint16_t)(low | (uint32_t)(ins + 1) << 3);
+        return;
+    }
+    e->bits = (uint16_t)(low | (uint32_t)ENTRY_INS_FAR << 3);
+    e->file = 0; /* no location */
+    e->pos = (uint32_t)ins;
+}
+/* The bits of an entry with operator 'op' and an insert index that fits. */
+static inline uint16_t entry_bits(unsigned op, int32_t ins)
+{
+    return (uint16_t)((op & 3u) | ((uint32_t)(ins + 1) & 0x1fffu) << 3);
+}
+/* Where the entry was written: file 0 (or one whose id does not fit) leaves it unknown. */
+static inline void entry_set_at(struct dict_entry *e, uint32_t file, uint32_t lo)
+{
+    uint32_t hi = file >> 15; /* 0, or ENTRY_FILE_SHARED for a shared source */
+    uint32_t f = (file & 0x7fffu) | hi;
+    if (hi & ~(uint32_t)ENTRY_FILE_SHARED)
+        f = 0;
+    if (entry_ins_far(e))
+        return;
+    e->file = (uint16_t)f;
+    e->pos = lo; /* read only when there is a file */
+}
+/* Gives 'to' the location of 'from' when 'from' has one. */
+static inline void entry_copy_at(struct dict_entry *to, const struct dict_entry *from)
+{
+    uint32_t f = entry_file(from);
+    if (f)
+        entry_set_at(to, f, entry_lo(from));
+}
 
 /* What a schema instance holds beyond its entries. Set once when the instance is made and
  * never changed afterwards, so dicts copied from an instance share it. */
@@ -90,16 +177,24 @@ struct dict_inst {
 };
 
 /* Compact insertion-ordered dict (see dict.c for the layout). Plain dicts are most of the
- * values a program makes, hence the instance fields behind one pointer: 40 bytes. */
+ * values a program makes, hence the instance fields behind one pointer and the index in
+ * the entries' block: 32 bytes. */
 struct dict {
-    struct dict_entry *e; /* entries in insertion order, tombstones included */
-    int32_t *index;       /* entry numbers, -1 empty, -2 deleted; NULL when small */
+    struct dict_entry *e; /* entries in insertion order, tombstones included; the index
+                             (entry numbers, -1 empty, -2 deleted) follows e[cap] */
     uint32_t used;        /* entries in 'e' (live + tombstones) */
     uint32_t n;           /* live entries */
     uint32_t cap;         /* capacity of 'e' */
     uint32_t mask;        /* index size - 1, 0 when there is no index (small dicts) */
     const struct dict_inst *inst; /* V_SCHEMA (and dicts copied from one); NULL otherwise */
 };
+_Static_assert(sizeof(struct dict) == 32, "a dict is 32 bytes");
+
+/* The dict's index, NULL when it has none. */
+static inline int32_t *dict_index(const struct dict *d)
+{
+    return d->mask ? (int32_t *)(void *)(d->e + d->cap) : NULL;
+}
 
 /* The instance's type for V_SCHEMA, else NULL. */
 static inline struct schema_type *dict_schema(const struct dict *d)
@@ -205,8 +300,14 @@ struct sbuf {
     struct vm *vm;
     char *p;
     size_t n, cap;
+    bool own; /* sbuf_init_own: outside the arena's chunks */
 };
 void sbuf_init(struct sbuf *b, struct vm *vm);
+/* A buffer for a whole output, which grows outside the arena's chunks (vm_buf_resize)
+ * without leaving its smaller copies behind; sbuf_free_own frees it once it is written
+ * (an error abandoning it leaves it to the arena). */
+void sbuf_init_own(struct sbuf *b, struct vm *vm);
+void sbuf_free_own(struct sbuf *b);
 void sbuf_put(struct sbuf *b, const char *s, size_t n);
 void sbuf_put_repeat(struct sbuf *b, const char *s, size_t n, size_t times); /* s not in b */
 void sbuf_puts(struct sbuf *b, const char *s);

@@ -126,6 +126,14 @@ void *vm_zalloc(struct vm *vm, size_t n)
     return p;
 }
 
+void *vm_buf_resize(struct vm *vm, void *p, size_t old_n, size_t new_n)
+{
+    void *q = arena_buf_resize(vm->arena, p, old_n, new_n);
+    if (!q && new_n)
+        oom(vm);
+    return q;
+}
+
 void *vm_realloc(struct vm *vm, void *p, size_t old_n, size_t new_n)
 {
     void *q = arena_realloc(vm->arena, p, old_n, new_n);

@@ -44,6 +44,10 @@ struct func {
 void *vm_alloc(struct vm *vm, size_t n);
 void *vm_zalloc(struct vm *vm, size_t n);
 void *vm_realloc(struct vm *vm, void *p, size_t old_n, size_t new_n);
+/* A block that grows and is freed on its own, outside the arena's chunks (arena_buf_resize):
+ * for tables replaced as they grow, which would otherwise leave each old copy behind.
+ * new_n 0 frees it (and returns NULL). */
+void *vm_buf_resize(struct vm *vm, void *p, size_t old_n, size_t new_n);
 
 /* {===== errors: unwind to the API boundary, never return */
 _Noreturn void vm_raise(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -175,10 +175,15 @@ static struct value rx_find(struct vm *vm, const struct callargs *a, const char 
     struct str *p = arg_need_str(vm, a, 1, "pattern", fname);
     struct rx_result r;
     char err[256];
+    /* only the count is kept: the match offsets go back to the arena (a schema check
+     * calling regex.match would otherwise leave them behind for every instance) */
+    struct arena_mark m = arena_mark(vm->arena);
     int st = rx_run(vm, p, s, 1, false, &r, err, sizeof err);
+    bool found = st == RX_OK && r.nmatches > 0;
+    arena_release(vm->arena, m);
     if (st == RX_BAD_PATTERN)
         rx_fail(vm, st, p, err);
-    return v_bool(st == RX_OK && r.nmatches > 0);
+    return v_bool(found);
 }
 
 /* KCL's regex.match is fancy_regex's is_match: not anchored (`^` anchors it). */

@@ -63,7 +63,7 @@ static void check_invariants(const struct dict *d)
         }
     }
     QCHECK(live == d->n);
-    if (!d->index) {
+    if (!dict_index(d)) {
         QCHECK(d->used <= 8);
         QCHECK(d->mask == 0);
         return;
@@ -74,7 +74,7 @@ static void check_invariants(const struct dict *d)
     unsigned char *seen = calloc(d->used ? d->used : 1, 1);
     uint32_t pointing = 0;
     for (uint32_t j = 0; j < size; j++) {
-        int32_t ix = d->index[j];
+        int32_t ix = dict_index(d)[j];
         QCHECK(ix >= -2);
         if (ix >= 0) {
             QCHECK((uint32_t)ix < d->used);
@@ -156,19 +156,19 @@ START_TEST(test_replace_keeps_position)
     ck_assert_int_eq(get_int(d, "b"), 99);
     ck_assert_uint_eq(d->n, 3);
     /* a new key from dict_set is a union entry without insert index */
-    ck_assert_uint_eq(dict_find(d, key("a"))->op, OPK_UNION);
-    ck_assert_int_eq(dict_find(d, key("a"))->ins, -1);
+    ck_assert_uint_eq(entry_op(dict_find(d, key("a"))), OPK_UNION);
+    ck_assert_int_eq(entry_ins(dict_find(d, key("a"))), -1);
     /* dict_set_op always sets the operator; dict_set on an existing key leaves it */
     dict_set_op(&VM, d, key("b"), v_int(5), OPK_INSERT, 2);
-    ck_assert_uint_eq(dict_find(d, key("b"))->op, OPK_INSERT);
-    ck_assert_int_eq(dict_find(d, key("b"))->ins, 2);
+    ck_assert_uint_eq(entry_op(dict_find(d, key("b"))), OPK_INSERT);
+    ck_assert_int_eq(entry_ins(dict_find(d, key("b"))), 2);
     dict_set(&VM, d, key("b"), v_int(6));
-    ck_assert_uint_eq(dict_find(d, key("b"))->op, OPK_INSERT);
-    ck_assert_int_eq(dict_find(d, key("b"))->ins, 2);
+    ck_assert_uint_eq(entry_op(dict_find(d, key("b"))), OPK_INSERT);
+    ck_assert_int_eq(entry_ins(dict_find(d, key("b"))), 2);
     ck_assert_int_eq(get_int(d, "b"), 6);
     /* a new key through dict_set_op gets the given operator */
     dict_set_op(&VM, d, key("z"), v_int(7), OPK_OVERRIDE, -1);
-    ck_assert_uint_eq(dict_find(d, key("z"))->op, OPK_OVERRIDE);
+    ck_assert_uint_eq(entry_op(dict_find(d, key("z"))), OPK_OVERRIDE);
     ck_assert_str_eq(keys_of(d), "a,b,c,z");
     check_invariants(d);
 }
@@ -213,12 +213,12 @@ START_TEST(test_small_large_transition)
     for (uint32_t i = 0; i < n; i++) {
         dict_set(&VM, d, keyf((int)i), v_int(i));
         check_invariants(d);
-        ck_assert(d->index != NULL || d->used <= 8);
+        ck_assert(dict_index(d) != NULL || d->used <= 8);
     }
     if (n > 8)
-        ck_assert_ptr_nonnull(d->index);
+        ck_assert_ptr_nonnull(dict_index(d));
     else
-        ck_assert_ptr_null(d->index);
+        ck_assert_ptr_null(dict_index(d));
     /* delete the even keys, then every lookup still answers right */
     for (uint32_t i = 0; i < n; i += 2)
         ck_assert(dict_del(d, keyf((int)i)));
@@ -255,7 +255,7 @@ START_TEST(test_growth_many_keys)
     for (int i = 0; i < N; i++)
         dict_set(&VM, d, keyf(i), v_int(i * 3));
     ck_assert_uint_eq(d->n, N);
-    ck_assert_ptr_nonnull(d->index);
+    ck_assert_ptr_nonnull(dict_index(d));
     check_invariants(d);
     for (int i = 0; i < N; i++) {
         struct value v = dict_get(d, keyf(i));
@@ -280,19 +280,19 @@ START_TEST(test_presized)
 {
     struct dict *d = dict_new(&VM, 100);
     ck_assert_uint_eq(d->cap, 100);
-    ck_assert_ptr_nonnull(d->index);
+    ck_assert_ptr_nonnull(dict_index(d));
     struct dict_entry *entries = d->e;
-    int32_t *index = d->index;
+    int32_t *index = dict_index(d);
     for (int i = 0; i < 100; i++)
         dict_set(&VM, d, keyf(i), v_int(i));
     /* room for all 100 was made up front */
     ck_assert_ptr_eq(d->e, entries);
-    ck_assert_ptr_eq(d->index, index);
+    ck_assert_ptr_eq(dict_index(d), index);
     check_invariants(d);
     for (int i = 0; i < 100; i++)
         ck_assert_int_eq(dict_get(d, keyf(i)).as.i, i);
     struct dict *s = dict_new(&VM, 3);
-    ck_assert_ptr_null(s->index);
+    ck_assert_ptr_null(dict_index(s));
     set_int(s, "x", 1);
     ck_assert_int_eq(get_int(s, "x"), 1);
 }
@@ -327,7 +327,7 @@ START_TEST(test_churn_bounded)
         QCHECK(dict_del(s, key(i % 2 ? "a" : "b")));
         QCHECK(dict_del(s, key(i % 2 ? "b" : "a")));
     }
-    ck_assert_ptr_null(s->index);
+    ck_assert_ptr_null(dict_index(s));
     ck_assert_uint_le(s->cap, 8);
 }
 END_TEST
@@ -357,8 +357,8 @@ START_TEST(test_copy_independent)
             ck_assert_ptr_ne(f, e);
             ck_assert_ptr_eq(f->key, e->key);
             ck_assert_int_eq(f->val.as.i, e->val.as.i);
-            ck_assert_uint_eq(f->op, e->op);
-            ck_assert_int_eq(f->ins, e->ins);
+            ck_assert_uint_eq(entry_op(f), entry_op(e));
+            ck_assert_int_eq(entry_ins(f), entry_ins(e));
         }
         /* changing the copy leaves the original alone */
         static char before[1 << 16];
@@ -420,7 +420,7 @@ START_TEST(test_interned_keys)
     ck_assert_int_eq(dict_get(a, key("name")).as.i, 1);
     for (int i = 0; i < 30; i++)
         dict_set(&VM, b, keyf(i), v_int(i));
-    ck_assert_ptr_nonnull(b->index);
+    ck_assert_ptr_nonnull(dict_index(b));
     ck_assert_int_eq(dict_get(b, key("name")).as.i, 2);
     ck_assert_int_eq(dict_get(b, str_intern(&VM, "name", 4)).as.i, 2);
     ck_assert_int_eq(dict_get(b, str_intern(&VM, "nam", 3)).tag, V_UNDEF);
@@ -523,8 +523,8 @@ static void model_check(const struct dict *d, const struct model *m, struct str 
         QCHECK(j < m->n);
         QCHECK(e->key == interned[m->key[j]]);
         QCHECK(e->val.as.i == m->val[j]);
-        QCHECK(e->op == m->op[j]);
-        QCHECK(e->ins == m->ins[j]);
+        QCHECK(entry_op(e) == m->op[j]);
+        QCHECK(entry_ins(e) == m->ins[j]);
     }
     QCHECK(j == m->n);
 }
@@ -539,6 +539,44 @@ static uint64_t rng_next(uint64_t *s)
 }
 
 static const int key_spaces[] = {3, 8, 9, 12, 40, 300, 3000};
+
+START_TEST(test_entry_packing)
+{
+    struct dict *d = dict_new(&VM, 0);
+    struct dict_entry *e = dict_set_op(&VM, d, key("a"), v_int(1), OPK_INSERT, 3);
+    entry_set_at(e, 7, 123456789);
+    entry_set_named(e, true);
+    ck_assert_uint_eq(entry_op(e), OPK_INSERT);
+    ck_assert_int_eq(entry_ins(e), 3);
+    ck_assert_uint_eq(entry_file(e), 7);
+    ck_assert_uint_eq(entry_lo(e), 123456789);
+    ck_assert(entry_named(e));
+    entry_set_op(e, OPK_OVERRIDE);
+    ck_assert_uint_eq(entry_op(e), OPK_OVERRIDE);
+    ck_assert(entry_named(e));
+    ck_assert_int_eq(entry_ins(e), 3);
+    /* a shared source keeps its id; one that does not fit leaves no location */
+    entry_set_at(e, SOURCE_SHARED_BASE + 5, 42);
+    ck_assert_uint_eq(entry_file(e), SOURCE_SHARED_BASE + 5);
+    ck_assert_uint_eq(entry_lo(e), 42);
+    entry_set_at(e, 0x10000, 42);
+    ck_assert_uint_eq(entry_file(e), 0);
+    entry_set_at(e, 9, 10);
+    /* an insert index too big for the meta bits is kept, at the cost of the location */
+    entry_set_ins(e, 1 << 20);
+    ck_assert_int_eq(entry_ins(e), 1 << 20);
+    ck_assert_uint_eq(entry_file(e), 0);
+    ck_assert_uint_eq(entry_op(e), OPK_OVERRIDE);
+    entry_set_at(e, 9, 10);
+    ck_assert_uint_eq(entry_file(e), 0);
+    entry_set_ins(e, -1);
+    ck_assert_int_eq(entry_ins(e), -1);
+    entry_set_at(e, 9, 10);
+    ck_assert_uint_eq(entry_file(e), 9);
+    ck_assert_uint_eq(entry_lo(e), 10);
+    ck_assert(entry_named(e));
+}
+END_TEST
 
 START_TEST(test_random_against_model)
 {
@@ -617,6 +655,7 @@ static Suite *dict_suite(void)
     tcase_add_loop_test(tc, test_copy_independent, 0, sizeof sizes / sizeof sizes[0]);
     tcase_add_test(tc, test_iteration_skips_tombstones);
     tcase_add_test(tc, test_interned_keys);
+    tcase_add_test(tc, test_entry_packing);
     tcase_add_loop_test(tc, test_random_against_model, 0, sizeof key_spaces / sizeof key_spaces[0]);
     suite_add_tcase(s, tc);
     return s;

@@ -343,7 +343,7 @@ START_TEST(test_equal_large_dicts)
         dict_set(&VM, x, str_fmt(&VM, "k%d", i), v_int(i));
         dict_set(&VM, y, str_fmt(&VM, "k%d", 39 - i), v_int(39 - i));
     }
-    ck_assert_ptr_nonnull(x->index);
+    ck_assert_ptr_nonnull(dict_index(x));
     ck_assert(v_equal(v_dict(x), v_dict(y)));
     struct dict *z = dict_copy(&VM, y);
     dict_set(&VM, z, str_cstr(&VM, "k7"), v_float(7.5));
@@ -481,9 +481,9 @@ START_TEST(test_deep_copy)
     for (uint32_t i = 0; dict_next(copy.as.d, &i, &e); k++)
         ck_assert_str_eq(e->key->b, order[k]);
     ck_assert_int_eq(k, 6);
-    ck_assert_uint_eq(dict_find(copy.as.d, str_cstr(&VM, "e"))->op, OPK_OVERRIDE);
-    ck_assert_uint_eq(dict_find(copy.as.d, str_cstr(&VM, "f"))->op, OPK_INSERT);
-    ck_assert_int_eq(dict_find(copy.as.d, str_cstr(&VM, "f"))->ins, 2);
+    ck_assert_uint_eq(entry_op(dict_find(copy.as.d, str_cstr(&VM, "e"))), OPK_OVERRIDE);
+    ck_assert_uint_eq(entry_op(dict_find(copy.as.d, str_cstr(&VM, "f"))), OPK_INSERT);
+    ck_assert_int_eq(entry_ins(dict_find(copy.as.d, str_cstr(&VM, "f"))), 2);
     struct value b = dict_get(copy.as.d, str_cstr(&VM, "b"));
     ck_assert_int_eq(b.tag, V_SCHEMA);
     ck_assert_ptr_eq(dict_schema(b.as.d), &PERSON);
