@@ -1207,6 +1207,7 @@ scl_status scl_run_eval(scl_run *run)
     vm_start_clock(&run->vm);
     bool ok = vm_protect(&run->vm, eval_fn, run);
     ctx_trim(run->ctx);
+    img_cache_release(&run->ctx->modules.disk);
     if (!ok) {
         run->result = NULL;
         const struct diag *g = run->vm.last_error;

@@ -935,6 +935,13 @@ bool img_cache_lookup(struct img_cache *c, const char *path, const uint64_t key[
     return true;
 }
 
+void img_cache_release(struct img_cache *c)
+{
+    /* never written, so its pages come back from the file if anything reads them again */
+    if (c->pack)
+        madvise(c->pack, c->pack_size, MADV_DONTNEED);
+}
+
 uint32_t img_cache_new_id(struct img_cache *c, const struct source_map *sm)
 {
     for (uint32_t i = c->next_id ? c->next_id : 1;; i++) {

@@ -110,6 +110,10 @@ void img_cache_keep(struct img_cache *c, const char *path, const struct img_file
 void img_cache_store(struct img_cache *c, const struct source *src, const uint64_t key[2],
                      const struct img_stat *st, const struct ast *mod);
 
+/* Gives the pack's pages back to the system (an evaluation is over: what remains, writing its
+ * result, rarely reads a tree); a tree read later is read from the file again. */
+void img_cache_release(struct img_cache *c);
+
 /* Whether the program of 'key' checked clean in an earlier process; and recording it. */
 bool img_cache_is_clean(struct img_cache *c, uint64_t key);
 void img_cache_set_clean(struct img_cache *c, uint64_t key);
