@@ -95,12 +95,45 @@ char *loader_read(struct vm *vm, const char *path, size_t *len)
 struct dir_entry {
     char *path;
     const char *name; /* in path, after the folder every entry shares */
+    uint64_t prefix;  /* the name's first 8 bytes, big-endian, zero-padded: most comparisons */
     uint8_t plain;
 };
 
-static int cmp_entry(const void *a, const void *b)
+static bool entry_before(const struct dir_entry *x, const struct dir_entry *y)
 {
-    return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix;
+    return strcmp(x->name, y->name) < 0;
+}
+
+/* Sorts v[0..n) by name: a merge sort through 'tmp' (n entries), stable, with the comparison
+ * inline (a folder of a few hundred files is sorted on every run). */
+static void sort_entries(struct dir_entry *v, struct dir_entry *tmp, uint32_t n)
+{
+    for (uint32_t w = 1; w < n; w *= 2) {
+        for (uint32_t lo = 0; lo < n; lo += 2 * w) {
+            uint32_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            uint32_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = entry_before(&v[j], &v[i]) ? v[j++] : v[i++];
+            while (i < mid)
+                tmp[k++] = v[i++];
+            while (j < hi)
+                tmp[k++] = v[j++];
+        }
+        memcpy(v, tmp, n * sizeof *v);
+    }
+}
+
+static uint64_t name_prefix(const char *name)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++) {
+        k = k << 8 | (unsigned char)*name;
+        if (*name)
+            name++;
+    }
+    return k;
 }
 
 static uint32_t list_dir(struct vm *vm, const char *dir, char ***out, uint8_t **plain)
@@ -127,10 +160,11 @@ static uint32_t list_dir(struct vm *vm, const char *dir, char ***out, uint8_t **
             v = vm_realloc(vm, v, cap * sizeof *v, cap * 2 * sizeof *v);
             cap *= 2;
         }
-        v[n++] = (struct dir_entry){full, full + dl + 1, e->d_type == DT_REG};
+        v[n++] = (struct dir_entry){full, full + dl + 1, name_prefix(full + dl + 1),
+                                    e->d_type == DT_REG};
     }
     closedir(d);
-    qsort(v, n, sizeof *v, cmp_entry);
+    sort_entries(v, vm_alloc(vm, (n ? n : 1) * sizeof *v), n);
     char **paths = vm_alloc(vm, (n ? n : 1) * sizeof *paths);
     uint8_t *flags = plain ? vm_alloc(vm, n ? n : 1) : NULL;
     for (uint32_t i = 0; i < n; i++) {
@@ -570,15 +604,16 @@ static bool probe_disk(struct vm *vm, const char *target, const char *root, stru
 static bool probe(struct vm *vm, const char *base, const char *rel, const char *root,
                   struct found *out)
 {
-    struct sbuf b;
-    sbuf_init(&b, vm);
-    sbuf_puts(&b, base);
-    if (*rel) {
-        sbuf_putc(&b, '/');
-        for (const char *c = rel; *c; c++)
-            sbuf_putc(&b, *c == '.' ? '/' : *c);
+    size_t bl = strlen(base), rl = strlen(rel);
+    char *target = vm_alloc(vm, bl + rl + 2);
+    memcpy(target, base, bl);
+    if (rl) {
+        target[bl] = '/';
+        for (size_t i = 0; i < rl; i++)
+            target[bl + 1 + i] = rel[i] == '.' ? '/' : rel[i];
+        bl += rl + 1;
     }
-    char *target = sbuf_str(&b)->b;
+    target[bl] = '\0';
     struct eval *ev = vm->ev;
     if (!ev)
         return probe_disk(vm, target, root, out);
