@@ -27,7 +27,7 @@ _Static_assert(sizeof(struct strlit) == 16, "struct strlit changed: update cp_st
 _Static_assert(sizeof(struct strpart) == 32, "struct strpart changed: update cp_strlit");
 _Static_assert(sizeof(struct ast_list) == 16, "struct ast_list changed: update cp_list");
 
-enum { IMG_VERSION = 4 };
+enum { IMG_VERSION = 5 };
 
 /* Packs live at fixed addresses in [IMG_REGION, IMG_REGION + IMG_SLOTS * IMG_SLOT): below
  * where Linux puts position-independent programs (0x55..., 0x56...), shared libraries and
@@ -51,9 +51,20 @@ struct img_header {
     uint64_t base;          /* the address the pack is laid out for */
     uint64_t size;          /* bytes, header included */
     uint64_t index;         /* address of the entries */
-    uint64_t sum;           /* XXH3 of the index (the trees are not hashed: reading the
-                               pack would cost more than mapping it; a pack is only ever
-                               seen whole, being written under another name and renamed) */
+    uint64_t sum;           /* XXH3 of the index and the folders (the trees are not hashed:
+                               reading the pack would cost more than mapping it; a pack is
+                               only ever seen whole, being written under another name and
+                               renamed) */
+    uint64_t dirs;          /* address of the folder listings */
+    uint32_t ndirs, pad;
+};
+
+/* A package folder's source files as the run listed them, sorted (all regular files). */
+struct img_dir {
+    uint64_t path;          /* address of the folder's path */
+    struct img_stat st;     /* its status then: any entry made, removed or renamed changes it */
+    uint64_t files;         /* address of nfiles addresses of the files' paths */
+    uint32_t nfiles, pad;
 };
 
 struct img_entry {
@@ -212,6 +223,9 @@ void img_cache_close(struct img_cache *c)
     c_free(c, c->used, c->capused * sizeof *c->used);
     c_free(c, c->bypath, c->capbypath * sizeof *c->bypath);
     c_free(c, c->ids, c->nids / 8 + 1);
+    for (uint32_t i = 0; i < c->ndirs; i++)
+        c_free(c, (void *)c->dirs[i].files, c->dirs[i].size);
+    c_free(c, c->dirs, c->capdirs * sizeof *c->dirs);
     c_free(c, c->dir, c->dirlen + 1);
     arena_alloc_fn alloc = c->alloc;
     void *ud = c->ud;
@@ -753,6 +767,25 @@ static void write_pack(struct img_cache *c)
     }
     if (!b.fail) {
         qsort(ents, c->nused, sizeof *ents, entry_cmp);
+        /* the folders: their paths and files first, then their table */
+        struct img_dir *dirs = c_alloc(c, (c->ndirs ? c->ndirs : 1) * sizeof *dirs);
+        if (!dirs)
+            b.fail = true;
+        for (uint32_t i = 0; i < c->ndirs && !b.fail; i++) {
+            const struct img_dir_use *u = &c->dirs[i];
+            dirs[i] = (struct img_dir){.path = cp_str(&b, u->path), .st = u->st,
+                                       .nfiles = u->nfiles};
+            size_t foff = reserve(&b, (u->nfiles ? u->nfiles : 1) * sizeof(uint64_t), 8);
+            if (b.fail)
+                break;
+            dirs[i].files = b.base + foff;
+            for (uint32_t k = 0; k < u->nfiles; k++)
+                set_ptr(&b, foff + k * sizeof(uint64_t), cp_str(&b, u->files[k]));
+        }
+        size_t doff = reserve(&b, (c->ndirs ? c->ndirs : 1) * sizeof *dirs, 8);
+        if (!b.fail)
+            memcpy(b.buf + doff, dirs, c->ndirs * sizeof *dirs);
+        c_free(c, dirs, (c->ndirs ? c->ndirs : 1) * sizeof *dirs);
         size_t ioff = reserve(&b, c->nused * sizeof *ents, alignof(struct img_entry));
         if (!b.fail && hoff == 0 && b.len <= IMG_MAX) {
             memcpy(b.buf + ioff, ents, c->nused * sizeof *ents);
@@ -761,9 +794,12 @@ static void write_pack(struct img_cache *c)
                                    .pack_key = c->pack_key,
                                    .base = b.base,
                                    .size = b.len,
-                                   .index = b.base + ioff};
+                                   .index = b.base + ioff,
+                                   .dirs = b.base + doff,
+                                   .ndirs = c->ndirs};
             memcpy(h.magic, IMG_MAGIC, sizeof h.magic);
-            h.sum = XXH3_64bits(b.buf + ioff, c->nused * sizeof *ents);
+            h.sum = XXH3_64bits_withSeed(b.buf + ioff, c->nused * sizeof *ents,
+                                         XXH3_64bits(b.buf + doff, c->ndirs * sizeof *dirs));
             memcpy(b.buf, &h, sizeof h);
             char path[4096];
             if (path_of(c, path, sizeof path, &c->pack_key, 1, ".pack"))
@@ -839,8 +875,12 @@ static void open_pack(struct img_cache *c, const char *path)
         h->pack_key != c->pack_key || h->base != base || h->size != size ||
         h->index < base + sizeof *h || h->index % alignof(struct img_entry) ||
         (h->index - base) + (uint64_t)h->nentries * sizeof(struct img_entry) > size ||
-        XXH3_64bits((const char *)m + (h->index - base),
-                    (size_t)h->nentries * sizeof(struct img_entry)) != h->sum) {
+        h->dirs < base + sizeof *h || h->dirs % 8 ||
+        (h->dirs - base) + (uint64_t)h->ndirs * sizeof(struct img_dir) > size ||
+        XXH3_64bits_withSeed((const char *)m + (h->index - base),
+                             (size_t)h->nentries * sizeof(struct img_entry),
+                             XXH3_64bits((const char *)m + (h->dirs - base),
+                                         (size_t)h->ndirs * sizeof(struct img_dir))) != h->sum) {
         if (m != MAP_FAILED)
             munmap(m, size);
         return;
@@ -849,6 +889,8 @@ static void open_pack(struct img_cache *c, const char *path)
     c->pack_size = size;
     c->index = (const struct img_entry *)(uintptr_t)h->index;
     c->nindex = h->nentries;
+    c->pdirs = (const struct img_dir *)(uintptr_t)h->dirs;
+    c->npdirs = h->ndirs;
     /* the run uses about what the last one did */
     if (!c->used && c->nindex) {
         c->used = c_alloc(c, c->nindex * sizeof *c->used);
@@ -933,6 +975,67 @@ bool img_cache_lookup(struct img_cache *c, const char *path, const uint64_t key[
         return false;
     entry_file(e, out);
     return true;
+}
+
+bool img_cache_find_dir(struct img_cache *c, const char *dir, const struct img_stat *st,
+                        char *const **files, uint32_t *nfiles)
+{
+    if (!c->dir || !c->pack || !st->known)
+        return false;
+    uint64_t lo = c->pack_base, hi = c->pack_base + c->pack_size;
+    for (uint32_t i = 0; i < c->npdirs; i++) {
+        const struct img_dir *d = &c->pdirs[i];
+        if (d->path < lo || d->path >= hi || memcmp(&d->st, st, sizeof *st) != 0 ||
+            !memchr((const char *)(uintptr_t)d->path, '\0', hi - d->path) ||
+            strcmp((const char *)(uintptr_t)d->path, dir) != 0)
+            continue;
+        if (d->files < lo || d->files % 8 || d->nfiles > (hi - d->files) / sizeof(uint64_t))
+            return false;
+        char *const *v = (char *const *)(uintptr_t)d->files;
+        for (uint32_t k = 0; k < d->nfiles; k++)
+            if ((uint64_t)(uintptr_t)v[k] < lo || (uint64_t)(uintptr_t)v[k] >= hi ||
+                !memchr(v[k], '\0', hi - (uint64_t)(uintptr_t)v[k]))
+                return false;
+        *files = v;
+        *nfiles = d->nfiles;
+        return true;
+    }
+    return false;
+}
+
+void img_cache_keep_dir(struct img_cache *c, const char *dir, const struct img_stat *st,
+                        char *const *files, uint32_t nfiles)
+{
+    if (!c->dir || !st->known || !status_kept(c, st))
+        return;
+    if (c->ndirs == c->capdirs) {
+        uint32_t cap = c->capdirs ? c->capdirs * 2 : 16;
+        struct img_dir_use *v = c->alloc(c->ud, c->dirs, c->capdirs * sizeof *v, cap * sizeof *v);
+        if (!v)
+            return;
+        c->dirs = v;
+        c->capdirs = cap;
+    }
+    /* copied: the caller's strings are its run's, gone before the pack is written */
+    size_t size = (nfiles ? nfiles : 1) * sizeof(char *) + strlen(dir) + 1;
+    for (uint32_t i = 0; i < nfiles; i++)
+        size += strlen(files[i]) + 1;
+    char **v = c_alloc(c, size);
+    if (!v)
+        return;
+    char *p = (char *)(v + (nfiles ? nfiles : 1));
+    for (uint32_t i = 0; i < nfiles; i++) {
+        size_t n = strlen(files[i]) + 1;
+        v[i] = memcpy(p, files[i], n);
+        p += n;
+    }
+    char *path = memcpy(p, dir, strlen(dir) + 1);
+    c->dirs[c->ndirs++] = (struct img_dir_use){path, *st, v, nfiles, size};
+    bool known = false;
+    for (uint32_t i = 0; i < c->npdirs && !known; i++)
+        known = !memcmp(&c->pdirs[i].st, st, sizeof *st);
+    if (!known)
+        c->dirty = true; /* the next run finds this listing in the pack */
 }
 
 void img_cache_release(struct img_cache *c)

@@ -25,6 +25,7 @@
 struct ast;
 
 struct img_entry;
+struct img_dir;
 struct stat;
 
 /* What identifies a file's version without reading it (known 0: not taken). */
@@ -44,6 +45,15 @@ struct img_use {
     uint32_t nlines;
     struct img_stat st;
     const struct ast *mod;
+};
+
+/* A folder this context listed, for the pack written when it closes. */
+struct img_dir_use {
+    const char *path;
+    struct img_stat st;
+    char *const *files; /* sorted paths, in one block with them and 'path' */
+    uint32_t nfiles;
+    size_t size;        /* of that block */
 };
 
 /* A file as a pack holds it. */
@@ -71,6 +81,10 @@ struct img_cache {
     uint32_t nindex;
     uint8_t *ids;         /* bit i: some tree of the pack carries file id SHARED_BASE + i */
     uint32_t nids, next_id;
+    const struct img_dir *pdirs; /* the pack's folder listings */
+    uint32_t npdirs;
+    struct img_dir_use *dirs; /* the folders this context listed */
+    uint32_t ndirs, capdirs;
     uint32_t *bypath;     /* entries with a status, open-addressed by path hash */
     uint32_t capbypath;
     int64_t start_s;      /* when the cache was opened (racy status, img_cache_close) */
@@ -109,6 +123,15 @@ void img_cache_keep(struct img_cache *c, const char *path, const struct img_file
  * source must live until then. */
 void img_cache_store(struct img_cache *c, const struct source *src, const uint64_t key[2],
                      const struct img_stat *st, const struct ast *mod);
+
+/* The source files of the package folder 'dir' whose status is 'st' as the pack recorded them
+ * (sorted paths, in the pack), without listing it: a folder's status changes whenever an
+ * entry in it is made, removed or renamed. */
+bool img_cache_find_dir(struct img_cache *c, const char *dir, const struct img_stat *st,
+                        char *const **files, uint32_t *nfiles);
+/* Keeps a copy of a folder's listing (regular files only) for the next pack. */
+void img_cache_keep_dir(struct img_cache *c, const char *dir, const struct img_stat *st,
+                        char *const *files, uint32_t nfiles);
 
 /* Gives the pack's pages back to the system (an evaluation is over: what remains, writing its
  * result, rarely reads a tree); a tree read later is read from the file again. */

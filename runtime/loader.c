@@ -641,8 +641,35 @@ static bool probe_disk(struct vm *vm, const char *target, const char *root, stru
         out->dir = out->key;
         out->files = NULL;
         uint8_t *plain = NULL;
-        out->nfiles = is_dir(out->key) ? list_dir(vm, out->key, &out->files, &plain) : 0;
+        struct stat st;
+        if (stat(out->key, &st) != 0 || !S_ISDIR(st.st_mode))
+            return true;
+        /* the module cache's pack may have this very listing: the folder's status is the
+         * same (an entry made, removed or renamed would change it) */
+        struct img_cache *disk = vm->ev && vm->ev->mod_cache ? &vm->ev->mod_cache->disk : NULL;
+        struct img_stat ist = {0};
+        char *const *cached;
+        uint32_t n;
+        if (disk && disk->dir) {
+            img_stat_of(&ist, &st);
+            if (img_cache_find_dir(disk, out->key, &ist, &cached, &n)) {
+                out->files = vm_alloc(vm, (n ? n : 1) * sizeof *out->files);
+                memcpy(out->files, cached, n * sizeof *out->files);
+                plain = vm_alloc(vm, n ? n : 1);
+                memset(plain, 1, n ? n : 1);
+                out->nfiles = n;
+                out->plain = plain;
+                img_cache_keep_dir(disk, out->key, &ist, out->files, n);
+                return true;
+            }
+        }
+        out->nfiles = list_dir(vm, out->key, &out->files, &plain);
         out->plain = plain;
+        bool all_plain = true;
+        for (uint32_t i = 0; i < out->nfiles; i++)
+            all_plain = all_plain && plain[i];
+        if (disk && disk->dir && all_plain)
+            img_cache_keep_dir(disk, out->key, &ist, out->files, out->nfiles);
         return true;
     }
     static const char *const exts[] = {".k", ".scl"};
