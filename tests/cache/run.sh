@@ -225,6 +225,22 @@ rm "$s/pkg/other.k"
 run "$s" off "$tmp/s5"
 run "$s" "$tmp/c3" "$tmp/s6"
 if same "$tmp/s5" "$tmp/s6"; then good; else bad "status: a removed file"; fi
+# the pack keeps the folder's listing; a file added to it, once the folder's new status is old
+# enough to be trusted, is seen: the status (not the path) decides
+run "$s" "$tmp/c3" "$tmp/s7"
+run "$s" "$tmp/c3" "$tmp/s7"
+printf 'more = 2\n' >"$s/pkg/more.k"
+printf 'import pkg\n\nout = pkg.App {name = "web"}\ncount = pkg.extra + pkg.more\n' >"$s/main.scl"
+pad "$s/main.scl"
+sleep 3
+run "$s" off "$tmp/s8"
+run "$s" "$tmp/c3" "$tmp/s9"
+if same "$tmp/s8" "$tmp/s9" && grep -q '^count: 3' "$tmp/s9.out"; then
+    good
+else
+    bad "status: a file added to a listed folder"
+    cat "$tmp/s9.out" "$tmp/s9.err"
+fi
 
 # --- a folder that cannot be made: skipped silently
 : >"$tmp/plainfile"
