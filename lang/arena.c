@@ -55,7 +55,7 @@ struct arena_buf {
  * transparent huge pages: a run that fills its arena then takes one page fault per 2 MB
  * instead of one per 4 KB (in a virtual machine a fault costs microseconds, and a run
  * touching 50 MB spent a fifth of its time in them). */
-#define HUGE_BLOCK ((size_t)4 << 20)
+#define HUGE_BLOCK ((size_t)2 << 20)
 #define HUGE_PAGE  ((size_t)2 << 20)
 
 static void *block_alloc(size_t n)
