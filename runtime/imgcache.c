@@ -41,6 +41,10 @@ enum { IMG_VERSION = 5 };
 /* Nor one for programs of fewer bytes of source than this: parsing them costs less than
  * mapping a pack (a few page tables far from the rest of the process). */
 #define IMG_MIN_TEXT (32u << 10)
+/* Nor of more than this: a pack is about eight times its sources, and writing one of
+ * hundreds of megabytes costs more (and its write-back disturbs the runs after it) than
+ * parsing saves. */
+#define IMG_MAX_TEXT (8u << 20)
 
 /* A pack: the header, then the trees, then the index (entries sorted by key). */
 struct img_header {
@@ -205,7 +209,8 @@ static void write_file(struct img_cache *c, const char *path, const void *data, 
 
 void img_cache_close(struct img_cache *c)
 {
-    if (c->dir && c->dirty && !c->unwritable && c->text_bytes >= IMG_MIN_TEXT) {
+    if (c->dir && c->dirty && !c->unwritable && c->text_bytes >= IMG_MIN_TEXT &&
+        c->text_bytes <= IMG_MAX_TEXT) {
         /* A program's first run leaves a mark, its second writes the pack: a program run once
          * does not pay for copying its trees. */
         char mark[4096];
