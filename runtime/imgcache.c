@@ -41,10 +41,8 @@ enum { IMG_VERSION = 5 };
 /* Nor one for programs of fewer bytes of source than this: parsing them costs less than
  * mapping a pack (a few page tables far from the rest of the process). */
 #define IMG_MIN_TEXT (32u << 10)
-/* Nor of more than this: a pack is about eight times its sources, and writing one of
- * hundreds of megabytes costs more (and its write-back disturbs the runs after it) than
- * parsing saves. */
-#define IMG_MAX_TEXT (8u << 20)
+/* Nor of more than this: a pack is about eight times its sources. */
+#define IMG_MAX_TEXT (64u << 20)
 
 /* A pack: the header, then the trees, then the index (entries sorted by key). */
 struct img_header {
@@ -205,7 +203,8 @@ bool img_cache_open(struct img_cache *c, const char *root, arena_alloc_fn alloc,
 static void write_pack(struct img_cache *c);
 static bool path_of(const struct img_cache *c, char *buf, size_t size, const uint64_t *key,
                     int nkey, const char *ext);
-static void write_file(struct img_cache *c, const char *path, const void *data, size_t len);
+static void write_file(struct img_cache *c, const char *path, const void *data, size_t len,
+                       bool durable);
 
 void img_cache_close(struct img_cache *c)
 {
@@ -220,7 +219,7 @@ void img_cache_close(struct img_cache *c)
             if (access(mark, F_OK) == 0)
                 write_pack(c);
             else
-                write_file(c, mark, "", 0);
+                write_file(c, mark, "", 0, false);
         }
     }
     if (c->pack)
@@ -276,8 +275,11 @@ static bool make_dir(struct img_cache *c)
 }
 
 /* Writes len bytes to the file 'path' through a temporary name, so a reader sees the whole
- * file or none. */
-static void write_file(struct img_cache *c, const char *path, const void *data, size_t len)
+ * file or none; 'durable': on the disk before it takes the name (a pack: a crash never leaves
+ * one with its name and not its bytes, and the runs after this one do not share the machine
+ * with its write-back). */
+static void write_file(struct img_cache *c, const char *path, const void *data, size_t len,
+                       bool durable)
 {
     if (!make_dir(c))
         return;
@@ -299,7 +301,8 @@ static void write_file(struct img_cache *c, const char *path, const void *data, 
         p += w;
         left -= (size_t)w;
     }
-    if (close(fd) != 0 || left || rename(tmp, path) != 0)
+    if ((durable && !left && fdatasync(fd) != 0) || close(fd) != 0 || left ||
+        rename(tmp, path) != 0)
         unlink(tmp);
 }
 
@@ -808,7 +811,7 @@ static void write_pack(struct img_cache *c)
             memcpy(b.buf, &h, sizeof h);
             char path[4096];
             if (path_of(c, path, sizeof path, &c->pack_key, 1, ".pack"))
-                write_file(c, path, b.buf, b.len);
+                write_file(c, path, b.buf, b.len, true);
         }
     }
     c_free(c, ents, (c->nused ? c->nused : 1) * sizeof *ents);
@@ -1131,5 +1134,5 @@ void img_cache_set_clean(struct img_cache *c, uint64_t key)
     char path[4096];
     if (c->dir && !c->unwritable && c->pack_tried &&
         path_of(c, path, sizeof path, &c->pack_key, 1, ".ok"))
-        write_file(c, path, &key, sizeof key);
+        write_file(c, path, &key, sizeof key, false);
 }
