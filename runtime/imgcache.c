@@ -43,6 +43,9 @@ enum { IMG_VERSION = 5 };
 #define IMG_MIN_TEXT (32u << 10)
 /* Nor of more than this: a pack is about eight times its sources. */
 #define IMG_MAX_TEXT (64u << 20)
+/* A pack up to this size is written again to record statuses it lacks (files it found by
+ * their text, whose status was too recent to keep when it was written). */
+#define IMG_STATUS_REWRITE ((size_t)16 << 20)
 
 /* A pack: the header, then the trees, then the index (entries sorted by key). */
 struct img_header {
@@ -1093,8 +1096,10 @@ void img_cache_keep(struct img_cache *c, const char *path, const struct img_file
 {
     use(c, path, f->text, f->text_len, f->lines, f->nlines, f->key, f->file_id, st, f->mod);
     /* found by its text: the next run finds it by its status, unless that is too recent to
-     * be kept (it would be found by its text again) */
-    if (st && st->known && status_kept(c, st) && memcmp(st, &f->st, sizeof *st) != 0)
+     * be kept (it would be found by its text again), or the pack is big (writing it again
+     * costs more than reading and hashing the files it would spare) */
+    if (st && st->known && status_kept(c, st) && memcmp(st, &f->st, sizeof *st) != 0 &&
+        c->pack_size < IMG_STATUS_REWRITE)
         c->dirty = true;
 }
 
