@@ -852,6 +852,83 @@ START_TEST(test_main_cache)
 }
 END_TEST
 
+/* Files named NAME.pack anywhere under dir (one level of build folders). */
+static int count_packs(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "find '%s' -name '*.pack' | wc -l", dir);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    int n = -1;
+    ck_assert_int_eq(fscanf(p, "%d", &n), 1);
+    pclose(p);
+    return n;
+}
+
+/* scl_ctx_set_cache_dir: contexts of later "processes" take the trees from the pack the second
+ * one wrote, with the same results, errors located alike, and overrides kept to their run. */
+START_TEST(test_disk_cache)
+{
+    char dir[] = "/tmp/scl-api-disk-XXXXXX", cache[300], lib[300];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    snprintf(lib, sizeof lib, "%s/lib.k", dir);
+    /* over 32 KB of source, so that the program gets a pack */
+    size_t cap = 64 * 1024, n = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    n += (size_t)snprintf(text + n, cap - n, "name = \"lib\"\ntwice = lambda x: int {\n"
+                                             "    assert x >= 0, \"negative\"\n    x * 2\n}\n");
+    while (n < 40 * 1024)
+        n += (size_t)snprintf(text + n, cap - n, "# a comment line to make the module long\n");
+    write_text(lib, text);
+    free(text);
+    const char *src = "import lib\nnm = lib.name\nt = lib.twice(21)\ncfg = {a = 1}\n";
+    char first[sizeof((struct buf *)0)->data] = "";
+    struct buf out;
+    for (int i = 0; i < 4; i++) {
+        scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+        ck_assert_int_eq(scl_ctx_set_cache_dir(ctx, cache), SCL_OK);
+        ck_assert_int_eq(run_main(ctx, dir, src, &out), SCL_OK);
+        if (i == 0)
+            snprintf(first, sizeof first, "%s", out.data);
+        ck_assert_str_eq(out.data, first);
+        scl_ctx_free(ctx);
+        /* the first context leaves a mark, the second writes the pack */
+        ck_assert_int_eq(count_packs(cache), i == 0 ? 0 : 1);
+    }
+    ck_assert_str_eq(first, "nm: lib\nt: 42\ncfg:\n  a: 1\n");
+    /* an error inside the mapped module is located in its file */
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    ck_assert_int_eq(scl_ctx_set_cache_dir(ctx, cache), SCL_OK);
+    ck_assert_int_eq(run_main(ctx, dir, "import lib\nt = lib.twice(-1)\n", &out), SCL_EEVAL);
+    ck_assert_ptr_nonnull(strstr(out.data, "lib.k:3:"));
+    ck_assert_ptr_nonnull(strstr(out.data, "assert x >= 0"));
+    /* an override edits its run's own tree, never the mapped one */
+    scl_run *run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_set_root(run, dir), SCL_OK);
+    ck_assert_int_eq(scl_run_override(run, "cfg.a=2"), SCL_OK);
+    ck_assert_int_eq(scl_run_eval_file(run, "main.k", src, strlen(src)), SCL_OK);
+    struct buf ob = {{0}, 0};
+    scl_run_write(run, 0, buf_write, &ob);
+    ck_assert_ptr_nonnull(strstr(ob.data, "a: 2"));
+    scl_run_free(run);
+    ck_assert_int_eq(run_main(ctx, dir, src, &out), SCL_OK);
+    ck_assert_str_eq(out.data, first);
+    scl_ctx_free(ctx);
+    /* bad folders: empty is refused, NULL turns the cache off */
+    ctx = scl_ctx_new(NULL, NULL);
+    ck_assert_int_eq(scl_ctx_set_cache_dir(ctx, ""), SCL_EINVAL);
+    ck_assert_int_eq(scl_ctx_set_cache_dir(ctx, NULL), SCL_OK);
+    ck_assert_int_eq(run_main(ctx, dir, src, &out), SCL_OK);
+    ck_assert_str_eq(out.data, first);
+    scl_ctx_free(ctx);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* scl_format: KCL's layout with comments kept; a syntax error writes nothing. */
 START_TEST(test_format)
 {
@@ -895,6 +972,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_module_cache);
     tcase_add_test(tc, test_main_cache);
+    tcase_add_test(tc, test_disk_cache);
     tcase_add_test(tc, test_loader_cache);
     tcase_add_test(tc, test_version);
     tcase_add_test(tc, test_eval_and_walk);
