@@ -2876,45 +2876,38 @@ static void walk_schema(struct resolver *r, struct rschema *s)
  * Entry point
  * ====================================================================} */
 
-/* The identity of a program for the context's memory of clean checks: its packages in load
- * order, each with its key and its trees; 0 when a tree is the run's own (not reusable). */
-static uint64_t program_key(const struct resolver *r)
+/* The identity of a program, walking its packages in load order: *key for the context's memory
+ * of clean checks (each package's key and its trees; 0 when a tree is the run's own, not
+ * reusable), *digest for the disk cache's (each package's key and path, its files' paths and
+ * texts by their digest; 0 when some file has none, or digest is NULL: not wanted). */
+static void program_keys(const struct resolver *r, uint64_t *key, uint64_t *digest)
 {
-    uint64_t h = 0;
+    uint64_t k = 0, d = 0x5c1;
+    bool reusable = true, digested = digest != NULL;
     for (uint32_t i = 0; i < r->npkgs; i++) {
         const struct pkg *p = r->pkgs[i]->pkg;
-        const char *key = p->key ? p->key : p->path;
-        h = XXH3_64bits_withSeed(key, strlen(key) + 1, h);
-        for (uint32_t f = 0; f < p->nfiles; f++) {
-            if (p->files[f].src->id < SOURCE_SHARED_BASE)
-                return 0;
-            const void *t = p->files[f].module;
-            h = XXH3_64bits_withSeed(&t, sizeof t, h);
+        const char *pk = p->key ? p->key : p->path;
+        k = XXH3_64bits_withSeed(pk, strlen(pk) + 1, k);
+        if (digested) {
+            d = XXH3_64bits_withSeed(pk, strlen(pk) + 1, d);
+            d = XXH3_64bits_withSeed(p->path, strlen(p->path) + 1, d);
         }
-    }
-    return h ? h : 1;
-}
-
-/* The same program as the disk cache knows it: every package's key and its files' paths and
- * texts (by their digest); 0 when some file has no digest. */
-static uint64_t program_digest(const struct resolver *r)
-{
-    uint64_t h = 0x5c1;
-    for (uint32_t i = 0; i < r->npkgs; i++) {
-        const struct pkg *p = r->pkgs[i]->pkg;
-        const char *key = p->key ? p->key : p->path;
-        h = XXH3_64bits_withSeed(key, strlen(key) + 1, h);
-        h = XXH3_64bits_withSeed(p->path, strlen(p->path) + 1, h);
         for (uint32_t f = 0; f < p->nfiles; f++) {
             const struct source *src = p->files[f].src;
-            if (!src->digest)
-                return 0;
-            uint64_t d[2] = {src->digest, src->len};
-            h = XXH3_64bits_withSeed(src->path, strlen(src->path) + 1, h);
-            h = XXH3_64bits_withSeed(d, sizeof d, h);
+            const void *t = p->files[f].module;
+            reusable = reusable && src->id >= SOURCE_SHARED_BASE;
+            digested = digested && src->digest;
+            k = XXH3_64bits_withSeed(&t, sizeof t, k);
+            if (digested) {
+                uint64_t dl[2] = {src->digest, src->len};
+                d = XXH3_64bits_withSeed(src->path, strlen(src->path) + 1, d);
+                d = XXH3_64bits_withSeed(dl, sizeof dl, d);
+            }
         }
     }
-    return h ? h : 1;
+    *key = reusable ? (k ? k : 1) : 0;
+    if (digest)
+        *digest = reusable && digested ? (d ? d : 1) : 0;
 }
 
 unsigned resolve_pkg(struct eval *ev, struct pkg *p)
@@ -2936,9 +2929,11 @@ unsigned resolve_pkg(struct eval *ev, struct pkg *p)
     rs_load_imports(r, main, 0);
     /* the same trees checked clean before (a server running one program again): they are
      * clean again, since the check reads nothing but them */
-    uint64_t key = ev->mod_cache && r->diags->n == start ? program_key(r) : 0;
-    /* and on disk, by the files' texts, for a program run again in a new process */
-    uint64_t digest = key && ev->mod_cache->disk.dir ? program_digest(r) : 0;
+    /* the memory's key, and the disk's (by the files' texts) for a program run again in a new
+     * process */
+    uint64_t key = 0, digest = 0;
+    if (ev->mod_cache && r->diags->n == start)
+        program_keys(r, &key, ev->mod_cache->disk.dir ? &digest : NULL);
     if (key && (mod_cache_is_clean(ev->mod_cache, key) ||
                 (digest && img_cache_is_clean(&ev->mod_cache->disk, digest)))) {
         mod_cache_set_clean(ev->mod_cache, key);

@@ -168,10 +168,8 @@ struct value schema_define(struct eval *ev, struct ast *n)
     return (struct value){V_TYPE, 0, 0, {.st = st}};
 }
 
-void schema_ready(struct eval *ev, struct schema_type *st)
+void schema_make_attrs(struct eval *ev, struct schema_type *st)
 {
-    if (!st->attrs_pending)
-        return;
     st->attrs_pending = false;
     st->attr_index = dict_new(ev->vm, 8);
     struct schema_type *parent = st->parent;

@@ -78,8 +78,14 @@ bool schema_frame_lookup(struct eval *ev, struct schema_frame *f, struct str *na
                          struct value *out);
 void schema_frame_assign(struct eval *ev, struct schema_frame *f, struct str *name, struct value v,
                          struct ast *type, struct span span, bool is_aug);
-/* Makes the attribute table of a schema defined lazily (its parents' and mixins' first). */
-void schema_ready(struct eval *ev, struct schema_type *st);
+/* Makes the attribute table of a schema defined lazily (its parents' and mixins' first);
+ * schema_ready is the check, inline on the paths that convert every attribute. */
+void schema_make_attrs(struct eval *ev, struct schema_type *st);
+static inline void schema_ready(struct eval *ev, struct schema_type *st)
+{
+    if (st->attrs_pending)
+        schema_make_attrs(ev, st);
+}
 /* Of a schema whose table is made (one with instances or a running frame). */
 bool schema_has_attr(const struct schema_type *st, struct str *name);
 struct value schema_type_member(struct eval *ev, struct schema_type *st, struct str *name,
