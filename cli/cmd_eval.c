@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,22 @@
 #include "cli/project.h"
 #include "cli/report.h"
 #include "pkg/io.h"
+
+/* The pieces of a streamed output go straight to the file, past stdio's buffer. */
+static int write_fd(void *ud, const char *buf, size_t len)
+{
+    int fd = *(int *)ud;
+    while (len) {
+        ssize_t k = write(fd, buf, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return 1;
+        buf += k;
+        len -= (size_t)k;
+    }
+    return 0;
+}
 
 static int usage_error(const char *msg, const char *arg)
 {
@@ -436,7 +453,20 @@ int cmd_eval(int argc, char **argv)
             goto out;
         }
     }
-    scl_status st = scl_run_write(run, o.json, cli_write_file, out);
+    /* Into a regular file the output is written as it is made, and what an error leaves
+     * half-written is cut off again; a pipe or terminal gets all of it or none. */
+    off_t start = -1;
+    struct stat st_out;
+    if (fflush(out) == 0 && fstat(fileno(out), &st_out) == 0 && S_ISREG(st_out.st_mode))
+        start = (fcntl(fileno(out), F_GETFL) & O_APPEND) ? st_out.st_size /* `>>` */
+                                                           : lseek(fileno(out), 0, SEEK_CUR);
+    if (start >= 0)
+        scl_run_set_flags(run, scl_run_flags(run) | SCL_EMIT_STREAM);
+    int fd = fileno(out);
+    scl_status st = start >= 0 ? scl_run_write(run, o.json, write_fd, &fd)
+                               : scl_run_write(run, o.json, cli_write_file, out);
+    if (st != SCL_OK && start >= 0 && fflush(out) == 0 && ftruncate(fileno(out), start) == 0)
+        lseek(fileno(out), start, SEEK_SET);
     if (out != stdout)
         fclose(out);
     if (st != SCL_OK) {

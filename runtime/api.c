@@ -1463,10 +1463,12 @@ static void write_fn(struct vm *vm, void *ud)
 {
     struct write_call *c = ud;
     struct eval *ev = &c->run->ev;
-    unsigned flags = c->run->flags & (SCL_EMIT_SORT_KEYS | SCL_EMIT_SHOW_HIDDEN | SCL_EMIT_DROP_NONE);
+    unsigned flags = c->run->flags &
+                     (SCL_EMIT_SORT_KEYS | SCL_EMIT_SHOW_HIDDEN | SCL_EMIT_DROP_NONE | SCL_EMIT_STREAM);
     if (ev->has_yaml_stream && !c->json) {
         const char *sep = ev->stream_sep ? ev->stream_sep : "---";
-        c->rc = emit_yaml_stream(vm, ev->yaml_stream.as.l, ev->stream_flags | (flags & SCL_EMIT_SORT_KEYS),
+        c->rc = emit_yaml_stream(vm, ev->yaml_stream.as.l,
+                                 ev->stream_flags | (flags & (SCL_EMIT_SORT_KEYS | SCL_EMIT_STREAM)),
                                  sep, strlen(sep), c->w, c->ud);
     } else if (c->json) {
         c->rc = emit_json_doc(vm, c->run->result->v, flags, c->w, c->ud);

@@ -240,6 +240,8 @@ struct str *v_to_json(struct vm *vm, struct value v, int indent, bool sort_keys,
     return sbuf_str(&b);
 }
 
+#define EMIT_JSON_CHUNK ((size_t)32 << 10)
+
 int emit_json_doc(struct vm *vm, struct value v, unsigned flags, emit_write_fn w, void *ud)
 {
     struct sbuf b;
@@ -253,12 +255,18 @@ int emit_json_doc(struct vm *vm, struct value v, unsigned flags, emit_write_fn w
                 ndocs++;
             }
     }
+    bool failed = false;
     if (ndocs > 1) {
         for (uint32_t i = 0; i < v.as.l->n; i++) {
             if (emit_drops_value(v.as.l->v[i], flags))
                 continue;
             emit_json_text(&b, v.as.l->v[i], 0, flags);
             sbuf_putc(&b, '\n');
+            if ((flags & SCL_EMIT_STREAM) && b.n >= EMIT_JSON_CHUNK) { /* as emit_yaml does */
+                if (!failed && w(ud, b.p, b.n))
+                    failed = true;
+                b.n = 0;
+            }
         }
     } else {
         struct jstyle st = {4, flags | SCL_EMIT_SORT_KEYS, true};
@@ -268,7 +276,8 @@ int emit_json_doc(struct vm *vm, struct value v, unsigned flags, emit_write_fn w
             put_jvalue(vm, &b, doc, &st, 0);
         sbuf_putc(&b, '\n');
     }
-    int rc = w(ud, b.p ? b.p : "", b.n) ? EMIT_EWRITE : EMIT_OK;
+    if (!failed && w(ud, b.p ? b.p : "", b.n))
+        failed = true;
     sbuf_free_own(&b);
-    return rc;
+    return failed ? EMIT_EWRITE : EMIT_OK;
 }

@@ -1039,17 +1039,40 @@ static void ybuf_put_or_raise(struct vm *vm, struct ybuf *b, const char *s, size
         vm_raise(vm, "out of memory");
 }
 
-/* Writes the output and frees the buffer. */
-static int ybuf_write(struct ybuf *b, emit_write_fn w, void *ud)
+/* Under SCL_EMIT_STREAM, what the documents written so far made is passed on once it
+ * reaches this size, and the buffer is reused: the output of a long stream is never held
+ * whole. A document is always passed on whole. */
+#define EMIT_CHUNK ((size_t)32 << 10)
+
+struct ysink {
+    emit_write_fn w;
+    void *ud;
+    bool stream, failed;
+};
+
+/* Between documents: passes the buffer on when streaming and it is full enough. */
+static void ybuf_spill(struct ybuf *b, struct ysink *s)
 {
-    int rc = w(ud, b->p ? b->p : "", b->n) ? EMIT_EWRITE : EMIT_OK;
+    if (!s->stream || b->n < EMIT_CHUNK)
+        return;
+    if (!s->failed && s->w(s->ud, b->p, b->n))
+        s->failed = true;
+    b->n = 0;
+}
+
+/* Writes the rest of the output and frees the buffer. */
+static int ybuf_write(struct ybuf *b, struct ysink *s)
+{
+    if (!s->failed && s->w(s->ud, b->p ? b->p : "", b->n))
+        s->failed = true;
     arena_buf_resize(b->arena, b->p, b->cap, 0);
-    return rc;
+    return s->failed ? EMIT_EWRITE : EMIT_OK;
 }
 
 int emit_yaml(struct vm *vm, struct value v, unsigned flags, emit_write_fn w, void *ud)
 {
     struct ybuf out = {.arena = vm->arena};
+    struct ysink sink = {w, ud, (flags & SCL_EMIT_STREAM) != 0, false};
     if (emit_is_stream(v, flags)) {
         bool first = true;
         for (uint32_t i = 0; i < v.as.l->n; i++) {
@@ -1060,6 +1083,7 @@ int emit_yaml(struct vm *vm, struct value v, unsigned flags, emit_write_fn w, vo
             first = false;
             yaml_document(vm, &out, &v.as.l->v[i], flags);
             ybuf_chomp(&out);
+            ybuf_spill(&out, &sink);
         }
     } else {
         bool empty = v.tag != V_NONE && emit_drops_value(v, flags);
@@ -1067,13 +1091,14 @@ int emit_yaml(struct vm *vm, struct value v, unsigned flags, emit_write_fn w, vo
         ybuf_chomp(&out);
     }
     ybuf_put_or_raise(vm, &out, "\n", 1);
-    return ybuf_write(&out, w, ud);
+    return ybuf_write(&out, &sink);
 }
 
 int emit_yaml_stream(struct vm *vm, const struct list *docs, unsigned flags, const char *sep,
                      size_t sep_len, emit_write_fn w, void *ud)
 {
     struct ybuf out = {.arena = vm->arena};
+    struct ysink sink = {w, ud, (flags & SCL_EMIT_STREAM) != 0, false};
     for (uint32_t i = 0; i < docs->n; i++) {
         if (i) {
             ybuf_put_or_raise(vm, &out, "\n", 1);
@@ -1082,9 +1107,10 @@ int emit_yaml_stream(struct vm *vm, const struct list *docs, unsigned flags, con
         }
         yaml_document(vm, &out, &docs->v[i], flags);
         ybuf_chomp(&out);
+        ybuf_spill(&out, &sink);
     }
     ybuf_put_or_raise(vm, &out, "\n", 1);
-    return ybuf_write(&out, w, ud);
+    return ybuf_write(&out, &sink);
 }
 
 struct str *emit_yaml_text(struct vm *vm, struct value v, unsigned flags)

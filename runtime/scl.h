@@ -75,7 +75,12 @@ typedef enum scl_kind {
 enum {
     SCL_EMIT_SORT_KEYS = 1,   /* --sort_keys */
     SCL_EMIT_SHOW_HIDDEN = 2, /* --show_hidden */
-    SCL_EMIT_DROP_NONE = 4    /* --disable_none */
+    SCL_EMIT_DROP_NONE = 4,   /* --disable_none */
+    /* A stream of documents is written as it is made: w gets a piece of whole documents
+     * every 32 KB or so instead of the whole output at the end, which is then never held in
+     * memory. An error after the first piece (a string that cannot be written, a budget)
+     * leaves the pieces already written; without this flag nothing is written then. */
+    SCL_EMIT_STREAM = 8
 };
 /* Evaluation flags (scl_run_set_flags). */
 enum {

@@ -603,6 +603,72 @@ START_TEST(test_limit_output)
 }
 END_TEST
 
+/* Every piece a writer gets, kept. */
+struct pieces {
+    char *p;
+    size_t n, cap, calls;
+    int bad_start; /* pieces after the first that do not begin a document separator */
+};
+
+static int pieces_write(void *ud, const char *s, size_t len)
+{
+    struct pieces *b = ud;
+    if (b->calls++ && len && s[0] != '\n' && s[0] != '{')
+        b->bad_start++;
+    if (b->n + len > b->cap) {
+        b->cap = (b->n + len) * 2;
+        b->p = realloc(b->p, b->cap);
+        ck_assert_ptr_nonnull(b->p);
+    }
+    memcpy(b->p + b->n, s, len);
+    b->n += len;
+    return 0;
+}
+
+/* SCL_EMIT_STREAM: the writer gets whole documents piece by piece, the same bytes in all */
+START_TEST(test_emit_stream)
+{
+    scl_ctx *ctx = scl_ctx_new(NULL, NULL);
+    const char *progs[] = {
+        "[{kind = \"Service\", metadata.name = \"svc-${i}\", spec.ports = [{port = i}]} for i in range(4000)]\n",
+        "import manifests\nmanifests.yaml_stream([{n = i} for i in range(20000)])\n",
+    };
+    for (int k = 0; k < 2; k++) {
+        for (int json = 0; json < 2; json++) {
+            scl_run *run = scl_run_new(ctx);
+            ck_assert_int_eq(scl_run_eval_file(run, "s.k", progs[k], strlen(progs[k])), SCL_OK);
+            struct pieces whole = {0}, streamed = {0};
+            ck_assert_int_eq(scl_run_write(run, json, pieces_write, &whole), SCL_OK);
+            ck_assert_uint_eq(whole.calls, 1);
+            scl_run_set_flags(run, scl_run_flags(run) | SCL_EMIT_STREAM);
+            ck_assert_int_eq(scl_run_write(run, json, pieces_write, &streamed), SCL_OK);
+            ck_assert_uint_gt(streamed.calls, whole.n / (64 << 10));
+            ck_assert_int_eq(streamed.bad_start, 0);
+            ck_assert_uint_eq(streamed.n, whole.n);
+            ck_assert(memcmp(streamed.p, whole.p, whole.n) == 0);
+            free(whole.p);
+            free(streamed.p);
+            scl_run_free(run);
+        }
+    }
+    /* a budget exceeded after some pieces: those stay written, within the budget */
+    scl_limits l = {SCL_LIMITS_VERSION, 0, 0, 0, 200000};
+    scl_run *run = scl_run_new(ctx);
+    ck_assert_int_eq(scl_run_set_limits(run, &l), SCL_OK);
+    ck_assert_int_eq(scl_run_eval_file(run, "s.k", progs[0], strlen(progs[0])), SCL_OK);
+    scl_run_set_flags(run, scl_run_flags(run) | SCL_EMIT_STREAM);
+    struct pieces cut = {0};
+    ck_assert_int_eq(scl_run_write(run, 0, pieces_write, &cut), SCL_ELIMIT);
+    ck_assert_uint_gt(cut.n, 0);
+    ck_assert_uint_le(cut.n, 200000);
+    ck_assert_str_eq(scl_diag_message(scl_run_diag(run, scl_run_ndiags(run) - 1)),
+                     "output exceeded its size budget of 200000 bytes");
+    free(cut.p);
+    scl_run_free(run);
+    scl_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_limit_depth)
 {
     scl_ctx *ctx = scl_ctx_new(NULL, NULL);
@@ -985,6 +1051,7 @@ int main(void)
     tcase_add_test(tc, test_limit_interrupt);
     tcase_add_test(tc, test_limit_memory);
     tcase_add_test(tc, test_limit_output);
+    tcase_add_test(tc, test_emit_stream);
     tcase_add_test(tc, test_limit_depth);
     tcase_add_test(tc, test_format);
     suite_add_tcase(s, tc);
