@@ -43,6 +43,7 @@ struct vm {
     bool limit_hit;              /* the last error was a limit (SCL_ELIMIT) */
     int8_t yaml_writer;          /* emit_yaml.c: 0 until SCL_YAML_WRITER is read */
     char *dict_cur, *dict_end;   /* dict.c: the piece of the arena dict blocks are cut from */
+    struct rx_cache *rx_cache;   /* stdlib/regex.c: the patterns this run keeps compiled */
 };
 
 /* Polls between the slow checks (interrupt flag, clock): a few microseconds of work at most. */

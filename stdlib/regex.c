@@ -2,9 +2,11 @@
  * Unicode classes, `$` only at the very end, Rust's iteration over empty matches and its
  * `$name` / `${name}` replacement syntax.
  *
- * The compiled code and match data are malloc'ed by PCRE2, so every call runs all its
- * matches first, copying the offsets (and the group-name table) into the run's arena with
- * the non-raising arena_alloc, frees them, and only then builds values or raises. */
+ * A run compiles each pattern once (rx_prepare): the first RX_KEEP distinct patterns are
+ * kept, with their match data, in memory PCRE2 takes from the run's arena. Further patterns
+ * are compiled for each call into memory PCRE2 mallocs, so every call runs all its matches
+ * first, copying the offsets (and the group-name table) into the run's arena with the
+ * non-raising arena_alloc, frees what it compiled, and only then builds values or raises. */
 #include "config.h"
 
 #include "stdlib/stdlib.h"
@@ -40,30 +42,163 @@ static size_t rx_char_len(unsigned char c)
     return 1;
 }
 
-/* Compiles 'pat' and collects up to 'limit' matches (0: all) of 'subj', following the
- * iteration of Rust's regex crates: after an empty match the search resumes one character
- * later, and an empty match right where the previous match ended is skipped.
- * Returns RX_OK, or an error code with the message in 'err'. Never raises while PCRE2
- * memory is held, except through the final OOM check. */
-static int rx_run(struct vm *vm, const struct str *pat, const struct str *subj, size_t limit,
-                  bool want_names, struct rx_result *res, char *err, size_t errlen)
+/* {===== compiled patterns */
+
+#define RX_KEEP  64  /* patterns a run keeps compiled */
+#define RX_SLOTS 128 /* slots of the table that finds them (a power of two) */
+
+struct rx_kept {
+    const char *pat; /* NULL: free slot */
+    size_t len;
+    uint64_t hash;
+    pcre2_code *code;
+    pcre2_match_data *md;
+};
+
+struct rx_cache {
+    pcre2_general_context *gc; /* allocates from the run's arena; frees nothing */
+    pcre2_compile_context *cc;
+    unsigned n;
+    struct rx_kept slot[RX_SLOTS];
+};
+
+/* A compiled pattern and match data for one call: kept by the run, or the call's own. */
+struct rx_prog {
+    pcre2_code *code;
+    pcre2_match_data *md;
+    bool own; /* rx_release frees them */
+};
+
+static void *rx_arena_alloc(PCRE2_SIZE n, void *ud)
 {
-    memset(res, 0, sizeof *res);
-    pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
-    if (!cc)
-        vm_raise(vm, "out of memory");
-    pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
-    int ec;
+    return arena_alloc(ud, n);
+}
+
+static void rx_arena_free(void *p, void *ud)
+{
+    (void)p; /* the arena goes with the run */
+    (void)ud;
+}
+
+static uint64_t rx_hash(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a: patterns are short */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* NULL with the message in 'err' for a bad pattern; *nomem when memory ran out instead. */
+static pcre2_code *rx_compile_with(const struct str *pat, pcre2_compile_context *cc, char *err,
+                                   size_t errlen, bool *nomem)
+{
+    int ec = 0;
     PCRE2_SIZE eo;
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat->b, pat->len,
                                      PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &ec, &eo, cc);
-    pcre2_compile_context_free(cc);
     if (!code) {
         PCRE2_UCHAR msg[200];
         pcre2_get_error_message(ec, msg, sizeof msg);
         snprintf(err, errlen, "%s at offset %zu", (const char *)msg, (size_t)eo);
-        return RX_BAD_PATTERN;
+        *nomem = ec == PCRE2_ERROR_NOMEMORY;
     }
+    return code;
+}
+
+/* The run's table of kept patterns, made on first use; NULL when the arena is exhausted. */
+static struct rx_cache *rx_cache_of(struct vm *vm)
+{
+    if (vm->rx_cache)
+        return vm->rx_cache;
+    struct rx_cache *c = arena_zalloc(vm->arena, sizeof *c);
+    if (!c)
+        return NULL;
+    c->gc = pcre2_general_context_create(rx_arena_alloc, rx_arena_free, vm->arena);
+    c->cc = c->gc ? pcre2_compile_context_create(c->gc) : NULL;
+    if (!c->cc)
+        return NULL;
+    pcre2_set_newline(c->cc, PCRE2_NEWLINE_LF);
+    vm->rx_cache = c;
+    return c;
+}
+
+/* Compiles 'pat', or finds it compiled. RX_OK or RX_BAD_PATTERN (message in 'err'). Raises
+ * only when memory runs out, holding nothing. */
+static int rx_prepare(struct vm *vm, const struct str *pat, struct rx_prog *p, char *err,
+                      size_t errlen)
+{
+    uint64_t h = rx_hash(pat->b, pat->len);
+    struct rx_cache *c = rx_cache_of(vm);
+    struct rx_kept *k = NULL;
+    if (c) {
+        for (size_t i = (size_t)h & (RX_SLOTS - 1);; i = (i + 1) & (RX_SLOTS - 1)) {
+            k = &c->slot[i];
+            if (!k->pat)
+                break;
+            if (k->hash == h && k->len == pat->len && !memcmp(k->pat, pat->b, pat->len)) {
+                *p = (struct rx_prog){k->code, k->md, false};
+                return RX_OK;
+            }
+        }
+        if (c->n >= RX_KEEP)
+            k = NULL;
+    }
+    if (k) { /* kept: compiled into the arena, with its match data */
+        char *copy = arena_alloc(vm->arena, pat->len + 1);
+        bool nomem = !copy;
+        pcre2_code *code = copy ? rx_compile_with(pat, c->cc, err, errlen, &nomem) : NULL;
+        if (!code && !nomem)
+            return RX_BAD_PATTERN;
+        pcre2_match_data *md = code ? pcre2_match_data_create_from_pattern(code, NULL) : NULL;
+        if (!md)
+            vm_raise(vm, "out of memory");
+        memcpy(copy, pat->b, pat->len);
+        copy[pat->len] = '\0';
+        *k = (struct rx_kept){copy, pat->len, h, code, md};
+        c->n++;
+        *p = (struct rx_prog){code, md, false};
+        return RX_OK;
+    }
+    pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
+    if (!cc)
+        vm_raise(vm, "out of memory");
+    pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
+    bool nomem = false;
+    pcre2_code *code = rx_compile_with(pat, cc, err, errlen, &nomem);
+    pcre2_compile_context_free(cc);
+    if (!code && nomem)
+        vm_raise(vm, "out of memory");
+    if (!code)
+        return RX_BAD_PATTERN;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
+    if (!md) {
+        pcre2_code_free(code);
+        vm_raise(vm, "out of memory");
+    }
+    *p = (struct rx_prog){code, md, true};
+    return RX_OK;
+}
+
+static void rx_release(struct rx_prog *p)
+{
+    if (p->own) {
+        pcre2_match_data_free(p->md);
+        pcre2_code_free(p->code);
+    }
+}
+
+/* {===== running a pattern */
+
+/* Collects up to 'limit' matches (0: all) of 'subj', following the iteration of Rust's regex
+ * crates: after an empty match the search resumes one character later, and an empty match
+ * right where the previous match ended is skipped. Returns RX_OK, or an error code with the
+ * message in 'err'. Never raises, except through the final OOM check. */
+static int rx_exec(struct vm *vm, const struct rx_prog *prog, const struct str *subj,
+                   size_t limit, bool want_names, struct rx_result *res, char *err, size_t errlen,
+                   bool *oom_out)
+{
+    memset(res, 0, sizeof *res);
+    pcre2_code *code = prog->code;
     bool oom = false;
     int status = RX_OK;
     uint32_t ngroups = 0;
@@ -87,9 +222,7 @@ static int rx_run(struct vm *vm, const struct str *pat, const struct str *subj, 
             }
         }
     }
-    pcre2_match_data *md = oom ? NULL : pcre2_match_data_create_from_pattern(code, NULL);
-    if (!md)
-        oom = true;
+    pcre2_match_data *md = prog->md;
     size_t per = 2 * ((size_t)ngroups + 1), cap = 0;
     size_t last_end = 0, last_match = (size_t)-1;
     uint32_t opts = 0;
@@ -134,12 +267,25 @@ static int rx_run(struct vm *vm, const struct str *pat, const struct str *subj, 
             dst[k] = k / 2 < have ? ov[k] : PCRE2_UNSET;
         dst[1] = end;
     }
-    if (md)
-        pcre2_match_data_free(md);
-    pcre2_code_free(code);
+    *oom_out = oom;
+    return status;
+}
+
+/* rx_prepare and rx_exec: RX_OK, or an error code with the message in 'err'. */
+static int rx_run(struct vm *vm, const struct str *pat, const struct str *subj, size_t limit,
+                  bool want_names, struct rx_result *res, char *err, size_t errlen)
+{
+    struct rx_prog prog;
+    memset(res, 0, sizeof *res);
+    int st = rx_prepare(vm, pat, &prog, err, errlen);
+    if (st != RX_OK)
+        return st;
+    bool oom = false;
+    st = rx_exec(vm, &prog, subj, limit, want_names, res, err, errlen, &oom);
+    rx_release(&prog);
     if (oom)
         vm_raise(vm, "out of memory");
-    return status;
+    return st;
 }
 
 static const PCRE2_SIZE *rx_match_at(const struct rx_result *r, size_t i)
@@ -173,17 +319,17 @@ static struct value rx_find(struct vm *vm, const struct callargs *a, const char 
     arg_count(vm, a, fname, 2, 2);
     struct str *s = arg_need_str(vm, a, 0, "string", fname);
     struct str *p = arg_need_str(vm, a, 1, "pattern", fname);
-    struct rx_result r;
     char err[256];
-    /* only the count is kept: the match offsets go back to the arena (a schema check
-     * calling regex.match would otherwise leave them behind for every instance) */
-    struct arena_mark m = arena_mark(vm->arena);
-    int st = rx_run(vm, p, s, 1, false, &r, err, sizeof err);
-    bool found = st == RX_OK && r.nmatches > 0;
-    arena_release(vm->arena, m);
-    if (st == RX_BAD_PATTERN)
+    struct rx_prog prog;
+    int st = rx_prepare(vm, p, &prog, err, sizeof err);
+    if (st != RX_OK)
         rx_fail(vm, st, p, err);
-    return v_bool(found);
+    /* the first match is found when there is any (an empty one too): one call, and nothing
+     * left in the arena (a schema check calling regex.match runs for every instance); an
+     * error while matching counts as no match */
+    int rc = pcre2_match(prog.code, (PCRE2_SPTR)s->b, s->len, 0, 0, prog.md, NULL);
+    rx_release(&prog);
+    return v_bool(rc >= 0);
 }
 
 /* KCL's regex.match is fancy_regex's is_match: not anchored (`^` anchors it). */
