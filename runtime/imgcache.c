@@ -213,17 +213,8 @@ void img_cache_close(struct img_cache *c)
 {
     if (c->dir && c->dirty && !c->unwritable && c->text_bytes >= IMG_MIN_TEXT &&
         c->text_bytes <= IMG_MAX_TEXT) {
-        /* A program's first run leaves a mark, its second writes the pack: a program run once
-         * does not pay for copying its trees. */
-        char mark[4096];
-        if (c->pack || !c->pack_tried)
-            write_pack(c);
-        else if (path_of(c, mark, sizeof mark, &c->pack_key, 1, ".seen")) {
-            if (access(mark, F_OK) == 0)
-                write_pack(c);
-            else
-                write_file(c, mark, "", 0, false);
-        }
+        /* a program's first run writes the pack: its second is warm */
+        write_pack(c);
     }
     if (c->pack)
         munmap(c->pack, c->pack_size);

@@ -931,7 +931,7 @@ static int count_packs(const char *dir)
     return n;
 }
 
-/* scl_ctx_set_cache_dir: contexts of later "processes" take the trees from the pack the second
+/* scl_ctx_set_cache_dir: contexts of later "processes" take the trees from the pack the first
  * one wrote, with the same results, errors located alike, and overrides kept to their run. */
 START_TEST(test_disk_cache)
 {
@@ -960,8 +960,8 @@ START_TEST(test_disk_cache)
             snprintf(first, sizeof first, "%s", out.data);
         ck_assert_str_eq(out.data, first);
         scl_ctx_free(ctx);
-        /* the first context leaves a mark, the second writes the pack */
-        ck_assert_int_eq(count_packs(cache), i == 0 ? 0 : 1);
+        /* the first context writes the pack */
+        ck_assert_int_eq(count_packs(cache), 1);
     }
     ck_assert_str_eq(first, "nm: lib\nt: 42\ncfg:\n  a: 1\n");
     /* an error inside the mapped module is located in its file */
