@@ -74,6 +74,8 @@ bench() { # bench OUT-PREFIX SCL-BINARY WITH-PEERS [GROUPS]
 }
 export XDG_CACHE_HOME="$T/cache"
 unset SCL_CACHE_DIR
+# the base's build leaves a few hundred MB to write back: flushed now, not while W4 and W1 run
+sync
 echo "peers and this build ($scl) ..." >&2
 bench "$T/new" "$scl" peers
 echo "this build with its module cache off, beside jq ..." >&2
