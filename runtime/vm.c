@@ -96,7 +96,7 @@ void vm_throw_diag(struct vm *vm, struct diag *g)
     vm_throw(vm);
 }
 
-static _Noreturn void oom(struct vm *vm)
+_Noreturn void vm_oom(struct vm *vm)
 {
     struct arena *a = vm->arena;
     if (a->over) {
@@ -114,7 +114,7 @@ void *vm_alloc(struct vm *vm, size_t n)
 {
     void *p = arena_alloc(vm->arena, n);
     if (!p)
-        oom(vm);
+        vm_oom(vm);
     return p;
 }
 
@@ -122,7 +122,7 @@ void *vm_zalloc(struct vm *vm, size_t n)
 {
     void *p = arena_zalloc(vm->arena, n);
     if (!p)
-        oom(vm);
+        vm_oom(vm);
     return p;
 }
 
@@ -130,7 +130,7 @@ void *vm_buf_resize(struct vm *vm, void *p, size_t old_n, size_t new_n)
 {
     void *q = arena_buf_resize(vm->arena, p, old_n, new_n);
     if (!q && new_n)
-        oom(vm);
+        vm_oom(vm);
     return q;
 }
 
@@ -138,7 +138,7 @@ void *vm_realloc(struct vm *vm, void *p, size_t old_n, size_t new_n)
 {
     void *q = arena_realloc(vm->arena, p, old_n, new_n);
     if (!q)
-        oom(vm);
+        vm_oom(vm);
     return q;
 }
 

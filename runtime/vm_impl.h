@@ -80,6 +80,10 @@ static inline void vm_check_stack(struct vm *vm)
 
 void vm_init(struct vm *vm, struct arena *arena, struct diags *diags);
 
+/* What vm_alloc raises when the arena fails: the memory budget's limit error when the run
+ * has reached it, else "out of memory". */
+_Noreturn void vm_oom(struct vm *vm);
+
 /* Protected call: runs fn(vm, ud); returns true when it completed, false when an error
  * was raised (recorded in vm->diags, vm->last_error). */
 bool vm_protect(struct vm *vm, void (*fn)(struct vm *vm, void *ud), void *ud);

@@ -3,10 +3,11 @@
  * `$name` / `${name}` replacement syntax.
  *
  * A run compiles each pattern once (rx_prepare): the first RX_KEEP distinct patterns are
- * kept, with their match data, in memory PCRE2 takes from the run's arena. Further patterns
- * are compiled for each call into memory PCRE2 mallocs, so every call runs all its matches
+ * kept compiled in memory PCRE2 takes from the run's arena. Further patterns are compiled for
+ * each call, and match data (with the frames PCRE2 needs while it matches, which can be
+ * large) is made for each call, in memory PCRE2 mallocs; so every call runs all its matches
  * first, copying the offsets (and the group-name table) into the run's arena with the
- * non-raising arena_alloc, frees what it compiled, and only then builds values or raises. */
+ * non-raising arena_alloc, frees what it made, and only then builds values or raises. */
 #include "config.h"
 
 #include "stdlib/stdlib.h"
@@ -52,7 +53,6 @@ struct rx_kept {
     size_t len;
     uint64_t hash;
     pcre2_code *code;
-    pcre2_match_data *md;
 };
 
 struct rx_cache {
@@ -62,11 +62,11 @@ struct rx_cache {
     struct rx_kept slot[RX_SLOTS];
 };
 
-/* A compiled pattern and match data for one call: kept by the run, or the call's own. */
+/* A compiled pattern (kept by the run, or the call's own) and the call's match data. */
 struct rx_prog {
     pcre2_code *code;
-    pcre2_match_data *md;
-    bool own; /* rx_release frees them */
+    pcre2_match_data *md; /* malloc'ed: rx_release frees it */
+    bool own;             /* rx_release frees the code too */
 };
 
 static void *rx_arena_alloc(PCRE2_SIZE n, void *ud)
@@ -122,6 +122,21 @@ static struct rx_cache *rx_cache_of(struct vm *vm)
     return c;
 }
 
+/* 'code' with match data of its own (from malloc, not the code's allocator). RX_OK. */
+static int rx_match_data(struct vm *vm, pcre2_code *code, bool own, struct rx_prog *p)
+{
+    uint32_t ngroups = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &ngroups);
+    pcre2_match_data *md = pcre2_match_data_create(ngroups + 1, NULL);
+    if (!md) {
+        if (own)
+            pcre2_code_free(code);
+        vm_raise(vm, "out of memory");
+    }
+    *p = (struct rx_prog){code, md, own};
+    return RX_OK;
+}
+
 /* Compiles 'pat', or finds it compiled. RX_OK or RX_BAD_PATTERN (message in 'err'). Raises
  * only when memory runs out, holding nothing. */
 static int rx_prepare(struct vm *vm, const struct str *pat, struct rx_prog *p, char *err,
@@ -135,29 +150,25 @@ static int rx_prepare(struct vm *vm, const struct str *pat, struct rx_prog *p, c
             k = &c->slot[i];
             if (!k->pat)
                 break;
-            if (k->hash == h && k->len == pat->len && !memcmp(k->pat, pat->b, pat->len)) {
-                *p = (struct rx_prog){k->code, k->md, false};
-                return RX_OK;
-            }
+            if (k->hash == h && k->len == pat->len && !memcmp(k->pat, pat->b, pat->len))
+                return rx_match_data(vm, k->code, false, p);
         }
         if (c->n >= RX_KEEP)
             k = NULL;
     }
-    if (k) { /* kept: compiled into the arena, with its match data */
+    if (k) { /* kept: compiled into the arena */
         char *copy = arena_alloc(vm->arena, pat->len + 1);
         bool nomem = !copy;
         pcre2_code *code = copy ? rx_compile_with(pat, c->cc, err, errlen, &nomem) : NULL;
         if (!code && !nomem)
             return RX_BAD_PATTERN;
-        pcre2_match_data *md = code ? pcre2_match_data_create_from_pattern(code, NULL) : NULL;
-        if (!md)
-            vm_raise(vm, "out of memory");
+        if (!code)
+            vm_oom(vm);
         memcpy(copy, pat->b, pat->len);
         copy[pat->len] = '\0';
-        *k = (struct rx_kept){copy, pat->len, h, code, md};
+        *k = (struct rx_kept){copy, pat->len, h, code};
         c->n++;
-        *p = (struct rx_prog){code, md, false};
-        return RX_OK;
+        return rx_match_data(vm, code, false, p);
     }
     pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
     if (!cc)
@@ -170,21 +181,14 @@ static int rx_prepare(struct vm *vm, const struct str *pat, struct rx_prog *p, c
         vm_raise(vm, "out of memory");
     if (!code)
         return RX_BAD_PATTERN;
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
-    if (!md) {
-        pcre2_code_free(code);
-        vm_raise(vm, "out of memory");
-    }
-    *p = (struct rx_prog){code, md, true};
-    return RX_OK;
+    return rx_match_data(vm, code, true, p);
 }
 
 static void rx_release(struct rx_prog *p)
 {
-    if (p->own) {
-        pcre2_match_data_free(p->md);
+    pcre2_match_data_free(p->md);
+    if (p->own)
         pcre2_code_free(p->code);
-    }
 }
 
 /* {===== running a pattern */
@@ -284,7 +288,7 @@ static int rx_run(struct vm *vm, const struct str *pat, const struct str *subj, 
     st = rx_exec(vm, &prog, subj, limit, want_names, res, err, errlen, &oom);
     rx_release(&prog);
     if (oom)
-        vm_raise(vm, "out of memory");
+        vm_oom(vm);
     return st;
 }
 
