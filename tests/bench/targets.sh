@@ -68,6 +68,7 @@ bench() { # bench OUT-PREFIX SCL-BINARY WITH-PEERS [GROUPS]
     echo "${4:-$groups}" | while IFS='|' read -r w peer; do
         tools=scl
         [ -n "$3" ] && [ -n "$peer" ] && tools="scl $peer"
+        sync # what the last group wrote (REF writes 100 MB files) is not written back during this one
         (cd "$B" && SCL=$2 ./run.sh -r "$runs" -T "$tools" $w >>"$1.txt")
         cat "$B/results/last.jsonl" >>"$1.jsonl"
     done
