@@ -738,6 +738,33 @@ static bool feed_checked(struct feeder *f, int kind, struct token t, bool synthe
     return true;
 }
 
+/* After the layout fed before a real token: when it made an error, recovers and returns true
+ * (the loop goes on where recovery left f->i; failing twice at one token drops it). */
+static inline bool recover_layout(struct feeder *f, uint32_t *retried)
+{
+    if (!f->p->recover)
+        return false;
+    uint32_t at = f->i;
+    recover(f, f->last, true);
+    if (f->i == at && *retried == at)
+        f->i++;
+    else if (f->i == at)
+        *retried = at;
+    return true;
+}
+
+/* After real token k was fed: when it made an error, recovers and returns true. */
+static inline bool recover_token(struct feeder *f, int k)
+{
+    if (!f->p->recover)
+        return false;
+    uint32_t at = f->i;
+    recover(f, k, false);
+    if (f->i == at)
+        f->i++; /* skip_line did not move: drop the token */
+    return true;
+}
+
 /* Runs the whole token array through the parser (without the final kind-0 token). */
 static void run(struct feeder *f)
 {
@@ -779,28 +806,16 @@ static void run(struct feeder *f)
             } else if (c->kind == CTX_STMTS) {
                 layout_stmts(f, c, t, nl);
             }
-            if (p->recover) {
-                uint32_t at = f->i;
-                recover(f, f->last, true);
-                if (f->i == at && retried == at)
-                    f->i++;
-                else if (f->i == at)
-                    retried = at;
+            if (recover_layout(f, &retried))
                 continue;
-            }
             p->brace_hint = BRACE_CONFIG;
             feed(f, k, t);
             if (c->kind == CTX_STMTS)
                 c->line_open = true;
             f->have_real = true;
             f->last_hi = t.hi;
-            if (p->recover) {
-                uint32_t at = f->i;
-                recover(f, k, false);
-                if (f->i == at)
-                    f->i++;
+            if (recover_token(f, k))
                 continue;
-            }
             f->i++;
             continue;
         }
@@ -822,15 +837,8 @@ static void run(struct feeder *f)
             layout_items(f, c, t, newline);
         else if (c->kind == CTX_STMTS)
             layout_stmts(f, c, t, newline);
-        if (p->recover) {
-            uint32_t at = f->i;
-            recover(f, f->last, true);
-            if (f->i == at && retried == at)
-                f->i++;
-            else if (f->i == at)
-                retried = at;
+        if (recover_layout(f, &retried))
             continue;
-        }
 
         /* rewrites (only keywords and '[' have any) */
         uint32_t consumed = 1;
@@ -874,15 +882,9 @@ static void run(struct feeder *f)
             c->line_open = true;
         f->have_real = true;
         f->last_hi = t.hi;
-        if (p->recover) {
-            f->i += consumed - 1;
-            uint32_t at = f->i;
-            recover(f, k, false);
-            if (f->i == at)
-                f->i++; /* skip_line did not move: drop the token */
-            continue;
-        }
         f->i += consumed - 1;
+        if (recover_token(f, k))
+            continue;
 
         if (k == TK_LBRACE) {
             open = p->brace_hint == BRACE_STMTS  ? CTX_STMTS

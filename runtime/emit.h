@@ -29,6 +29,11 @@ typedef int (*emit_write_fn)(void *ud, const char *buf, size_t len);
 
 enum { EMIT_OK = 0, EMIT_EWRITE = 1 };
 
+/* Under SCL_EMIT_STREAM, the text of the documents written so far is passed on once it
+ * reaches this size and the buffer reused: a long stream is never held whole. A document is
+ * always passed on whole. */
+#define EMIT_CHUNK ((size_t)32 << 10)
+
 /* {===== planning (emit_yaml.c) */
 
 /* True when planning leaves out this value as a dict entry value or list element. */

@@ -240,8 +240,6 @@ struct str *v_to_json(struct vm *vm, struct value v, int indent, bool sort_keys,
     return sbuf_str(&b);
 }
 
-#define EMIT_JSON_CHUNK ((size_t)32 << 10)
-
 int emit_json_doc(struct vm *vm, struct value v, unsigned flags, emit_write_fn w, void *ud)
 {
     struct sbuf b;
@@ -262,7 +260,7 @@ int emit_json_doc(struct vm *vm, struct value v, unsigned flags, emit_write_fn w
                 continue;
             emit_json_text(&b, v.as.l->v[i], 0, flags);
             sbuf_putc(&b, '\n');
-            if ((flags & SCL_EMIT_STREAM) && b.n >= EMIT_JSON_CHUNK) { /* as emit_yaml does */
+            if ((flags & SCL_EMIT_STREAM) && b.n >= EMIT_CHUNK) { /* as emit_yaml does */
                 if (!failed && w(ud, b.p, b.n))
                     failed = true;
                 b.n = 0;

@@ -1039,11 +1039,6 @@ static void ybuf_put_or_raise(struct vm *vm, struct ybuf *b, const char *s, size
         vm_raise(vm, "out of memory");
 }
 
-/* Under SCL_EMIT_STREAM, what the documents written so far made is passed on once it
- * reaches this size, and the buffer is reused: the output of a long stream is never held
- * whole. A document is always passed on whole. */
-#define EMIT_CHUNK ((size_t)32 << 10)
-
 struct ysink {
     emit_write_fn w;
     void *ud;

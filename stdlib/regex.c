@@ -195,13 +195,12 @@ static void rx_release(struct rx_prog *p)
 
 /* Collects up to 'limit' matches (0: all) of 'subj', following the iteration of Rust's regex
  * crates: after an empty match the search resumes one character later, and an empty match
- * right where the previous match ended is skipped. Returns RX_OK, or an error code with the
- * message in 'err'. Never raises, except through the final OOM check. */
+ * right where the previous match ended is skipped, into 'res' (zeroed by the caller). Returns
+ * RX_OK, or an error code with the message in 'err'; never raises (*oom_out: memory ran out). */
 static int rx_exec(struct vm *vm, const struct rx_prog *prog, const struct str *subj,
                    size_t limit, bool want_names, struct rx_result *res, char *err, size_t errlen,
                    bool *oom_out)
 {
-    memset(res, 0, sizeof *res);
     pcre2_code *code = prog->code;
     bool oom = false;
     int status = RX_OK;
